@@ -1,0 +1,54 @@
+/**
+ * `npm run bench [-- --only fidelity,speed,http]`: wrp's speed and fidelity goals, measured
+ * on this machine, printed as tables and written to bench/results.json.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { fidelity } from './fidelity.ts';
+import { httpLag } from './http-lag.ts';
+import { simSpeed } from './sim-speed.ts';
+import { printTable } from './table.ts';
+
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]!.split(',') : undefined;
+const wanted = (name: string) => !only || only.includes(name);
+const results: Record<string, unknown> = {
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+  date: new Date().toISOString(),
+};
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const goal = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+if (wanted('fidelity')) {
+  const f = fidelity();
+  results.fidelity = f;
+  printTable(
+    'Fidelity vs ML.ENERGY v3 (H100, ~400 output tokens)',
+    f.rows.map((r) => ({ cell: r.cell, split: r.split, metric: r.metric, reference: r.reference, simulated: r.simulated.toPrecision(4), error: pct(r.error) })),
+  );
+  printTable('Fidelity summary (goal: held-out median |error| <= 10%, none above 25%)', [
+    { split: 'calibration', median: pct(f.calibration.medianAbsError), max: pct(f.calibration.maxAbsError), goal: '' },
+    { split: 'held-out', median: pct(f.heldOut.medianAbsError), max: pct(f.heldOut.maxAbsError), goal: goal(f.heldOut.medianAbsError <= 0.1 && f.heldOut.maxAbsError <= 0.25) },
+  ]);
+}
+
+if (wanted('speed')) {
+  const n = Number(process.env.WRP_BENCH_SIM_REQUESTS ?? 1_000_000);
+  const s = simSpeed(n);
+  results.simSpeed = s;
+  printTable(`Speed: virtual-time simulation, ${n.toLocaleString()} chat requests, 8B on 1x H100 (goal: 1M in <= 60 s)`, [
+    { requests: s.requests, 'wall s': s.wallSeconds.toFixed(1), 'requests/s': Math.round(s.requestsPerSecond), 'virtual s': Math.round(s.virtualSeconds), steps: s.steps, goal: goal(s.wallSeconds * (1_000_000 / n) <= 60) },
+  ]);
+}
+
+if (wanted('http')) {
+  const h = await httpLag(Number(process.env.WRP_BENCH_HTTP_CONCURRENCY ?? 2000));
+  results.httpLag = h;
+  printTable('HTTP: token frames written vs the engine schedule (goal: p99 <= 5 ms)', [
+    { concurrency: h.concurrency, frames: h.frames, failed: h.failed, 'p50 ms': h.p50Ms.toFixed(2), 'p99 ms': h.p99Ms.toFixed(2), 'max ms': h.maxMs.toFixed(1), goal: goal(h.p99Ms <= 5) },
+  ]);
+}
+
+const out = fileURLToPath(new URL('./results.json', import.meta.url));
+writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+console.log(`\nwritten ${out}`);

@@ -1,0 +1,139 @@
+/**
+ * The load generator's HTTP client for OpenAI-compatible servers (vLLM, the simulated
+ * pool): `/v1/chat/completions` and `/v1/completions`, streaming (SSE with
+ * `stream_options.include_usage`) or not. One undici `Pool` per base URL keeps
+ * connections alive; HTTP/1.1 streams need one socket each, so by default the pool grows
+ * to the number of concurrent requests.
+ *
+ * Every call resolves to a `RequestRecord`; request-level failures (refused connection,
+ * HTTP errors, timeouts, resets, malformed events, truncation, caller abort) are recorded
+ * in `errorClass`, never thrown. See request-run.ts for the latency definitions.
+ */
+import { Pool } from 'undici';
+import { RequestRun } from './request-run.ts';
+import type {
+  ChatCompletionBody,
+  ClientOptions,
+  CompletionBody,
+  Endpoint,
+  RequestOptions,
+  RequestRecord,
+  Timeouts,
+} from './types.ts';
+
+/**
+ * Defaults: connect 10 s (a healthy local pool connects in ms); first byte 60 s (allows
+ * long queueing and a long-context prefill under overload); idle 30 s (a decode step is
+ * tens of ms, so 30 s silent means a stuck server); total 600 s (a long generation at a
+ * slow decode rate). 0 disables one.
+ */
+export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = Object.freeze({
+  connectMs: 10_000,
+  firstByteMs: 60_000,
+  idleMs: 30_000,
+  totalMs: 600_000,
+});
+
+const DEFAULT_MAX_ERROR_BODY = 8 * 1024;
+// undici treats an absent connect timeout as its own 10 s default; "disabled" is "very long".
+const NO_TIMEOUT_MS = 2_147_483_647;
+
+export class OpenAIClient {
+  readonly baseUrl: string;
+  private readonly origin: string;
+  private readonly prefix: string;
+  private readonly timeouts: Timeouts;
+  private readonly baseHeaders: Record<string, string>;
+  /** Pools of this origin, keyed by connect timeout (undici sets it per pool, not per request). */
+  private readonly pools = new Map<number, Pool>();
+  private closed = false;
+
+  constructor(private readonly opts: ClientOptions) {
+    const url = new URL(opts.baseUrl);
+    this.origin = url.origin;
+    // Accept both `http://host:port` and `http://host:port/v1`.
+    this.prefix = url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
+    this.baseUrl = this.origin + this.prefix;
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+    this.baseHeaders = { 'content-type': 'application/json', ...opts.headers };
+    if (opts.apiKey !== undefined && opts.apiKey.length > 0) {
+      this.baseHeaders.authorization = `Bearer ${opts.apiKey}`;
+    }
+  }
+
+  /** POST /v1/chat/completions. */
+  chat(body: ChatCompletionBody, opts: RequestOptions = {}): Promise<RequestRecord> {
+    return this.send('chat', '/v1/chat/completions', body, opts);
+  }
+
+  /** POST /v1/completions. */
+  completion(body: CompletionBody, opts: RequestOptions = {}): Promise<RequestRecord> {
+    return this.send('completions', '/v1/completions', body, opts);
+  }
+
+  /** Waits for in-flight requests, then closes every socket. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.close()));
+  }
+
+  /** Closes every socket now; in-flight requests end with a `reset` record. */
+  async destroy(): Promise<void> {
+    this.closed = true;
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.destroy()));
+  }
+
+  private send(
+    endpoint: Endpoint,
+    path: string,
+    body: ChatCompletionBody | CompletionBody,
+    opts: RequestOptions,
+  ): Promise<RequestRecord> {
+    if (this.closed) throw new Error('OpenAIClient is closed');
+    const stream = opts.stream ?? true;
+    const timeouts = opts.timeouts ? { ...this.timeouts, ...opts.timeouts } : this.timeouts;
+    const payload = stream
+      ? { ...body, stream: true, stream_options: { ...asObject(body.stream_options), include_usage: true } }
+      : // vLLM rejects stream_options when stream is false.
+        { ...body, stream: false, stream_options: undefined };
+    const run = new RequestRun({
+      endpoint,
+      model: body.model,
+      stream,
+      path: this.prefix + path,
+      body: JSON.stringify(payload),
+      headers: opts.headers ? { ...this.baseHeaders, ...opts.headers } : this.baseHeaders,
+      timeouts,
+      maxErrorBodyBytes: this.opts.maxErrorBodyBytes ?? DEFAULT_MAX_ERROR_BODY,
+      scheduledAt: opts.scheduledAt,
+      tag: opts.tag,
+      signal: opts.signal,
+      secret: this.opts.apiKey,
+      captureHeaders: this.opts.captureHeaders,
+    });
+    return run.run(this.pool(timeouts.connectMs));
+  }
+
+  private pool(connectMs: number): Pool {
+    let pool = this.pools.get(connectMs);
+    if (pool === undefined) {
+      pool = new Pool(this.origin, {
+        connections: this.opts.connections ?? null,
+        connect: { timeout: connectMs > 0 ? connectMs : NO_TIMEOUT_MS },
+        // Timeouts are the run's own (classified); these would only race them.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+      this.pools.set(connectMs, pool);
+    }
+    return pool;
+  }
+}
+
+function asObject(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+}

@@ -1,0 +1,67 @@
+/**
+ * Incremental Server-Sent-Events parser: push response bytes in, get events out.
+ *
+ * A thin adapter over `eventsource-parser` (rexxars), which parses text chunks without
+ * owning the connection and already handles LF/CR/CRLF endings, multi-line `data:`,
+ * comments, `event:`/`id:` fields and a line split across chunks. This file adds the
+ * byte side: a streaming TextDecoder so a chunk boundary inside a multibyte UTF-8
+ * character is fine, and an end-of-stream flush for a trailing lone CR.
+ *
+ * Pinned to eventsource-parser 3.x: 4.x requires Node >= 22.12, this project runs on 20.
+ */
+import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
+
+/** One dispatched SSE event. `event` and `id` are undefined unless the server sent them. */
+export type SseEvent = EventSourceMessage;
+
+export type SseEventHandler = (event: SseEvent) => void;
+
+// Shared, so the per-chunk decode call allocates no options object.
+const STREAM_OPTS: TextDecodeOptions = { stream: true };
+const CR = 13;
+
+export class SseParser {
+  private readonly decoder = new TextDecoder('utf-8');
+  private readonly parser: EventSourceParser;
+  /** The last text fed ended in CR: a following LF would belong to the same line break. */
+  private pendingCr = false;
+
+  constructor(onEvent: SseEventHandler, onComment?: (comment: string) => void) {
+    this.parser = createParser({ onEvent, onComment });
+  }
+
+  /** Feeds raw response bytes; events are delivered synchronously to the handler. */
+  push(bytes: Uint8Array): void {
+    const text = this.decoder.decode(bytes, STREAM_OPTS);
+    if (text.length > 0) this.pushText(text);
+  }
+
+  /** Feeds already-decoded text (tests, or callers that decode themselves). */
+  pushText(text: string): void {
+    if (text.length === 0) return;
+    this.parser.feed(text);
+    this.pendingCr = text.charCodeAt(text.length - 1) === CR;
+  }
+
+  /**
+   * Ends the stream: flushes the decoder, and resolves a trailing CR, which the parser
+   * holds back in case an LF follows (CR-only streams end on one). Feeding LF after a CR
+   * is the same line break, so it cannot change what was meant. Per the SSE spec, a
+   * final event without its blank line is discarded.
+   */
+  end(): void {
+    const rest = this.decoder.decode();
+    if (rest.length > 0) this.pushText(rest);
+    if (this.pendingCr) this.pushText('\n');
+    this.parser.reset();
+  }
+}
+
+/** Parses a whole stream given as byte chunks (tests, small bodies). */
+export function parseSseChunks(chunks: Iterable<Uint8Array>): SseEvent[] {
+  const events: SseEvent[] = [];
+  const parser = new SseParser((e) => events.push(e));
+  for (const c of chunks) parser.push(c);
+  parser.end();
+  return events;
+}

@@ -1,0 +1,243 @@
+/**
+ * `wrp pool serve`: a simulated vLLM deployment behind a real HTTP server (node:http),
+ * speaking the OpenAI-compatible API of shared/REFERENCE.md section 1. Tokens are written
+ * when the wall-clock engine emits them.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WallClock } from './clock.ts';
+import type { SeqResult } from './engine.ts';
+import { NO_FAULTS, type FaultPolicy } from './faults.ts';
+import { dcgmRegistry, VllmMetrics } from './metrics.ts';
+import { ApiError, parseBody, type ParsedRequest } from './openai-request.ts';
+import { builtinQualityTable, type QualityModel } from './quality.ts';
+import { planRequest, type RequestPlan } from './request-plan.ts';
+import { DEFAULT_POOL_SPEC, SimPool, type SimPoolSpec } from './sim-pool.ts';
+import { SseStream } from './sse-stream.ts';
+
+export interface SimServerOptions extends Partial<Omit<SimPoolSpec, 'model'>> {
+  /** Model profile name or Hugging Face id. */
+  model: string;
+  /** Name clients must send in `model` (default: `model` as given). */
+  servedModelName?: string;
+  port?: number;
+  host?: string;
+  seed?: number;
+  quality?: QualityModel;
+  faults?: FaultPolicy;
+  /** Observes how late each token frame is written relative to the engine's schedule (bench). */
+  onEmitLag?(lagMs: number): void;
+}
+
+export interface SimServer {
+  url: string;
+  pool: SimPool;
+  servedModelName: string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+export async function startSimServer(opts: SimServerOptions): Promise<SimServer> {
+  const clock = new WallClock();
+  const { servedModelName: _s, port: _p, host: _h, seed: _seed, quality: _q, faults: _f, onEmitLag: _o, ...specOverrides } = opts;
+  const pool = new SimPool({ ...DEFAULT_POOL_SPEC, ...specOverrides, model: opts.model }, clock);
+  const servedModelName = opts.servedModelName ?? opts.model;
+  const ctx = {
+    model: pool.model.name,
+    maxModelLen: pool.maxModelLen,
+    blockSize: pool.spec.blockSize,
+    seed: opts.seed ?? 0,
+    quality: opts.quality ?? builtinQualityTable(),
+  };
+  const metrics = new VllmMetrics(pool, servedModelName);
+  const dcgm = dcgmRegistry(pool);
+  const faults = opts.faults ?? NO_FAULTS;
+  const created = Math.floor(Date.now() / 1000);
+  let requestIndex = 0;
+
+  const sendError = (res: ServerResponse, err: ApiError) => {
+    res.writeHead(err.status, { 'content-type': 'application/json' }).end(err.body());
+  };
+
+  const complete = (req: IncomingMessage, res: ServerResponse, body: string, kind: 'chat' | 'completion') => {
+    const parsed = parseBody(body, kind);
+    if (parsed.model !== servedModelName) {
+      throw new ApiError(404, 'NotFoundError', `The model \`${parsed.model}\` does not exist.`);
+    }
+    const plan = planRequest(parsed, req.headers, ctx);
+    const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID().replaceAll('-', '')}`;
+    const requestId = headerValue(req, 'x-request-id') ?? id;
+    const fault = faults.forRequest(requestIndex++);
+    const failure = fault?.failBeforeHead?.();
+    if (failure) {
+      res.writeHead(failure.status, { 'content-type': 'application/json', ...failure.headers }).end(failure.body);
+      return;
+    }
+    const run = () => serveCompletion(res, parsed, plan, { id, requestId, created, servedModelName, pool, metrics, fault, onEmitLag: opts.onEmitLag });
+    const delay = fault?.headDelayMs?.() ?? 0;
+    if (delay > 0) setTimeout(run, delay);
+    else run();
+  };
+
+  const server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    const route = `${req.method} ${url.split('?')[0]}`;
+    const handle = async () => {
+      switch (route) {
+        case 'GET /health':
+          res.writeHead(200).end();
+          return;
+        case 'GET /v1/models':
+          res.writeHead(200, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              object: 'list',
+              data: [{ id: servedModelName, object: 'model', created, owned_by: 'vllm', root: pool.model.hfId, max_model_len: pool.maxModelLen }],
+            }),
+          );
+          return;
+        case 'GET /metrics':
+          res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
+          return;
+        case 'GET /dcgm/metrics':
+          res.writeHead(200, { 'content-type': dcgm.contentType }).end(await dcgm.metrics());
+          return;
+        case 'POST /v1/chat/completions':
+          complete(req, res, await readBody(req), 'chat');
+          return;
+        case 'POST /v1/completions':
+          complete(req, res, await readBody(req), 'completion');
+          return;
+        default:
+          sendError(res, new ApiError(404, 'NotFoundError', `no route for ${route}`));
+      }
+    };
+    handle().catch((err: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      sendError(res, err instanceof ApiError ? err : new ApiError(500, 'InternalServerError', String(err)));
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve);
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    pool,
+    servedModelName,
+    close: () =>
+      new Promise<void>((resolve) => {
+        clock.stop();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new ApiError(413, 'BadRequestError', `request body over ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+interface ServeContext {
+  id: string;
+  requestId: string;
+  created: number;
+  servedModelName: string;
+  pool: SimPool;
+  metrics: VllmMetrics;
+  fault: ReturnType<FaultPolicy['forRequest']>;
+  onEmitLag?(lagMs: number): void;
+}
+
+/** Submits the request to the engine and writes tokens as the engine produces them. */
+function serveCompletion(res: ServerResponse, req: ParsedRequest, plan: RequestPlan, c: ServeContext): void {
+  const clock = c.pool.clock;
+  const stream = req.stream ? new SseStream(res, req.kind, c, c.fault, req.continuousUsage) : undefined;
+  const text: string[] = [];
+  let lastTokenTime = -1;
+  const seq = {
+    id: c.id,
+    promptTokens: plan.promptTokens,
+    blockHashes: plan.blockHashes,
+    outputTokens: plan.outputTokens,
+    cancelled: false,
+    listener: {
+      onToken(index: number, time: number) {
+        if (c.onEmitLag) c.onEmitLag((clock.now() - time) * 1000);
+        if (lastTokenTime >= 0) c.metrics.observeItl(time - lastTokenTime);
+        lastTokenTime = time;
+        const piece = plan.pieces[index] ?? '';
+        if (stream) {
+          const last = index === plan.outputTokens - 1;
+          stream.token(index, piece, last ? plan.finishReason : null, { prompt: plan.promptTokens, completion: index + 1 });
+        } else text.push(piece);
+      },
+      onFinish(r: SeqResult) {
+        c.metrics.observeFinished({
+          finishReason: plan.finishReason,
+          queueS: r.firstScheduled - r.arrival,
+          prefillS: r.firstTokenTime - r.firstScheduled,
+          decodeS: r.finishTime - r.firstTokenTime,
+          ttftS: r.firstTokenTime - r.arrival,
+          e2eS: r.finishTime - r.arrival,
+          promptTokens: r.promptTokens,
+          outputTokens: r.outputTokens,
+        });
+        const usage = {
+          prompt_tokens: r.promptTokens,
+          completion_tokens: r.outputTokens,
+          total_tokens: r.promptTokens + r.outputTokens,
+          prompt_tokens_details: { cached_tokens: r.cachedTokens },
+        };
+        if (stream) {
+          stream.finish(req.includeUsage ? usage : undefined);
+          return;
+        }
+        const content = text.join('');
+        const choice =
+          req.kind === 'chat'
+            ? { index: 0, message: { role: 'assistant', content }, logprobs: null, finish_reason: plan.finishReason }
+            : { index: 0, text: content, logprobs: null, finish_reason: plan.finishReason };
+        res
+          .writeHead(200, { 'content-type': 'application/json', 'x-request-id': c.requestId })
+          .end(
+            JSON.stringify({
+              id: c.id,
+              object: req.kind === 'chat' ? 'chat.completion' : 'text_completion',
+              created: c.created,
+              model: c.servedModelName,
+              choices: [choice],
+              usage,
+            }),
+          );
+      },
+    },
+  };
+  // A client that goes away aborts the request, freeing its batch slot and KV blocks.
+  res.on('close', () => {
+    if (res.writableFinished || seq.cancelled) return;
+    seq.cancelled = true;
+    c.metrics.observeAbort();
+  });
+  c.pool.submit(seq);
+}

@@ -1,0 +1,116 @@
+/** `wrp pool serve`: a simulated vLLM deployment behind HTTP. */
+import type { Argv, CommandModule } from 'yargs';
+import { GPU_PROFILES, MODEL_PROFILES, SimConfigError } from '../../harness/pool/sim/profiles.ts';
+import { DEFAULT_POOL_SPEC } from '../../harness/pool/sim/sim-pool.ts';
+import { startSimServer } from '../../harness/pool/sim/server.ts';
+import { UsageError } from './usage-error.ts';
+
+interface ServeArgs {
+  model: string;
+  gpu: string;
+  tp: number;
+  replicas: number;
+  port: number;
+  host: string;
+  'max-num-seqs': number;
+  'max-num-batched-tokens': number;
+  'gpu-memory-utilization': number;
+  seed: number;
+  'served-model-name'?: string;
+  'prefill-replicas'?: number;
+  'decode-replicas'?: number;
+  'kv-link-gbps': number;
+  'kv-link-latency-ms': number;
+  'list-profiles': boolean;
+}
+
+function listProfiles(): void {
+  console.log('GPU profiles:');
+  for (const g of Object.values(GPU_PROFILES)) {
+    console.log(`  ${g.name.padEnd(12)} ${(g.peakFlops / 1e12).toFixed(0)} TFLOP/s bf16, ${(g.memBandwidth / 1e12).toFixed(2)} TB/s, ${(g.memBytes / 2 ** 30).toFixed(0)} GiB, ${g.idleWatts}-${g.maxWatts} W`);
+  }
+  console.log('Model profiles:');
+  for (const m of Object.values(MODEL_PROFILES)) {
+    console.log(`  ${m.name.padEnd(14)} ${m.hfId.padEnd(36)} ${(m.params / 1e9).toFixed(1)}B params, ${m.layers} layers, ${m.kvBytesPerToken / 1024} KiB KV/token, ${m.contextWindow} ctx`);
+  }
+}
+
+const positiveInt = (name: string, v: number) => {
+  if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${name}: expected a positive integer, got ${v}`);
+  return v;
+};
+
+async function serve(args: ServeArgs): Promise<void> {
+  if (args['list-profiles']) {
+    listProfiles();
+    return;
+  }
+  for (const k of ['tp', 'replicas', 'max-num-seqs', 'max-num-batched-tokens'] as const) positiveInt(k, args[k]);
+  if (!(args['gpu-memory-utilization'] > 0 && args['gpu-memory-utilization'] <= 1)) {
+    throw new UsageError(`--gpu-memory-utilization: expected a number in (0, 1], got ${args['gpu-memory-utilization']}`);
+  }
+  const p = args['prefill-replicas'];
+  const d = args['decode-replicas'];
+  if ((p === undefined) !== (d === undefined)) throw new UsageError('--prefill-replicas and --decode-replicas go together');
+  const server = await startSimServer({
+    model: args.model,
+    gpu: args.gpu,
+    tp: args.tp,
+    replicas: args.replicas,
+    port: args.port,
+    host: args.host,
+    maxNumSeqs: args['max-num-seqs'],
+    maxNumBatchedTokens: args['max-num-batched-tokens'],
+    gpuMemoryUtilization: args['gpu-memory-utilization'],
+    seed: args.seed,
+    servedModelName: args['served-model-name'],
+    disaggregation:
+      p !== undefined && d !== undefined
+        ? { prefillReplicas: positiveInt('prefill-replicas', p), decodeReplicas: positiveInt('decode-replicas', d), linkGBps: args['kv-link-gbps'], linkLatencyMs: args['kv-link-latency-ms'] }
+        : undefined,
+  }).catch((e: unknown) => {
+    throw e instanceof SimConfigError ? new UsageError(e.message) : e;
+  });
+  const { pool } = server;
+  const layout = pool.spec.disaggregation
+    ? `${p} prefill + ${d} decode replicas (KV link ${args['kv-link-gbps']} GB/s)`
+    : `${pool.spec.replicas} replica(s)`;
+  console.log(`simulated vLLM: ${server.servedModelName} on ${pool.spec.tp}x ${pool.gpu.name}, ${layout}, max_model_len ${pool.maxModelLen}`);
+  console.log(server.url);
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+export const poolCommand: CommandModule = {
+  command: 'pool <action>',
+  describe: 'Simulated vLLM pools',
+  builder: (y: Argv) =>
+    y
+      .command({
+        command: 'serve',
+        describe: 'Serve a simulated vLLM deployment over HTTP (OpenAI API, /metrics, /dcgm/metrics)',
+        builder: (s: Argv) =>
+          s.options({
+            model: { type: 'string', default: 'llama-3.1-8b', describe: 'model profile or Hugging Face id (--list-profiles)' },
+            gpu: { type: 'string', default: DEFAULT_POOL_SPEC.gpu, describe: 'GPU profile' },
+            tp: { type: 'number', default: DEFAULT_POOL_SPEC.tp, describe: 'tensor-parallel GPUs per replica' },
+            replicas: { type: 'number', default: DEFAULT_POOL_SPEC.replicas, describe: 'engine replicas behind a least-loaded balancer' },
+            port: { type: 'number', default: 8000, describe: 'port; 0 picks a free one (the URL is printed)' },
+            host: { type: 'string', default: '127.0.0.1' },
+            'max-num-seqs': { type: 'number', default: DEFAULT_POOL_SPEC.maxNumSeqs },
+            'max-num-batched-tokens': { type: 'number', default: DEFAULT_POOL_SPEC.maxNumBatchedTokens, describe: 'per-step token budget (chunked prefill)' },
+            'gpu-memory-utilization': { type: 'number', default: DEFAULT_POOL_SPEC.gpuMemoryUtilization },
+            seed: { type: 'number', default: 0, describe: 'seed of output lengths and answer quality' },
+            'served-model-name': { type: 'string', describe: 'name clients send as `model` (default: --model)' },
+            'prefill-replicas': { type: 'number', describe: 'disaggregated prefill replicas (with --decode-replicas)' },
+            'decode-replicas': { type: 'number', describe: 'disaggregated decode replicas' },
+            'kv-link-gbps': { type: 'number', default: 50, describe: 'prefill->decode KV transfer bandwidth, GB/s' },
+            'kv-link-latency-ms': { type: 'number', default: 0.5 },
+            'list-profiles': { type: 'boolean', default: false, describe: 'print the GPU and model profiles and exit' },
+          }),
+        handler: (a) => serve(a as unknown as ServeArgs),
+      })
+      .demandCommand(1, 'name an action: serve'),
+  handler: () => undefined,
+};
