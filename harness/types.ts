@@ -132,6 +132,8 @@ export interface Decision {
  */
 export interface Policy {
   readonly name: string;
+  /** Optional async work before choose (e.g. fetching the prompt's embedding); the runner awaits it. */
+  prepare?(ctx: RoutingContext): Promise<void>;
   choose(ctx: RoutingContext): Decision;
   update(ctx: RoutingContext, action: string, reward: number): void;
 }

@@ -5,6 +5,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { poolCommand } from './commands/pool.ts';
+import { runCommand } from './commands/run.ts';
 import { startCommand } from './commands/start.ts';
 import { UsageError } from './commands/usage-error.ts';
 
@@ -18,6 +19,7 @@ await yargs(hideBin(process.argv))
   .scriptName('wrp')
   .usage('$0 <command> [options]\n\nWorkload-Router-Pool: benchmark and train LLM routers on vLLM pools.')
   .command(poolCommand)
+  .command(runCommand)
   .command(startCommand)
   .demandCommand(1, 'name a command; see wrp --help')
   .strict()

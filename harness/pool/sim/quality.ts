@@ -28,6 +28,13 @@ function resolveModel(name: string, known: ReadonlySet<string>): string | undefi
   return profile !== undefined && known.has(profile.name) ? profile.name : undefined;
 }
 
+/**
+ * The synthetic workload's categories (harness/workload) read the row of the closest
+ * dataset family: grade-school word problems ~ gsm8k, knowledge multiple choice ~ mmlu,
+ * function-level code ~ humaneval. Others use the model's overall figure.
+ */
+const CATEGORY_ALIASES: Record<string, string> = { math: 'gsm8k', 'multiple-choice': 'mmlu', code: 'humaneval' };
+
 export interface CategoryTableData {
   models: Record<string, { overall: number; categories: Record<string, number> }>;
 }
@@ -76,7 +83,8 @@ export class CategoryQualityTable implements QualityModel {
   probabilityGood(model: string, category: string | undefined, _promptKey = ''): number {
     const row = this.row(model);
     if (category === undefined) return row.overall;
-    return row.byCategory.get(category.toLowerCase()) ?? row.overall;
+    const key = category.toLowerCase();
+    return row.byCategory.get(key) ?? row.byCategory.get(CATEGORY_ALIASES[key] ?? '') ?? row.overall;
   }
 
   describe(): string {

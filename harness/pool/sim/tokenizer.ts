@@ -123,7 +123,9 @@ function scan(text: string, out: Uint32Array | null): number {
     // A single space joins the following word/number/punctuation piece.
     if (cls === C_SPACE && i + 1 < n) {
       const nextCls = classOf(text.charCodeAt(i + 1));
-      if (nextCls === C_LETTER || nextCls === C_DIGIT || nextCls === C_PUNCT) {
+      // ...but never a special token, which stays one token of its own.
+      const special = text.charCodeAt(i + 1) === 60 && specialTokenLength(text, i + 1) > 0;
+      if (!special && (nextCls === C_LETTER || nextCls === C_DIGIT || nextCls === C_PUNCT)) {
         lead = 1;
         i++;
         cls = nextCls;

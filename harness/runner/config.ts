@@ -1,0 +1,121 @@
+/**
+ * The experiment config (`experiments/*.yaml`), validated with zod. Unknown keys are
+ * errors; every error names its path and the expected value (config-errors.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { feedbackSchema } from '../feedback/config.ts';
+import { GPU_PROFILES, MODEL_PROFILES } from '../pool/sim/profiles.ts';
+import { energySchema } from '../telemetry/energy-config.ts';
+import { workloadSchema } from '../workload/mix.ts';
+import { ConfigError, parseOrThrow } from './config-errors.ts';
+
+const names = (table: Record<string, unknown>) => Object.keys(table) as [string, ...string[]];
+const positiveInt = z.number().int().positive();
+
+const simSchema = z.strictObject({
+  model: z.enum(names(MODEL_PROFILES)),
+  gpu: z.enum(names(GPU_PROFILES)).default('H100-80GB'),
+  tp: positiveInt.default(1),
+  replicas: positiveInt.default(1),
+  max_num_seqs: positiveInt.default(256),
+  max_num_batched_tokens: positiveInt.default(8192),
+  gpu_memory_utilization: z.number().gt(0).max(1).default(0.9),
+  seed: z.number().int().optional(),
+  disaggregation: z
+    .strictObject({
+      prefill_replicas: positiveInt,
+      decode_replicas: positiveInt,
+      link_gbps: z.number().positive().default(50),
+      link_latency_ms: z.number().min(0).default(0.5),
+    })
+    .optional(),
+});
+
+const poolSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a name of letters, digits, _ . -'),
+    /** The model name clients send (the served model name). */
+    model: z.string().min(1),
+    endpoint: z.url().optional(),
+    api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name').optional(),
+    sim: simSchema.optional(),
+    pricing: z.strictObject({ input_per_1m: z.number().min(0), output_per_1m: z.number().min(0) }),
+    /** none (default) | sim | nvml | {type: dcgm, url} | {type: nvml, gpus}: see harness/telemetry/energy-config.ts. */
+    energy: energySchema,
+  })
+  .refine((p) => (p.endpoint === undefined) !== (p.sim === undefined), {
+    message: 'expected exactly one of `endpoint` (a live vLLM server) or `sim` (a simulated pool)',
+  });
+
+const routerSchema = z.looseObject({
+  /** static | random | round_robin | external | a learner registered by the CLI. */
+  type: z.string().min(1),
+});
+
+export const experimentSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a name of letters, digits, _ . -'),
+  description: z.string().optional(),
+  seed: z.number().int().default(0),
+  pools: z.array(poolSchema).min(1, 'expected at least one pool'),
+  /** sources + drift (harness/workload/mix.ts) and the arrival process (harness/workload/arrivals.ts). */
+  workload: workloadSchema,
+  router: routerSchema,
+  feedback: feedbackSchema.prefault({}),
+  stop: z
+    .strictObject({
+      requests: positiveInt.optional(),
+      duration_s: z.number().positive().optional(),
+      max_error_rate: z.number().min(0).max(1).default(1),
+      /** Errors are judged only after this many requests completed. */
+      min_requests_for_error_rate: positiveInt.default(20),
+      /** Seconds in-flight requests may finish after the stop before they are cancelled. */
+      grace_s: z.number().min(0).default(30),
+    })
+    .refine((s) => s.requests !== undefined || s.duration_s !== undefined, { message: 'expected `requests` and/or `duration_s`' }),
+  slo: z.strictObject({ ttft_ms: z.number().positive().optional(), tpot_ms: z.number().positive().optional(), e2e_ms: z.number().positive().optional() }).default({}),
+  client: z
+    .strictObject({
+      connect_timeout_ms: z.number().min(0).default(10_000),
+      first_byte_timeout_ms: z.number().min(0).default(60_000),
+      idle_timeout_ms: z.number().min(0).default(30_000),
+      total_timeout_ms: z.number().min(0).default(600_000),
+      /** Send workload labels as x-wrp-* headers: `auto` = to simulated pools only. */
+      label_headers: z.enum(['auto', 'always', 'never']).default('auto'),
+    })
+    .default({ connect_timeout_ms: 10_000, first_byte_timeout_ms: 60_000, idle_timeout_ms: 30_000, total_timeout_ms: 600_000, label_headers: 'auto' }),
+  telemetry: z.strictObject({ interval_ms: positiveInt.default(1000) }).default({ interval_ms: 1000 }),
+  output: z.strictObject({ dir: z.string().default('results') }).default({ dir: 'results' }),
+});
+
+export type ExperimentConfig = z.infer<typeof experimentSchema>;
+export type PoolConfig = ExperimentConfig['pools'][number];
+export type RouterConfig = ExperimentConfig['router'];
+
+/** Reads and validates an experiment file; ConfigError on any problem. */
+export function loadExperiment(file: string): ExperimentConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, [`cannot read: ${(e as Error).message}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(file, [`invalid YAML: ${(e as Error).message.split('\n')[0]}`]);
+  }
+  return parseExperiment(raw, file);
+}
+
+export function parseExperiment(raw: unknown, file = '<config>'): ExperimentConfig {
+  const config = parseOrThrow(experimentSchema, raw, file);
+  const seen = new Set<string>();
+  for (const [i, p] of config.pools.entries()) {
+    if (seen.has(p.name)) throw new ConfigError(file, [`pools[${i}].name: expected a unique pool name, got "${p.name}" twice`]);
+    seen.add(p.name);
+  }
+  return config;
+}

@@ -1,0 +1,54 @@
+/**
+ * Writes a run's files under results/<name>/<run-id>/: requests.jsonl and telemetry.jsonl
+ * appended as records arrive (flushed at least every second, so a killed run keeps what it
+ * had), then summary.json, summary.md and the resolved config at the end.
+ */
+import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+
+export class JsonlWriter {
+  private readonly stream: WriteStream;
+  private buffer: string[] = [];
+  private readonly timer: NodeJS.Timeout;
+  count = 0;
+
+  constructor(readonly path: string) {
+    this.stream = createWriteStream(path, { flags: 'a' });
+    this.timer = setInterval(() => this.flush(), 1000);
+    this.timer.unref();
+  }
+
+  write(obj: unknown): void {
+    this.buffer.push(JSON.stringify(obj));
+    this.count++;
+    if (this.buffer.length >= 256) this.flush();
+  }
+
+  flush(): void {
+    if (this.buffer.length === 0) return;
+    this.stream.write(this.buffer.join('\n') + '\n');
+    this.buffer = [];
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.flush();
+    await new Promise<void>((resolve, reject) => this.stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  }
+}
+
+/** `20261125T154500Z-3f9a`: sortable, unique enough for one experiment's runs. */
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
+}
+
+export function makeRunDir(root: string, experiment: string, runId: string): string {
+  const dir = join(root, experiment, runId);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export function writeText(dir: string, file: string, text: string): void {
+  writeFileSync(join(dir, file), text);
+}

@@ -1,0 +1,118 @@
+/**
+ * `wrp run` end to end on simulated pools over real HTTP: files, accounting, labels,
+ * energy attribution, stop conditions and the external-router mode.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseExperiment } from '../harness/runner/config.ts';
+import { runExperiment } from '../harness/runner/runner.ts';
+import { BASELINE_POLICIES } from '../harness/router/policies.ts';
+import { startSimServer } from '../harness/pool/sim/server.ts';
+import type { RequestResult } from '../harness/types.ts';
+
+const out = mkdtempSync(join(tmpdir(), 'wrp-e2e-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const pool = (name: string, model: string, extra: Record<string, unknown> = {}) => ({
+  name, model, sim: { model, ...extra }, pricing: { input_per_1m: 0.1, output_per_1m: 0.2 }, energy: 'sim',
+});
+
+function base(over: Record<string, unknown>) {
+  return {
+    name: 'e2e',
+    seed: 7,
+    pools: [pool('small', 'llama-3.2-1b'), pool('big', 'llama-3.1-8b')],
+    workload: {
+      sources: [{ type: 'synthetic', archetypes: { chat: 3, agent: 1 }, output_scale: 0.2 }],
+      arrival: { type: 'poisson', rate: 40 },
+    },
+    router: { type: 'random' },
+    stop: { requests: 40 },
+    telemetry: { interval_ms: 200 },
+    ...over,
+  };
+}
+
+const run = (raw: Record<string, unknown>) =>
+  runExperiment({ config: parseExperiment(raw, 'e2e.yaml'), configFile: join(out, 'e2e.yaml'), policies: BASELINE_POLICIES, outRoot: out, progress: false, log: () => {} });
+
+const lines = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+describe('wrp run', () => {
+  it('records every request sent with labels, decision, timings, tokens, cost, energy and reward', async () => {
+    const o = await run(base({}));
+    const recs = lines(o.runDir, 'requests.jsonl') as RequestResult[];
+    expect(recs).toHaveLength(40);
+    expect(o.summary.sent).toBe(40);
+    expect(o.summary.ok + o.summary.failed + o.summary.cancelled).toBe(40);
+    expect(new Set(recs.map((r) => r.id)).size).toBe(40);
+    for (const r of recs) {
+      expect(['small', 'big']).toContain(r.decision.pool);
+      expect(r.decision.propensity).toBe(0.5);
+      expect(r.labels.archetype).toMatch(/chat|agent/);
+      expect(r.timing.scheduledMs).toBeGreaterThanOrEqual(0);
+      expect(r.timing.sendLagMs).toBeGreaterThanOrEqual(0);
+      if (r.status === 'ok') {
+        expect(r.timing.ttftMs).toBeGreaterThan(0);
+        expect(r.timing.e2eMs).toBeGreaterThanOrEqual(r.timing.ttftMs!);
+        expect(r.tokens.output).toBeGreaterThan(0);
+        expect(r.costUsd).toBeGreaterThan(0);
+        expect(r.energyJ).toBeGreaterThanOrEqual(0);
+        expect(r.requestId).toMatch(/^chatcmpl-/);
+      }
+    }
+    // Multi-turn agent sessions: later turns carry the conversation, so they hit the prefix cache.
+    const later = recs.filter((r) => r.labels.turn > 0 && r.status === 'ok');
+    expect(later.length).toBeGreaterThan(0);
+    expect(later.some((r) => (r.tokens.cached ?? 0) > 0)).toBe(true);
+    const telemetry = lines(o.runDir, 'telemetry.jsonl');
+    expect(telemetry.some((s) => s.kind === 'energy' && s.energy_j > 0)).toBe(true);
+    expect(telemetry.some((s) => s.kind === 'metrics')).toBe(true);
+    const summary = JSON.parse(readFileSync(join(o.runDir, 'summary.json'), 'utf8'));
+    expect(summary.tables.pool.map((r: { pool: string }) => r.pool).sort()).toEqual(['big', 'small']);
+    expect(summary.tables.overall[0].ttft_p50_ms).toBeGreaterThan(0);
+    expect(readFileSync(join(o.runDir, 'summary.md'), 'utf8')).toContain('## pool');
+    expect(readFileSync(join(o.runDir, 'config.resolved.yaml'), 'utf8')).toContain('name: e2e');
+  });
+
+  it('stops on max_error_rate and still accounts for every request', async () => {
+    // 18% of an L4's memory leaves the 1B model a ~300-token KV cache: every request is a 400.
+    const o = await run(
+      base({
+        pools: [pool('tiny', 'llama-3.2-1b', { gpu: 'L4', gpu_memory_utilization: 0.18 })],
+        workload: { sources: [{ type: 'synthetic', archetypes: { chat: 1 } }], arrival: { type: 'poisson', rate: 40 } },
+        stop: { requests: 200, max_error_rate: 0.5, min_requests_for_error_rate: 5 },
+      }),
+    );
+    expect(o.summary.stoppedBy).toMatch(/max_error_rate/);
+    expect(o.summary.sent).toBeLessThan(200);
+    expect(o.summary.failed).toBe(o.summary.sent - o.summary.cancelled - o.summary.ok);
+    expect(o.records.every((r) => r.status !== 'failed' || r.errorClass === 'http_4xx')).toBe(true);
+    expect(o.summary.tables.overall[0]!.ttft_p50_ms).toBeNull(); // failed requests never enter latency stats
+  });
+
+  it('cancels requests still in flight after the grace period and records them', async () => {
+    const o = await run(
+      base({
+        workload: { sources: [{ type: 'synthetic', archetypes: { reasoning: 1 } }], arrival: { type: 'constant', rate: 50 } },
+        stop: { requests: 5, grace_s: 0.3 },
+      }),
+    );
+    expect(o.summary.sent).toBe(5);
+    expect(o.summary.cancelled).toBeGreaterThan(0);
+    expect(o.records.filter((r) => r.status === 'cancelled').every((r) => r.errorClass === 'cancelled')).toBe(true);
+  });
+
+  it('external mode sends everything to the router endpoint and records it', async () => {
+    const router = await startSimServer({ model: 'llama-3.2-1b', port: 0 });
+    try {
+      const o = await run(base({ router: { type: 'external', endpoint: router.url, model: 'llama-3.2-1b' }, stop: { requests: 6 } }));
+      expect(o.summary.ok).toBe(6);
+      expect(o.records.every((r) => r.decision.policy === 'external')).toBe(true);
+    } finally {
+      await router.close();
+    }
+  });
+});
