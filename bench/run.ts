@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only fidelity,speed,http]`: wrp's speed and fidelity goals, measured
+ * `npm run bench [-- --only fidelity,speed,http,learners]`: wrp's speed and fidelity goals, measured
  * on this machine, printed as tables and written to bench/results.json.
  */
 import { writeFileSync } from 'node:fs';
@@ -7,7 +7,11 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { fidelity } from './fidelity.ts';
 import { httpLag } from './http-lag.ts';
+import { driftBench, linucbSpeed, routerBenchAiqBench, routerBenchPairBench, routerDcBench } from './learners.ts';
 import { simSpeed } from './sim-speed.ts';
+import { initTf } from '../learners/rl/backend.ts';
+import { dataDir } from '../datasets/paths.ts';
+import { existsSync } from 'node:fs';
 import { printTable } from './table.ts';
 
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]!.split(',') : undefined;
@@ -47,6 +51,26 @@ if (wanted('http')) {
   printTable('HTTP: token frames written vs the engine schedule (goal: p99 <= 5 ms)', [
     { concurrency: h.concurrency, frames: h.frames, failed: h.failed, 'p50 ms': h.p50Ms.toFixed(2), 'p99 ms': h.p99Ms.toFixed(2), 'max ms': h.maxMs.toFixed(1), goal: goal(h.p99Ms <= 5) },
   ]);
+}
+
+if (wanted('learners')) {
+  await initTf();
+  const speed = linucbSpeed();
+  printTable('Speed: LinUCB at d = 256, 4 actions (features included)', speed);
+  const drift = driftBench(Number(process.env.WRP_BENCH_DRIFT_REQUESTS ?? 40_000));
+  printTable('Drifting mix in the virtual-time simulator (categories change at 50%): cumulative regret vs the per-request best pool', drift);
+  results.learners = { linucbSpeed: speed, drift };
+  if (existsSync(dataDir())) {
+    const rdc = routerDcBench();
+    printTable('RouterDC, 7 models: one pass of bandit feedback on the train splits, accuracy on the test splits (best single 0.489, best per category 0.522, oracle 0.706; goal >= 0.515)', rdc);
+    const pair = routerBenchPairBench();
+    printTable('RouterBench ARC + Winogrande, gpt-4 vs mixtral (random 0.49, per-family rule 0.545, full-information kNN 0.59; goal APGR >= 0.60)', pair);
+    const aiqRows = routerBenchAiqBench();
+    printTable('RouterBench, 11 models: AIQ vs the zero router', aiqRows);
+    Object.assign(results.learners as object, { routerDc: rdc, routerBenchPair: pair, routerBenchAiq: aiqRows });
+  } else {
+    console.log(`\n(skipped the dataset benchmarks: ${dataDir()} not found; set WRP_DATA_DIR)`);
+  }
 }
 
 const out = fileURLToPath(new URL('./results.json', import.meta.url));

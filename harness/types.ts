@@ -124,6 +124,8 @@ export interface Decision {
   action: string;
   /** Probability with which the policy picked this action (1 for deterministic policies). */
   propensity: number;
+  /** The policy that decided, when a composite router (split) delegates. */
+  policy?: string;
 }
 
 /**

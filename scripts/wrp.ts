@@ -5,7 +5,9 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { poolCommand } from './commands/pool.ts';
+import { evalCommand } from './commands/eval.ts';
 import { runCommand } from './commands/run.ts';
+import { trainCommand } from './commands/train.ts';
 import { startCommand } from './commands/start.ts';
 import { UsageError } from './commands/usage-error.ts';
 
@@ -20,6 +22,8 @@ await yargs(hideBin(process.argv))
   .usage('$0 <command> [options]\n\nWorkload-Router-Pool: benchmark and train LLM routers on vLLM pools.')
   .command(poolCommand)
   .command(runCommand)
+  .command(trainCommand)
+  .command(evalCommand)
   .command(startCommand)
   .demandCommand(1, 'name a command; see wrp --help')
   .strict()

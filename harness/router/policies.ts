@@ -11,6 +11,8 @@ import type { Decision, Policy, RoutingContext } from '../types.ts';
 export interface PolicyBuildContext {
   /** Pool names, in config order: the action set. */
   pools: string[];
+  /** The model each pool serves, aligned with `pools`. */
+  models?: string[];
   seed: number;
   /** The experiment file, for error messages. */
   file: string;

@@ -43,5 +43,5 @@ export function buildRouter(config: ExperimentConfig, pools: PoolHandle[], facto
   if (!factory) {
     throw new ConfigError(file, [`router.type: expected one of ${[...Object.keys(factories), 'external'].join(', ')}, got "${spec.type}"`]);
   }
-  return { kind: 'policy', policy: factory(spec, { pools: pools.map((p) => p.name), seed: config.seed, file }) };
+  return { kind: 'policy', policy: factory(spec, { pools: pools.map((p) => p.name), models: pools.map((p) => p.model), seed: config.seed, file }) };
 }

@@ -139,7 +139,8 @@ export function summarise(input: SummaryInput): RunSummary {
     category: grouped(records, (r) => r.labels.category, 'category', d, slo),
     archetype: grouped(records, (r) => r.labels.archetype, 'archetype', d, slo),
   };
-  if (records.some((r) => r.stageLabel !== '')) tables.stage = grouped(records, (r) => `${r.stage}: ${r.stageLabel}`, 'stage', 'own', slo);
+  if (new Set(records.map((r) => r.decision.policy)).size > 1) tables.policy = grouped(records, (r) => r.decision.policy, 'policy', d, slo);
+  if (new Set(records.map((r) => r.stage)).size > 1) tables.stage = grouped(records, (r) => `${r.stage}: ${r.stageLabel}`, 'stage', 'own', slo);
   Object.assign(tables, input.extraTables);
   return {
     runId: input.runId,

@@ -115,7 +115,14 @@ export async function runTurn(env: TurnEnv, input: TurnInput): Promise<{ result:
       poolWaiting: Object.fromEntries(observations.filter((o) => o.waiting !== undefined).map((o) => [o.name, o.waiting!])),
     },
     text: plan.user,
-    decision: { pool: servedBy.name, model: servedBy.model, propensity: decision.propensity, policy: env.router.kind === 'external' ? 'external' : env.router.policy.name, routerSelectedModel },
+    decision: {
+      pool: servedBy.name,
+      model: servedBy.model,
+      propensity: decision.propensity,
+      // A split router reports which of its policies decided.
+      policy: env.router.kind === 'external' ? 'external' : (decision.policy ?? env.router.policy.name),
+      routerSelectedModel,
+    },
     status: statusOf(record),
     errorClass: record.errorClass,
     errorMessage: record.errorMessage,

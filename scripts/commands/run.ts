@@ -4,7 +4,7 @@ import { ConfigError } from '../../harness/runner/config-errors.ts';
 import { loadExperiment } from '../../harness/runner/config.ts';
 import { runExperiment } from '../../harness/runner/runner.ts';
 import { printRunSummary } from '../../harness/runner/print-summary.ts';
-import { POLICY_FACTORIES } from '../policies.ts';
+import { POLICY_FACTORIES, prepareLearners } from '../policies.ts';
 import { UsageError } from './usage-error.ts';
 
 interface RunArgs {
@@ -25,6 +25,7 @@ export async function runCommandHandler(args: RunArgs): Promise<void> {
   }
   if (args.requests !== undefined) config.stop.requests = args.requests;
   if (args.duration !== undefined) config.stop.duration_s = args.duration;
+  await prepareLearners(config.router);
   const outcome = await runExperiment({
     config,
     configFile: args.experiment,

@@ -1,0 +1,173 @@
+/**
+ * Learner benchmarks (issue 4), side by side in one run, data via WRP_DATA_DIR:
+ * - RouterDC 7 models: one pass of bandit feedback on the train splits, greedy accuracy on
+ *   the test splits vs best single (0.489), best per category (0.522), oracle (0.706), and
+ *   the requests each learner needs to reach 0.515;
+ * - RouterBench ARC + Winogrande, gpt-4 vs mixtral: APGR and CPT(50%);
+ * - RouterBench, 11 models: AIQ vs the zero router;
+ * - a drifting mix in the virtual-time simulator: cumulative regret and recovery;
+ * - speed: LinUCB updates/s and decisions/s at d = 256.
+ */
+import { performance } from 'node:perf_hooks';
+import type { DatasetRow } from '../datasets/types.ts';
+import { parseExperiment } from '../harness/runner/config.ts';
+import { LEARNERS } from '../learners/registry.ts';
+import { contextFromRow } from '../learners/train/dataset-context.ts';
+import { loadDataset, poolNameOf } from '../learners/train/data-source.ts';
+import { evaluateOnDataset } from '../learners/train/evaluate.ts';
+import { evalOnRows, qualityCostReward, trainOnRows, type DatasetTask } from '../learners/train/offline.ts';
+import { trainInSimulator } from '../learners/train/sim-train.ts';
+import type { Learner } from '../learners/types.ts';
+
+type Spec = Record<string, unknown>;
+
+/** Learners compared on the datasets, with the hyperparameters used. */
+const DATASET_LEARNERS: [string, Spec][] = [
+  ['random', {}],
+  ['best_single', {}],
+  ['epsilon_greedy', {}],
+  ['ucb1', {}],
+  ['beta_thompson', {}],
+  ['linucb', { alpha: 0.3, features: { text: false } }],
+  ['linucb', { alpha: 0.3, features: { text: { dim: 256 } } }],
+  ['lin_thompson', { features: { text: false } }],
+  ['neural', { features: { text: { dim: 128 } } }],
+];
+
+function build(name: string, spec: Spec, models: string[], categories: string[], seed = 1): Learner {
+  const actions = models.map((m) => ({ pool: poolNameOf(m), model: m }));
+  const entry = LEARNERS[name]!;
+  const features = spec.features as Spec | undefined;
+  const full = 'features' in ((entry.schema as { shape?: object }).shape ?? {}) ? { ...spec, features: { categories, ...features } } : spec;
+  return entry.create({ type: name, ...full }, { pools: actions.map((a) => a.pool), seed, file: 'bench', actions });
+}
+
+const label = (name: string, spec: Spec) => (Object.keys(spec).length ? `${name} ${JSON.stringify(spec)}` : name);
+const categoriesOf = (rows: DatasetRow[]) => [...new Set(rows.map((r) => r.category))].sort();
+
+export function routerDcBench(): Record<string, unknown>[] {
+  const files = ['mmlu', 'gsm8k', 'arc_challenge', 'arc_easy', 'humaneval', 'cmmlu'];
+  const train = loadDataset({ kind: 'dataset', name: 'routerdc', split: 'train', files });
+  const test = loadDataset({ kind: 'dataset', name: 'routerdc', split: 'test', files });
+  const task: DatasetTask = { actionModel: Object.fromEntries(train.models.map((m) => [poolNameOf(m), m])), reward: qualityCostReward(0) };
+  const actions = train.models.map(poolNameOf);
+  const out: Record<string, unknown>[] = [];
+  for (const [name, spec] of DATASET_LEARNERS) {
+    const learner = build(name, spec, train.models, categoriesOf(train.rows));
+    let reached: number | undefined;
+    const t0 = performance.now();
+    trainOnRows(learner, train.rows, task, {
+      every: 500,
+      onCheckpoint: ({ seen }) => {
+        if (reached === undefined && evalOnRows(learner, test.rows, task, actions).quality >= 0.515) reached = seen;
+      },
+    });
+    const e = evalOnRows(learner, test.rows, task, actions);
+    out.push({ learner: label(name, spec), train: train.rows.length, test: e.n, accuracy: e.quality.toFixed(4), 'reaches 0.515 after': reached ?? 'never', 's': ((performance.now() - t0) / 1000).toFixed(1) });
+  }
+  return out;
+}
+
+export function routerBenchPairBench(): Record<string, unknown>[] {
+  const models = ['gpt-4-1106-preview', 'mistralai/mixtral-8x7b-chat'];
+  const files = ['arc_challenge', 'winograde'];
+  const train = loadDataset({ kind: 'dataset', name: 'routerbench', split: 'train', files, models });
+  const test = loadDataset({ kind: 'dataset', name: 'routerbench', split: 'test', files, models });
+  const task: DatasetTask = { actionModel: Object.fromEntries(models.map((m) => [poolNameOf(m), m])), reward: qualityCostReward(0) };
+  const out: Record<string, unknown>[] = [];
+  for (const [name, spec] of DATASET_LEARNERS.filter(([n]) => n !== 'random' && n !== 'best_single')) {
+    const learner = build(name, spec, models, categoriesOf(train.rows));
+    trainOnRows(learner, train.rows, task);
+    const e = evaluateOnDataset(learner, test.rows, task, models.map(poolNameOf));
+    out.push({ learner: label(name, spec), test: e.n, APGR: e.twoModel?.apgr.toFixed(4), 'CPT(50%)': e.twoModel?.cpt50?.toFixed(3) ?? '-', 'CPT(80%)': e.twoModel?.cpt80?.toFixed(3) ?? '-' });
+  }
+  return out;
+}
+
+export function routerBenchAiqBench(): Record<string, unknown>[] {
+  const train = loadDataset({ kind: 'dataset', name: 'routerbench', split: 'train' });
+  const test = loadDataset({ kind: 'dataset', name: 'routerbench', split: 'test' });
+  const task: DatasetTask = { actionModel: Object.fromEntries(train.models.map((m) => [poolNameOf(m), m])), reward: qualityCostReward(0) };
+  const out: Record<string, unknown>[] = [];
+  for (const [name, spec] of DATASET_LEARNERS.filter(([n]) => !['random', 'best_single', 'ucb1'].includes(n))) {
+    const learner = build(name, spec, train.models, categoriesOf(train.rows));
+    trainOnRows(learner, train.rows, task);
+    const e = evaluateOnDataset(learner, test.rows, task, train.models.map(poolNameOf));
+    out.push({ learner: label(name, spec), test: e.n, AIQ: e.manyModels?.aiq.toFixed(4), 'zero router AIQ': e.manyModels?.zeroRouterAiq.toFixed(4), quality: e.quality.estimate.toFixed(4) });
+  }
+  return out;
+}
+
+/** A drifting synthetic mix in virtual time: categories change at request `driftAt`. */
+export function driftBench(requests = 40_000): Record<string, unknown>[] {
+  const driftAt = requests / 2;
+  const config = parseExperiment(
+    {
+      name: 'drift-bench',
+      seed: 5,
+      pools: [
+        { name: 'small', model: 'llama-3.2-3b', sim: { model: 'llama-3.2-3b', gpu: 'L4', max_num_seqs: 64, replicas: 4 }, pricing: { input_per_1m: 0.06, output_per_1m: 0.06 } },
+        { name: 'medium', model: 'qwen3-8b', sim: { model: 'qwen3-8b', gpu: 'A100-80GB', replicas: 2 }, pricing: { input_per_1m: 0.18, output_per_1m: 0.18 } },
+        { name: 'large', model: 'llama-3.1-70b', sim: { model: 'llama-3.1-70b', tp: 4 }, pricing: { input_per_1m: 0.88, output_per_1m: 0.88 } },
+      ],
+      workload: {
+        sources: [{ type: 'synthetic', archetypes: { chat: 1 }, categories: { math: 1, 'multiple-choice': 1 } }],
+        drift: [{ at_request: driftAt, weights: { categories: { code: 1, extraction: 1 } } }],
+        arrival: { type: 'poisson', rate: 4 },
+      },
+      router: { type: 'random' },
+      feedback: { reward: { quality: 1, cost: 0.5, cost_scale: 0.002 } },
+      stop: { requests },
+    },
+    'drift-bench',
+  );
+  const reward = config.feedback.reward;
+  const expected = (p: number, c: number) => (reward.quality * p + reward.cost * (1 - Math.min(1, c / reward.cost_scale))) / (reward.quality + reward.cost);
+  const out: Record<string, unknown>[] = [];
+  const learners: [string, Spec][] = [['random', {}], ['epsilon_greedy', {}], ['ucb1', {}], ['beta_thompson', {}], ['linucb', { alpha: 0.3, features: { text: false } }]];
+  for (const [name, spec] of learners) {
+    const pools = config.pools.map((p) => ({ pool: p.name, model: p.model }));
+    const learner = LEARNERS[name]!.create({ type: name, ...spec }, { pools: pools.map((p) => p.pool), seed: 5, file: 'bench', actions: pools });
+    const perRequest: number[] = new Array(requests).fill(0);
+    const t0 = performance.now();
+    trainInSimulator(learner, config, requests, (o) => {
+      const values = Object.keys(o.expectedQuality).map((a) => expected(o.expectedQuality[a]!, o.expectedCost[a]!));
+      const chosen = expected(o.expectedQuality[o.action]!, o.expectedCost[o.action]!);
+      perRequest[o.index] = Math.max(...values) - chosen;
+    });
+    const before = mean(perRequest.slice(driftAt - 2000, driftAt));
+    // Recovery: requests after the drift until a 500-request window's regret is within 10% (+0.005) of the pre-drift level.
+    let recovered: number | string = 'never';
+    for (let i = driftAt; i + 500 <= requests; i += 100) {
+      if (mean(perRequest.slice(i, i + 500)) <= before * 1.1 + 0.005) {
+        recovered = i - driftAt;
+        break;
+      }
+    }
+    const cum = (n: number) => perRequest.slice(0, n).reduce((a, b) => a + b, 0);
+    out.push({
+      learner: label(name, spec),
+      'regret @25%': cum(requests / 4).toFixed(0), 'regret @50%': cum(requests / 2).toFixed(0), 'regret @75%': cum((3 * requests) / 4).toFixed(0), 'regret @100%': cum(requests).toFixed(0),
+      'pre-drift regret/request': before.toFixed(4), 'requests to recover': recovered, s: ((performance.now() - t0) / 1000).toFixed(1),
+    });
+  }
+  return out;
+}
+
+export function linucbSpeed(d = 256, n = 20_000): Record<string, unknown>[] {
+  const models = ['a', 'b', 'c', 'd'];
+  const learner = build('linucb', { features: { categories: false, archetypes: false, length: false, turn: false, text: { dim: d - 1 } } }, models, []);
+  const row = (i: number): DatasetRow => ({ promptId: String(i), source: 'bench', category: 'x', prompt: `prompt number ${i} about topic ${i % 97} with some words ${i % 13}` });
+  const ctxs = Array.from({ length: 1000 }, (_, i) => contextFromRow(row(i), i));
+  let t = performance.now();
+  for (let i = 0; i < n; i++) learner.update(ctxs[i % 1000]!, poolNameOf(models[i % 4]!), (i % 7) / 7);
+  const updates = n / ((performance.now() - t) / 1000);
+  t = performance.now();
+  for (let i = 0; i < n; i++) learner.choose(ctxs[i % 1000]!);
+  const decisions = n / ((performance.now() - t) / 1000);
+  return [{ d, actions: 4, 'updates/s': Math.round(updates), 'decisions/s': Math.round(decisions) }];
+}
+
+function mean(xs: number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+}

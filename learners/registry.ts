@@ -1,0 +1,239 @@
+/**
+ * The learner registry: router `type` -> how to build a learner from the experiment's
+ * `router:` block (zod-validated; errors name `router.<key>`) and how to load one from
+ * policy.json. learnerPolicyFactories() plugs them into `wrp run`, plus `policy_file`, which
+ * runs a saved policy (optionally frozen).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { checkActions, type PolicyBuildContext, type PolicyFactory } from '../harness/router/policies.ts';
+import { ConfigError, parseOrThrow } from '../harness/runner/config-errors.ts';
+import type { Decision, RoutingContext } from '../harness/types.ts';
+import type { Action } from './bandits/base.ts';
+import { BetaThompson, betaThompsonHyperSchema, qualitySeedsSchema } from './bandits/beta-thompson.ts';
+import { EpsilonGreedy, epsilonGreedyHyperSchema } from './bandits/epsilon-greedy.ts';
+import { LinThompson, linThompsonHyperSchema } from './bandits/lin-thompson.ts';
+import { LinUcb, linucbHyperSchema } from './bandits/linucb.ts';
+import { Ucb1, ucb1HyperSchema } from './bandits/ucb1.ts';
+import { BestSingleLearner, OracleLearner, oracleModelsSchema, RandomLearner, RoundRobinLearner, StaticLearner } from './baselines.ts';
+import type { FeaturizerOptions } from './features/featurizer.ts';
+import { buildLayout, featureLayoutSchema, featureSpecSchema, type FeatureSpec } from './features/spec.ts';
+import { NEURAL_ENTRY } from './rl/neural-entry.ts';
+import type { FeatureLayout, Learner, PolicyFile } from './types.ts';
+
+export interface LearnerBuildContext extends PolicyBuildContext {
+  /** The learner's actions (a subset of ctx.pools), with the model each pool serves. */
+  actions: Action[];
+}
+
+export interface LearnerEntry {
+  /** Schema of the `router:` block for this learner. */
+  schema: z.ZodType;
+  create(spec: Record<string, unknown>, ctx: LearnerBuildContext): Learner;
+  load(file: PolicyFile, source?: string): Learner;
+}
+
+/** Keys every learner's router block accepts besides its hyperparameters. */
+const common = {
+  /** Pools this learner routes over (default: every pool of the experiment). */
+  actions: z.array(z.string().min(1)).min(1).optional(),
+  /** RNG seed (default: the experiment's seed). */
+  seed: z.number().int().optional(),
+};
+const features = featureSpecSchema.prefault({});
+
+const schemas = {
+  epsilon_greedy: epsilonGreedyHyperSchema.extend({ type: z.literal('epsilon_greedy'), ...common }),
+  ucb1: ucb1HyperSchema.extend({ type: z.literal('ucb1'), ...common }),
+  beta_thompson: betaThompsonHyperSchema.extend({ type: z.literal('beta_thompson'), quality_seeds: qualitySeedsSchema.default({}), ...common }),
+  linucb: linucbHyperSchema.extend({ type: z.literal('linucb'), features, ...common }),
+  lin_thompson: linThompsonHyperSchema.extend({ type: z.literal('lin_thompson'), features, ...common }),
+  static: z.strictObject({ type: z.literal('static'), map: z.record(z.string(), z.string()).default({}), default: z.string().min(1), ...common }),
+  random: z.strictObject({ type: z.literal('random'), ...common }),
+  round_robin: z.strictObject({ type: z.literal('round_robin'), ...common }),
+  best_single: z.strictObject({ type: z.literal('best_single'), ...common }),
+  oracle: z.strictObject({ type: z.literal('oracle'), models: oracleModelsSchema.default({}), ...common }),
+};
+
+/** Validates the block; `seed` falls back to the experiment's. */
+function parse<S extends z.ZodType>(schema: S, spec: Record<string, unknown>, ctx: LearnerBuildContext): z.infer<S> & { seed: number } {
+  const s = parseOrThrow(schema, spec, ctx.file, ['router']) as z.infer<S> & { seed?: number };
+  return { ...s, seed: s.seed ?? ctx.seed };
+}
+
+/** Pools a block names (map values, seed keys, ...) must be among the learner's actions. */
+function checkNamed(pools: Iterable<string>, ctx: LearnerBuildContext, where: string): void {
+  checkActions(pools, { ...ctx, pools: ctx.actions.map((a) => a.pool) }, where);
+}
+
+function linearSetup(features: FeatureSpec, ctx: LearnerBuildContext): { layout: FeatureLayout; fopts: FeaturizerOptions } {
+  const layout = buildLayout(features, ctx.actions.map((a) => a.pool));
+  return { layout, fopts: features.embedding ? { embedding: features.embedding } : {} };
+}
+
+/** Just the hyperparameters of a parsed block (what the learner stores in policy.json). */
+const only = <S extends z.ZodObject>(schema: S, parsed: object): z.infer<S> => z.object(schema.shape).parse(parsed) as z.infer<S>;
+
+export const LEARNERS: Record<string, LearnerEntry> = {
+  neural: NEURAL_ENTRY,
+  epsilon_greedy: {
+    schema: schemas.epsilon_greedy,
+    create: (spec, ctx) => new EpsilonGreedy(ctx.actions, only(epsilonGreedyHyperSchema, parse(schemas.epsilon_greedy, spec, ctx))),
+    load: (f, src) => EpsilonGreedy.load(f, src),
+  },
+  ucb1: {
+    schema: schemas.ucb1,
+    create: (spec, ctx) => new Ucb1(ctx.actions, only(ucb1HyperSchema, parse(schemas.ucb1, spec, ctx))),
+    load: (f, src) => Ucb1.load(f, src),
+  },
+  beta_thompson: {
+    schema: schemas.beta_thompson,
+    create: (spec, ctx) => {
+      const s = parse(schemas.beta_thompson, spec, ctx);
+      Object.entries(s.quality_seeds).forEach(([key, bySeed]) => checkNamed(Object.keys(bySeed), ctx, `router.quality_seeds.${key}`));
+      return new BetaThompson(ctx.actions, only(betaThompsonHyperSchema, s), s.quality_seeds);
+    },
+    load: (f, src) => BetaThompson.load(f, src),
+  },
+  linucb: {
+    schema: schemas.linucb,
+    create: (spec, ctx) => {
+      const s = parse(schemas.linucb, spec, ctx);
+      const { layout, fopts } = linearSetup(s.features, ctx);
+      return new LinUcb(ctx.actions, layout, only(linucbHyperSchema, s), fopts);
+    },
+    load: (f, src) => LinUcb.load(f, src),
+  },
+  lin_thompson: {
+    schema: schemas.lin_thompson,
+    create: (spec, ctx) => {
+      const s = parse(schemas.lin_thompson, spec, ctx);
+      const { layout, fopts } = linearSetup(s.features, ctx);
+      return new LinThompson(ctx.actions, layout, only(linThompsonHyperSchema, s), fopts);
+    },
+    load: (f, src) => LinThompson.load(f, src),
+  },
+  static: {
+    schema: schemas.static,
+    create: (spec, ctx) => {
+      const s = parse(schemas.static, spec, ctx);
+      checkNamed(Object.values(s.map), ctx, 'router.map');
+      checkNamed([s.default], ctx, 'router.default');
+      return new StaticLearner(ctx.actions, s.map, s.default);
+    },
+    load: (f, src) => StaticLearner.load(f, src),
+  },
+  random: {
+    schema: schemas.random,
+    create: (spec, ctx) => new RandomLearner(ctx.actions, parse(schemas.random, spec, ctx).seed),
+    load: (f, src) => RandomLearner.load(f, src),
+  },
+  round_robin: {
+    schema: schemas.round_robin,
+    create: (spec, ctx) => (parse(schemas.round_robin, spec, ctx), new RoundRobinLearner(ctx.actions)),
+    load: (f, src) => RoundRobinLearner.load(f, src),
+  },
+  best_single: {
+    schema: schemas.best_single,
+    create: (spec, ctx) => (parse(schemas.best_single, spec, ctx), new BestSingleLearner(ctx.actions)),
+    load: (f, src) => BestSingleLearner.load(f, src),
+  },
+  oracle: {
+    schema: schemas.oracle,
+    create: (spec, ctx) => {
+      const s = parse(schemas.oracle, spec, ctx);
+      checkNamed(Object.keys(s.models), ctx, 'router.models');
+      return new OracleLearner(ctx.actions, s.models);
+    },
+    load: (f, src) => OracleLearner.load(f, src),
+  },
+};
+
+const policyFileSchema = z.strictObject({
+  version: z.literal(1),
+  learner: z.string().min(1),
+  hyperparameters: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.array(z.number()), z.array(z.string())])),
+  features: featureLayoutSchema,
+  actions: z.array(z.strictObject({ pool: z.string().min(1), model: z.string() })).min(1),
+  parameters: z.record(z.string(), z.unknown()),
+  tfjsModel: z.string().optional(),
+  training: z.record(z.string(), z.unknown()),
+});
+
+/** Reads and validates policy.json (the envelope; each learner validates its parameters). */
+export function loadPolicyFile(path: string): PolicyFile {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(path, [`cannot read the policy file: ${(e as Error).message}`]);
+  }
+  const version = json !== null && typeof json === 'object' ? (json as { version?: unknown }).version : undefined;
+  if (version !== 1) throw new ConfigError(path, [`version: this wrp reads policy files of version 1, got ${JSON.stringify(version) ?? 'none'}`]);
+  return parseOrThrow(policyFileSchema, json, path) as PolicyFile;
+}
+
+/** Rebuilds the learner a policy file describes. */
+export function loadLearner(file: PolicyFile, source = 'policy.json'): Learner {
+  const entry = LEARNERS[file.learner];
+  if (!entry) throw new ConfigError(source, [`learner: expected one of ${Object.keys(LEARNERS).join(', ')}, got "${file.learner}"`]);
+  return entry.load(file, source);
+}
+
+/** A loaded policy that acts but no longer learns (evaluation runs). */
+export class FrozenLearner implements Learner {
+  readonly name: string;
+  constructor(private readonly inner: Learner) {
+    this.name = `${inner.name}-frozen`;
+  }
+  prepare(ctx: RoutingContext): Promise<void> {
+    return this.inner.prepare?.(ctx) ?? Promise.resolve();
+  }
+  choose(ctx: RoutingContext): Decision {
+    return this.inner.choose(ctx);
+  }
+  update(): void {}
+  scores(ctx: RoutingContext): number[] {
+    if (!this.inner.scores) throw new Error(`${this.inner.name} has no scores()`);
+    return this.inner.scores(ctx);
+  }
+  save(): PolicyFile {
+    return this.inner.save();
+  }
+}
+
+const policyFileSpec = z.strictObject({
+  type: z.literal('policy_file'),
+  /** policy.json, relative to the experiment file. */
+  path: z.string().min(1),
+  /** Act without learning. */
+  freeze: z.boolean().default(false),
+});
+
+/**
+ * Factories for `wrp run`. Actions name pools; their model comes from ctx.models (when the
+ * harness passes one, aligned with ctx.pools), else `poolModels`, else the pool name.
+ */
+export function learnerPolicyFactories(poolModels: Record<string, string> = {}): Record<string, PolicyFactory> {
+  const out: Record<string, PolicyFactory> = {};
+  for (const [type, entry] of Object.entries(LEARNERS)) {
+    out[type] = (spec, ctx) => {
+      const listed = parseOrThrow(z.looseObject({ actions: common.actions }), spec, ctx.file, ['router']).actions;
+      if (listed) checkActions(listed, ctx, 'router.actions');
+      const given = (ctx as PolicyBuildContext & { models?: unknown }).models;
+      const models = Array.isArray(given) ? (given as string[]) : undefined;
+      const modelOf = (pool: string) => models?.[ctx.pools.indexOf(pool)] ?? poolModels[pool] ?? pool;
+      return entry.create(spec, { ...ctx, actions: (listed ?? ctx.pools).map((pool) => ({ pool, model: modelOf(pool) })) });
+    };
+  }
+  out.policy_file = (spec, ctx) => {
+    const s = parseOrThrow(policyFileSpec, spec, ctx.file, ['router']);
+    const path = resolve(dirname(ctx.file), s.path);
+    const file = loadPolicyFile(path);
+    checkActions(file.actions.map((a) => a.pool), ctx, `router.path (${s.path}): actions`);
+    const learner = loadLearner(file, path);
+    return s.freeze ? new FrozenLearner(learner) : learner;
+  };
+  return out;
+}

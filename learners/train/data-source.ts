@@ -1,0 +1,58 @@
+/**
+ * Where `wrp train` / `wrp eval` read data from:
+ * - `routerdc` / `routerbench`: full-information datasets (every model scored on every
+ *   prompt); learners get bandit feedback only;
+ * - a run folder (or its requests.jsonl): a logged run with propensities;
+ * - `sim:<experiment.yaml>`: the virtual-time simulator with the experiment's pools and workload.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { loadRouterBench } from '../../datasets/routerbench.ts';
+import { loadRouterDc } from '../../datasets/routerdc.ts';
+import type { DatasetRow, LoadReport } from '../../datasets/types.ts';
+
+export type DataSpec =
+  | { kind: 'dataset'; name: 'routerdc' | 'routerbench'; split: 'train' | 'test' | 'all'; files?: string[]; models?: string[] }
+  | { kind: 'logged'; path: string }
+  | { kind: 'sim'; experiment: string };
+
+export function parseDataSpec(data: string, opts: { split?: string; files?: string; models?: string }): DataSpec {
+  if (data === 'routerdc' || data === 'routerbench') {
+    const split = (opts.split ?? 'train') as 'train' | 'test' | 'all';
+    if (!['train', 'test', 'all'].includes(split)) throw new Error(`--split: expected train, test or all, got "${opts.split}"`);
+    return { kind: 'dataset', name: data, split, files: list(opts.files), models: list(opts.models) };
+  }
+  if (data.startsWith('sim:')) return { kind: 'sim', experiment: data.slice(4) };
+  if (existsSync(data)) return { kind: 'logged', path: data };
+  throw new Error(`--data: expected routerdc, routerbench, sim:<experiment.yaml> or a run folder, got "${data}" (no such file)`);
+}
+
+function list(s: string | undefined): string[] | undefined {
+  return s === undefined || s === '' ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean);
+}
+
+export interface DatasetData {
+  rows: DatasetRow[];
+  report: LoadReport;
+  /** Dataset models the actions map to (the `--models` subset, or every model). */
+  models: string[];
+}
+
+/** Loads a full-information dataset; rows with an empty score cell are dropped and counted. */
+export function loadDataset(spec: Extract<DataSpec, { kind: 'dataset' }>): DatasetData {
+  const opts = { split: spec.split, files: spec.files, impute: 'skip-row' as const };
+  const { rows, report } = spec.name === 'routerdc' ? loadRouterDc(opts) : loadRouterBench(opts);
+  if (rows.length === 0) throw new Error(`${spec.name} (${spec.split}): no rows`);
+  const all = Object.keys(rows[0]!.scores ?? {});
+  const models = spec.models ?? all;
+  for (const m of models) if (!all.includes(m)) throw new Error(`--models: expected names among ${all.join(', ')}, got "${m}"`);
+  return { rows, report, models };
+}
+
+/** Pool-name form of a dataset model (pool names allow letters, digits, _ . -). */
+export function poolNameOf(model: string): string {
+  return model.replace(/^.*\//, '').replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+export function isRunFolder(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}

@@ -1,0 +1,141 @@
+/**
+ * `wrp eval`: a policy against full-information data (quality, cost, reward, cumulative
+ * regret vs the oracle, the dataset's reference points, APGR / CPT for two-model pairs,
+ * AIQ against the zero router for many models) or against a logged run (IPS, SNIPS and
+ * DR off-policy estimates with bootstrap confidence intervals).
+ */
+import type { DatasetRow } from '../../datasets/types.ts';
+import type { RequestResult, RoutingContext } from '../../harness/types.ts';
+import { bootstrapMean, type ConfidenceInterval } from '../eval/bootstrap.ts';
+import { aiq, zeroRouter, type CostQualityPoint } from '../eval/frontier.ts';
+import { offPolicyEstimate } from '../eval/ope.ts';
+import { regretFromTable } from '../eval/regret.ts';
+import { referencePoints, type ReferencePoints } from '../eval/replay.ts';
+import { cpt, pgrCurve } from '../eval/two-model.ts';
+import type { LoggedSample } from '../eval/ope.ts';
+import type { Learner } from '../types.ts';
+import { contextFromRow } from './dataset-context.ts';
+import { greedyAction, type DatasetTask } from './offline.ts';
+
+export interface DatasetEval {
+  n: number;
+  quality: ConfidenceInterval;
+  meanCost?: number;
+  reward: number;
+  /** Cumulative regret vs the per-prompt best action (utility = the task's reward). */
+  regret: number;
+  actionCounts: Record<string, number>;
+  references: ReferencePoints;
+  twoModel?: { strong: string; weak: string; apgr: number; cpt50?: number; cpt80?: number };
+  manyModels?: { aiq: number; zeroRouterAiq: number; points: CostQualityPoint[] };
+}
+
+export function evaluateOnDataset(learner: Learner, rows: DatasetRow[], task: DatasetTask, actions: string[]): DatasetEval {
+  const models = actions.map((a) => task.actionModel[a]!);
+  const contexts = rows.map((r, i) => contextFromRow(r, i));
+  const chosen = contexts.map((ctx) => greedyAction(learner, ctx, actions));
+  const quality = chosen.map((a, i) => rows[i]!.scores![task.actionModel[a]!]!);
+  const costs = chosen.map((a, i) => rows[i]!.costs?.[task.actionModel[a]!]);
+  const utilities = rows.map((row) => models.map((m) => task.reward(row, m)));
+  const counts: Record<string, number> = {};
+  for (const a of chosen) counts[a] = (counts[a] ?? 0) + 1;
+  const out: DatasetEval = {
+    n: rows.length,
+    quality: bootstrapMean(quality),
+    meanCost: costs.every((c) => c !== undefined) ? mean(costs as number[]) : undefined,
+    reward: mean(chosen.map((a, i) => task.reward(rows[i]!, task.actionModel[a]!))),
+    regret: regretFromTable(utilities, chosen.map((a) => actions.indexOf(a))).total,
+    actionCounts: counts,
+    references: referencePoints(rows, models),
+  };
+  if (actions.length === 2 && learner.scores) {
+    // Strong = the better model on these rows; the router's strong-ness = score gap.
+    const [a0, a1] = actions as [string, string];
+    const mean0 = mean(rows.map((r) => r.scores![task.actionModel[a0]!]!));
+    const mean1 = mean(rows.map((r) => r.scores![task.actionModel[a1]!]!));
+    const [strong, weak] = mean0 >= mean1 ? [0, 1] : [1, 0];
+    const s = contexts.map((ctx) => {
+      const v = learner.scores!(ctx);
+      return v[strong]! - v[weak]!;
+    });
+    const qS = rows.map((r) => r.scores![models[strong]!]!);
+    const qW = rows.map((r) => r.scores![models[weak]!]!);
+    const curve = pgrCurve(qS, qW, s);
+    out.twoModel = { strong: actions[strong]!, weak: actions[weak]!, apgr: curve.apgr, cpt50: cpt(curve, 0.5), cpt80: cpt(curve, 0.8) };
+  }
+  if (actions.length > 2 && learner.scores && rows.every((r) => models.every((m) => r.costs?.[m] !== undefined))) {
+    out.manyModels = aiqOf(learner, rows, contexts, models);
+  }
+  return out;
+}
+
+/**
+ * The router's cost-quality points: choose argmax(score - lambda * price) for a sweep of
+ * lambda, where price is each model's mean cost per query (known before the call, as a
+ * price list is); AIQ over the zero router's cost range.
+ */
+function aiqOf(learner: Learner, rows: DatasetRow[], contexts: RoutingContext[], models: string[]): DatasetEval['manyModels'] {
+  const price = models.map((m) => mean(rows.map((r) => r.costs![m]!)));
+  const singles: CostQualityPoint[] = models.map((m, k) => ({ cost: price[k]!, quality: mean(rows.map((r) => r.scores![m]!)), label: m }));
+  const zero = zeroRouter(singles);
+  const scores = contexts.map((ctx) => learner.scores!(ctx));
+  const spread = Math.max(...price) - Math.min(...price);
+  const points: CostQualityPoint[] = [];
+  for (let i = 0; i <= 40; i++) {
+    const lambda = i === 0 ? 0 : (2 ** (i / 4) - 1) / Math.max(spread, 1e-12);
+    let q = 0;
+    let c = 0;
+    scores.forEach((v, r) => {
+      let best = 0;
+      for (let k = 1; k < v.length; k++) if (v[k]! - lambda * price[k]! > v[best]! - lambda * price[best]!) best = k;
+      q += rows[r]!.scores![models[best]!]!;
+      c += rows[r]!.costs![models[best]!]!;
+    });
+    points.push({ cost: c / rows.length, quality: q / rows.length, label: `lambda=${lambda.toPrecision(3)}` });
+  }
+  const range = zero.range;
+  // Router points outside the zero router's range are clipped to it (AIQ is compared on one range).
+  const inRange = [...points, ...singles].filter((p) => p.cost >= range.cMin - 1e-15);
+  return { aiq: aiq(inRange, range), zeroRouterAiq: zero.aiq, points };
+}
+
+export interface LoggedEval {
+  n: number;
+  matched: number;
+  ips: ConfidenceInterval;
+  snips?: number;
+  dr?: ConfidenceInterval;
+  ess: number;
+  loggedReward: number;
+}
+
+/** Off-policy value of the learner's greedy policy on a logged run (DR's reward model: per category x pool means). */
+export function evaluateOnLogs(learner: Learner, samples: LoggedSample<RequestResult>[], actions: string[], toContext: (r: RequestResult) => RoutingContext): LoggedEval {
+  const means = new Map<string, { s: number; n: number }>();
+  for (const x of samples) {
+    const k = `${x.context.labels.category}\u0000${x.action}`;
+    const m = means.get(k) ?? { s: 0, n: 0 };
+    m.s += x.reward;
+    m.n++;
+    means.set(k, m);
+  }
+  const overall = mean(samples.map((x) => x.reward));
+  const rewardModel = (r: RequestResult, a: string) => {
+    const m = means.get(`${r.labels.category}\u0000${a}`);
+    return m ? m.s / m.n : overall;
+  };
+  const est = offPolicyEstimate(samples, { kind: 'deterministic', choose: (r: RequestResult) => greedyAction(learner, toContext(r), actions) }, { rewardModel, skipInvalid: true });
+  return {
+    n: samples.length,
+    matched: est.matched,
+    ips: bootstrapMean(est.ipsTerms),
+    snips: est.snips,
+    dr: est.drTerms ? bootstrapMean(est.drTerms) : undefined,
+    ess: est.ess,
+    loggedReward: overall,
+  };
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
+}

@@ -1,0 +1,98 @@
+/**
+ * Offline training and evaluation on full-information datasets (RouterBench, RouterDC)
+ * with bandit feedback: the learner sees only the reward of the model it chose, as it
+ * would online. Evaluation replays the greedy policy (argmax of its scores) on held-out
+ * rows, where every model's score is known.
+ */
+import type { DatasetRow } from '../../datasets/types.ts';
+import type { RoutingContext } from '../../harness/types.ts';
+import { mulberry32 } from '../../harness/pool/sim/random.ts';
+import type { Learner } from '../types.ts';
+import { contextFromRow } from './dataset-context.ts';
+
+export interface DatasetTask {
+  /** action (pool name) -> dataset model whose score and cost it gets. */
+  actionModel: Record<string, string>;
+  /** Reward of serving a row with a dataset model, in [0, 1]. */
+  reward(row: DatasetRow, model: string): number;
+}
+
+/** quality - lambda * cost, clipped to [0, 1]; cost from the row (RouterBench) or 0. */
+export function qualityCostReward(lambda = 0): DatasetTask['reward'] {
+  return (row, model) => {
+    const q = row.scores?.[model];
+    if (q === undefined) throw new Error(`row ${row.promptId} has no score for ${model}`);
+    const c = row.costs?.[model] ?? 0;
+    return Math.min(1, Math.max(0, q - lambda * c));
+  };
+}
+
+export interface TrainProgress {
+  seen: number;
+  meanReward: number;
+}
+
+/** One pass over the rows in a seeded order; `every` calls `onCheckpoint` for learning curves. */
+export function trainOnRows(
+  learner: Learner,
+  rows: DatasetRow[],
+  task: DatasetTask,
+  opts: { seed?: number; every?: number; onCheckpoint?(p: TrainProgress): void } = {},
+): TrainProgress {
+  const order = shuffled(rows.length, opts.seed ?? 1);
+  let sum = 0;
+  let seen = 0;
+  for (const i of order) {
+    const row = rows[i]!;
+    const ctx = contextFromRow(row, i);
+    const { action } = learner.choose(ctx);
+    const model = task.actionModel[action];
+    if (model === undefined) throw new Error(`learner chose "${action}", which maps to no dataset model`);
+    const r = task.reward(row, model);
+    learner.update(ctx, action, r);
+    sum += r;
+    seen++;
+    if (opts.every && seen % opts.every === 0) opts.onCheckpoint?.({ seen, meanReward: sum / seen });
+  }
+  return { seen, meanReward: sum / Math.max(1, seen) };
+}
+
+/** The learner's greedy action: argmax of its per-action scores (ties: first), else its choice. */
+export function greedyAction(learner: Learner, ctx: RoutingContext, actions: string[]): string {
+  const s = learner.scores?.(ctx);
+  if (!s) return learner.choose(ctx).action;
+  let best = 0;
+  for (let i = 1; i < s.length; i++) if (s[i]! > s[best]!) best = i;
+  return actions[best]!;
+}
+
+export interface EvalResult {
+  n: number;
+  quality: number;
+  reward: number;
+  actionCounts: Record<string, number>;
+}
+
+export function evalOnRows(learner: Learner, rows: DatasetRow[], task: DatasetTask, actions: string[]): EvalResult {
+  let q = 0;
+  let r = 0;
+  const counts: Record<string, number> = {};
+  rows.forEach((row, i) => {
+    const action = greedyAction(learner, contextFromRow(row, i), actions);
+    const model = task.actionModel[action]!;
+    q += row.scores![model]!;
+    r += task.reward(row, model);
+    counts[action] = (counts[action] ?? 0) + 1;
+  });
+  return { n: rows.length, quality: q / Math.max(1, rows.length), reward: r / Math.max(1, rows.length), actionCounts: counts };
+}
+
+function shuffled(n: number, seed: number): number[] {
+  const rand = mulberry32(seed);
+  const a = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}

@@ -1,0 +1,114 @@
+/** `wrp train --learner NAME --data SRC --out DIR`: train a routing policy offline. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { ConfigError } from '../../harness/runner/config-errors.ts';
+import { loadExperiment } from '../../harness/runner/config.ts';
+import { readLoggedRun } from '../../learners/eval/logged.ts';
+import { LEARNERS } from '../../learners/registry.ts';
+import { contextFromRecord } from '../../learners/train/dataset-context.ts';
+import { loadDataset, parseDataSpec, poolNameOf } from '../../learners/train/data-source.ts';
+import { qualityCostReward, trainOnRows } from '../../learners/train/offline.ts';
+import { trainInSimulator } from '../../learners/train/sim-train.ts';
+import type { Learner } from '../../learners/types.ts';
+import { prepareLearners } from '../policies.ts';
+import { UsageError } from './usage-error.ts';
+
+interface TrainArgs {
+  learner: string;
+  data: string;
+  out: string;
+  split?: string;
+  files?: string;
+  models?: string;
+  params: string;
+  lambda: number;
+  requests: number;
+  seed: number;
+}
+
+function params(json: string): Record<string, unknown> {
+  try {
+    const p = JSON.parse(json) as unknown;
+    if (p === null || typeof p !== 'object' || Array.isArray(p)) throw new Error('not an object');
+    return p as Record<string, unknown>;
+  } catch (e) {
+    throw new UsageError(`--params: expected a JSON object of hyperparameters, e.g. '{"alpha": 0.5}' (${(e as Error).message})`);
+  }
+}
+
+/**
+ * Builds the learner. With data whose categories are known up front (datasets), linear
+ * learners get a category one-hot over them unless --params sets features.categories.
+ */
+function create(a: TrainArgs, actions: { pool: string; model: string }[], categories?: string[]): Learner {
+  const entry = LEARNERS[a.learner];
+  if (!entry) throw new UsageError(`--learner: expected one of ${Object.keys(LEARNERS).join(', ')}, got "${a.learner}"`);
+  const p = params(a.params);
+  const linear = 'features' in (entry.schema as { shape?: object }).shape!;
+  if (categories && linear) {
+    const features = (p.features ?? {}) as Record<string, unknown>;
+    p.features = { categories, ...features };
+  }
+  return entry.create({ type: a.learner, ...p }, { pools: actions.map((x) => x.pool), seed: a.seed, file: '--params', actions });
+}
+
+export async function train(a: TrainArgs): Promise<void> {
+  await prepareLearners({ type: a.learner });
+  const spec = parseDataSpec(a.data, a);
+  let learner: Learner;
+  let training: Record<string, unknown>;
+  if (spec.kind === 'dataset') {
+    const data = loadDataset(spec);
+    const actions = data.models.map((m) => ({ pool: poolNameOf(m), model: m }));
+    learner = create(a, actions, [...new Set(data.rows.map((r) => r.category))].sort());
+    const task = { actionModel: Object.fromEntries(actions.map((x) => [x.pool, x.model])), reward: qualityCostReward(a.lambda) };
+    const t0 = performance.now();
+    const progress = trainOnRows(learner, data.rows, task, { seed: a.seed });
+    training = { data: `${spec.name}:${spec.split}`, feedback: 'bandit (chosen model only)', rows: data.rows.length, lambda: a.lambda, meanReward: progress.meanReward, seconds: (performance.now() - t0) / 1000 };
+  } else if (spec.kind === 'logged') {
+    const run = readLoggedRun(spec.path);
+    const pools = new Map<string, string>();
+    for (const s of run.samples) pools.set(s.action, s.context.decision.model);
+    const actions = [...pools].map(([pool, model]) => ({ pool, model }));
+    learner = create(a, actions);
+    // Direct method: replay each logged decision and its reward as feedback.
+    for (const s of run.samples) learner.update(contextFromRecord(s.context), s.action, s.reward);
+    training = { data: spec.path, feedback: 'logged decisions (direct method)', samples: run.samples.length, report: run.report };
+  } else {
+    const config = loadExperiment(spec.experiment);
+    const actions = config.pools.map((p) => ({ pool: p.name, model: p.model }));
+    learner = create(a, actions);
+    const t0 = performance.now();
+    const r = trainInSimulator(learner, config, a.requests);
+    training = { data: `sim:${spec.experiment}`, feedback: 'virtual-time simulator', ...r, seconds: (performance.now() - t0) / 1000 };
+  }
+  const file = learner.save();
+  file.training = { ...file.training, ...training };
+  mkdirSync(a.out, { recursive: true });
+  writeFileSync(join(a.out, 'policy.json'), JSON.stringify(file, null, 2) + '\n');
+  console.log(`trained ${a.learner} on ${training.data}: ${JSON.stringify(training)}`);
+  console.log(`policy: ${join(a.out, 'policy.json')}`);
+}
+
+export const trainCommand: CommandModule = {
+  command: 'train',
+  describe: 'Train a routing policy from a dataset (bandit feedback), a logged run, or the virtual-time simulator',
+  builder: (y: Argv) =>
+    y.options({
+      learner: { type: 'string', demandOption: true, describe: 'e.g. linucb, lin_thompson, beta_thompson, ucb1, epsilon_greedy' },
+      data: { type: 'string', demandOption: true, describe: 'routerdc | routerbench | a run folder | sim:<experiment.yaml>' },
+      out: { type: 'string', demandOption: true, describe: 'folder for policy.json' },
+      split: { type: 'string', describe: 'dataset split: train (default) | test | all' },
+      files: { type: 'string', describe: 'dataset files or families, comma-separated (e.g. arc_challenge,winograde)' },
+      models: { type: 'string', describe: 'dataset models to route between, comma-separated (default: all)' },
+      params: { type: 'string', default: '{}', describe: 'hyperparameters as JSON, e.g. \'{"alpha": 0.5}\'' },
+      lambda: { type: 'number', default: 0, describe: 'dataset reward = quality - lambda * USD cost' },
+      requests: { type: 'number', default: 100_000, describe: 'requests to simulate (sim: data)' },
+      seed: { type: 'number', default: 1 },
+    }),
+  handler: (a) =>
+    train(a as unknown as TrainArgs).catch((e: unknown) => {
+      throw e instanceof ConfigError ? new UsageError(e.message) : e;
+    }),
+};
