@@ -10,6 +10,7 @@ import { contextFromRecord } from '../../learners/train/dataset-context.ts';
 import { loadDataset, parseDataSpec, poolNameOf } from '../../learners/train/data-source.ts';
 import { qualityCostReward, trainOnRows } from '../../learners/train/offline.ts';
 import { trainInSimulator } from '../../learners/train/sim-train.ts';
+import { NeuralPolicy } from '../../learners/rl/neural-policy.ts';
 import type { Learner } from '../../learners/types.ts';
 import { prepareLearners } from '../policies.ts';
 import { UsageError } from './usage-error.ts';
@@ -72,9 +73,18 @@ export async function train(a: TrainArgs): Promise<void> {
     for (const s of run.samples) pools.set(s.action, s.context.decision.model);
     const actions = [...pools].map(([pool, model]) => ({ pool, model }));
     learner = create(a, actions);
-    // Direct method: replay each logged decision and its reward as feedback.
-    for (const s of run.samples) learner.update(contextFromRecord(s.context), s.action, s.reward);
-    training = { data: spec.path, feedback: 'logged decisions (direct method)', samples: run.samples.length, report: run.report };
+    const contexts = run.samples.map((s) => contextFromRecord(s.context));
+    let feedback: string;
+    if (learner instanceof NeuralPolicy) {
+      // Off-policy gradient with clipped importance weights from the logged propensities.
+      learner.trainBatch(contexts, run.samples.map((s) => s.action), run.samples.map((s) => s.reward), run.samples.map((s) => s.propensity), { epochs: 3 });
+      feedback = 'logged decisions, importance-weighted by their propensities';
+    } else {
+      // Bandit learners: replay each logged decision and its reward (the direct method).
+      run.samples.forEach((s, i) => learner.update(contexts[i]!, s.action, s.reward));
+      feedback = 'logged decisions (direct method)';
+    }
+    training = { data: spec.path, feedback, samples: run.samples.length, report: run.report };
   } else {
     const config = loadExperiment(spec.experiment);
     const actions = config.pools.map((p) => ({ pool: p.name, model: p.model }));
