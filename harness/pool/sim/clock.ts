@@ -101,7 +101,9 @@ export class WallClock implements Clock {
     const delayMs = Math.max(0, (time - this.now()) * 1000);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      fn();
+      // Node timers can fire up to ~1 ms early; an engine event never happens before its time.
+      if (this.now() < time) this.at(time, fn);
+      else fn();
     }, delayMs);
     this.timers.add(timer);
   }
