@@ -5,6 +5,7 @@
  *   energy: nvml                                    nvidia-smi on this machine, all GPUs
  *   energy: { type: nvml, gpus: [0, 1], interval_ms: 100, command: nvidia-smi }
  *   energy: { type: dcgm, url: "http://node:9400/metrics", gpus: [0, 1] }
+ *   energy: { dcgm: "http://node:9400/metrics" }      shorthand of the above
  */
 import { z } from 'zod';
 
@@ -32,8 +33,19 @@ const energyObject = z.discriminatedUnion(
   { error: 'expected none | sim | nvml | {type: dcgm, url} | {type: nvml, gpus?}' },
 );
 
+/** Shorthands: `nvml` for `{type: nvml}`, `{dcgm: URL}` for `{type: dcgm, url: URL}`. */
+function expandShorthand(v: unknown): unknown {
+  if (v === undefined) return { type: 'none' };
+  if (typeof v === 'string') return { type: v };
+  if (v !== null && typeof v === 'object' && !('type' in v) && 'dcgm' in v) {
+    const { dcgm, ...rest } = v as Record<string, unknown>;
+    return { type: 'dcgm', url: dcgm, ...rest };
+  }
+  return v;
+}
+
 export const energySchema = z.preprocess(
-  (v) => (v === undefined ? { type: 'none' } : typeof v === 'string' ? { type: v } : v),
+  expandShorthand,
   energyObject,
 ).transform((e) => (e.type === 'dcgm' ? { ...e, url: withMetricsPath(e.url) } : e));
 
