@@ -168,6 +168,24 @@ export function linucbSpeed(d = 256, n = 20_000): Record<string, unknown>[] {
   return [{ d, actions: 4, 'updates/s': Math.round(updates), 'decisions/s': Math.round(decisions) }];
 }
 
+/** tfjs neural policy: optimizer steps/s of offline training (batch 32) and online choose+update/s. */
+export function neuralSpeed(n = 4096): Record<string, unknown>[] {
+  const models = ['a', 'b', 'c', 'd'];
+  const learner = build('neural', { batch_size: 32, features: { text: { dim: 256 } } }, models, ['x', 'y']) as unknown as {
+    trainBatch(c: unknown[], a: string[], r: number[], p: number[], o: { epochs?: number; batchSize?: number }): unknown;
+  } & Learner;
+  const row = (i: number): DatasetRow => ({ promptId: String(i), source: 'bench', category: i % 2 ? 'x' : 'y', prompt: `prompt number ${i} about topic ${i % 97}` });
+  const ctxs = Array.from({ length: n }, (_, i) => contextFromRow(row(i), i));
+  const actions = ctxs.map((_, i) => poolNameOf(models[i % 4]!));
+  let t = performance.now();
+  learner.trainBatch(ctxs, actions, ctxs.map((_, i) => (i % 3) / 2), ctxs.map(() => 0.25), { epochs: 1, batchSize: 32 });
+  const steps = n / 32 / ((performance.now() - t) / 1000);
+  t = performance.now();
+  for (let i = 0; i < n; i++) learner.update(ctxs[i]!, learner.choose(ctxs[i]!).action, (i % 3) / 2);
+  const online = n / ((performance.now() - t) / 1000);
+  return [{ d: learner.save().features.dim, hidden: 64, actions: 4, 'train steps/s (batch 32)': Math.round(steps), 'online choose+update/s': Math.round(online) }];
+}
+
 function mean(xs: number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
 }

@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { fidelity } from './fidelity.ts';
 import { httpLag } from './http-lag.ts';
-import { driftBench, linucbSpeed, routerBenchAiqBench, routerBenchPairBench, routerDcBench } from './learners.ts';
+import { driftBench, linucbSpeed, neuralSpeed, routerBenchAiqBench, routerBenchPairBench, routerDcBench } from './learners.ts';
 import { simSpeed } from './sim-speed.ts';
 import { initTf } from '../learners/rl/backend.ts';
 import { dataDir } from '../datasets/paths.ts';
@@ -57,9 +57,11 @@ if (wanted('learners')) {
   await initTf();
   const speed = linucbSpeed();
   printTable('Speed: LinUCB at d = 256, 4 actions (features included)', speed);
+  const neural = neuralSpeed();
+  printTable('Speed: tfjs neural policy (wasm backend unless tfjs-node-gpu is installed)', neural);
   const drift = driftBench(Number(process.env.WRP_BENCH_DRIFT_REQUESTS ?? 40_000));
   printTable('Drifting mix in the virtual-time simulator (categories change at 50%): cumulative regret vs the per-request best pool', drift);
-  results.learners = { linucbSpeed: speed, drift };
+  results.learners = { linucbSpeed: speed, neuralSpeed: neural, drift };
   if (existsSync(dataDir())) {
     const rdc = routerDcBench();
     printTable('RouterDC, 7 models: one pass of bandit feedback on the train splits, accuracy on the test splits (best single 0.489, best per category 0.522, oracle 0.706; goal >= 0.515)', rdc);
