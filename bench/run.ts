@@ -75,6 +75,22 @@ if (wanted('learners')) {
   }
 }
 
+if (wanted('export')) {
+  const { exportBench } = await import('./export.ts');
+  const e = await exportBench(Number(process.env.WRP_BENCH_ONNX_DECISIONS ?? 10_000));
+  results.export = e;
+  printTable('Export: policy.onnx in onnxruntime-node, batch-1 latency (median of 3 rounds) and batch-1000 throughput (goal: p99 <= 100 us)', e.latency);
+  printTable('Export: wrp export of a 10,000-point knn model (no --verify)', e.knnExport);
+}
+
+// The soak takes 10 minutes: only when asked for (--only soak, or WRP_BENCH_SOAK=1).
+if (wanted('soak') && (only !== undefined || process.env.WRP_BENCH_SOAK === '1')) {
+  const { soak, printSoak } = await import('./soak.ts');
+  const r = await soak(Number(process.env.WRP_BENCH_SOAK_S ?? 600), Number(process.env.WRP_BENCH_SOAK_RATE ?? 6));
+  results.soak = r;
+  printSoak(r);
+}
+
 const out = fileURLToPath(new URL('./results.json', import.meta.url));
 writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
 console.log(`\nwritten ${out}`);

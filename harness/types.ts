@@ -138,6 +138,13 @@ export interface Policy {
   prepare?(ctx: RoutingContext): Promise<void>;
   choose(ctx: RoutingContext): Decision;
   update(ctx: RoutingContext, action: string, reward: number): void;
+  /**
+   * Optional checkpointing (wrp run writes it to the run's checkpoint.json every
+   * `router.checkpoint_every` updates; `--resume` hands it back to restore()). Any
+   * JSON-serialisable value; a policy without these starts afresh on resume.
+   */
+  checkpoint?(): unknown;
+  restore?(state: unknown): void;
 }
 
 // ---- Feedback ------------------------------------------------------------------------------
@@ -170,6 +177,8 @@ export interface RequestResult {
   features: { promptTokensEstimate: number; textChars: number; turn: number; poolRunning: Record<string, number>; poolWaiting: Record<string, number> };
   /** The new user message (the router's input; learners rebuild text features from it). */
   text?: string;
+  /** The answer of a successful request: the next turn carries it (and `--resume` rebuilds the conversation from it). */
+  answer?: string;
   decision: { pool: string; model: string; propensity: number; policy: string; routerSelectedModel?: string };
   status: RequestStatus;
   errorClass?: string;
@@ -183,6 +192,8 @@ export interface RequestResult {
     /** ms from run start when the request was meant to go out, and when it went out. */
     scheduledMs: number;
     sentMs: number;
+    /** Epoch ms of the send (joins telemetry.jsonl's t_ms for energy attribution after the run). */
+    sentEpochMs?: number;
     sendLagMs: number;
     ttftMs?: number;
     tpotMs?: number;

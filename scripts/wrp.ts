@@ -7,8 +7,11 @@ import { hideBin } from 'yargs/helpers';
 import { poolCommand } from './commands/pool.ts';
 import { evalCommand } from './commands/eval.ts';
 import { runCommand } from './commands/run.ts';
+import { reportCommand } from './commands/report.ts';
 import { trainCommand } from './commands/train.ts';
 import { startCommand } from './commands/start.ts';
+import { exportCommand } from './commands/export.ts';
+import { outcomesCommand } from './commands/outcomes.ts';
 import { UsageError } from './commands/usage-error.ts';
 
 // `wrp ... | head` closes stdout early: that is not an error.
@@ -25,6 +28,9 @@ await yargs(hideBin(process.argv))
   .command(trainCommand)
   .command(evalCommand)
   .command(startCommand)
+  .command(exportCommand)
+  .command(outcomesCommand)
+  .command(reportCommand)
   .demandCommand(1, 'name a command; see wrp --help')
   .strict()
   .help()

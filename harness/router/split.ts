@@ -46,6 +46,21 @@ export class SplitPolicy implements Policy {
   update(ctx: RoutingContext, action: string, reward: number): void {
     this.policyFor(ctx).update(ctx, action, reward);
   }
+
+  /** Each sub-policy's own checkpoint, in order (null: it has none). */
+  checkpoint(): unknown {
+    return { split: this.policies.map((p) => (p.checkpoint ? p.checkpoint() : null)) };
+  }
+
+  restore(state: unknown): void {
+    const states = (state as { split?: unknown } | null)?.split;
+    if (!Array.isArray(states) || states.length !== this.policies.length) {
+      throw new Error(`split: expected a checkpoint of ${this.policies.length} policies`);
+    }
+    this.policies.forEach((p, i) => {
+      if (states[i] !== null) p.restore?.(states[i]);
+    });
+  }
 }
 
 export function splitFactory(factories: () => Record<string, PolicyFactory>): PolicyFactory {

@@ -20,7 +20,8 @@ const externalSchema = z.strictObject({
 });
 
 export function buildRouter(config: ExperimentConfig, pools: PoolHandle[], factories: Record<string, PolicyFactory>, file: string): TurnEnv['router'] {
-  const spec = config.router;
+  // checkpoint_every is the runner's, not the policy's (factories validate their blocks strictly).
+  const { checkpoint_every: _every, ...spec } = config.router;
   if (spec.type === 'external') {
     const ext = parseOrThrow(externalSchema, spec, file, ['router']);
     const client = new OpenAIClient({

@@ -33,6 +33,18 @@ describe('experiment config', () => {
     expect(c.stop.max_error_rate).toBe(1);
     expect(c.feedback.evaluator).toBe('auto');
     expect(c.client.label_headers).toBe('auto');
+    // Documented timeout defaults (README "Faults and reliability").
+    expect(c.client).toMatchObject({ connect_timeout_ms: 10_000, first_byte_timeout_ms: 60_000, idle_timeout_ms: 30_000, total_timeout_ms: 600_000 });
+    expect(c.stop.grace_s).toBe(30);
+  });
+
+  it('reads fault specs and fills their defaults', () => {
+    const raw = valid() as Record<string, any>;
+    raw.pools[0].sim.faults = { http_429: 0.1, stall: { rate: 0.05 }, truncate: 0.1 };
+    raw.router.checkpoint_every = 25;
+    const c = parseExperiment(raw, 'exp.yaml');
+    expect(c.pools[0]!.sim!.faults).toEqual({ http_429: { rate: 0.1 }, stall: { rate: 0.05, seconds: 2, after_tokens: 4 }, truncate: { rate: 0.1 } });
+    expect(c.router.checkpoint_every).toBe(25);
   });
 
   // Each bad config names the path and what was expected.
@@ -56,6 +68,19 @@ describe('experiment config', () => {
     ['error rate above 1', (c) => (c.stop.max_error_rate = 2), /stop\.max_error_rate: .*<=1.*got 2|stop\.max_error_rate: .*too big/],
     ['duplicate pool names', (c) => (c.pools[1].name = 'small'), /pools\[1\]\.name: expected a unique pool name/],
     ['bad feedback evaluator', (c) => (c.feedback = { evaluator: 'vibes' }), /feedback\.evaluator: .*expected one of/],
+    // Faults, checkpoints, timeouts (issue 6).
+    ['fault rate above 1', (c) => (c.pools[0].sim.faults = { http_500: 1.5 }), /pools\[0\]\.sim\.faults\.http_500\.rate: .*(<=1|too big).*got 1\.5/],
+    ['unknown fault kind', (c) => (c.pools[0].sim.faults = { meteor: 0.1 }), /pools\[0\]\.sim\.faults: unknown key\(s\) 'meteor'/],
+    ['negative stall', (c) => (c.pools[0].sim.faults = { stall: { rate: 0.1, seconds: -2 } }), /pools\[0\]\.sim\.faults\.stall\.seconds: .*(>=0|too small).*got -2/],
+    ['fault not a rate', (c) => (c.pools[0].sim.faults = { reset: 'often' }), /pools\[0\]\.sim\.faults\.reset: expected a rate in \[0, 1\] or \{rate, after_tokens\}, got "often"/],
+    ['fault rates over 1 in total', (c) => (c.pools[0].sim.faults = { http_500: 0.7, reset: 0.7 }), /pools\[0\]\.sim\.faults: expected fault rates summing to at most 1 \(one fault per request; these sum to 1\.4\)/],
+    ['fractional after_tokens', (c) => (c.pools[0].sim.faults = { malformed: { rate: 0.1, after_tokens: 1.5 } }), /pools\[0\]\.sim\.faults\.malformed\.after_tokens: .*expected int.*got 1\.5/],
+    ['checkpoint_every zero', (c) => (c.router.checkpoint_every = 0), /router\.checkpoint_every: .*(>0|too small).*got 0/],
+    ['negative idle timeout', (c) => (c.client = { idle_timeout_ms: -5 }), /client\.idle_timeout_ms: .*(>=0|too small).*got -5/],
+    ['unknown client key', (c) => (c.client = { timeout_ms: 5 }), /client: unknown key\(s\) 'timeout_ms'/],
+    ['bad label_headers', (c) => (c.client = { label_headers: 'sometimes' }), /client\.label_headers: .*"auto"\|"always"\|"never".*got "sometimes"/],
+    ['negative grace', (c) => (c.stop.grace_s = -1), /stop\.grace_s: .*(>=0|too small).*got -1/],
+    ['zero telemetry interval', (c) => (c.telemetry = { interval_ms: 0 }), /telemetry\.interval_ms: .*(>0|too small).*got 0/],
   ];
   for (const [name, mutate, pattern] of cases) {
     it(`rejects: ${name}`, () => expect(errorOf(mutate)).toMatch(pattern));

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { feedbackSchema } from '../feedback/config.ts';
+import { faultSpecSchema } from '../pool/sim/fault-spec.ts';
 import { GPU_PROFILES, MODEL_PROFILES } from '../pool/sim/profiles.ts';
 import { energySchema } from '../telemetry/energy-config.ts';
 import { workloadSchema } from '../workload/mix.ts';
@@ -31,6 +32,8 @@ const simSchema = z.strictObject({
       link_latency_ms: z.number().min(0).default(0.5),
     })
     .optional(),
+  /** Fault injection (harness/pool/sim/fault-spec.ts): e.g. {http_500: 0.1, stall: {rate: 0.1, seconds: 2}}. */
+  faults: faultSpecSchema.optional(),
 });
 
 const poolSchema = z
@@ -52,6 +55,8 @@ const poolSchema = z
 const routerSchema = z.looseObject({
   /** static | random | round_robin | external | a learner registered by the CLI. */
   type: z.string().min(1),
+  /** Policy updates between checkpoints of a policy that has them (learners; default 100). */
+  checkpoint_every: positiveInt.optional(),
 });
 
 export const experimentSchema = z.strictObject({

@@ -4,6 +4,12 @@
  * actual send times are both recorded) or closed-loop concurrency. Later turns follow the
  * previous answer plus the think time. Stops on the request count, the duration or the
  * error rate; in-flight requests get a grace period, then are cancelled and recorded.
+ *
+ * Resume (`wrp run --resume`): the arrival process and the workload are replayed from the
+ * seed, in session order. Sessions whose turns are all recorded (or ended by a recorded
+ * failure) are skipped without waiting; the first one that is not moves the clock so that
+ * it is due now, and from there the schedule runs on the original run's timeline. A session
+ * recorded up to turn k continues at turn k+1 with its recorded conversation.
  */
 import { performance } from 'node:perf_hooks';
 import type { ChatMessage, RequestResult, SessionPlan } from '../types.ts';
@@ -37,27 +43,66 @@ export interface LoopCounters {
   inFlight: number;
 }
 
+/** What a run directory already holds for one request id. */
+export interface RecordedTurn {
+  ok: boolean;
+  pool: string;
+  answer?: string;
+  scheduledMs: number;
+}
+
+export interface ResumePlan {
+  done: ReadonlyMap<string, RecordedTurn>;
+  /** Recorded requests that did not succeed (they count towards max_error_rate). */
+  errors: number;
+}
+
+export interface LoopOptions {
+  t0: number;
+  source: SessionSource;
+  arrivals: ArrivalProcess;
+  stop: StopRule;
+  runTurn: TurnRunner;
+  onResult(r: RequestResult): void;
+  resume?: ResumePlan;
+  /** The clock was moved onto the original run's timeline (resume); later times use this t0. */
+  onRebase?(t0: number): void;
+}
+
+interface StartAt {
+  turn: number;
+  history: ChatMessage[];
+  previousPool?: string;
+}
+
 export class LoadLoop {
   readonly counters: LoopCounters = { sent: 0, completed: 0, errors: 0, inFlight: 0 };
   readonly abort = new AbortController();
+  /** Resume bookkeeping: sessions skipped as complete, continued mid-way, or given up (no recorded answer to continue from). */
+  readonly resumed = { skipped: 0, continued: 0, abandoned: 0 };
   stoppedBy = '';
+  t0: number;
   private stopping = false;
+  /** Resume: still skipping recorded sessions; the clock is `replayS` until the first one to send. */
+  private replaying: boolean;
+  private replayS = 0;
+  private durationTimer: NodeJS.Timeout | undefined;
   /** Sleepers to wake early when the run stops. */
   private readonly wakers = new Set<() => void>();
   private readonly sessions = new Set<Promise<void>>();
   private sessionIndex = 0;
 
-  constructor(
-    private readonly t0: number,
-    private readonly source: SessionSource,
-    private readonly arrivals: ArrivalProcess,
-    private readonly stop: StopRule,
-    private readonly runTurn: TurnRunner,
-    private readonly onResult: (r: RequestResult) => void,
-  ) {}
+  constructor(private readonly o: LoopOptions) {
+    this.t0 = o.t0;
+    this.replaying = o.resume !== undefined;
+    if (o.resume) {
+      this.counters.sent = this.counters.completed = o.resume.done.size;
+      this.counters.errors = o.resume.errors;
+    }
+  }
 
   private nowS(): number {
-    return (performance.now() - this.t0) / 1000;
+    return this.replaying ? this.replayS : (performance.now() - this.t0) / 1000;
   }
 
   requestStop(reason: string): void {
@@ -68,31 +113,67 @@ export class LoadLoop {
   }
 
   async run(): Promise<void> {
-    const durationTimer =
-      this.stop.durationS !== undefined ? setTimeout(() => this.requestStop('duration'), this.stop.durationS * 1000) : undefined;
+    const { requests } = this.o.stop;
+    if (requests !== undefined && this.counters.sent >= requests) this.requestStop('requests');
+    if (!this.replaying) this.armDuration();
     try {
       await this.startSessions();
       if (!this.stopping) this.requestStop('workload exhausted');
       await this.drain();
     } finally {
-      clearTimeout(durationTimer);
+      clearTimeout(this.durationTimer);
     }
+  }
+
+  /** The duration counts on the run's timeline (a resumed run has used part of it already). */
+  private armDuration(): void {
+    const d = this.o.stop.durationS;
+    if (d === undefined) return;
+    const left = d * 1000 - (performance.now() - this.t0);
+    this.durationTimer = setTimeout(() => this.requestStop('duration'), Math.max(0, left));
+  }
+
+  /** Leaves replay: the session about to be sent is due at `atS` on the original timeline. */
+  private rebase(atS: number): void {
+    if (!this.replaying) return;
+    this.replaying = false;
+    this.t0 = performance.now() - atS * 1000;
+    this.o.onRebase?.(this.t0);
+    this.armDuration();
   }
 
   /** Follows the arrival process: open-loop send times, closed-loop concurrency, waits. */
   private async startSessions(): Promise<void> {
     while (!this.stopping) {
-      const step = this.arrivals.next({ nowS: this.nowS(), sent: this.sessionIndex, inFlight: this.sessions.size });
+      const step = this.o.arrivals.next({ nowS: this.nowS(), sent: this.sessionIndex, inFlight: this.sessions.size });
       if (step.kind === 'done') return;
       if (step.kind === 'wait') {
-        await this.sleepUntil(this.t0 + step.untilS * 1000);
+        if (this.replaying) this.replayS = Math.max(this.replayS, step.untilS);
+        else await this.sleepUntil(this.t0 + step.untilS * 1000);
       } else if (step.kind === 'open') {
+        // The mix as of the scheduled time: the same plan whenever (and however late) it is sent.
+        const session = this.o.source.next(step.atS, this.sessionIndex);
+        const at = this.startAt(session);
+        if (at === undefined) {
+          this.sessionIndex++;
+          continue;
+        }
+        this.rebase(step.atS);
         const due = this.t0 + step.atS * 1000;
         await this.sleepUntil(due);
         if (this.stopping) return;
-        this.startSession(due, step.stage); // sent even when late: the lag is the measurement
+        this.startSession(session, due, step.stage, at); // sent even when late: the lag is the measurement
       } else if (this.sessions.size < step.concurrency) {
-        this.startSession(performance.now(), step.stage);
+        const recorded = this.o.resume?.done.get(`s${this.sessionIndex}/0`);
+        if (this.replaying && recorded) this.replayS = Math.max(this.replayS, recorded.scheduledMs / 1000);
+        const session = this.o.source.next(this.nowS(), this.sessionIndex);
+        const at = this.startAt(session);
+        if (at === undefined) {
+          this.sessionIndex++;
+          continue;
+        }
+        this.rebase(this.replayS);
+        this.startSession(session, performance.now(), step.stage, at);
       } else {
         const until = step.untilS !== undefined ? this.t0 + step.untilS * 1000 : performance.now() + 1000;
         await Promise.race([...this.sessions, this.sleepUntil(until)]);
@@ -100,17 +181,45 @@ export class LoadLoop {
     }
   }
 
-  private startSession(scheduledAt: number, stage: StageInfo): void {
-    const session = this.source.next(this.nowS(), this.sessionIndex++);
-    const p = this.runSession(session, scheduledAt, stage).finally(() => this.sessions.delete(p));
+  /**
+   * Where to start a session: turn 0 on a fresh run; on resume, after its recorded turns,
+   * or undefined when nothing of it is left to send (the caller consumes its index).
+   */
+  private startAt(session: SessionPlan): StartAt | undefined {
+    const done = this.o.resume?.done;
+    if (done === undefined) return { turn: 0, history: [] };
+    const history: ChatMessage[] = [];
+    let previousPool: string | undefined;
+    for (let k = 0; k < session.turns.length; k++) {
+      const rec = done.get(session.turns[k]!.labels.id);
+      if (rec === undefined) {
+        if (k === 0) return { turn: 0, history };
+        if (history.length === 2 * k) {
+          this.resumed.continued++;
+          return { turn: k, history, previousPool };
+        }
+        this.resumed.abandoned++; // no recorded answer to carry the conversation on from
+        return undefined;
+      }
+      if (!rec.ok) break; // a failed turn ended its conversation
+      if (rec.answer !== undefined) history.push({ role: 'user', content: session.turns[k]!.user }, { role: 'assistant', content: rec.answer });
+      previousPool = rec.pool;
+    }
+    this.resumed.skipped++;
+    return undefined;
+  }
+
+  private startSession(session: SessionPlan, scheduledAt: number, stage: StageInfo, at: StartAt): void {
+    this.sessionIndex++;
+    const p = this.runSession(session, scheduledAt, stage, at).finally(() => this.sessions.delete(p));
     this.sessions.add(p);
   }
 
-  private async runSession(session: SessionPlan, firstScheduledAt: number, stage: StageInfo): Promise<void> {
-    const history: ChatMessage[] = [];
+  private async runSession(session: SessionPlan, firstScheduledAt: number, stage: StageInfo, at: StartAt): Promise<void> {
+    const history = at.history;
     let scheduledAt = firstScheduledAt;
-    let previousPool: string | undefined;
-    for (let k = 0; k < session.turns.length; k++) {
+    let previousPool = at.previousPool;
+    for (let k = at.turn; k < session.turns.length; k++) {
       if (k > 0) {
         scheduledAt = performance.now() + session.turns[k]!.thinkTimeS * 1000;
         await this.sleepUntil(scheduledAt);
@@ -119,13 +228,13 @@ export class LoadLoop {
       this.counters.inFlight++;
       let out: Awaited<ReturnType<TurnRunner>>;
       try {
-        out = await this.runTurn(session, k, history, scheduledAt, stage, previousPool);
+        out = await this.o.runTurn(session, k, history, scheduledAt, stage, previousPool);
       } finally {
         this.counters.inFlight--;
       }
       this.counters.completed++;
       if (out.result.status !== 'ok') this.counters.errors++;
-      this.onResult(out.result);
+      this.o.onResult(out.result);
       this.checkErrorRate();
       if (out.result.status !== 'ok') return; // a failed turn ends its conversation
       previousPool = out.result.decision.pool;
@@ -135,19 +244,20 @@ export class LoadLoop {
 
   /** Counts a request against stop.requests; false once the budget is spent. */
   private reserve(): boolean {
-    if (this.stop.requests !== undefined && this.counters.sent >= this.stop.requests) {
+    const { requests } = this.o.stop;
+    if (requests !== undefined && this.counters.sent >= requests) {
       this.requestStop('requests');
       return false;
     }
     this.counters.sent++;
-    if (this.stop.requests !== undefined && this.counters.sent >= this.stop.requests) this.requestStop('requests');
+    if (requests !== undefined && this.counters.sent >= requests) this.requestStop('requests');
     return true;
   }
 
   private checkErrorRate(): void {
     const { completed, errors } = this.counters;
-    if (completed >= this.stop.minRequestsForErrorRate && errors / completed > this.stop.maxErrorRate) {
-      this.requestStop(`max_error_rate (${errors}/${completed} failed > ${this.stop.maxErrorRate})`);
+    if (completed >= this.o.stop.minRequestsForErrorRate && errors / completed > this.o.stop.maxErrorRate) {
+      this.requestStop(`max_error_rate (${errors}/${completed} failed > ${this.o.stop.maxErrorRate})`);
     }
   }
 
@@ -155,7 +265,7 @@ export class LoadLoop {
   private async drain(): Promise<void> {
     const all = Promise.all([...this.sessions]);
     let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<false>((r) => (timer = setTimeout(() => r(false), this.stop.graceS * 1000)));
+    const grace = new Promise<false>((r) => (timer = setTimeout(() => r(false), this.o.stop.graceS * 1000)));
     const finished = await Promise.race([all.then(() => true as const), grace]);
     clearTimeout(timer);
     if (!finished) {

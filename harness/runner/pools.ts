@@ -5,6 +5,8 @@
  */
 import { request } from 'undici';
 import { OpenAIClient } from '../client/openai-client.ts';
+import { describeFaults } from '../pool/sim/fault-spec.ts';
+import { SpecFaultPolicy } from '../pool/sim/fault-policy.ts';
 import { startSimServer, type SimServer } from '../pool/sim/server.ts';
 import type { ExperimentConfig, PoolConfig } from './config.ts';
 
@@ -53,6 +55,7 @@ export async function startPools(config: ExperimentConfig, log: (line: string) =
           maxNumBatchedTokens: s.max_num_batched_tokens,
           gpuMemoryUtilization: s.gpu_memory_utilization,
           seed: s.seed ?? config.seed,
+          faults: s.faults && new SpecFaultPolicy(s.faults, s.seed ?? config.seed),
           port: 0,
           disaggregation: s.disaggregation && {
             prefillReplicas: s.disaggregation.prefill_replicas,
@@ -62,7 +65,7 @@ export async function startPools(config: ExperimentConfig, log: (line: string) =
           },
         });
         url = sim.url;
-        log(`pool ${p.name}: simulated ${s.model} on ${s.tp}x ${s.gpu} x${s.replicas} at ${url}`);
+        log(`pool ${p.name}: simulated ${s.model} on ${s.tp}x ${s.gpu} x${s.replicas} at ${url}${s.faults ? `; faults: ${describeFaults(s.faults)}` : ''}`);
       } else {
         url = p.endpoint!;
         log(`pool ${p.name}: live endpoint ${url}`);

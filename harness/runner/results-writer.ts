@@ -10,15 +10,21 @@ export class JsonlWriter {
   private readonly stream: WriteStream;
   private buffer: string[] = [];
   private readonly timer: NodeJS.Timeout;
+  private closing: Promise<void> | undefined;
   count = 0;
 
-  constructor(readonly path: string) {
-    this.stream = createWriteStream(path, { flags: 'a' });
+  /** `flags`: 'a' appends (a resumed run continues the same file), 'w' starts it afresh. */
+  constructor(
+    readonly path: string,
+    flags: 'a' | 'w' = 'a',
+  ) {
+    this.stream = createWriteStream(path, { flags });
     this.timer = setInterval(() => this.flush(), 1000);
     this.timer.unref();
   }
 
   write(obj: unknown): void {
+    if (this.closing) throw new Error(`${this.path}: write after close`);
     this.buffer.push(JSON.stringify(obj));
     this.count++;
     if (this.buffer.length >= 256) this.flush();
@@ -30,10 +36,13 @@ export class JsonlWriter {
     this.buffer = [];
   }
 
-  async close(): Promise<void> {
+  /** Flushes and closes; idempotent (a failed run closes its files again on the way out). */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
     clearInterval(this.timer);
     this.flush();
-    await new Promise<void>((resolve, reject) => this.stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    this.closing = new Promise<void>((resolve, reject) => this.stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    return this.closing;
   }
 }
 

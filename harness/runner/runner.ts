@@ -1,28 +1,31 @@
 /**
  * `wrp run`: one experiment end to end. Starts the pools, the telemetry scraper and the
- * load loop; every request's record is appended to requests.jsonl as it completes; at the
- * end energy is attributed to requests from pool energy, and the summary is written.
+ * load loop; every request's record is appended to requests.jsonl as it completes (flushed
+ * at least every second; nothing is kept in memory, so long runs stay flat); at the end
+ * the files are read back, energy is attributed to requests and the summary is written
+ * (finalize.ts, shared with `wrp report`). `resumeDir` continues a killed run in place.
  */
 import { setMaxListeners } from 'node:events';
-import { rename } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { stringify as toYaml } from 'yaml';
+import { formatReport } from '../../datasets/report.ts';
 import { createEvaluator } from '../feedback/factory.ts';
 import type { PolicyFactory } from '../router/policies.ts';
-import { attributeEnergy, energyPoints, ATTRIBUTION_METHOD } from '../telemetry/energy-attribution.ts';
 import { TelemetryScraper } from '../telemetry/scraper.ts';
-import type { TelemetrySample } from '../telemetry/types.ts';
-import type { PoolObservation, RequestResult } from '../types.ts';
+import type { Policy, PoolObservation, RequestResult } from '../types.ts';
 import { createArrivals } from '../workload/arrivals.ts';
 import { createWorkload } from '../workload/mix.ts';
 import type { ExperimentConfig } from './config.ts';
 import { buildRouter } from './build-router.ts';
+import { DEFAULT_CHECKPOINT_EVERY, PolicyCheckpointer } from './checkpoint.ts';
+import { finalizeRun } from './finalize.ts';
 import { LoadLoop } from './load-loop.ts';
 import { startPools, stopPools, type PoolHandle } from './pools.ts';
 import { createProgress } from './progress.ts';
 import { JsonlWriter, makeRunDir, newRunId, writeText } from './results-writer.ts';
-import { summarise, summaryMarkdown, type RunSummary } from './summary.ts';
+import { datasetMeta, datasetNotes, prepareResume, readRunMeta, writeRunMeta, type ResumeState, type RunMeta } from './run-dir.ts';
+import type { RunSummary } from './summary.ts';
 import { runTurn, type TurnEnv } from './turn.ts';
 import { RecentTtft } from './recent-ttft.ts';
 import { EnergyRate } from './energy-rate.ts';
@@ -36,6 +39,8 @@ export interface RunOptions {
   outRoot?: string;
   progress?: boolean;
   log?: (line: string) => void;
+  /** `wrp run --resume DIR`: continue the run recorded there (same config, same files). */
+  resumeDir?: string;
 }
 
 export interface RunOutcome {
@@ -52,24 +57,38 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const baseDir = dirname(file);
   // Build everything that can fail on bad input before any pool starts.
   const workload = createWorkload(config.workload, config.seed, { baseDir, file });
-  for (const r of workload.reports) log(`workload: ${JSON.stringify(r)}`);
+  for (const r of workload.reports) log(`workload: ${formatReport(r)}`);
   const arrivals = createArrivals(config.workload.arrival, config.seed, { baseDir, file });
-  const runId = newRunId();
-  const runDir = makeRunDir(opts.outRoot ?? config.output.dir, config.name, runId);
+  let runDir: string;
+  let resume: ResumeState | undefined;
+  let meta: RunMeta;
+  const now = new Date().toISOString();
+  if (opts.resumeDir !== undefined) {
+    runDir = opts.resumeDir;
+    resume = prepareResume(runDir, log);
+    const old = readRunMeta(runDir);
+    meta = old ? { ...old, resumedAt: [...old.resumedAt, now] } : { runId: basename(runDir), experiment: config.name, experimentFile: resolve(file), startedAt: now, resumedAt: [now], datasets: [] };
+    log(`resume ${meta.runId}: ${resume.records} requests already recorded in ${runDir}`);
+  } else {
+    const runId = newRunId();
+    runDir = makeRunDir(opts.outRoot ?? config.output.dir, config.name, runId);
+    meta = { runId, experiment: config.name, experimentFile: resolve(file), startedAt: now, resumedAt: [], datasets: [] };
+    log(`run ${runId}: ${config.name} -> ${runDir}`);
+  }
+  meta.datasets = datasetMeta(workload.reports);
   writeText(runDir, 'config.resolved.yaml', toYaml(config));
-  log(`run ${runId}: ${config.name} -> ${runDir}`);
+  writeRunMeta(runDir, meta);
+  const runId = meta.runId;
 
   const pools = await startPools(config, log);
   const byName = new Map(pools.map((p) => [p.name, p]));
   const telemetry = new JsonlWriter(join(runDir, 'telemetry.jsonl'));
   const requests = new JsonlWriter(join(runDir, 'requests.jsonl'));
-  const samples: TelemetrySample[] = [];
   const energyRate = new EnergyRate();
   const scraper = new TelemetryScraper({
     pools: pools.map((p) => ({ name: p.name, url: p.url, energy: p.config.energy })),
     intervalMs: config.telemetry.interval_ms,
     sink: (s) => {
-      samples.push(s);
       energyRate.add(s);
       telemetry.write(s);
     },
@@ -77,14 +96,14 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const evaluator = createEvaluator(config.feedback, {
     pools: pools.map((p) => ({ name: p.name, model: p.model, pricing: { inputPer1M: p.config.pricing.input_per_1m, outputPer1M: p.config.pricing.output_per_1m } })),
   });
-  const records: RequestResult[] = [];
-  let loop: LoadLoop | undefined;
   try {
     const router = buildRouter(config, pools, opts.policies, file);
+    const policy = router.kind === 'policy' ? router.policy : undefined;
+    const checkpointer = policy && setUpCheckpoints(policy, config, runDir, resume, () => requests.flush(), log);
+    let recorded = resume?.records ?? 0;
     await scraper.start();
     const ttft = new RecentTtft();
     const t0 = performance.now();
-    const t0Epoch = Date.now();
     const env: TurnEnv = {
       runId,
       t0,
@@ -98,30 +117,34 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       signal: new AbortController().signal,
     };
     const progress = createProgress(log, opts.progress !== false && Boolean(process.stderr.isTTY));
-    loop = new LoadLoop(
+    const loop = new LoadLoop({
       t0,
-      workload,
+      source: workload,
       arrivals,
-      {
+      stop: {
         requests: config.stop.requests,
         durationS: config.stop.duration_s,
         maxErrorRate: config.stop.max_error_rate,
         minRequestsForErrorRate: config.stop.min_requests_for_error_rate,
         graceS: config.stop.grace_s,
       },
-      (session, turn, history, scheduledAt, stage, previousPool) =>
+      runTurn: (session, turn, history, scheduledAt, stage, previousPool) =>
         runTurn(env, { session, turn, history, scheduledAt, stage: stage.index, stageLabel: stage.label, previousPool }),
-      (r) => {
-        records.push(r);
+      onResult: (r) => {
         requests.write(r);
+        recorded++;
         if (r.status === 'ok' && r.timing.ttftMs !== undefined) ttft.add(r.decision.pool, r.timing.ttftMs);
+        checkpointer?.onResult(r, recorded);
       },
-    );
+      resume: resume?.plan,
+      // Resume: records continue the original run's timeline.
+      onRebase: (t) => (env.t0 = t),
+    });
     env.signal = loop.abort.signal;
     setMaxListeners(0, env.signal); // one abort listener per in-flight request
     const c = loop.counters;
     const ticker = setInterval(
-      () => progress.update({ done: c.completed, inFlight: c.inFlight, errors: c.errors, total: config.stop.requests, elapsedS: (performance.now() - t0) / 1000, durationS: config.stop.duration_s }),
+      () => progress.update({ done: c.completed, inFlight: c.inFlight, errors: c.errors, total: config.stop.requests, elapsedS: (performance.now() - loop.t0) / 1000, durationS: config.stop.duration_s }),
       250,
     );
     try {
@@ -132,59 +155,48 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     }
     await scraper.stop();
     await telemetry.close();
+    checkpointer?.save(recorded);
     await requests.close();
-
-    // Energy: split each pool's measured energy over its requests by tokens processed.
-    const attribution = attributeEnergy(
-      energyPoints(samples),
-      records.map((r) => ({
-        id: r.id,
-        pool: r.decision.pool,
-        startMs: t0Epoch + r.timing.sentMs,
-        ttftMs: r.timing.ttftMs,
-        e2eMs: r.timing.e2eMs ?? 0,
-        promptTokens: r.tokens.prompt ?? r.features.promptTokensEstimate,
-        cachedTokens: r.tokens.cached,
-        outputTokens: r.tokens.output,
-      })),
-    );
-    const hasEnergy = samples.some((s) => s.kind === 'energy' && s.error === undefined);
-    if (hasEnergy) {
-      for (const r of records) {
-        r.energyJ = attribution.perRequest.get(r.id) ?? 0;
-        r.energyMethod = ATTRIBUTION_METHOD;
-      }
-      // Rewrite requests.jsonl with the attributed energy (atomically: a crash keeps the old file).
-      const tmp = new JsonlWriter(join(runDir, 'requests.jsonl.tmp'));
-      for (const r of records) tmp.write(r);
-      await tmp.close();
-      await rename(join(runDir, 'requests.jsonl.tmp'), join(runDir, 'requests.jsonl'));
+    if (loop.stoppedBy.startsWith('max_error_rate')) log(`stopped: ${loop.stoppedBy}`);
+    const notes = datasetNotes(meta.datasets);
+    if (resume) {
+      const r = loop.resumed;
+      notes.push(`resumed ${meta.resumedAt.length} time(s); last resume: ${resume.records} requests already recorded, ${r.skipped} sessions complete, ${r.continued} continued mid-conversation, ${r.abandoned} not continued (no recorded answer)`);
     }
-    const sent = records.map((r) => r.timing.sentMs);
-    const ends = records.map((r) => r.timing.sentMs + (r.timing.e2eMs ?? 0));
-    const durationS = records.length ? (Math.max(...ends) - Math.min(...sent)) / 1000 : 0;
-    const summary = summarise({
-      runId,
-      experiment: config.name,
-      records,
-      durationS,
-      slo: config.slo,
-      stoppedBy: loop.stoppedBy,
-      energyMethod: hasEnergy
-        ? `${ATTRIBUTION_METHOD}: each interval between energy samples split over the pool's requests by tokens processed (uncached prompt tokens until the first token, output tokens after); idle energy ${attribution.totals.idleJ.toFixed(1)} J of ${attribution.totals.totalJ.toFixed(1)} J not attributed`
-        : 'none (no energy source)',
-    });
-    writeText(runDir, 'summary.json', JSON.stringify(summary, null, 2) + '\n');
-    writeText(runDir, 'summary.md', summaryMarkdown(summary));
-    if (records.length !== loop.counters.sent) {
-      throw new Error(`accounting: ${loop.counters.sent} requests sent but ${records.length} recorded`);
+    const fin = await finalizeRun({ runDir, runId, config, stoppedBy: loop.stoppedBy, log, rewriteRequests: true, notes });
+    if (fin.records.length !== loop.counters.sent) {
+      throw new Error(`accounting: ${loop.counters.sent} requests sent but ${fin.records.length} recorded in ${join(runDir, 'requests.jsonl')}`);
     }
-    return { runId, runDir, summary, records };
+    return { runId, runDir, summary: fin.summary, records: fin.records };
   } finally {
     await scraper.stop().catch(() => undefined);
+    await telemetry.close().catch(() => undefined);
+    await requests.close().catch(() => undefined);
     await evaluator.close?.();
     await stopPools(pools);
   }
+}
+
+/** Checkpoints for a policy that has the hooks; on resume, restores the last one first. */
+function setUpCheckpoints(
+  policy: Policy,
+  config: ExperimentConfig,
+  runDir: string,
+  resume: ResumeState | undefined,
+  flush: () => void,
+  log: (line: string) => void,
+): PolicyCheckpointer | undefined {
+  const c = resume?.checkpoint;
+  if (c !== undefined) {
+    if (policy.restore === undefined) log(`resume: the router (${policy.name}) cannot restore state: it starts afresh`);
+    else {
+      policy.restore(c.state);
+      log(`resume: router ${policy.name} restored from checkpoint.json (${c.updates} updates; the updates of ${Math.max(0, (resume?.records ?? 0) - c.records)} later records are not in it)`);
+    }
+  }
+  if (policy.checkpoint === undefined) return undefined;
+  const updates = c?.updates ?? 0;
+  return new PolicyCheckpointer(runDir, policy as Policy & { checkpoint(): unknown }, config.router.checkpoint_every ?? DEFAULT_CHECKPOINT_EVERY, updates, flush);
 }
 
 function observePools(pools: PoolHandle[], scraper: TelemetryScraper, ttft: RecentTtft): PoolObservation[] {

@@ -29,6 +29,8 @@ export interface RunSummary {
   stoppedBy: string;
   percentileMethod: string;
   energyMethod: string;
+  /** What the run's inputs and files reported: dataset rows dropped, a torn last line, ... */
+  notes?: string[];
   tables: Record<string, SummaryRow[]>;
 }
 
@@ -128,6 +130,7 @@ export interface SummaryInput {
   energyMethod: string;
   /** Router under test vs baselines: extra named tables (e.g. a policy comparison). */
   extraTables?: Record<string, SummaryRow[]>;
+  notes?: string[];
 }
 
 export function summarise(input: SummaryInput): RunSummary {
@@ -153,6 +156,7 @@ export function summarise(input: SummaryInput): RunSummary {
     stoppedBy: input.stoppedBy,
     percentileMethod: 'HDR histogram (3 significant digits), value at or below which p% of samples fall',
     energyMethod: input.energyMethod,
+    ...(input.notes?.length ? { notes: input.notes } : {}),
     tables,
   };
 }
@@ -177,6 +181,7 @@ export function summaryMarkdown(s: RunSummary): string {
     `${s.sent} requests sent: ${s.ok} ok, ${s.failed} failed, ${s.cancelled} cancelled, over ${s.durationS} s (stopped by ${s.stoppedBy}).`,
     `Percentiles: ${s.percentileMethod}. Latency statistics exclude failed requests; error rates count them.`,
     `Energy per request: ${s.energyMethod}.`,
+    ...(s.notes ?? []).map((n) => `Note: ${n}`),
   ];
   for (const [name, rows] of Object.entries(s.tables)) lines.push('', `## ${name}`, '', tableMarkdown(rows).trimEnd());
   return lines.join('\n') + '\n';

@@ -52,6 +52,11 @@ function encodeHeader(v: string): string {
   return /^[\x20-\x7e]*$/.test(v) ? v : encodeURIComponent(v);
 }
 
+/** Whether a result's reward goes to the policy (a cancelled request says nothing about its pool). */
+export function updatesPolicy(r: RequestResult): boolean {
+  return r.reward !== undefined && r.status !== 'cancelled';
+}
+
 export function statusOf(record: RequestRecord): RequestResult['status'] {
   if (record.ok) return 'ok';
   return record.errorClass === 'cancelled' ? 'cancelled' : 'failed';
@@ -115,6 +120,7 @@ export async function runTurn(env: TurnEnv, input: TurnInput): Promise<{ result:
       poolWaiting: Object.fromEntries(observations.filter((o) => o.waiting !== undefined).map((o) => [o.name, o.waiting!])),
     },
     text: plan.user,
+    answer: record.ok ? record.text : undefined,
     decision: {
       pool: servedBy.name,
       model: servedBy.model,
@@ -133,6 +139,7 @@ export async function runTurn(env: TurnEnv, input: TurnInput): Promise<{ result:
     timing: {
       scheduledMs: input.scheduledAt - env.t0,
       sentMs: record.sentAtPerfMs - env.t0,
+      sentEpochMs: record.sentAtEpochMs,
       sendLagMs: record.sentAtPerfMs - input.scheduledAt,
       ttftMs: record.ttftMs,
       tpotMs: record.tpotMs,
@@ -150,8 +157,6 @@ export async function runTurn(env: TurnEnv, input: TurnInput): Promise<{ result:
   const jpt = env.joulesPerToken(servedBy.name);
   const energyEstimate = jpt === undefined ? undefined : jpt * ((record.promptTokens ?? 0) - (record.cachedTokens ?? 0) + record.outputTokens);
   result.reward = computeReward(env.reward, { quality: evaluation.quality, costUsd, sloViolated: result.sloViolated, energyJ: energyEstimate });
-  if (result.reward !== undefined && env.router.kind === 'policy' && result.status !== 'cancelled') {
-    env.router.policy.update(ctx, decision.action, result.reward);
-  }
+  if (env.router.kind === 'policy' && updatesPolicy(result)) env.router.policy.update(ctx, decision.action, result.reward!);
   return { result, answer: record.text };
 }

@@ -235,7 +235,7 @@ export class CascadePolicy implements Learner {
       version: 1,
       learner: 'cascade',
       hyperparameters: { costQualityTradeoff: this.tradeoff, bins: this.bins, shrinkage: this.shrinkage, explore: this.explore, probeRate: this.probeRate, seed: this.seed, confidenceMethod: this.method, expectedOutputTokens: this.outTokens, costPerCall: this.levels.map((l) => l.costPerCall ?? -1) },
-      features: { blocks: [{ kind: 'category_onehot', categories: cats, dim: cats.length }], dim: cats.length },
+      features: { blocks: [{ kind: 'category_onehot', categories: cats, dim: cats.length + 1 }], dim: cats.length + 1 }, // + the "other" slot, as every layout
       actions: this.levels.map((l) => ({ pool: l.pool, model: l.model })),
       parameters: { name: this.name, rngState: this.rng.state, stats: Object.fromEntries(cats.map((c) => [c, this.stats.get(c)])) },
       training: { ...this.counters },

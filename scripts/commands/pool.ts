@@ -1,5 +1,8 @@
 /** `wrp pool serve`: a simulated vLLM deployment behind HTTP. */
 import type { Argv, CommandModule } from 'yargs';
+import { ConfigError } from '../../harness/runner/config-errors.ts';
+import { SpecFaultPolicy } from '../../harness/pool/sim/fault-policy.ts';
+import { describeFaults, parseFaultSpec, type FaultSpec } from '../../harness/pool/sim/fault-spec.ts';
 import { GPU_PROFILES, MODEL_PROFILES, SimConfigError } from '../../harness/pool/sim/profiles.ts';
 import { DEFAULT_POOL_SPEC } from '../../harness/pool/sim/sim-pool.ts';
 import { startSimServer } from '../../harness/pool/sim/server.ts';
@@ -22,6 +25,7 @@ interface ServeArgs {
   'kv-link-gbps': number;
   'kv-link-latency-ms': number;
   'list-profiles': boolean;
+  faults?: string;
 }
 
 function listProfiles(): void {
@@ -52,6 +56,12 @@ async function serve(args: ServeArgs): Promise<void> {
   const p = args['prefill-replicas'];
   const d = args['decode-replicas'];
   if ((p === undefined) !== (d === undefined)) throw new UsageError('--prefill-replicas and --decode-replicas go together');
+  let faults: FaultSpec | undefined;
+  try {
+    faults = args.faults === undefined ? undefined : parseFaultSpec(args.faults);
+  } catch (e) {
+    throw e instanceof ConfigError ? new UsageError(e.message) : e;
+  }
   const server = await startSimServer({
     model: args.model,
     gpu: args.gpu,
@@ -64,6 +74,7 @@ async function serve(args: ServeArgs): Promise<void> {
     gpuMemoryUtilization: args['gpu-memory-utilization'],
     seed: args.seed,
     servedModelName: args['served-model-name'],
+    faults: faults && new SpecFaultPolicy(faults, args.seed),
     disaggregation:
       p !== undefined && d !== undefined
         ? { prefillReplicas: positiveInt('prefill-replicas', p), decodeReplicas: positiveInt('decode-replicas', d), linkGBps: args['kv-link-gbps'], linkLatencyMs: args['kv-link-latency-ms'] }
@@ -76,6 +87,7 @@ async function serve(args: ServeArgs): Promise<void> {
     ? `${p} prefill + ${d} decode replicas (KV link ${args['kv-link-gbps']} GB/s)`
     : `${pool.spec.replicas} replica(s)`;
   console.log(`simulated vLLM: ${server.servedModelName} on ${pool.spec.tp}x ${pool.gpu.name}, ${layout}, max_model_len ${pool.maxModelLen}`);
+  if (faults) console.log(`faults: ${describeFaults(faults)}`);
   console.log(server.url);
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
@@ -108,6 +120,7 @@ export const poolCommand: CommandModule = {
             'kv-link-gbps': { type: 'number', default: 50, describe: 'prefill->decode KV transfer bandwidth, GB/s' },
             'kv-link-latency-ms': { type: 'number', default: 0.5 },
             'list-profiles': { type: 'boolean', default: false, describe: 'print the GPU and model profiles and exit' },
+            faults: { type: 'string', describe: 'inject faults: "http_500=0.1,reset=0.05,stall=0.1:seconds=2" or YAML "{http_429: 0.1, slow_first_byte: {rate: 0.1, seconds: 5}}"' },
           }),
         handler: (a) => serve(a as unknown as ServeArgs),
       })

@@ -1,51 +1,81 @@
-/** `wrp run <experiment.yaml>`: the main job. */
+/** `wrp run <experiment.yaml>` (the main job) and `wrp run --resume DIR` (continue a killed run). */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../../harness/runner/config-errors.ts';
-import { loadExperiment } from '../../harness/runner/config.ts';
+import { loadExperiment, type ExperimentConfig } from '../../harness/runner/config.ts';
 import { runExperiment } from '../../harness/runner/runner.ts';
 import { printRunSummary } from '../../harness/runner/print-summary.ts';
+import { readRunMeta } from '../../harness/runner/run-dir.ts';
 import { POLICY_FACTORIES, prepareLearners } from '../policies.ts';
+import { checkpointable } from './checkpointed.ts';
 import { UsageError } from './usage-error.ts';
 
 interface RunArgs {
-  experiment: string;
+  experiment?: string;
+  resume?: string;
   out?: string;
   requests?: number;
   duration?: number;
   progress: boolean;
 }
 
-export async function runCommandHandler(args: RunArgs): Promise<void> {
-  let config;
+function load(file: string): ExperimentConfig {
   try {
-    config = loadExperiment(args.experiment);
+    return loadExperiment(file);
   } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(e.message);
-    throw e;
+    throw e instanceof ConfigError ? new UsageError(e.message) : e;
   }
+}
+
+/**
+ * Resume: the run directory's config.resolved.yaml (same seed, same schedule); relative
+ * dataset and trace paths still resolve from the original experiment file's folder.
+ */
+function resumeConfig(dir: string): { config: ExperimentConfig; configFile: string } {
+  const resolved = join(dir, 'config.resolved.yaml');
+  if (!existsSync(resolved)) throw new UsageError(`--resume: expected a run directory holding config.resolved.yaml, got "${dir}"`);
+  const config = load(resolved);
+  const experimentFile = readRunMeta(dir)?.experimentFile;
+  return { config, configFile: experimentFile ?? resolved };
+}
+
+export async function runCommandHandler(args: RunArgs): Promise<void> {
+  if ((args.experiment === undefined) === (args.resume === undefined)) {
+    throw new UsageError('expected an experiment file or --resume DIR (not both)');
+  }
+  if (args.resume !== undefined && args.out !== undefined) throw new UsageError('--out: a resumed run stays in its directory');
+  const { config, configFile } = args.resume !== undefined ? resumeConfig(args.resume) : { config: load(args.experiment!), configFile: args.experiment! };
   if (args.requests !== undefined) config.stop.requests = args.requests;
   if (args.duration !== undefined) config.stop.duration_s = args.duration;
   await prepareLearners(config.router);
   const outcome = await runExperiment({
     config,
-    configFile: args.experiment,
-    policies: POLICY_FACTORIES,
+    configFile,
+    policies: checkpointable(POLICY_FACTORIES),
     outRoot: args.out,
     progress: args.progress,
+    resumeDir: args.resume,
   }).catch((e: unknown) => {
     throw e instanceof ConfigError ? new UsageError(e.message) : e;
   });
   printRunSummary(outcome.summary, console.log);
   console.log(`results: ${outcome.runDir}`);
+  // A run cut short by its error budget is a failed benchmark: scripts and CI must see it.
+  if (outcome.summary.stoppedBy.startsWith('max_error_rate')) {
+    console.error(`wrp run: stopped by ${outcome.summary.stoppedBy}`);
+    process.exitCode = 1;
+  }
 }
 
 export const runCommand: CommandModule = {
-  command: 'run <experiment>',
+  command: 'run [experiment]',
   describe: 'Run an experiment: send its workload to its pools through its router, record latency, energy and quality',
   builder: (y: Argv) =>
     y
-      .positional('experiment', { type: 'string', describe: 'experiment YAML (experiments/*.yaml)', demandOption: true })
+      .positional('experiment', { type: 'string', describe: 'experiment YAML (experiments/*.yaml)' })
       .options({
+        resume: { type: 'string', describe: 'continue the run in this directory (after a kill): skips the requests already recorded' },
         out: { type: 'string', describe: 'results root (default: the config\'s output.dir, "results")' },
         requests: { type: 'number', describe: 'override stop.requests' },
         duration: { type: 'number', describe: 'override stop.duration_s (seconds)' },

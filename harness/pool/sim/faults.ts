@@ -3,7 +3,8 @@
  * once per request for a RequestFaults plan and consults it at the three points a real
  * server can misbehave: before the response head, on each event it writes, and at the end
  * of the stream. The default policy injects nothing; fault kinds (HTTP errors, resets,
- * stalls, malformed events, truncation) are policies, not changes to the server.
+ * stalls, malformed events, truncation) are policies, not changes to the server: see
+ * fault-spec.ts (the `faults:` spec) and fault-policy.ts (the policy built from it).
  */
 
 export interface EventWrite {

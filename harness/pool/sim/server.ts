@@ -77,7 +77,8 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
     }
     const run = () => serveCompletion(res, parsed, plan, { id, requestId, created, servedModelName, pool, metrics, fault, onEmitLag: opts.onEmitLag });
     const delay = fault?.headDelayMs?.() ?? 0;
-    if (delay > 0) setTimeout(run, delay);
+    // A client that gave up during a slow first byte never reaches the engine.
+    if (delay > 0) setTimeout(() => (res.destroyed || req.socket.destroyed ? undefined : run()), delay);
     else run();
   };
 

@@ -78,7 +78,8 @@ export class SseStream {
     const action = this.fault?.onEvent ? this.fault.onEvent({ frame, tokenIndex }) : frame;
     if (action === 'reset') {
       this.ended = true;
-      this.res.destroy();
+      // After node:http's same-tick cork is flushed: frames written before the reset do go out.
+      setImmediate(() => this.res.destroy());
       return;
     }
     if (action === 'end') {

@@ -1,0 +1,36 @@
+/**
+ * `wrp report DIR`: recomputes summary.json and summary.md of a run from its requests.jsonl
+ * and telemetry.jsonl, finished or not (a killed run has no summary, maybe a torn last
+ * line: dropped and reported). The raw files are left as they are.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { loadExperiment } from './config.ts';
+import { finalizeRun, type Finalized } from './finalize.ts';
+import { datasetNotes, readRunMeta } from './run-dir.ts';
+
+export const INTERRUPTED = 'interrupted (no summary: the run did not finish)';
+
+export async function reportRun(dir: string, log: (line: string) => void): Promise<Finalized> {
+  const resolved = join(dir, 'config.resolved.yaml');
+  if (!existsSync(resolved)) throw new Error(`${dir}: expected a run directory holding config.resolved.yaml`);
+  if (!existsSync(join(dir, 'requests.jsonl'))) throw new Error(`${dir}: no requests.jsonl (no request was recorded)`);
+  const config = loadExperiment(resolved);
+  const meta = readRunMeta(dir);
+  // A finished run keeps why it stopped; a killed one never wrote a summary.
+  let stoppedBy = INTERRUPTED;
+  const summaryFile = join(dir, 'summary.json');
+  if (existsSync(summaryFile)) {
+    const s = JSON.parse(readFileSync(summaryFile, 'utf8')) as { stoppedBy?: unknown };
+    if (typeof s.stoppedBy === 'string') stoppedBy = s.stoppedBy;
+  }
+  return finalizeRun({
+    runDir: dir,
+    runId: meta?.runId ?? basename(dir),
+    config,
+    stoppedBy,
+    log,
+    rewriteRequests: false,
+    notes: datasetNotes(meta?.datasets ?? []),
+  });
+}

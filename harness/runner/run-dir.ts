@@ -1,0 +1,81 @@
+/**
+ * What a run directory holds besides its results, for `wrp report` and `wrp run --resume`:
+ * run.json (the experiment file, start and resume times, dataset load reports) next to
+ * config.resolved.yaml; and the resume state read back from requests.jsonl.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LoadReport } from '../../datasets/types.ts';
+import { readCheckpoint, type Checkpoint } from './checkpoint.ts';
+import type { RecordedTurn, ResumePlan } from './load-loop.ts';
+import { describeRead, dropTornTail, readJsonl, readRequests } from './results-reader.ts';
+
+export const RUN_META_FILE = 'run.json';
+
+export interface RunMeta {
+  runId: string;
+  experiment: string;
+  /** The experiment file, absolute: relative dataset and trace paths resolve from its folder. */
+  experimentFile: string;
+  startedAt: string;
+  resumedAt: string[];
+  /** Dataset rows read and kept, and the problems counted by kind, per source. */
+  datasets: { loader: string; path: string; rowsRead: number; rowsKept: number; problems: Record<string, number> }[];
+}
+
+export function readRunMeta(dir: string): RunMeta | undefined {
+  const file = join(dir, RUN_META_FILE);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunMeta) : undefined;
+}
+
+export function writeRunMeta(dir: string, meta: RunMeta): void {
+  writeFileSync(join(dir, RUN_META_FILE), JSON.stringify(meta, null, 2) + '\n');
+}
+
+export function datasetMeta(reports: readonly LoadReport[]): RunMeta['datasets'] {
+  return reports.map((r) => ({ loader: r.loader, path: r.path, rowsRead: r.rowsRead, rowsKept: r.rowsKept, problems: r.problems }));
+}
+
+/** One summary note per dataset source that dropped rows. */
+export function datasetNotes(datasets: RunMeta['datasets']): string[] {
+  return datasets
+    .filter((d) => d.rowsKept < d.rowsRead || Object.keys(d.problems).length > 0)
+    .map((d) => `dataset ${d.loader} ${d.path}: ${d.rowsKept}/${d.rowsRead} rows kept; problems: ${Object.entries(d.problems).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
+}
+
+export interface ResumeState {
+  plan: ResumePlan;
+  checkpoint?: Checkpoint;
+  /** Records already in requests.jsonl. */
+  records: number;
+}
+
+/**
+ * Reads what a run directory already recorded, and makes its files appendable again: a torn
+ * last line (kill -9 mid-write) is cut off and reported, a half-written energy rewrite removed.
+ */
+export function prepareResume(dir: string, log: (line: string) => void): ResumeState {
+  const file = join(dir, 'requests.jsonl');
+  rmSync(`${file}.tmp`, { force: true });
+  const req = readRequests(file);
+  const tel = readJsonl(join(dir, 'telemetry.jsonl'));
+  for (const r of [req.report, tel.report]) {
+    const line = describeRead(r);
+    if (line) log(`resume: ${line}`);
+    if (dropTornTail(r)) log(`resume: ${r.file}: cut back to its last valid line`);
+  }
+  const done = new Map<string, RecordedTurn>();
+  let errors = 0;
+  for (const r of req.values) {
+    if (done.has(r.id)) continue;
+    done.set(r.id, { ok: r.status === 'ok', pool: r.decision.pool, answer: r.answer, scheduledMs: r.timing.scheduledMs });
+    if (r.status !== 'ok') errors++;
+  }
+  let checkpoint: Checkpoint | undefined;
+  try {
+    checkpoint = readCheckpoint(dir);
+  } catch (e) {
+    log(`resume: ignoring the policy checkpoint: ${(e as Error).message}`);
+  }
+  return { plan: { done, errors }, checkpoint, records: done.size };
+}

@@ -1,0 +1,60 @@
+/**
+ * Gives learners the harness's checkpoint hooks (harness/types.ts `Policy.checkpoint` /
+ * `restore`): the state is the learner's own save() (policy.json's content), and restore
+ * rebuilds the learner from it with the registry's load. The harness never imports
+ * learners/; `wrp run` wraps the policy factories with this instead.
+ */
+import type { PolicyFactory } from '../../harness/router/policies.ts';
+import { splitFactory } from '../../harness/router/split.ts';
+import type { Decision, Policy, RoutingContext } from '../../harness/types.ts';
+import { FrozenLearner, loadLearner } from '../../learners/registry.ts';
+import type { Learner, PolicyFile } from '../../learners/types.ts';
+
+const isLearner = (p: Policy): p is Learner => typeof (p as Partial<Learner>).save === 'function';
+
+function asPolicyFile(state: unknown, name: string): PolicyFile {
+  const f = state as Partial<PolicyFile> | null;
+  if (f === null || typeof f !== 'object' || f.version !== 1 || typeof f.learner !== 'string' || typeof f.parameters !== 'object') {
+    throw new Error(`checkpoint of ${name}: expected a version-1 policy file`);
+  }
+  return f as PolicyFile;
+}
+
+export class CheckpointedLearner implements Policy {
+  constructor(private inner: Learner) {}
+
+  get name(): string {
+    return this.inner.name;
+  }
+  prepare(ctx: RoutingContext): Promise<void> {
+    return this.inner.prepare?.(ctx) ?? Promise.resolve();
+  }
+  choose(ctx: RoutingContext): Decision {
+    return this.inner.choose(ctx);
+  }
+  update(ctx: RoutingContext, action: string, reward: number): void {
+    this.inner.update(ctx, action, reward);
+  }
+  checkpoint(): PolicyFile {
+    return this.inner.save();
+  }
+  restore(state: unknown): void {
+    const file = asPolicyFile(state, this.inner.name);
+    const restored = loadLearner(file, `checkpoint of ${this.inner.name}`);
+    if (restored.name !== this.inner.name) throw new Error(`checkpoint is of ${restored.name}, the router is ${this.inner.name}`);
+    this.inner = restored;
+  }
+}
+
+/** The factories, with every learner they build (split sub-policies included) checkpointable. Frozen policies do not learn: left as they are. */
+export function checkpointable(factories: Record<string, PolicyFactory>): Record<string, PolicyFactory> {
+  const out: Record<string, PolicyFactory> = {};
+  for (const [type, factory] of Object.entries(factories)) {
+    out[type] = (spec, ctx) => {
+      const p = factory(spec, ctx);
+      return isLearner(p) && !(p instanceof FrozenLearner) ? new CheckpointedLearner(p) : p;
+    };
+  }
+  if (factories.split) out.split = splitFactory(() => out);
+  return out;
+}

@@ -1,0 +1,25 @@
+/** `wrp report DIR`: recompute a run's summary from its files (a finished or a killed run). */
+import type { Argv, CommandModule } from 'yargs';
+import { ConfigError } from '../../harness/runner/config-errors.ts';
+import { printRunSummary } from '../../harness/runner/print-summary.ts';
+import { reportRun } from '../../harness/runner/report.ts';
+import { UsageError } from './usage-error.ts';
+
+interface ReportArgs {
+  dir: string;
+}
+
+async function report(args: ReportArgs): Promise<void> {
+  const fin = await reportRun(args.dir, (line) => console.error(line)).catch((e: unknown) => {
+    throw e instanceof ConfigError || (e instanceof Error && e.message.startsWith(`${args.dir}:`)) ? new UsageError(e.message) : e;
+  });
+  printRunSummary(fin.summary, console.log);
+  console.log(`summary: ${args.dir}/summary.json, ${args.dir}/summary.md`);
+}
+
+export const reportCommand: CommandModule = {
+  command: 'report <dir>',
+  describe: "Recompute a run's summary.json and summary.md from its requests.jsonl and telemetry.jsonl (finished or killed runs)",
+  builder: (y: Argv) => y.positional('dir', { type: 'string', describe: 'a run directory (results/<name>/<run-id>)', demandOption: true }),
+  handler: (a) => report(a as unknown as ReportArgs),
+};
