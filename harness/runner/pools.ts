@@ -8,6 +8,7 @@ import { OpenAIClient } from '../client/openai-client.ts';
 import { describeFaults } from '../pool/sim/fault-spec.ts';
 import { SpecFaultPolicy } from '../pool/sim/fault-policy.ts';
 import { startSimServer, type SimServer } from '../pool/sim/server.ts';
+import { DEFAULT_POOL_SPEC, type SimPoolSpec } from '../pool/sim/sim-pool.ts';
 import type { ExperimentConfig, PoolConfig } from './config.ts';
 
 export interface PoolHandle {
@@ -36,6 +37,26 @@ export function apiKeyFrom(envName: string | undefined, where: string): string |
   return key;
 }
 
+/** A config `sim:` block as the simulator's pool spec (also used for virtual-time training). */
+export function simPoolSpecOf(s: NonNullable<PoolConfig['sim']>): SimPoolSpec {
+  return {
+    ...DEFAULT_POOL_SPEC,
+    model: s.model,
+    gpu: s.gpu,
+    tp: s.tp,
+    replicas: s.replicas,
+    maxNumSeqs: s.max_num_seqs,
+    maxNumBatchedTokens: s.max_num_batched_tokens,
+    gpuMemoryUtilization: s.gpu_memory_utilization,
+    disaggregation: s.disaggregation && {
+      prefillReplicas: s.disaggregation.prefill_replicas,
+      decodeReplicas: s.disaggregation.decode_replicas,
+      linkGBps: s.disaggregation.link_gbps,
+      linkLatencyMs: s.disaggregation.link_latency_ms,
+    },
+  };
+}
+
 export async function startPools(config: ExperimentConfig, log: (line: string) => void): Promise<PoolHandle[]> {
   const handles: PoolHandle[] = [];
   try {
@@ -46,23 +67,11 @@ export async function startPools(config: ExperimentConfig, log: (line: string) =
       if (p.sim) {
         const s = p.sim;
         sim = await startSimServer({
-          model: s.model,
+          ...simPoolSpecOf(s),
           servedModelName: p.model,
-          gpu: s.gpu,
-          tp: s.tp,
-          replicas: s.replicas,
-          maxNumSeqs: s.max_num_seqs,
-          maxNumBatchedTokens: s.max_num_batched_tokens,
-          gpuMemoryUtilization: s.gpu_memory_utilization,
           seed: s.seed ?? config.seed,
           faults: s.faults && new SpecFaultPolicy(s.faults, s.seed ?? config.seed),
           port: 0,
-          disaggregation: s.disaggregation && {
-            prefillReplicas: s.disaggregation.prefill_replicas,
-            decodeReplicas: s.disaggregation.decode_replicas,
-            linkGBps: s.disaggregation.link_gbps,
-            linkLatencyMs: s.disaggregation.link_latency_ms,
-          },
         });
         url = sim.url;
         log(`pool ${p.name}: simulated ${s.model} on ${s.tp}x ${s.gpu} x${s.replicas} at ${url}${s.faults ? `; faults: ${describeFaults(s.faults)}` : ''}`);

@@ -7,9 +7,9 @@
 import { computeReward } from '../../harness/feedback/reward.ts';
 import { builtinQualityTable } from '../../harness/pool/sim/quality.ts';
 import { mulberry32 } from '../../harness/pool/sim/random.ts';
-import { DEFAULT_POOL_SPEC } from '../../harness/pool/sim/sim-pool.ts';
 import { runVirtual, type VirtualOutcome, type VirtualPool, type VirtualRunResult } from '../../harness/pool/sim/virtual-env.ts';
 import type { ExperimentConfig } from '../../harness/runner/config.ts';
+import { simPoolSpecOf } from '../../harness/runner/pools.ts';
 import { createWorkload } from '../../harness/workload/mix.ts';
 import type { Learner } from '../types.ts';
 
@@ -17,26 +17,10 @@ import type { Learner } from '../types.ts';
 export function virtualPools(config: ExperimentConfig): VirtualPool[] {
   return config.pools.map((p, i) => {
     if (!p.sim) throw new Error(`pools[${i}] (${p.name}): a live endpoint cannot run in the virtual-time simulator; use sim pools`);
-    const s = p.sim;
     return {
       name: p.name,
       pricing: { inputPer1M: p.pricing.input_per_1m, outputPer1M: p.pricing.output_per_1m },
-      spec: {
-        ...DEFAULT_POOL_SPEC,
-        model: s.model,
-        gpu: s.gpu,
-        tp: s.tp,
-        replicas: s.replicas,
-        maxNumSeqs: s.max_num_seqs,
-        maxNumBatchedTokens: s.max_num_batched_tokens,
-        gpuMemoryUtilization: s.gpu_memory_utilization,
-        disaggregation: s.disaggregation && {
-          prefillReplicas: s.disaggregation.prefill_replicas,
-          decodeReplicas: s.disaggregation.decode_replicas,
-          linkGBps: s.disaggregation.link_gbps,
-          linkLatencyMs: s.disaggregation.link_latency_ms,
-        },
-      },
+      spec: simPoolSpecOf(p.sim),
     };
   });
 }
