@@ -14,6 +14,10 @@ export interface HttpLagResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** After every stream has its first token (the admission burst excluded). */
+  steadyFrames: number;
+  steadyP50Ms: number;
+  steadyP99Ms: number;
   failed: number;
   wallSeconds: number;
 }
@@ -21,6 +25,7 @@ export interface HttpLagResult {
 export async function httpLag(concurrency = 2000, outputTokens = 200): Promise<HttpLagResult> {
   const child = fork(fileURLToPath(new URL('./http-lag-server.ts', import.meta.url)), {
     execArgv: ['--import', 'tsx'],
+    env: { ...process.env, WRP_LAG_STREAMS: String(concurrency) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const next = <T>() => new Promise<T>((resolve) => child.once('message', (m) => resolve(m as T)));
@@ -50,7 +55,7 @@ export async function httpLag(concurrency = 2000, outputTokens = 200): Promise<H
   );
   const wallSeconds = (performance.now() - t0) / 1000;
   child.send('report');
-  const report = await next<{ frames: number; p50Ms: number; p99Ms: number; maxMs: number }>();
+  const report = await next<{ frames: number; p50Ms: number; p99Ms: number; maxMs: number; steadyFrames: number; steadyP50Ms: number; steadyP99Ms: number }>();
   await pool.close();
   return { concurrency, failed, wallSeconds, ...report };
 }

@@ -27,7 +27,7 @@ export interface SimServerOptions extends Partial<Omit<SimPoolSpec, 'model'>> {
   quality?: QualityModel;
   faults?: FaultPolicy;
   /** Observes how late each token frame is written relative to the engine's schedule (bench). */
-  onEmitLag?(lagMs: number): void;
+  onEmitLag?(lagMs: number, tokenIndex: number): void;
 }
 
 export interface SimServer {
@@ -167,7 +167,7 @@ interface ServeContext {
   pool: SimPool;
   metrics: VllmMetrics;
   fault: ReturnType<FaultPolicy['forRequest']>;
-  onEmitLag?(lagMs: number): void;
+  onEmitLag?(lagMs: number, tokenIndex: number): void;
 }
 
 /** Submits the request to the engine and writes tokens as the engine produces them. */
@@ -184,7 +184,7 @@ function serveCompletion(res: ServerResponse, req: ParsedRequest, plan: RequestP
     cancelled: false,
     listener: {
       onToken(index: number, time: number) {
-        if (c.onEmitLag) c.onEmitLag((clock.now() - time) * 1000);
+        if (c.onEmitLag) c.onEmitLag((clock.now() - time) * 1000, index);
         if (lastTokenTime >= 0) c.metrics.observeItl(time - lastTokenTime);
         lastTokenTime = time;
         const piece = plan.pieces[index] ?? '';
