@@ -35,6 +35,18 @@ export function argmaxFirst(values: ArrayLike<number>): number {
   return argmaxAll(values)[0]!;
 }
 
+/**
+ * A Thompson-sampling choice and its propensity: the action `draw` picks with the decision
+ * stream, and (wins + 1) / (M + 1) over M more draws on a separate stream (so M never
+ * changes the decisions; counting the deciding draw keeps the estimate above 0).
+ */
+export function thompsonChoice<R>(draw: (rng: R) => number, rng: R, propensityRng: R, samples: number): { chosen: number; propensity: number } {
+  const chosen = draw(rng);
+  let wins = 0;
+  for (let j = 0; j < samples; j++) if (draw(propensityRng) === chosen) wins++;
+  return { chosen, propensity: (wins + 1) / (samples + 1) };
+}
+
 export function checkReward(reward: number, lo = -Infinity, hi = Infinity): void {
   if (!Number.isFinite(reward) || reward < lo || reward > hi) {
     throw new RangeError(`reward must be a finite number${lo > -Infinity ? ` in [${lo}, ${hi}]` : ''}, got ${reward}`);

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { parseOrThrow } from '../../harness/runner/config-errors.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { PolicyFile } from '../types.ts';
-import { argmaxFirst, checkReward, LearnerBase, type Action } from './base.ts';
+import { argmaxFirst, checkReward, LearnerBase, type Action, thompsonChoice } from './base.ts';
 import { Rng, rngStateSchema } from './rng.ts';
 import { ScopedStats, scopeSchema, statsJsonSchema, type Scope } from './stats.ts';
 
@@ -86,11 +86,8 @@ export class BetaThompson extends LearnerBase {
       for (let i = 0; i < k; i++) x[i] = rng.beta(alpha[i]!, beta[i]!);
       return argmaxFirst(x);
     };
-    const chosen = draw(this.rng);
-    const m = this.opts.propensity_samples;
-    let wins = 0;
-    for (let j = 0; j < m; j++) if (draw(this.propensityRng) === chosen) wins++;
-    return this.decision(chosen, (wins + 1) / (m + 1));
+    const { chosen, propensity } = thompsonChoice(draw, this.rng, this.propensityRng, this.opts.propensity_samples);
+    return this.decision(chosen, propensity);
   }
 
   update(ctx: RoutingContext, action: string, reward: number): void {

@@ -18,7 +18,7 @@ import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { FeaturizerOptions } from '../features/featurizer.ts';
 import { featureLayoutSchema } from '../features/spec.ts';
 import type { FeatureLayout, PolicyFile } from '../types.ts';
-import { argmaxFirst, checkReward, type Action } from './base.ts';
+import { argmaxFirst, checkReward, type Action, thompsonChoice } from './base.ts';
 import { cholUpdate, dot, packUpper, scaledIdentity, solveUpper, solveUpperTransposed, unpackUpper } from './linalg.ts';
 import { LinearLearner } from './linear-base.ts';
 import { Rng, rngStateSchema } from './rng.ts';
@@ -118,11 +118,8 @@ export class LinThompson extends LinearLearner {
       for (let i = 0; i < k; i++) sample[i] = mean[i]! + sd[i]! * rng.normal();
       return argmaxFirst(sample);
     };
-    const chosen = draw(this.rng);
-    const m = this.opts.propensity_samples;
-    let wins = 0;
-    for (let j = 0; j < m; j++) if (draw(this.propensityRng) === chosen) wins++;
-    return this.decision(chosen, (wins + 1) / (m + 1));
+    const { chosen, propensity } = thompsonChoice(draw, this.rng, this.propensityRng, this.opts.propensity_samples);
+    return this.decision(chosen, propensity);
   }
 
   update(ctx: RoutingContext, action: string, reward: number): void {

@@ -4,6 +4,7 @@
  * Muller, the spare value is part of the state), gamma (Marsaglia-Tsang) and beta draws that
  * Thompson sampling needs.
  */
+import { mulberry32Output } from '../../harness/pool/sim/random.ts';
 import { z } from 'zod';
 
 export interface RngState {
@@ -37,10 +38,7 @@ export class Rng {
   /** Uniform in [0, 1). */
   next(): number {
     this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return mulberry32Output(this.s);
   }
 
   /** Uniform integer in [0, n). */

@@ -2,6 +2,8 @@
  * Seeded PRNG with a readable state, so a saved policy resumes the same random stream
  * (mulberry32, the algorithm harness/pool/sim/random.ts uses, plus the samplers we need).
  */
+import { mulberry32Output } from '../../harness/pool/sim/random.ts';
+
 export class Rng {
   private s: number;
 
@@ -20,10 +22,7 @@ export class Rng {
   /** Uniform in [0, 1). */
   next(): number {
     this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return mulberry32Output(this.s);
   }
 
   /** Uniform integer in [0, n). */
