@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import type { DatasetRow } from '../datasets/types.ts';
 import { parseExperiment } from '../harness/runner/config.ts';
 import { LEARNERS } from '../learners/registry.ts';
-import { contextFromRow } from '../learners/train/dataset-context.ts';
+import { contextFromRow, withCategories } from '../learners/train/dataset-context.ts';
 import { loadDataset, poolNameOf } from '../learners/train/data-source.ts';
 import { evaluateOnDataset } from '../learners/train/evaluate.ts';
 import { evalOnRows, qualityCostReward, trainOnRows, type DatasetTask } from '../learners/train/offline.ts';
@@ -37,9 +37,7 @@ const DATASET_LEARNERS: [string, Spec][] = [
 function build(name: string, spec: Spec, models: string[], categories: string[], seed = 1): Learner {
   const actions = models.map((m) => ({ pool: poolNameOf(m), model: m }));
   const entry = LEARNERS[name]!;
-  const features = spec.features as Spec | undefined;
-  const full = 'features' in ((entry.schema as { shape?: object }).shape ?? {}) ? { ...spec, features: { categories, ...features } } : spec;
-  return entry.create({ type: name, ...full }, { pools: actions.map((a) => a.pool), seed, file: 'bench', actions });
+  return entry.create({ type: name, ...withCategories(entry, spec, categories) }, { pools: actions.map((a) => a.pool), seed, file: 'bench', actions });
 }
 
 const label = (name: string, spec: Spec) => (Object.keys(spec).length ? `${name} ${JSON.stringify(spec)}` : name);

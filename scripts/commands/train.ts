@@ -6,7 +6,7 @@ import { ConfigError } from '../../harness/runner/config-errors.ts';
 import { loadExperiment } from '../../harness/runner/config.ts';
 import { readLoggedRun } from '../../learners/eval/logged.ts';
 import { LEARNERS } from '../../learners/registry.ts';
-import { contextFromRecord } from '../../learners/train/dataset-context.ts';
+import { contextFromRecord, withCategories } from '../../learners/train/dataset-context.ts';
 import { loadDataset, parseDataSpec, poolNameOf } from '../../learners/train/data-source.ts';
 import { qualityCostReward, trainOnRows } from '../../learners/train/offline.ts';
 import { trainInSimulator } from '../../learners/train/sim-train.ts';
@@ -45,12 +45,7 @@ function params(json: string): Record<string, unknown> {
 function create(a: TrainArgs, actions: { pool: string; model: string }[], categories?: string[]): Learner {
   const entry = LEARNERS[a.learner];
   if (!entry) throw new UsageError(`--learner: expected one of ${Object.keys(LEARNERS).join(', ')}, got "${a.learner}"`);
-  const p = params(a.params);
-  const linear = 'features' in (entry.schema as { shape?: object }).shape!;
-  if (categories && linear) {
-    const features = (p.features ?? {}) as Record<string, unknown>;
-    p.features = { categories, ...features };
-  }
+  const p = categories ? withCategories(entry, params(a.params), categories) : params(a.params);
   return entry.create({ type: a.learner, ...p }, { pools: actions.map((x) => x.pool), seed: a.seed, file: '--params', actions });
 }
 
