@@ -30,6 +30,13 @@ describe('RouterBench loader (fixture)', () => {
     expect(r4!.costs).not.toHaveProperty('acme/small-1');
   });
 
+  it('attaches every model answer text only when asked', () => {
+    expect(loadRouterBench({ dir, files: ['arc_challenge_test'] }).rows[0]!.responses).toBeUndefined();
+    const r1 = loadRouterBench({ dir, files: ['arc_challenge_test'], responses: true }).rows[0]!;
+    expect(Object.keys(r1.responses!).sort()).toEqual(Object.keys(r1.scores!).sort());
+    for (const text of Object.values(r1.responses!)) expect(text).toBe(text.trim());
+  });
+
   it('counts empty cells per model and drops those rows by default (never reads 0)', () => {
     const { report } = loadRouterBench({ dir, files: ['arc_challenge'] });
     const f = report.files[0]!;

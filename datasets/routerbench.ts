@@ -22,6 +22,8 @@ export interface RouterBenchOptions extends FileSelection {
   /** Directory of the CSV files; default `<data dir>/routerbench`. */
   dir?: string;
   impute?: ImputeMode;
+  /** Attach every model's answer text as `row.responses` (cascade replay); default off: rows stay light. */
+  responses?: boolean;
 }
 
 const COST_SUFFIX = '|total_cost';
@@ -53,7 +55,7 @@ export function deriveLetter(scores: RawScores, responses: Record<string, string
 }
 
 /** Loads one RouterBench CSV file. */
-export function loadRouterBenchFile(file: string, impute: ImputeMode = 'skip-row'): { rows: DatasetRow[]; report: FileReport } {
+export function loadRouterBenchFile(file: string, impute: ImputeMode = 'skip-row', withResponses = false): { rows: DatasetRow[]; report: FileReport } {
   requireFile(file);
   const report = newFileReport(file);
   let records: Record<string, string>[];
@@ -108,8 +110,12 @@ export function loadRouterBenchFile(file: string, impute: ImputeMode = 'skip-row
     if (split) row.split = split;
     if (format) row.answerFormat = format;
     if (rec.eval_name) row.extra = { eval_name: rec.eval_name };
+    const responses = Object.fromEntries(scored.map((m) => [m, responseText(rec[m + RESPONSE_SUFFIX])]));
+    if (withResponses) {
+      const present = Object.entries(responses).filter((e): e is [string, string] => e[1] !== undefined);
+      row.responses = Object.fromEntries(present);
+    }
     if (format === 'letter') {
-      const responses = Object.fromEntries(scored.map((m) => [m, responseText(rec[m + RESPONSE_SUFFIX])]));
       const letter = deriveLetter(raw, responses);
       if (letter !== undefined) {
         row.reference = letter;
@@ -129,7 +135,7 @@ export function loadRouterBench(opts: RouterBenchOptions = {}): LoadResult {
   const rows: DatasetRow[] = [];
   const reports: FileReport[] = [];
   for (const f of files) {
-    const r = loadRouterBenchFile(f, opts.impute);
+    const r = loadRouterBenchFile(f, opts.impute, opts.responses ?? false);
     rows.push(...r.rows);
     reports.push(r.report);
   }

@@ -28,6 +28,8 @@ export interface DatasetRow {
   /** Per-model USD for this prompt (RouterBench). */
   costs?: Record<string, number>;
   extra?: Record<string, string | number | boolean>;
+  /** Per-model answer text, by dataset model name (RouterBench with `responses: true`; cascade replay). */
+  responses?: Record<string, string>;
 }
 
 /**

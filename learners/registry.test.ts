@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../harness/runner/config-errors.ts';
 import { makeCtx } from './bandits/testing.ts';
 import { FrozenLearner, learnerPolicyFactories, LEARNERS, loadLearner, loadPolicyFile } from './registry.ts';
+import { REPLAY_LEARNERS } from './rl/cascade-entry.ts';
+import { CascadePolicy } from './rl/cascade-policy.ts';
 import type { Learner } from './types.ts';
 
 const ctx = { pools: ['small', 'medium', 'large'], seed: 7, file: 'experiments/x.yaml' };
@@ -22,7 +24,13 @@ const message = (f: () => unknown): string => {
 
 describe('learnerPolicyFactories', () => {
   it('offers every learner plus policy_file', () => {
-    expect(Object.keys(factories).sort()).toEqual([...Object.keys(LEARNERS), 'policy_file'].sort());
+    expect(Object.keys(factories).sort()).toEqual([...Object.keys(LEARNERS), ...Object.keys(REPLAY_LEARNERS), 'policy_file'].sort());
+  });
+
+  it('refuses the cascades in wrp run: one call per request', () => {
+    for (const type of ['cascade', 'response_cascade']) {
+      expect(message(() => build({ type }))).toMatch(new RegExp(`experiments/x\\.yaml: router\\.type: ${type}: a cascade may call several models per request .*wrp run makes one call per request; train and evaluate it offline: wrp train`));
+    }
   });
 
   it('builds a learner over the experiment pools; models from the map, else ctx.models, else the pool', () => {
@@ -79,6 +87,14 @@ describe('policy files', () => {
     const before = JSON.stringify(l.save());
     l.update(makeCtx(), 'small', 1);
     expect(JSON.stringify(l.save())).toBe(before);
+  });
+
+  it('refuses a saved cascade: the runner makes one call per request', () => {
+    const cascade = new CascadePolicy({ levels: [{ pool: 'small', model: 'a', costPerCall: 1 }, { pool: 'large', model: 'b', costPerCall: 5 }], costQualityTradeoff: 0 });
+    writeFileSync(join(dir, 'cascade.json'), JSON.stringify(cascade.save()));
+    expect(loadLearner(cascade.save())).toBeInstanceOf(CascadePolicy); // wrp eval loads it
+    const m = message(() => build({ type: 'policy_file', path: 'cascade.json' }, { ...ctx, file: experiment }));
+    expect(m).toMatch(/router\.path \(cascade\.json\): a cascade policy: a cascade may call several models per request .*one call per request/);
   });
 
   it('fails before the run when the policy routes to pools the experiment lacks', () => {

@@ -2,7 +2,8 @@
  * The learner registry: router `type` -> how to build a learner from the experiment's
  * `router:` block (zod-validated; errors name `router.<key>`) and how to load one from
  * policy.json. learnerPolicyFactories() plugs them into `wrp run`, plus `policy_file`, which
- * runs a saved policy (optionally frozen).
+ * runs a saved policy (optionally frozen). The cascades (rl/cascade-entry.ts) load here too,
+ * but their factories refuse `wrp run`: a cascade may make several calls per request.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -19,6 +20,7 @@ import { Ucb1, ucb1HyperSchema } from './bandits/ucb1.ts';
 import { BestSingleLearner, OracleLearner, oracleModelsSchema, RandomLearner, RoundRobinLearner, StaticLearner } from './baselines.ts';
 import type { FeaturizerOptions } from './features/featurizer.ts';
 import { buildLayout, featureLayoutSchema, featureSpecSchema, type FeatureSpec } from './features/spec.ts';
+import { isReplayLearner, ONE_CALL_PER_REQUEST, REPLAY_LEARNERS } from './rl/cascade-entry.ts';
 import { NEURAL_ENTRY } from './rl/neural-entry.ts';
 import type { FeatureLayout, Learner, PolicyFile } from './types.ts';
 
@@ -174,10 +176,13 @@ export function loadPolicyFile(path: string): PolicyFile {
   return parseOrThrow(policyFileSchema, json, path) as PolicyFile;
 }
 
-/** Rebuilds the learner a policy file describes. */
+/** Every learner `wrp train` knows: the one-call learners, then the cascades (offline only). */
+export const TRAINABLE = [...Object.keys(LEARNERS), ...Object.keys(REPLAY_LEARNERS)];
+
+/** Rebuilds the learner a policy file describes (a cascade too: wrp eval replays it). */
 export function loadLearner(file: PolicyFile, source = 'policy.json'): Learner {
-  const entry = LEARNERS[file.learner];
-  if (!entry) throw new ConfigError(source, [`learner: expected one of ${Object.keys(LEARNERS).join(', ')}, got "${file.learner}"`]);
+  const entry = LEARNERS[file.learner] ?? (isReplayLearner(file.learner) ? REPLAY_LEARNERS[file.learner] : undefined);
+  if (!entry) throw new ConfigError(source, [`learner: expected one of ${TRAINABLE.join(', ')}, got "${file.learner}"`]);
   return entry.load(file, source);
 }
 
@@ -227,10 +232,16 @@ export function learnerPolicyFactories(poolModels: Record<string, string> = {}):
       return entry.create(spec, { ...ctx, actions: (listed ?? ctx.pools).map((pool) => ({ pool, model: modelOf(pool) })) });
     };
   }
+  for (const type of Object.keys(REPLAY_LEARNERS)) {
+    out[type] = (_spec, ctx) => {
+      throw new ConfigError(ctx.file, [`router.type: ${type}: ${ONE_CALL_PER_REQUEST}`]);
+    };
+  }
   out.policy_file = (spec, ctx) => {
     const s = parseOrThrow(policyFileSpec, spec, ctx.file, ['router']);
     const path = resolve(dirname(ctx.file), s.path);
     const file = loadPolicyFile(path);
+    if (isReplayLearner(file.learner)) throw new ConfigError(ctx.file, [`router.path (${s.path}): a ${file.learner} policy: ${ONE_CALL_PER_REQUEST}`]);
     checkActions(file.actions.map((a) => a.pool), ctx, `router.path (${s.path}): actions`);
     const learner = loadLearner(file, path);
     return s.freeze ? new FrozenLearner(learner) : learner;

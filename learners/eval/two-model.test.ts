@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../harness/pool/sim/random.ts';
-import { apgr, cpt, pgr, pgrAtPoint, pgrCurve } from './two-model.ts';
+import { apgr, costAtPgr, costPgrCurve, cpt, pgr, pgrAtPoint, pgrCurve } from './two-model.ts';
 
 // Hand case: d = s - w = [1, 0, 0, 1], sum 2; score order 0 (.9), 3 (.7), 2 (.5), 1 (.1).
 const S = [1, 1, 0, 1];
@@ -78,5 +78,39 @@ describe('PGR curve, APGR, CPT', () => {
     expect(() => pgrCurve([1, 0], [0, 1], [1, 2])).toThrow(/same mean quality/);
     expect(() => pgrCurve([1, 0], [0], [1, 2])).toThrow(/equal lengths/);
     expect(() => pgr(0.5, 0.3, 0.3)).toThrow(/undefined/);
+  });
+});
+
+describe('PGR over cost', () => {
+  const n = S.length;
+  const weakOnly = 1;
+  const strongOnly = 11;
+  const cW = new Array<number>(n).fill(weakOnly);
+  const cS = new Array<number>(n).fill(strongOnly);
+
+  it('equals APGR when each prompt costs one model (a pre-generation router at fixed prices)', () => {
+    const c = costPgrCurve(S, W, SCORE, cW, cS, { weakOnly, strongOnly });
+    expect(c.costApgr).toBeCloseTo(apgr(S, W, SCORE), 12);
+    expect(c.points.map((p) => p.u)).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    // PGR 0.5 at share 0.25: 1 + 0.25 * 10.
+    expect(costAtPgr(c, 0.5)).toBeCloseTo(3.5, 12);
+  });
+
+  it('charges a cascade for the weak call it always makes', () => {
+    // Cascade: weak always paid, strong on top when escalated.
+    const c = costPgrCurve(S, W, SCORE, cW, cW.map((w, i) => w + cS[i]!), { weakOnly, strongOnly });
+    // Same ranking, so the same PGR at each share, but every point costs more: u = 0.1 * k... shifted by 0.
+    expect(c.points[0]!.u).toBe(0);
+    expect(c.points[1]!.u).toBeCloseTo(0.275, 12); // (1 + 0.25 * 11 - 1) / 10
+    expect(c.costApgr).toBeLessThan(apgr(S, W, SCORE));
+    // A cascade with extra peer calls starts to the right of 0, from the weak model alone at (0, 0).
+    const peer = costPgrCurve(S, W, SCORE, cW.map((w) => w + 1), cW.map((w, i) => w + 1 + cS[i]!), { weakOnly, strongOnly });
+    expect(peer.points[0]).toMatchObject({ u: 0, pgr: 0 });
+    expect(peer.points[1]!.u).toBeCloseTo(0.1, 12);
+    expect(peer.costApgr).toBeLessThan(c.costApgr);
+  });
+
+  it('rejects a strong model that is not dearer than the weak one', () => {
+    expect(() => costPgrCurve(S, W, SCORE, cW, cS, { weakOnly: 2, strongOnly: 2 })).toThrow(/must cost more/);
   });
 });

@@ -148,3 +148,81 @@ export function cpt(curve: PgrCurve | readonly PgrPoint[], x: number): number | 
   }
   return undefined;
 }
+
+/**
+ * The same curve over cost instead of strong-call share, for routers whose cost is not the
+ * share alone (a cascade pays the weak call, and any peer calls, before it escalates).
+ * `costIfWeak[i]` / `costIfStrong[i]`: what prompt i costs when it is kept on the weak side /
+ * sent to the strong model (a plain router: the weak / strong model's price; a cascade:
+ * weak + peers / weak + peers + strong). `weakOnly` / `strongOnly`: mean cost of serving every
+ * prompt with the weak / strong model alone. The cost axis is normalised,
+ * u = (mean cost - weakOnly) / (strongOnly - weakOnly), and the curve starts at (0, 0) (the
+ * weak model alone) when the router's cheapest point costs more. costApgr = area under PGR
+ * over u in [0, 1] (the curve linearly interpolated, clipped at u = 1, held flat after its
+ * last point); with costIfWeak = weakOnly and costIfStrong = strongOnly for every prompt it
+ * equals APGR. Ties as pgrCurve's `group` mode.
+ */
+export interface CostPgrPoint {
+  /** Mean cost per prompt. */
+  cost: number;
+  /** Normalised cost (0: weak alone, 1: strong alone). */
+  u: number;
+  pgr: number;
+  share: number;
+}
+
+export interface CostPgrCurve {
+  points: CostPgrPoint[];
+  costApgr: number;
+}
+
+export function costPgrCurve(
+  qStrong: readonly number[],
+  qWeak: readonly number[],
+  score: readonly number[],
+  costIfWeak: readonly number[],
+  costIfStrong: readonly number[],
+  baseline: { weakOnly: number; strongOnly: number },
+): CostPgrCurve {
+  checkInputs(qStrong, qWeak, score, 'score');
+  checkInputs(qStrong, qWeak, costIfWeak, 'costIfWeak');
+  checkInputs(qStrong, qWeak, costIfStrong, 'costIfStrong');
+  const span = baseline.strongOnly - baseline.weakOnly;
+  if (!(span > 0)) throw new RangeError(`costPgrCurve: the strong model must cost more than the weak one (got ${baseline.strongOnly} vs ${baseline.weakOnly})`);
+  const curve = pgrCurve(qStrong, qWeak, score);
+  const n = qStrong.length;
+  const order = [...score.keys()].sort((a, b) => score[b]! - score[a]! || a - b);
+  // costAt[k]: mean cost with the k best-scored prompts sent to the strong side.
+  let total = sum(costIfWeak);
+  const costAt: number[] = [total / n];
+  for (const i of order) {
+    total += costIfStrong[i]! - costIfWeak[i]!;
+    costAt.push(total / n);
+  }
+  const points: CostPgrPoint[] = curve.points.map((p) => ({ cost: costAt[p.strongCalls]!, u: (costAt[p.strongCalls]! - baseline.weakOnly) / span, pgr: p.pgr, share: p.share }));
+  const line = points[0]!.u > 0 ? [{ cost: baseline.weakOnly, u: 0, pgr: 0, share: 0 }, ...points] : points;
+  return { points: line, costApgr: areaOverUnit(line) };
+}
+
+/** Area under pgr over u in [0, 1]: linear between points, flat after the last one. */
+function areaOverUnit(points: readonly CostPgrPoint[]): number {
+  let area = 0;
+  const value = (a: CostPgrPoint, b: CostPgrPoint, u: number) => (b.u === a.u ? b.pgr : a.pgr + ((u - a.u) / (b.u - a.u)) * (b.pgr - a.pgr));
+  for (let k = 1; k < points.length; k++) {
+    const a = points[k - 1]!;
+    const b = points[k]!;
+    const lo = Math.max(0, a.u);
+    const hi = Math.min(1, b.u);
+    if (hi <= lo) continue;
+    area += ((value(a, b, lo) + value(a, b, hi)) / 2) * (hi - lo);
+  }
+  const last = points[points.length - 1]!;
+  if (last.u < 1) area += last.pgr * (1 - Math.max(0, last.u));
+  return area;
+}
+
+/** Smallest mean cost per prompt at which PGR reaches x (interpolated), as cpt() over cost. */
+export function costAtPgr(curve: CostPgrCurve, x: number): number | undefined {
+  const pts = curve.points.map((p) => ({ share: p.cost, strongCalls: 0, quality: 0, pgr: p.pgr, threshold: 0 }));
+  return cpt(pts, x);
+}

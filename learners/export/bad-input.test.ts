@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../harness/runner/config-errors.ts';
+import { ResponseCascadePolicy } from '../rl/response-cascade.ts';
 import type { PolicyFile } from '../types.ts';
 import { ExportError, exportPolicy } from './export.ts';
 import { tempDir, trainRegistry, writeExperiment, writePolicy } from './testing.ts';
@@ -41,6 +42,13 @@ describe('wrp export refuses bad input clearly and writes nothing half-way', () 
     const o = writePolicy(dir, { ...file, learner: 'oracle', hyperparameters: {}, parameters: { models: {} } }, 'oracle');
     await expect(exportPolicy({ policy: o, experiment, out: out('o-oracle') })).rejects.toThrow(/oracle .*cannot be exported/);
     nothingWritten('o-magic');
+  });
+
+  it('a response-aware cascade, whose scorer reads answers the router cannot pass to it', async () => {
+    const levels = file.actions.slice(0, 2).map((a, i) => ({ ...a, costPerCall: i + 1 }));
+    const rc = writePolicy(dir, new ResponseCascadePolicy({ levels, categories: ['math'] }).save(), 'rc');
+    await expect(exportPolicy({ policy: rc, experiment, out: out('o-rc') })).rejects.toThrow(/response_cascade reads the weak model's answer/);
+    nothingWritten('o-rc');
   });
 
   it('pools the policy routes to that the experiment lacks', async () => {

@@ -27,6 +27,11 @@ export function readPolicy(path: string): PolicyFile {
 export async function modelFromFile(file: PolicyFile, source: string, pools: PoolObservation[]): Promise<ExportModel> {
   const learner = file.learner;
   if (learner === 'oracle') throw new ConfigError(source, ['learner: the oracle routes on full-information scores (labels.scores) that a router never sees: it cannot be exported']);
+  if (learner === 'response_cascade') {
+    throw new ConfigError(source, [
+      'learner: a response_cascade reads the weak model\'s answer (and peer answers) to decide on escalation; the router\'s confidence block takes only a logprob/self-verify confidence threshold, so it cannot carry this scorer (learners/export/README.md)',
+    ]);
+  }
   if (!(EXPORTABLE as readonly string[]).includes(learner)) throw new ConfigError(source, [`learner: export supports ${EXPORTABLE.join(', ')}; got "${learner}"`]);
   if (!layoutResolved(file.features)) throw new ConfigError(source, ['features: an embedding block has no dimension yet (the policy never saw a request): train it first']);
   try {

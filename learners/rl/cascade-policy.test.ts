@@ -137,4 +137,14 @@ describe('CascadePolicy', () => {
     expect(probe.map((c) => q.decideFor('hard', 0, c, [1, 10]))).toEqual(probe.map((c) => p.decideFor('hard', 0, c, [1, 10])));
     expect(JSON.parse(JSON.stringify(q.save()))).toEqual(JSON.parse(JSON.stringify(p.save())));
   });
+
+  it('without a confidence signal decides per category; the escalation value ranks the hard category first', () => {
+    const p = new CascadePolicy({ ...opts, explore: false });
+    simulateCascade(rows(1500, 1), p, { train: true, observeAll: true, confidence: 'none', seed: 2 });
+    const r = simulateCascade(rows(200, 9), p, { confidence: 'none', trace: true, planCosts: [1, 10] });
+    expect(r.trace!.every((t) => t.confidence.every((c) => c === undefined))).toBe(true);
+    expect(p.escalationValue('hard', 0, undefined, [1, 10])).toBeGreaterThan(p.escalationValue('easy', 0, undefined, [1, 10]));
+    expect(r.byCategory['easy']!.servedBy[0]).toBe(r.byCategory['easy']!.n);
+    expect(() => simulateCascade(rows(2, 1), p, { planCosts: [1] })).toThrow(/planCosts: expected 2 values, got 1/);
+  });
 });

@@ -146,6 +146,16 @@ export class CascadePolicy implements Learner {
     return action;
   }
 
+  /**
+   * Value of escalating `level`'s answer: U_{level+1} - P(good | its confidence bin), posterior
+   * means; higher = more worth the next model (ranks requests for the two-level PGR curve).
+   */
+  escalationValue(category: string, level: number, confidence: number | undefined, costs: number[]): number {
+    if (level < 0 || level >= this.levels.length - 1) throw new RangeError(`escalationValue: expected a level below ${this.levels.length - 1}, got ${level}`);
+    const bin = confidence === undefined ? undefined : this.bin(confidence);
+    return this.values(category, costs)[level + 1]! - this.quality(this.cell(category)[level]!, bin, false);
+  }
+
   /** Quality feedback (0..1) for an answer of `level`, with the confidence it came with. */
   observeFor(category: string, level: number, quality: number, confidence: number | undefined): void {
     if (!Number.isFinite(quality) || level < 0 || level >= this.levels.length) return;

@@ -24,6 +24,10 @@ export interface SimulateOptions {
   observeAll?: boolean;
   /** Noise sd of the proxy confidence clamp(score + N(0, sd)) when a row has none. */
   confidenceNoise?: number;
+  /** `none`: rows without a confidence give the policy none (per-category decisions), not the proxy. */
+  confidence?: 'proxy' | 'none';
+  /** Per-level costs the policy plans with (a price list known before the call); default the row's costs. */
+  planCosts?: number[];
   seed?: number;
   /** Keep per-row call lists (for audits). */
   trace?: boolean;
@@ -36,6 +40,8 @@ export interface CascadeTrace {
   levels: number[];
   quality: number;
   cost: number;
+  /** Confidence each level's answer came with (undefined: none). */
+  confidence: (number | undefined)[];
 }
 
 export interface CascadeSimResult {
@@ -63,6 +69,8 @@ function required(map: Record<string, number>, model: string, what: string, row:
 export function simulateCascade(rows: CascadeRow[], policy: CascadePolicy, opts: SimulateOptions = {}): CascadeSimResult {
   const rng = new Rng(opts.seed ?? 1);
   const noise = opts.confidenceNoise ?? 0.15;
+  const proxy = (opts.confidence ?? 'proxy') === 'proxy';
+  if (opts.planCosts && opts.planCosts.length !== policy.levels.length) throw new RangeError(`planCosts: expected ${policy.levels.length} values, got ${opts.planCosts.length}`);
   const L = policy.levels.length;
   const models = policy.levels.map((l) => l.model);
   const startedAt = new Array<number>(L).fill(0);
@@ -78,15 +86,16 @@ export function simulateCascade(rows: CascadeRow[], policy: CascadePolicy, opts:
     const costs = models.map((m) => required(row.costs, m, 'cost', row));
     const scores = models.map((m) => required(row.scores, m, 'score', row));
     // Drawn for every level up front so the noise stream does not depend on the path taken.
-    const conf = models.map((m, i) => row.confidence?.[m] ?? Math.min(1, Math.max(0, scores[i]! + noise * rng.normal())));
-    let level = policy.planFor(row.category, costs);
+    const conf = models.map((m, i) => row.confidence?.[m] ?? (proxy ? Math.min(1, Math.max(0, scores[i]! + noise * rng.normal())) : undefined));
+    const plan = opts.planCosts ?? costs;
+    let level = policy.planFor(row.category, plan);
     startedAt[level]!++;
     const called: number[] = [];
     let cost = 0;
     for (;;) {
       called.push(level);
       cost += costs[level]!;
-      if (policy.decideFor(row.category, level, conf[level], costs) === 'accept') break;
+      if (policy.decideFor(row.category, level, conf[level], plan) === 'accept') break;
       escalations++;
       level++;
     }
@@ -105,7 +114,7 @@ export function simulateCascade(rows: CascadeRow[], policy: CascadePolicy, opts:
     cat.c += cost;
     cat.calls += called.length;
     cats.set(row.category, cat);
-    if (opts.trace) trace.push({ ...(row.id !== undefined ? { id: row.id } : {}), category: row.category, levels: called, quality, cost });
+    if (opts.trace) trace.push({ ...(row.id !== undefined ? { id: row.id } : {}), category: row.category, levels: called, quality, cost, confidence: conf });
   }
 
   const n = rows.length;

@@ -11,7 +11,7 @@ import { aiq, zeroRouter, type CostQualityPoint } from '../eval/frontier.ts';
 import { offPolicyEstimate } from '../eval/ope.ts';
 import { regretFromTable } from '../eval/regret.ts';
 import { referencePoints, type ReferencePoints } from '../eval/replay.ts';
-import { cpt, pgrCurve } from '../eval/two-model.ts';
+import { costAtPgr, costPgrCurve, cpt, pgrCurve } from '../eval/two-model.ts';
 import type { LoggedSample } from '../eval/ope.ts';
 import type { Learner } from '../types.ts';
 import { contextFromRow } from './dataset-context.ts';
@@ -26,7 +26,8 @@ export interface DatasetEval {
   regret: number;
   actionCounts: Record<string, number>;
   references: ReferencePoints;
-  twoModel?: { strong: string; weak: string; apgr: number; cpt50?: number; cpt80?: number };
+  /** costApgr / costAt50: the same curve over cost (two-model.ts costPgrCurve), when the rows carry costs. */
+  twoModel?: { strong: string; weak: string; apgr: number; cpt50?: number; cpt80?: number; costApgr?: number; costAt50?: number };
   manyModels?: { aiq: number; zeroRouterAiq: number; points: CostQualityPoint[] };
 }
 
@@ -62,6 +63,15 @@ export function evaluateOnDataset(learner: Learner, rows: DatasetRow[], task: Da
     const qW = rows.map((r) => r.scores![models[weak]!]!);
     const curve = pgrCurve(qS, qW, s);
     out.twoModel = { strong: actions[strong]!, weak: actions[weak]!, apgr: curve.apgr, cpt50: cpt(curve, 0.5), cpt80: cpt(curve, 0.8) };
+    const [mS, mW] = [models[strong]!, models[weak]!];
+    if (rows.every((r) => r.costs?.[mS] !== undefined && r.costs?.[mW] !== undefined)) {
+      const cS = rows.map((r) => r.costs![mS]!);
+      const cW = rows.map((r) => r.costs![mW]!);
+      // A pre-generation router pays one model per prompt: the weak one or the strong one.
+      const costCurve = costPgrCurve(qS, qW, s, cW, cS, { weakOnly: mean(cW), strongOnly: mean(cS) });
+      out.twoModel.costApgr = costCurve.costApgr;
+      out.twoModel.costAt50 = costAtPgr(costCurve, 0.5);
+    }
   }
   if (actions.length > 2 && learner.scores && rows.every((r) => models.every((m) => r.costs?.[m] !== undefined))) {
     out.manyModels = aiqOf(learner, rows, contexts, models);

@@ -87,7 +87,8 @@ export function evalOnRows(learner: Learner, rows: DatasetRow[], task: DatasetTa
   return { n: rows.length, quality: q / Math.max(1, rows.length), reward: r / Math.max(1, rows.length), actionCounts: counts };
 }
 
-function shuffled(n: number, seed: number): number[] {
+/** Indices 0..n-1 in a seeded order (Fisher-Yates, mulberry32): the order training passes use. */
+export function shuffled(n: number, seed: number): number[] {
   const rand = mulberry32(seed);
   const a = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {

@@ -1,14 +1,19 @@
 /** `wrp eval --policy DIR --data SRC`: how a trained policy routes on held-out data or a logged run. */
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { DatasetError } from '../../datasets/report.ts';
 import { ConfigError } from '../../harness/runner/config-errors.ts';
 import { readLoggedRun } from '../../learners/eval/logged.ts';
 import { loadLearner, loadPolicyFile } from '../../learners/registry.ts';
+import { isReplayLearner } from '../../learners/rl/cascade-entry.ts';
+import { cascadeRows, cascadeSetupOf, evaluateCascade } from '../../learners/train/cascade.ts';
+import type { PolicyFile } from '../../learners/types.ts';
 import { contextFromRecord } from '../../learners/train/dataset-context.ts';
-import { loadDataset, parseDataSpec } from '../../learners/train/data-source.ts';
+import { loadDataset, parseDataSpec, type DataSpec } from '../../learners/train/data-source.ts';
 import { evaluateOnDataset, evaluateOnLogs } from '../../learners/train/evaluate.ts';
 import { qualityCostReward } from '../../learners/train/offline.ts';
 import { prepareLearners } from '../policies.ts';
+import { asUsage } from './train.ts';
 import { UsageError } from './usage-error.ts';
 
 interface EvalArgs {
@@ -21,15 +26,40 @@ interface EvalArgs {
 
 const f = (x: number | undefined, d = 4) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
 
+/** A cascade replayed on held-out rows: served quality, every call's cost, escalations, the two-level curve. */
+function evaluateCascadeOn(a: EvalArgs, file: PolicyFile, path: string, spec: DataSpec): void {
+  if (spec.kind !== 'dataset') {
+    const why = spec.kind === 'logged' ? 'a logged run made one call per request, so it cannot show what escalating would have given' : 'the simulator is for training';
+    throw new UsageError(`--data: a ${file.learner} policy is evaluated on a dataset with every model's score and cost (--data routerbench:test); ${why}`);
+  }
+  const setup = cascadeSetupOf(file);
+  const data = asUsage(() => loadDataset({ ...spec, models: [...setup.levels, ...setup.peers], responses: setup.needsResponses }));
+  const source = `${spec.name}:${spec.split}`;
+  const { rows, dropped } = asUsage(() => cascadeRows(data.rows, setup, source));
+  const e = evaluateCascade(file, rows, a.lambda, path);
+  const ref = e.references;
+  console.log(`${file.learner} ${file.actions.map((x) => x.pool).join(' -> ')} on ${source} (${e.n} prompts${dropped ? `, ${dropped} without every level's score, cost${setup.needsResponses ? ' or answer' : ''} dropped` : ''})`);
+  console.log(`  quality ${f(e.quality.estimate)} [95% CI ${f(e.quality.lower)}, ${f(e.quality.upper)}], reward ${f(e.reward)}, mean cost (every call) ${f(e.meanCost, 6)}, regret vs per-prompt best ${f(e.regret, 1)}`);
+  console.log(`  best single (${ref.bestSingle.model}) ${f(ref.bestSingle.quality)} at ${f(ref.bestSingle.cost, 6)}, best per category ${f(ref.bestPerCategory.quality)}, oracle ${f(ref.oracle.quality)}`);
+  console.log(`  calls/request ${f(e.callsPerRow, 3)}, escalation share ${f(e.escalationShare, 3)}, started at ${JSON.stringify(e.startedAt)}, served by ${JSON.stringify(e.servedBy)}`);
+  const t = e.twoLevel;
+  if (t) {
+    console.log(`  ${t.strong} over ${t.weak}: PGR ${f(t.pgr)}; escalation-threshold curve: APGR ${f(t.apgr)}, CPT(50%) ${f(t.cpt50, 3)}, CPT(80%) ${f(t.cpt80, 3)}`);
+    console.log(`  cost-APGR ${f(t.costApgr)}, USD/request at PGR 50% ${f(t.costAt50, 6)} / 80% ${f(t.costAt80, 6)} (weak alone ${f(t.weakOnly, 6)}, strong alone ${f(t.strongOnly, 6)})`);
+  }
+}
+
 export async function evaluate(a: EvalArgs): Promise<void> {
   const path = a.policy.endsWith('.json') ? a.policy : join(a.policy, 'policy.json');
   const file = loadPolicyFile(path);
+  const models = file.actions.map((x) => x.model).join(',');
+  const spec = asUsage(() => parseDataSpec(a.data, { split: a.split, files: a.files, models }, 'test'));
+  if (isReplayLearner(file.learner)) return evaluateCascadeOn(a, file, path, spec);
   await prepareLearners({ type: file.learner });
   const learner = loadLearner(file, path);
   const actions = file.actions.map((x) => x.pool);
-  const spec = parseDataSpec(a.data, { split: a.split ?? 'test', files: a.files, models: file.actions.map((x) => x.model).join(',') });
   if (spec.kind === 'dataset') {
-    const data = loadDataset(spec);
+    const data = asUsage(() => loadDataset(spec));
     const task = { actionModel: Object.fromEntries(file.actions.map((x) => [x.pool, x.model])), reward: qualityCostReward(a.lambda) };
     const e = evaluateOnDataset(learner, data.rows, task, actions);
     const ref = e.references;
@@ -56,13 +86,13 @@ export const evalCommand: CommandModule = {
   builder: (y: Argv) =>
     y.options({
       policy: { type: 'string', demandOption: true, describe: 'folder with policy.json (or the file)' },
-      data: { type: 'string', demandOption: true, describe: 'routerdc | routerbench | a run folder' },
+      data: { type: 'string', demandOption: true, describe: 'routerdc[:split] | routerbench[:split] | a run folder (cascades: a dataset)' },
       split: { type: 'string', describe: 'dataset split: test (default) | train | all' },
       files: { type: 'string', describe: 'dataset files or families, comma-separated' },
       lambda: { type: 'number', default: 0, describe: 'reward = quality - lambda * USD cost' },
     }),
   handler: (a) =>
     evaluate(a as unknown as EvalArgs).catch((e: unknown) => {
-      throw e instanceof ConfigError ? new UsageError(e.message) : e;
+      throw e instanceof ConfigError || e instanceof DatasetError ? new UsageError(e.message) : e;
     }),
 };

@@ -2,12 +2,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { DatasetError } from '../../datasets/report.ts';
 import { ConfigError } from '../../harness/runner/config-errors.ts';
 import { loadExperiment } from '../../harness/runner/config.ts';
 import { readLoggedRun } from '../../learners/eval/logged.ts';
-import { LEARNERS } from '../../learners/registry.ts';
+import { LEARNERS, TRAINABLE } from '../../learners/registry.ts';
+import { isReplayLearner, type ReplayLearnerName } from '../../learners/rl/cascade-entry.ts';
+import { cascadeRows, cascadeSetup, trainCascade } from '../../learners/train/cascade.ts';
 import { contextFromRecord, withCategories } from '../../learners/train/dataset-context.ts';
-import { loadDataset, parseDataSpec, poolNameOf } from '../../learners/train/data-source.ts';
+import { loadDataset, parseDataSpec, poolNameOf, type DataSpec } from '../../learners/train/data-source.ts';
 import { qualityCostReward, trainOnRows } from '../../learners/train/offline.ts';
 import { trainInSimulator } from '../../learners/train/sim-train.ts';
 import { NeuralPolicy } from '../../learners/rl/neural-policy.ts';
@@ -44,18 +47,47 @@ function params(json: string): Record<string, unknown> {
  */
 function create(a: TrainArgs, actions: { pool: string; model: string }[], categories?: string[]): Learner {
   const entry = LEARNERS[a.learner];
-  if (!entry) throw new UsageError(`--learner: expected one of ${Object.keys(LEARNERS).join(', ')}, got "${a.learner}"`);
+  if (!entry) throw new UsageError(`--learner: expected one of ${TRAINABLE.join(', ')}, got "${a.learner}"`);
   const p = categories ? withCategories(entry, params(a.params), categories) : params(a.params);
   return entry.create({ type: a.learner, ...p }, { pools: actions.map((x) => x.pool), seed: a.seed, file: '--params', actions });
 }
 
+/** Runs `f`; an Error it throws about the flags or the data becomes a one-line usage error. */
+export function asUsage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw e instanceof Error && !(e instanceof UsageError) ? new UsageError(e.message) : e;
+  }
+}
+
+/** Where a cascade can learn from: it calls several models per request, so only full-information datasets show what escalating gives. */
+const CASCADE_DATA = 'the cascades train on a dataset with every model\'s score and cost (--data routerbench:train)';
+
+/** A cascade replays the dataset, calling levels small -> large and paying each call (learners/train/cascade.ts). */
+function trainCascadeOn(a: TrainArgs, learner: ReplayLearnerName, spec: DataSpec): { learner: Learner; training: Record<string, unknown> } {
+  if (spec.kind === 'logged') throw new UsageError(`--data: ${CASCADE_DATA}; a logged run made one call per request, so it cannot show what escalating would have given`);
+  if (spec.kind === 'sim') throw new UsageError(`--data: ${CASCADE_DATA}; the simulator's runner makes one call per request`);
+  if (a.lambda !== 0) throw new UsageError(`--lambda: the cascades weigh cost with --params '{"cost_quality_tradeoff": w}' (w in [0, 1)), expected 0, got ${a.lambda}`);
+  const p = params(a.params);
+  const setup = asUsage(() => cascadeSetup(learner, spec.models, p));
+  const data = asUsage(() => loadDataset({ ...spec, models: [...setup.levels, ...setup.peers], responses: setup.needsResponses }));
+  const source = `${spec.name}:${spec.split}`;
+  const { rows, dropped } = asUsage(() => cascadeRows(data.rows, setup, source));
+  const t0 = performance.now();
+  const r = trainCascade(setup, p, rows, a.seed);
+  return { learner: r.learner, training: { data: source, rows: rows.length, droppedRows: dropped, ...r.training, seconds: (performance.now() - t0) / 1000 } };
+}
+
 export async function train(a: TrainArgs): Promise<void> {
   await prepareLearners({ type: a.learner });
-  const spec = parseDataSpec(a.data, a);
+  const spec = asUsage(() => parseDataSpec(a.data, a));
   let learner: Learner;
   let training: Record<string, unknown>;
-  if (spec.kind === 'dataset') {
-    const data = loadDataset(spec);
+  if (isReplayLearner(a.learner)) {
+    ({ learner, training } = trainCascadeOn(a, a.learner, spec));
+  } else if (spec.kind === 'dataset') {
+    const data = asUsage(() => loadDataset(spec));
     const actions = data.models.map((m) => ({ pool: poolNameOf(m), model: m }));
     learner = create(a, actions, [...new Set(data.rows.map((r) => r.category))].sort());
     const task = { actionModel: Object.fromEntries(actions.map((x) => [x.pool, x.model])), reward: qualityCostReward(a.lambda) };
@@ -101,12 +133,12 @@ export const trainCommand: CommandModule = {
   describe: 'Train a routing policy from a dataset (bandit feedback), a logged run, or the virtual-time simulator',
   builder: (y: Argv) =>
     y.options({
-      learner: { type: 'string', demandOption: true, describe: 'e.g. linucb, lin_thompson, beta_thompson, ucb1, epsilon_greedy' },
-      data: { type: 'string', demandOption: true, describe: 'routerdc | routerbench | a run folder | sim:<experiment.yaml>' },
+      learner: { type: 'string', demandOption: true, describe: 'e.g. linucb, lin_thompson, beta_thompson, ucb1, epsilon_greedy; cascade, response_cascade (datasets only)' },
+      data: { type: 'string', demandOption: true, describe: 'routerdc[:split] | routerbench[:split] | a run folder | sim:<experiment.yaml>' },
       out: { type: 'string', demandOption: true, describe: 'folder for policy.json' },
       split: { type: 'string', describe: 'dataset split: train (default) | test | all' },
       files: { type: 'string', describe: 'dataset files or families, comma-separated (e.g. arc_challenge,winograde)' },
-      models: { type: 'string', describe: 'dataset models to route between, comma-separated (default: all)' },
+      models: { type: 'string', describe: 'dataset models to route between, comma-separated (default: all); cascades: the levels, small to large' },
       params: { type: 'string', default: '{}', describe: 'hyperparameters as JSON, e.g. \'{"alpha": 0.5}\'' },
       lambda: { type: 'number', default: 0, describe: 'dataset reward = quality - lambda * USD cost' },
       requests: { type: 'number', default: 100_000, describe: 'requests to simulate (sim: data)' },
@@ -114,6 +146,6 @@ export const trainCommand: CommandModule = {
     }),
   handler: (a) =>
     train(a as unknown as TrainArgs).catch((e: unknown) => {
-      throw e instanceof ConfigError ? new UsageError(e.message) : e;
+      throw e instanceof ConfigError || e instanceof DatasetError ? new UsageError(e.message) : e;
     }),
 };
