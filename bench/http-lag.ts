@@ -1,15 +1,22 @@
 /**
  * HTTP: N concurrent streamed chat requests against one simulated server process; how
- * late each token frame is written relative to the engine's own schedule (p50/p99).
+ * late each token frame reaches the socket relative to the engine's own schedule (p50/p99).
+ * Over loopback TCP, and over a Unix domain socket (`--uds`), which skips the TCP stack.
  * The load comes from this process (undici, one connection per stream), the server runs
  * in a child process so the client's work does not sit on the server's event loop.
+ *
+ * The reference, run right after in the same way: a bare node:http server writing one
+ * pre-built frame to each of the N streams per step, at wrp's measured step period. Its lag
+ * is the floor this machine sets (kernel cost of N loopback TCP writes per step plus timer
+ * lateness); wrp's figure is reported as a ratio to it.
  */
 import { fork } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 
-export interface HttpLagResult {
-  concurrency: number;
+export interface LagFigures {
   frames: number;
   p50Ms: number;
   p99Ms: number;
@@ -18,19 +25,37 @@ export interface HttpLagResult {
   steadyFrames: number;
   steadyP50Ms: number;
   steadyP99Ms: number;
+  /** Mean step period while streaming, ms. */
+  stepMs: number;
   failed: number;
   wallSeconds: number;
 }
 
-export async function httpLag(concurrency = 2000, outputTokens = 200): Promise<HttpLagResult> {
+export interface HttpLagResult {
+  transport: 'tcp' | 'uds';
+  concurrency: number;
+  outputTokens: number;
+  wrp: LagFigures;
+  floor: LagFigures;
+}
+
+async function measure(mode: 'wrp' | 'floor', transport: 'tcp' | 'uds', concurrency: number, outputTokens: number, floorStepMs = 0): Promise<LagFigures> {
+  const socketPath = transport === 'uds' ? join(tmpdir(), `wrp-lag-${process.pid}.sock`) : undefined;
   const child = fork(fileURLToPath(new URL('./http-lag-server.ts', import.meta.url)), {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, WRP_LAG_STREAMS: String(concurrency) },
+    env: {
+      ...process.env,
+      WRP_LAG_MODE: mode,
+      WRP_LAG_STREAMS: String(concurrency),
+      WRP_LAG_TOKENS: String(outputTokens),
+      WRP_LAG_FLOOR_STEP_MS: String(floorStepMs),
+      WRP_LAG_UDS: socketPath ?? '',
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const next = <T>() => new Promise<T>((resolve) => child.once('message', (m) => resolve(m as T)));
   const { url } = await next<{ url: string }>();
-  const pool = new Pool(url, { connections: concurrency, pipelining: 1 });
+  const pool = new Pool(url, { connections: concurrency, pipelining: 1, ...(socketPath ? { socketPath } : {}) });
   const body = JSON.stringify({
     model: 'llama-3.1-8b',
     messages: [{ role: 'user', content: 'Summarise the trade-offs of continuous batching in LLM serving.' }],
@@ -55,7 +80,13 @@ export async function httpLag(concurrency = 2000, outputTokens = 200): Promise<H
   );
   const wallSeconds = (performance.now() - t0) / 1000;
   child.send('report');
-  const report = await next<{ frames: number; p50Ms: number; p99Ms: number; maxMs: number; steadyFrames: number; steadyP50Ms: number; steadyP99Ms: number }>();
+  const report = await next<Omit<LagFigures, 'failed' | 'wallSeconds'>>();
   await pool.close();
-  return { concurrency, failed, wallSeconds, ...report };
+  return { ...report, failed, wallSeconds };
+}
+
+export async function httpLag(concurrency = 2000, transport: 'tcp' | 'uds' = 'tcp', outputTokens = 200): Promise<HttpLagResult> {
+  const wrp = await measure('wrp', transport, concurrency, outputTokens);
+  const floor = await measure('floor', transport, concurrency, outputTokens, Math.round(wrp.stepMs));
+  return { transport, concurrency, outputTokens, wrp, floor };
 }

@@ -123,6 +123,7 @@ export class OpenAIClient {
     if (pool === undefined) {
       pool = new Pool(this.origin, {
         connections: this.opts.connections ?? null,
+        ...(this.opts.socketPath !== undefined ? { socketPath: this.opts.socketPath } : {}),
         connect: { timeout: connectMs > 0 ? connectMs : NO_TIMEOUT_MS },
         // Timeouts are the run's own (classified); these would only race them.
         headersTimeout: 0,

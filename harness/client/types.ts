@@ -48,6 +48,11 @@ export interface ClientOptions {
   apiKey?: string;
   /** Headers added to every request. */
   headers?: Record<string, string>;
+  /**
+   * Connect over this Unix domain socket instead of TCP (a server started with `vllm serve
+   * --uds PATH` or `wrp pool serve --uds PATH`); `baseUrl` then only names the Host header.
+   */
+  socketPath?: string;
   /** Max sockets per origin; default unlimited (one per concurrent stream, HTTP/1.1). */
   connections?: number;
   /** Defaults for every request; per-request `timeouts` override field by field. */

@@ -72,6 +72,7 @@ export async function startPools(config: ExperimentConfig, log: (line: string) =
           seed: s.seed ?? config.seed,
           faults: s.faults && new SpecFaultPolicy(s.faults, s.seed ?? config.seed),
           port: 0,
+          onWarning: (line) => log(`pool ${p.name}: ${line}`),
         });
         url = sim.url;
         log(`pool ${p.name}: simulated ${s.model} on ${s.tp}x ${s.gpu} x${s.replicas} at ${url}${s.faults ? `; faults: ${describeFaults(s.faults)}` : ''}`);

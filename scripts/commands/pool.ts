@@ -15,6 +15,7 @@ interface ServeArgs {
   replicas: number;
   port: number;
   host: string;
+  uds?: string;
   'max-num-seqs': number;
   'max-num-batched-tokens': number;
   'gpu-memory-utilization': number;
@@ -69,6 +70,7 @@ async function serve(args: ServeArgs): Promise<void> {
     replicas: args.replicas,
     port: args.port,
     host: args.host,
+    uds: args.uds,
     maxNumSeqs: args['max-num-seqs'],
     maxNumBatchedTokens: args['max-num-batched-tokens'],
     gpuMemoryUtilization: args['gpu-memory-utilization'],
@@ -88,7 +90,7 @@ async function serve(args: ServeArgs): Promise<void> {
     : `${pool.spec.replicas} replica(s)`;
   console.log(`simulated vLLM: ${server.servedModelName} on ${pool.spec.tp}x ${pool.gpu.name}, ${layout}, max_model_len ${pool.maxModelLen}`);
   if (faults) console.log(`faults: ${describeFaults(faults)}`);
-  console.log(server.url);
+  console.log(server.socketPath !== undefined ? `${server.url} via unix socket ${server.socketPath}` : server.url);
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -110,6 +112,7 @@ export const poolCommand: CommandModule = {
             replicas: { type: 'number', default: DEFAULT_POOL_SPEC.replicas, describe: 'engine replicas behind a least-loaded balancer' },
             port: { type: 'number', default: 8000, describe: 'port; 0 picks a free one (the URL is printed)' },
             host: { type: 'string', default: '127.0.0.1' },
+            uds: { type: 'string', describe: 'listen on this Unix domain socket instead of host:port (as vllm serve --uds)' },
             'max-num-seqs': { type: 'number', default: DEFAULT_POOL_SPEC.maxNumSeqs },
             'max-num-batched-tokens': { type: 'number', default: DEFAULT_POOL_SPEC.maxNumBatchedTokens, describe: 'per-step token budget (chunked prefill)' },
             'gpu-memory-utilization': { type: 'number', default: DEFAULT_POOL_SPEC.gpuMemoryUtilization },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from './clock.ts';
+import { VirtualClock, type Clock } from './clock.ts';
 import type { SeqRequest, SeqResult, StepRecord } from './engine.ts';
 import { KvCache } from './kv-cache.ts';
 import { DEFAULT_POOL_SPEC, SimPool, type SimPoolSpec } from './sim-pool.ts';
@@ -140,5 +140,41 @@ describe('KvCache', () => {
     expect(kv.allocate(4, out)).toBe(false);
     expect(out).toEqual([]);
     expect(kv.freeBlocks).toBe(3);
+  });
+});
+
+describe('ReplicaEngine behind a late clock', () => {
+  it('keeps its own step schedule when step ends run late, and never schedules a request before it arrives', () => {
+    // Every callback runs 5 ms after its time, as a wall clock does while frames are written.
+    const inner = new VirtualClock();
+    let late = 0;
+    const clock: Clock = {
+      now: () => inner.now() + late,
+      at: (t, fn) =>
+        inner.at(t, () => {
+          late = 0.005;
+          fn();
+          late = 0;
+        }),
+    };
+    const steps: StepRecord[] = [];
+    const pool = new SimPool({ ...DEFAULT_POOL_SPEC, model: 'llama-3.1-8b', onStep: (s) => steps.push(s) }, clock);
+    const results = new Map<string, SeqResult>();
+    const req = (id: string, onToken?: () => void): SeqRequest => ({
+      id, promptTokens: 64, outputTokens: 5, blockHashes: [],
+      listener: { onToken, onFinish: (r) => results.set(id, r) },
+    });
+    let sentB = false;
+    // b arrives during the late callback of a's first token: 5 ms after that step's end.
+    pool.submit(req('a', () => {
+      if (!sentB) pool.submit(req('b'));
+      sentB = true;
+    }));
+    inner.run();
+    expect(results.size).toBe(2);
+    for (let i = 1; i < steps.length; i++) expect(steps[i]!.start).toBe(steps[i - 1]!.end);
+    const b = results.get('b')!;
+    expect(b.arrival).toBeCloseTo(steps[0]!.end + 0.005, 9);
+    expect(b.firstScheduled).toBeGreaterThanOrEqual(b.arrival);
   });
 });

@@ -177,10 +177,18 @@ export class ReplicaEngine {
     if (!this.busy) this.startStep();
   }
 
-  private startStep(): void {
-    const now = this.opts.clock.now();
-    const work = this.schedule();
+  /**
+   * Starts a step at engine time `now`: the current time, or the end of the previous step.
+   * Back-to-back steps keep the engine's own schedule even when a wall clock fires the end of a
+   * step late (its token frames take real time to write): the GPU does not wait for the API
+   * server, as vLLM's engine core runs apart from it.
+   */
+  private startStep(now = this.opts.clock.now()): void {
+    const work = this.schedule(now);
     if (this.batch.length === 0) {
+      const current = this.opts.clock.now();
+      // Only requests that arrived after `now` wait: start when they are here.
+      if (now < current && this.waiting.length > 0) return this.startStep(current);
       // Nothing schedulable (e.g. a request too large for the cache): stay idle.
       this.busy = false;
       return;
@@ -197,9 +205,8 @@ export class ReplicaEngine {
   }
 
   /** vLLM V1 scheduling: running requests first (preempting from the back), then waiting FCFS. */
-  private schedule(): StepWork {
+  private schedule(now: number): StepWork {
     const { kv, blockSize } = this;
-    const now = this.opts.clock.now();
     let budget = this.opts.maxNumBatchedTokens;
     const batch = this.batch;
     batch.length = 0;
@@ -229,6 +236,7 @@ export class ReplicaEngine {
 
     while (!preempted && budget > 0 && this.waiting.length > 0 && this.running.length < this.opts.maxNumSeqs) {
       const s = this.waiting.peek()!;
+      if (s.arrival > now) break; // arrived after this step began (a wall-clock step started on time, run late)
       let hits: number[] = [];
       if (s.computed === 0 && !s.req.prefilled) {
         // Never a full-prompt hit: the last token must be computed to sample from it.
@@ -327,7 +335,7 @@ export class ReplicaEngine {
     this.batch.length = 0;
     this.lastActivityEnd = end;
     this.busy = false;
-    if (this.running.length > 0 || this.waiting.length > 0) this.startStep();
+    if (this.running.length > 0 || this.waiting.length > 0) this.startStep(end);
   }
 
   private result(s: Seq, end: number): SeqResult {

@@ -4,9 +4,11 @@
  * when the wall-clock engine emits them.
  */
 import { randomUUID } from 'node:crypto';
+import { lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { WallClock } from './clock.ts';
+import { EmissionLagWatch } from './emission-lag.ts';
 import type { SeqResult } from './engine.ts';
 import { NO_FAULTS, type FaultPolicy } from './faults.ts';
 import { dcgmRegistry, VllmMetrics } from './metrics.ts';
@@ -14,6 +16,7 @@ import { ApiError, parseBody, type ParsedRequest } from './openai-request.ts';
 import { builtinQualityTable, type QualityModel } from './quality.ts';
 import { planRequest, type RequestPlan } from './request-plan.ts';
 import { DEFAULT_POOL_SPEC, SimPool, type SimPoolSpec } from './sim-pool.ts';
+import { SimConfigError } from './profiles.ts';
 import { SseStream } from './sse-stream.ts';
 
 export interface SimServerOptions extends Partial<Omit<SimPoolSpec, 'model'>> {
@@ -23,15 +26,28 @@ export interface SimServerOptions extends Partial<Omit<SimPoolSpec, 'model'>> {
   servedModelName?: string;
   port?: number;
   host?: string;
+  /**
+   * Listen on this Unix domain socket instead of host:port, as `vllm serve --uds` does. A
+   * local client then skips the loopback TCP stack, whose per-write kernel cost bounds how
+   * fast one step's frames reach thousands of streams (bench/http-lag.ts measures both).
+   */
+  uds?: string;
   seed?: number;
   quality?: QualityModel;
   faults?: FaultPolicy;
-  /** Observes how late each token frame is written relative to the engine's schedule (bench). */
+  /**
+   * Observes how late each streamed token frame reaches the socket relative to the engine's
+   * schedule (bench). Frames held back by an injected stall are not observed.
+   */
   onEmitLag?(lagMs: number, tokenIndex: number): void;
+  /** Where warnings go (frames falling behind the engine's schedule); default stderr. */
+  onWarning?(line: string): void;
 }
 
 export interface SimServer {
+  /** Base URL; with `uds` it only names the Host header (connect through `socketPath`). */
   url: string;
+  socketPath?: string;
   pool: SimPool;
   servedModelName: string;
   close(): Promise<void>;
@@ -41,7 +57,7 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 export async function startSimServer(opts: SimServerOptions): Promise<SimServer> {
   const clock = new WallClock();
-  const { servedModelName: _s, port: _p, host: _h, seed: _seed, quality: _q, faults: _f, onEmitLag: _o, ...specOverrides } = opts;
+  const { servedModelName: _s, port: _p, host: _h, uds: _u, seed: _seed, quality: _q, faults: _f, onEmitLag: _o, onWarning: _w, ...specOverrides } = opts;
   const pool = new SimPool({ ...DEFAULT_POOL_SPEC, ...specOverrides, model: opts.model }, clock);
   const servedModelName = opts.servedModelName ?? opts.model;
   const ctx = {
@@ -54,6 +70,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
   const metrics = new VllmMetrics(pool, servedModelName);
   const dcgm = dcgmRegistry(pool);
   const faults = opts.faults ?? NO_FAULTS;
+  const lagWatch = new EmissionLagWatch(servedModelName, opts.onWarning ?? ((line) => console.warn(line)));
   const created = Math.floor(Date.now() / 1000);
   let requestIndex = 0;
 
@@ -75,7 +92,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
       res.writeHead(failure.status, { 'content-type': 'application/json', ...failure.headers }).end(failure.body);
       return;
     }
-    const run = () => serveCompletion(res, parsed, plan, { id, requestId, created, servedModelName, pool, metrics, fault, onEmitLag: opts.onEmitLag });
+    const run = () => serveCompletion(res, parsed, plan, { id, requestId, created, servedModelName, pool, metrics, fault, lagWatch, onEmitLag: opts.onEmitLag });
     const delay = fault?.headDelayMs?.() ?? 0;
     // A client that gave up during a slow first byte never reaches the engine.
     if (delay > 0) setTimeout(() => (res.destroyed || req.socket.destroyed ? undefined : run()), delay);
@@ -124,14 +141,21 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
   });
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 65_000;
+  const uds = opts.uds;
+  if (uds !== undefined) await removeStaleSocket(uds);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve);
+    if (uds !== undefined) server.listen(uds, resolve);
+    else server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve);
   });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let url = 'http://localhost';
+  if (uds === undefined) {
+    const address = server.address() as AddressInfo;
+    url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  }
   return {
-    url: `http://${host}:${address.port}`,
+    url,
+    ...(uds !== undefined ? { socketPath: uds } : {}),
     pool,
     servedModelName,
     close: () =>
@@ -141,6 +165,30 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A socket file left by a server that died (nobody accepts on it) is replaced; a live server's
+ * socket or any other file at the path is an error.
+ */
+async function removeStaleSocket(path: string): Promise<void> {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return; // nothing there
+  }
+  if (!stat.isSocket()) throw new SimConfigError(`--uds ${path}: the path exists and is not a socket`);
+  const live = await new Promise<boolean>((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (live) throw new SimConfigError(`--uds ${path}: another server is listening on this socket`);
+  unlinkSync(path);
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {
@@ -167,15 +215,21 @@ interface ServeContext {
   pool: SimPool;
   metrics: VllmMetrics;
   fault: ReturnType<FaultPolicy['forRequest']>;
+  lagWatch: EmissionLagWatch;
   onEmitLag?(lagMs: number, tokenIndex: number): void;
 }
 
 /** Submits the request to the engine and writes tokens as the engine produces them. */
 function serveCompletion(res: ServerResponse, req: ParsedRequest, plan: RequestPlan, c: ServeContext): void {
   const clock = c.pool.clock;
-  const stream = req.stream ? new SseStream(res, req.kind, c, c.fault, req.continuousUsage) : undefined;
-  const text: string[] = [];
   let lastTokenTime = -1;
+  const onWritten = (index: number) => {
+    const now = clock.now();
+    c.lagWatch.observe(lastTokenTime, now);
+    c.onEmitLag?.((now - lastTokenTime) * 1000, index);
+  };
+  const stream = req.stream ? new SseStream(res, req.kind, c, c.fault, req.continuousUsage, onWritten) : undefined;
+  const text: string[] = [];
   const seq = {
     id: c.id,
     promptTokens: plan.promptTokens,
@@ -184,7 +238,6 @@ function serveCompletion(res: ServerResponse, req: ParsedRequest, plan: RequestP
     cancelled: false,
     listener: {
       onToken(index: number, time: number) {
-        if (c.onEmitLag) c.onEmitLag((clock.now() - time) * 1000, index);
         if (lastTokenTime >= 0) c.metrics.observeItl(time - lastTokenTime);
         lastTokenTime = time;
         const piece = plan.pieces[index] ?? '';
