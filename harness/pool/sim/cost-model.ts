@@ -21,8 +21,11 @@ export interface Calibration {
   stepOverheadS: number;
   /** Time per layer per step not covered by the roofline: norms, small kernels, launches. */
   perLayerOverheadS: number;
-  /** Latency of one tensor-parallel all-reduce (two per layer). */
-  allReduceLatencyS: number;
+  /**
+   * HBM bytes the sampler moves per fp32 logit (vocab entries x sequences each step):
+   * temperature, softmax, the top-p sort and the draw each read and write the logits.
+   */
+  samplerBytesPerLogit: number;
   /** Power: share of (max - idle) drawn while a batch runs, before utilisation. */
   powerActiveFloor: number;
   /** Power: extra share per unit of tensor-core busy fraction of the step. */
@@ -43,6 +46,12 @@ export interface StepWork {
   kvTokensRead: number;
 }
 
+/** The calibrated constants, in the order the calibration script fits them. */
+export const CALIBRATION_KEYS = [
+  'computeEfficiency', 'memoryEfficiency', 'attentionEfficiency', 'overlapExponent', 'stepOverheadS', 'perLayerOverheadS',
+  'samplerBytesPerLogit', 'powerActiveFloor', 'powerComputeWeight', 'powerMemoryWeight',
+] as const satisfies readonly (keyof Calibration)[];
+
 export interface StepCost {
   seconds: number;
   /** Power drawn by all GPUs of the replica during the step, watts. */
@@ -57,9 +66,15 @@ function pnorm(a: number, b: number, p: number): number {
 }
 
 export class CostModel {
+  /** Transformer-block weights per GPU (embedding and lm_head excluded). */
+  private readonly layerWeightBytesPerGpu: number;
+  /** lm_head weights per GPU (vocab-parallel under TP); streamed every step. */
+  private readonly lmHeadBytesPerGpu: number;
   private readonly weightBytesPerGpu: number;
   private readonly kvBytesPerTokenPerGpu: number;
   private readonly flopsPerTokenPerGpu: number;
+  private readonly lmHeadFlopsPerSeqPerGpu: number;
+  private readonly activationBytesPerTokenPerGpu: number;
   private readonly attnFlopsPerContextTokenPerGpu: number;
   private readonly allReduceBytesPerToken: number;
 
@@ -69,13 +84,31 @@ export class CostModel {
     readonly tp: number,
     readonly cal: Calibration,
   ) {
+    const vocabMatrix = model.vocabSize * model.hiddenSize;
+    // `params` counts the input embedding and, when untied, the lm_head; the embedding is a
+    // row gather (no FLOPs, a few rows read) and the lm_head runs only on sampled rows.
+    const layerParams = model.params - (model.tiedEmbeddings ? 1 : 2) * vocabMatrix;
+    this.layerWeightBytesPerGpu = (layerParams * model.bytesPerParam) / tp;
+    this.lmHeadBytesPerGpu = (vocabMatrix * model.bytesPerParam) / tp;
     this.weightBytesPerGpu = (model.params * model.bytesPerParam) / tp;
     this.kvBytesPerTokenPerGpu = model.kvBytesPerToken / tp;
     // 2 FLOPs per parameter per token for the dense layers.
-    this.flopsPerTokenPerGpu = (2 * model.params) / tp;
-    // QK^T and PV: 2 matmuls * 2 FLOPs * hidden per attended token per layer.
-    this.attnFlopsPerContextTokenPerGpu = (4 * model.layers * model.hiddenSize) / tp;
-    // Ring all-reduce moves 2(tp-1)/tp of the activations, bf16.
+    this.flopsPerTokenPerGpu = (2 * layerParams) / tp;
+    // vLLM computes logits only at each scheduled request's last position.
+    this.lmHeadFlopsPerSeqPerGpu = (2 * vocabMatrix) / tp;
+    // Elementwise kernels between the GEMMs, memory-bound, bf16 elements read + written per
+    // token per layer: two fused residual-add + RMSNorms (4 x hidden each, replicated on every
+    // TP rank), SiLU-and-mul (3 x intermediate / tp), rotary embedding on q and k (2 x their
+    // width / tp), QK-norm where the model has it (2 x the same), and under TP the copies of
+    // the two all-reduces' in and out buffers (4 x hidden).
+    const qk = (model.attentionDim + model.kvDim) / tp;
+    const elements =
+      8 * model.hiddenSize + (3 * model.intermediateSize) / tp + 2 * qk + (model.qkNorm ? 2 * qk : 0) + (tp > 1 ? 4 * model.hiddenSize : 0);
+    this.activationBytesPerTokenPerGpu = 2 * model.layers * elements;
+    // QK^T and PV: 2 matmuls * 2 FLOPs * attention width per attended token per layer.
+    this.attnFlopsPerContextTokenPerGpu = (4 * model.layers * model.attentionDim) / tp;
+    // An all-reduce of n bytes costs 2(tp-1)/tp x n of bus traffic (nccl-tests' busbw
+    // convention, which the GPU profile's measured bandwidth follows); activations are bf16.
     this.allReduceBytesPerToken = tp > 1 ? (2 * (tp - 1) * model.hiddenSize * 2) / tp : 0;
   }
 
@@ -87,28 +120,39 @@ export class CostModel {
   }
 
   /**
-   * The dense layers (GEMMs) and attention run as separate kernels, one after the other,
-   * each taking the p-norm of its compute time and its memory time. GEMMs stream the
-   * weights; attention streams the KV cache (decode) or is compute-bound (long prefill).
-   * Tensor-parallel all-reduces and per-step overheads add to that; the GPUs idle through them.
+   * The kernels of a step run one after the other, each taking the p-norm of its compute
+   * time and its memory time: the transformer GEMMs (stream the layer weights), the
+   * elementwise kernels between them (norms, activation, rotary: memory-bound), attention (streams the KV cache in decode, compute-bound in long
+   * prefill), the lm_head on one row per scheduled sequence, and the sampler over the
+   * sequences' vocabulary-wide logits (memory-bound). Tensor-parallel all-reduces and
+   * per-step/per-layer overheads add to that; the GPUs idle through them.
    */
   step(work: StepWork): StepCost {
     const { cal, gpu } = this;
     const peak = gpu.peakFlops * cal.computeEfficiency;
+    const bw = gpu.memBandwidth * cal.memoryEfficiency;
+    const p = cal.overlapExponent;
     const gemmCompute = (this.flopsPerTokenPerGpu * work.tokens) / peak;
-    const gemmMemory = this.weightBytesPerGpu / (gpu.memBandwidth * cal.memoryEfficiency);
+    const gemmMemory = this.layerWeightBytesPerGpu / bw;
+    const elementwise = (this.activationBytesPerTokenPerGpu * work.tokens) / bw;
     const attnCompute = (this.attnFlopsPerContextTokenPerGpu * work.attendedContext) / peak;
     const attnMemory = (this.kvBytesPerTokenPerGpu * (work.kvTokensRead + work.tokens)) / (gpu.memBandwidth * cal.attentionEfficiency);
-    const p = cal.overlapExponent;
-    const busy = pnorm(gemmCompute, gemmMemory, p) + pnorm(attnCompute, attnMemory, p);
+    const headCompute = (this.lmHeadFlopsPerSeqPerGpu * work.seqs) / peak;
+    const headMemory = this.lmHeadBytesPerGpu / bw;
+    const sampler = (work.seqs * this.model.vocabSize * cal.samplerBytesPerLogit) / bw;
+    const busy =
+      pnorm(gemmCompute, gemmMemory, p) + pnorm(attnCompute, attnMemory, p) + pnorm(headCompute, headMemory, p) + elementwise + sampler;
     let comm = 0;
     if (this.tp > 1) {
       const layers = this.model.layers;
-      comm = 2 * layers * (cal.allReduceLatencyS + (this.allReduceBytesPerToken * work.tokens) / gpu.interconnectBandwidth);
+      // Two all-reduces per layer (after attention's o_proj and the MLP's down_proj), timed
+      // from public measurements (GpuProfile.allReduce), not fitted.
+      const ar = gpu.allReduce;
+      comm = 2 * layers * (ar.latencyS + (this.allReduceBytesPerToken * work.tokens) / ar.busBandwidth);
     }
     const seconds = busy + comm + cal.stepOverheadS + cal.perLayerOverheadS * this.model.layers;
-    const computeSeconds = gemmCompute + attnCompute;
-    const memorySeconds = gemmMemory + attnMemory;
+    const computeSeconds = gemmCompute + attnCompute + headCompute;
+    const memorySeconds = gemmMemory + attnMemory + headMemory + elementwise + sampler;
     const load = Math.min(
       1,
       cal.powerActiveFloor + (cal.powerComputeWeight * computeSeconds + cal.powerMemoryWeight * memorySeconds) / seconds,
