@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CostModel } from './cost-model.ts';
+import { CostModel, pnorm } from './cost-model.ts';
 import { gpuProfile, modelProfile } from './profiles.ts';
 import { FITTED_CALIBRATION } from './sim-pool.ts';
 
@@ -22,5 +22,19 @@ describe('CostModel tensor-parallel all-reduce', () => {
     const a = new CostModel(m8, h100, 1, FITTED_CALIBRATION).step(work);
     const b = new CostModel(m8, { ...h100, allReduce: { latencyS: 1, busBandwidth: 1 } }, 1, FITTED_CALIBRATION).step(work);
     expect(a.seconds).toBe(b.seconds);
+  });
+});
+
+describe('pnorm (the smooth maximum of a kernel compute and memory time)', () => {
+  it('keeps microsecond kernels at any exponent (no underflow of t^p)', () => {
+    expect(pnorm(1e-5, 1e-5, 85)).toBeCloseTo(1e-5 * 2 ** (1 / 85), 15);
+    expect(pnorm(1.6e-4, 1e-5, 85)).toBe(1.6e-4);
+    expect(pnorm(0, 3e-6, 85)).toBe(3e-6);
+    expect(pnorm(0, 0, 85)).toBe(0);
+  });
+
+  it('is the sum at p = 1 and tends to the max as p grows', () => {
+    expect(pnorm(2, 3, 1)).toBeCloseTo(5, 12);
+    expect(pnorm(2, 3, 200)).toBeCloseTo(3, 12);
   });
 });

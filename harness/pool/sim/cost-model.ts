@@ -60,9 +60,16 @@ export interface StepCost {
   memorySeconds: number;
 }
 
-/** Smooth maximum of two durations: (a^p + b^p)^(1/p). */
-function pnorm(a: number, b: number, p: number): number {
-  return (a ** p + b ** p) ** (1 / p);
+/**
+ * Smooth maximum of two durations: (a^p + b^p)^(1/p), computed as max * (1 + r^p)^(1/p) with
+ * r = min/max <= 1: with p near 100, a kernel time of 10 us raised to p underflows a double
+ * (1e-500), which made small kernels cost nothing.
+ */
+export function pnorm(a: number, b: number, p: number): number {
+  const hi = a > b ? a : b;
+  if (hi <= 0) return 0;
+  const r = (a > b ? b : a) / hi;
+  return hi * (1 + r ** p) ** (1 / p);
 }
 
 export class CostModel {
