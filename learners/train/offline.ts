@@ -39,22 +39,72 @@ export function trainOnRows(
   task: DatasetTask,
   opts: { seed?: number; every?: number; onCheckpoint?(p: TrainProgress): void } = {},
 ): TrainProgress {
-  const order = shuffled(rows.length, opts.seed ?? 1);
-  let sum = 0;
-  let seen = 0;
-  for (const i of order) {
-    const row = rows[i]!;
-    const ctx = contextFromRow(row, i);
-    const { action } = learner.choose(ctx);
-    const model = task.actionModel[action];
+  const pass = new TrainingPass(learner, rows, task, opts);
+  for (const i of shuffled(rows.length, opts.seed ?? 1)) pass.step(i, contextFromRow(rows[i]!, i));
+  return pass.progress();
+}
+
+/**
+ * trainOnRows for learners whose features come from an embeddings endpoint: the same pass,
+ * awaiting `prepare` (the fetch) for a slice of rows before learning from them, so the
+ * client batches each slice and its cache holds it meanwhile.
+ */
+export async function trainOnRowsPrepared(
+  learner: Learner,
+  rows: DatasetRow[],
+  task: DatasetTask,
+  opts: { seed?: number; every?: number; onCheckpoint?(p: TrainProgress): void } = {},
+): Promise<TrainProgress> {
+  const pass = new TrainingPass(learner, rows, task, opts);
+  await forEachPrepared(learner, shuffled(rows.length, opts.seed ?? 1), (i) => contextFromRow(rows[i]!, i), (i, ctx) => pass.step(i, ctx));
+  return pass.progress();
+}
+
+/** One bandit-feedback step per row: choose, reveal only the chosen model's reward, update. */
+class TrainingPass {
+  private sum = 0;
+  private seen = 0;
+
+  constructor(
+    private readonly learner: Learner,
+    private readonly rows: DatasetRow[],
+    private readonly task: DatasetTask,
+    private readonly opts: { every?: number; onCheckpoint?(p: TrainProgress): void },
+  ) {}
+
+  step(i: number, ctx: RoutingContext): void {
+    const { action } = this.learner.choose(ctx);
+    const model = this.task.actionModel[action];
     if (model === undefined) throw new Error(`learner chose "${action}", which maps to no dataset model`);
-    const r = task.reward(row, model);
-    learner.update(ctx, action, r);
-    sum += r;
-    seen++;
-    if (opts.every && seen % opts.every === 0) opts.onCheckpoint?.({ seen, meanReward: sum / seen });
+    const r = this.task.reward(this.rows[i]!, model);
+    this.learner.update(ctx, action, r);
+    this.sum += r;
+    this.seen++;
+    if (this.opts.every && this.seen % this.opts.every === 0) this.opts.onCheckpoint?.(this.progress());
   }
-  return { seen, meanReward: sum / Math.max(1, seen) };
+
+  progress(): TrainProgress {
+    return { seen: this.seen, meanReward: this.sum / Math.max(1, this.seen) };
+  }
+}
+
+/**
+ * Runs `each` over `items` in order, a slice at a time, after awaiting the learner's
+ * `prepare` (endpoint embeddings) for the whole slice: one batched fetch per slice.
+ */
+export async function forEachPrepared<T>(
+  learner: Learner,
+  items: readonly T[],
+  contextOf: (item: T) => RoutingContext,
+  each: (item: T, ctx: RoutingContext) => void,
+  slice = 1024,
+): Promise<void> {
+  for (let start = 0; start < items.length; start += slice) {
+    const part = items.slice(start, start + slice);
+    const contexts = part.map(contextOf);
+    if (learner.prepare) await Promise.all(contexts.map((c) => learner.prepare!(c)));
+    part.forEach((item, j) => each(item, contexts[j]!));
+  }
 }
 
 /** The learner's greedy action: argmax of its per-action scores (ties: first), else its choice. */

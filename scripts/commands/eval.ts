@@ -10,7 +10,7 @@ import { cascadeRows, cascadeSetupOf, evaluateCascade } from '../../learners/tra
 import type { PolicyFile } from '../../learners/types.ts';
 import { contextFromRecord } from '../../learners/train/dataset-context.ts';
 import { loadDataset, parseDataSpec, type DataSpec } from '../../learners/train/data-source.ts';
-import { evaluateOnDataset, evaluateOnLogs } from '../../learners/train/evaluate.ts';
+import { evaluateOnDatasetPrepared, evaluateOnLogs } from '../../learners/train/evaluate.ts';
 import { qualityCostReward } from '../../learners/train/offline.ts';
 import { prepareLearners } from '../policies.ts';
 import { asUsage } from './train.ts';
@@ -61,7 +61,7 @@ export async function evaluate(a: EvalArgs): Promise<void> {
   if (spec.kind === 'dataset') {
     const data = asUsage(() => loadDataset(spec));
     const task = { actionModel: Object.fromEntries(file.actions.map((x) => [x.pool, x.model])), reward: qualityCostReward(a.lambda) };
-    const e = evaluateOnDataset(learner, data.rows, task, actions);
+    const e = await evaluateOnDatasetPrepared(learner, data.rows, task, actions);
     const ref = e.references;
     console.log(`${file.learner} on ${spec.name}:${spec.split} (${e.n} prompts)`);
     console.log(`  quality ${f(e.quality.estimate)} [95% CI ${f(e.quality.lower)}, ${f(e.quality.upper)}], reward ${f(e.reward)}, mean cost ${f(e.meanCost, 6)}, regret vs per-prompt best ${f(e.regret, 1)}`);

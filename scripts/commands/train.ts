@@ -11,7 +11,7 @@ import { isReplayLearner, type ReplayLearnerName } from '../../learners/rl/casca
 import { cascadeRows, cascadeSetup, trainCascade } from '../../learners/train/cascade.ts';
 import { contextFromRecord, withCategories } from '../../learners/train/dataset-context.ts';
 import { loadDataset, parseDataSpec, poolNameOf, type DataSpec } from '../../learners/train/data-source.ts';
-import { qualityCostReward, trainOnRows } from '../../learners/train/offline.ts';
+import { qualityCostReward, trainOnRowsPrepared } from '../../learners/train/offline.ts';
 import { trainInSimulator } from '../../learners/train/sim-train.ts';
 import { NeuralPolicy } from '../../learners/rl/neural-policy.ts';
 import type { Learner } from '../../learners/types.ts';
@@ -92,7 +92,7 @@ export async function train(a: TrainArgs): Promise<void> {
     learner = create(a, actions, [...new Set(data.rows.map((r) => r.category))].sort());
     const task = { actionModel: Object.fromEntries(actions.map((x) => [x.pool, x.model])), reward: qualityCostReward(a.lambda) };
     const t0 = performance.now();
-    const progress = trainOnRows(learner, data.rows, task, { seed: a.seed });
+    const progress = await trainOnRowsPrepared(learner, data.rows, task, { seed: a.seed });
     training = { data: `${spec.name}:${spec.split}`, feedback: 'bandit (chosen model only)', rows: data.rows.length, lambda: a.lambda, meanReward: progress.meanReward, seconds: (performance.now() - t0) / 1000 };
   } else if (spec.kind === 'logged') {
     const run = readLoggedRun(spec.path);
