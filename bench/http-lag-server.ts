@@ -87,7 +87,12 @@ async function serveFloor(): Promise<Served> {
       if (open.push(res) === streams) run();
     });
   });
-  await new Promise<void>((resolve) => (uds ? server.listen(uds, resolve) : server.listen(0, '127.0.0.1', resolve)));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // A Unix socket refuses connects beyond the accept backlog at once (TCP would retry): 2,000 arrive together.
+    if (uds) server.listen({ path: uds, backlog: 4096 }, resolve);
+    else server.listen(0, '127.0.0.1', resolve);
+  });
   const address = server.address();
   return {
     url: typeof address === 'object' && address !== null ? `http://127.0.0.1:${address.port}` : 'http://localhost',

@@ -11,6 +11,7 @@
  * lateness); wrp's figure is reported as a ratio to it.
  */
 import { fork } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +41,8 @@ export interface HttpLagResult {
 }
 
 async function measure(mode: 'wrp' | 'floor', transport: 'tcp' | 'uds', concurrency: number, outputTokens: number, floorStepMs = 0): Promise<LagFigures> {
-  const socketPath = transport === 'uds' ? join(tmpdir(), `wrp-lag-${process.pid}.sock`) : undefined;
+  // One path per measurement: a child that exits without closing its server leaves its file.
+  const socketPath = transport === 'uds' ? join(tmpdir(), `wrp-lag-${process.pid}-${mode}-${concurrency}.sock`) : undefined;
   const child = fork(fileURLToPath(new URL('./http-lag-server.ts', import.meta.url)), {
     execArgv: ['--import', 'tsx'],
     env: {
@@ -53,7 +55,11 @@ async function measure(mode: 'wrp' | 'floor', transport: 'tcp' | 'uds', concurre
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const next = <T>() => new Promise<T>((resolve) => child.once('message', (m) => resolve(m as T)));
+  const next = <T>() =>
+    new Promise<T>((resolve, reject) => {
+      child.once('message', (m) => resolve(m as T));
+      child.once('exit', (code) => reject(new Error(`the ${mode} lag server exited (code ${code}) before answering`)));
+    });
   const { url } = await next<{ url: string }>();
   const pool = new Pool(url, { connections: concurrency, pipelining: 1, ...(socketPath ? { socketPath } : {}) });
   const body = JSON.stringify({
@@ -82,6 +88,7 @@ async function measure(mode: 'wrp' | 'floor', transport: 'tcp' | 'uds', concurre
   child.send('report');
   const report = await next<Omit<LagFigures, 'failed' | 'wallSeconds'>>();
   await pool.close();
+  if (socketPath) rmSync(socketPath, { force: true });
   return { ...report, failed, wallSeconds };
 }
 

@@ -50,6 +50,7 @@ if (wanted('http')) {
   const runs: HttpLagResult[] = [];
   for (const transport of ['tcp', 'uds'] as const) for (const c of concurrencies) runs.push(await httpLag(c, transport));
   results.httpLag = runs;
+  const ratio = (x: number, floor: number) => (floor > 0 ? (x / floor).toFixed(2) : '-');
   const row = (h: HttpLagResult, server: 'wrp' | 'floor', window: 'all' | 'steady') => {
     const f = h[server];
     const p99 = window === 'all' ? f.p99Ms : f.steadyP99Ms;
@@ -63,7 +64,7 @@ if (wanted('http')) {
       'step ms': f.stepMs.toFixed(1),
       'p50 ms': (window === 'all' ? f.p50Ms : f.steadyP50Ms).toFixed(2),
       'p99 ms': p99.toFixed(2),
-      'p99 / floor': server === 'wrp' ? (p99 / (window === 'all' ? h.floor.p99Ms : h.floor.steadyP99Ms)).toFixed(2) : '',
+      'p99 / floor': server === 'wrp' ? ratio(p99, window === 'all' ? h.floor.p99Ms : h.floor.steadyP99Ms) : '',
       goal: server === 'wrp' ? goal(p99 <= 5) : '',
     };
   };

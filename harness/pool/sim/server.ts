@@ -145,7 +145,8 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
   if (uds !== undefined) await removeStaleSocket(uds);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    if (uds !== undefined) server.listen(uds, resolve);
+    // A Unix socket refuses connects beyond the accept backlog at once (TCP retries): allow bursts.
+    if (uds !== undefined) server.listen({ path: uds, backlog: 4096 }, resolve);
     else server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve);
   });
   let url = 'http://localhost';
