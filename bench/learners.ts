@@ -14,13 +14,12 @@
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
 import type { DatasetRow } from '../datasets/types.ts';
-import type { RoutingContext } from '../harness/types.ts';
 import { parseExperiment } from '../harness/runner/config.ts';
 import { LEARNERS } from '../learners/registry.ts';
 import { contextFromRow, withCategories } from '../learners/train/dataset-context.ts';
 import { loadDataset, poolNameOf } from '../learners/train/data-source.ts';
 import { evaluateOnDataset } from '../learners/train/evaluate.ts';
-import { evalOnRows, qualityCostReward, shuffled, trainOnRows, type DatasetTask } from '../learners/train/offline.ts';
+import { evalOnRows, forEachPrepared, greedyAction, qualityCostReward, shuffled, trainOnRows, TrainingPass, type DatasetTask } from '../learners/train/offline.ts';
 import { EmbeddingClient, embeddingsUrl } from '../learners/features/embeddings.ts';
 import { EMBEDDING_MODELS, startEmbeddingsServer, type RunningEmbeddingsServer } from '../scripts/embeddings-server.ts';
 import { trainInSimulator } from '../learners/train/sim-train.ts';
@@ -53,12 +52,17 @@ function build(name: string, spec: Spec, models: string[], categories: string[],
 const label = (name: string, spec: Spec) => (Object.keys(spec).length ? `${name} ${JSON.stringify(spec)}` : name);
 const categoriesOf = (rows: DatasetRow[]) => [...new Set(rows.map((r) => r.category))].sort();
 
-export function routerDcBench(): Record<string, unknown>[] {
+/** RouterDC's six split families: train and test rows, the task (quality only) and the actions. */
+function routerDcData() {
   const files = ['mmlu', 'gsm8k', 'arc_challenge', 'arc_easy', 'humaneval', 'cmmlu'];
   const train = loadDataset({ kind: 'dataset', name: 'routerdc', split: 'train', files });
   const test = loadDataset({ kind: 'dataset', name: 'routerdc', split: 'test', files });
   const task: DatasetTask = { actionModel: Object.fromEntries(train.models.map((m) => [poolNameOf(m), m])), reward: qualityCostReward(0) };
-  const actions = train.models.map(poolNameOf);
+  return { train, test, task, actions: train.models.map(poolNameOf) };
+}
+
+export function routerDcBench(): Record<string, unknown>[] {
+  const { train, test, task, actions } = routerDcData();
   const out: Record<string, unknown>[] = [];
   for (const [name, spec] of DATASET_LEARNERS) {
     const learner = build(name, spec, train.models, categoriesOf(train.rows));
@@ -76,23 +80,12 @@ export function routerDcBench(): Record<string, unknown>[] {
   return out;
 }
 
-/** Awaits the learner's prepare (endpoint embeddings) for every context, a slice at a time (the client batches each slice). */
-async function prepareAll(learner: Learner, ctxs: RoutingContext[], slice = 1024): Promise<void> {
-  if (!learner.prepare) return;
-  for (let i = 0; i < ctxs.length; i += slice) await Promise.all(ctxs.slice(i, i + slice).map((c) => learner.prepare!(c)));
-}
-
-/**
- * evalOnRows in chunks, each chunk's embeddings fetched first: an LRU client cache may be
- * smaller than the test split (the neural entry's Featurizer keeps its default 10,000).
- */
-async function evalPrepared(learner: Learner, rows: DatasetRow[], task: DatasetTask, actions: string[], chunk = 2000): Promise<number> {
+/** Greedy accuracy, each slice's embeddings fetched first (the client's cache need not hold the whole split). */
+async function evalPrepared(learner: Learner, rows: DatasetRow[], task: DatasetTask, actions: string[]): Promise<number> {
   let q = 0;
-  for (let i = 0; i < rows.length; i += chunk) {
-    const part = rows.slice(i, i + chunk);
-    await prepareAll(learner, part.map((r, j) => contextFromRow(r, j)));
-    q += evalOnRows(learner, part, task, actions).quality * part.length;
-  }
+  await forEachPrepared(learner, rows.map((_, i) => i), (i) => contextFromRow(rows[i]!, i), (i, ctx) => {
+    q += rows[i]!.scores![task.actionModel[greedyAction(learner, ctx, actions)]!]!;
+  });
   return q / Math.max(1, rows.length);
 }
 
@@ -129,11 +122,7 @@ export async function routerDcEmbeddingBench(env: NodeJS.ProcessEnv = process.en
     const keyEnv = env.WRP_BENCH_EMBEDDINGS_API_KEY_ENV;
     const apiKey = keyEnv ? env[keyEnv] : undefined;
 
-    const files = ['mmlu', 'gsm8k', 'arc_challenge', 'arc_easy', 'humaneval', 'cmmlu'];
-    const train = loadDataset({ kind: 'dataset', name: 'routerdc', split: 'train', files });
-    const test = loadDataset({ kind: 'dataset', name: 'routerdc', split: 'test', files });
-    const task: DatasetTask = { actionModel: Object.fromEntries(train.models.map((m) => [poolNameOf(m), m])), reward: qualityCostReward(0) };
-    const actions = train.models.map(poolNameOf);
+    const { train, test, task, actions } = routerDcData();
     const out: Record<string, unknown>[] = [];
     for (const model of models) {
       // The neural policy sizes its network when built: give it the dimension, probed with wrp's client.
@@ -152,16 +141,11 @@ export async function routerDcEmbeddingBench(env: NodeJS.ProcessEnv = process.en
         const learner = build(name, spec, train.models, categoriesOf(train.rows));
         const t1 = performance.now();
         let reached: number | undefined;
-        let seen = 0;
+        const pass = new TrainingPass(learner, train.rows, task, {});
         const order = shuffled(train.rows.length, 1); // trainOnRows' order
         for (let start = 0; start < order.length; start += 500) {
-          const block = order.slice(start, start + 500).map((i) => contextFromRow(train.rows[i]!, i));
-          await prepareAll(learner, block);
-          block.forEach((ctx, j) => {
-            const { action } = learner.choose(ctx);
-            learner.update(ctx, action, task.reward(train.rows[order[start + j]!]!, task.actionModel[action]!));
-          });
-          seen += block.length;
+          await forEachPrepared(learner, order.slice(start, start + 500), (i) => contextFromRow(train.rows[i]!, i), (i, ctx) => pass.step(i, ctx));
+          const { seen } = pass.progress();
           if (reached === undefined && seen % 500 === 0 && (await evalPrepared(learner, test.rows, task, actions)) >= 0.515) reached = seen;
         }
         const accuracy = await evalPrepared(learner, test.rows, task, actions);

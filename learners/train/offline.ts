@@ -61,7 +61,7 @@ export async function trainOnRowsPrepared(
 }
 
 /** One bandit-feedback step per row: choose, reveal only the chosen model's reward, update. */
-class TrainingPass {
+export class TrainingPass {
   private sum = 0;
   private seen = 0;
 
