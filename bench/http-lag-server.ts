@@ -20,11 +20,13 @@ const mode = process.env.WRP_LAG_MODE ?? 'wrp';
 /** Unix domain socket path; unset: loopback TCP. */
 const uds = process.env.WRP_LAG_UDS || undefined;
 
-function record(ms: number, tokenIndex: number, started: { n: number }): void {
+/** Streams that have their first token (one server mode runs per process). */
+let started = 0;
+function record(ms: number, tokenIndex: number): void {
   const us = Math.max(1, Math.round(ms * 1000));
   lag.recordValue(us);
-  if (tokenIndex === 0) started.n++;
-  else if (started.n >= streams) steady.recordValue(us);
+  if (tokenIndex === 0) started++;
+  else if (started >= streams) steady.recordValue(us);
 }
 
 interface Served {
@@ -35,7 +37,6 @@ interface Served {
 }
 
 async function serveWrp(): Promise<Served> {
-  const started = { n: 0 };
   let busy = 0;
   let steps = 0;
   const server = await startSimServer({
@@ -48,7 +49,7 @@ async function serveWrp(): Promise<Served> {
     maxNumSeqs: Number(process.env.WRP_LAG_MAX_NUM_SEQS ?? 2048),
     port: 0,
     uds,
-    onEmitLag: (ms, tokenIndex) => record(ms, tokenIndex, started),
+    onEmitLag: (ms, tokenIndex) => record(ms, tokenIndex),
   });
   return {
     url: server.url,
@@ -64,7 +65,6 @@ async function serveFloor(): Promise<Served> {
   const frame = `data: {"id":"chatcmpl-${'0'.repeat(32)}","object":"chat.completion.chunk","created":0,"model":"llama-3.1-8b","choices":[{"index":0,"delta":{"content":" word"},"logprobs":null,"finish_reason":null}]}\n\n`;
   const chunk = `${Buffer.byteLength(frame).toString(16)}\r\n${frame}\r\n`;
   const open: ServerResponse[] = [];
-  const started = { n: 0 };
   const run = () => {
     const t0 = performance.now();
     let step = 0;
@@ -72,7 +72,7 @@ async function serveFloor(): Promise<Served> {
       const scheduled = t0 + step * periodMs;
       for (const res of open) {
         res.socket!.write(chunk);
-        record(performance.now() - scheduled, step, started);
+        record(performance.now() - scheduled, step);
       }
       if (++step < tokens) setTimeout(tick, Math.max(0, t0 + step * periodMs - performance.now()));
       else for (const res of open) res.end();

@@ -13,8 +13,7 @@ import { loadDataset, parseDataSpec, type DataSpec } from '../../learners/train/
 import { evaluateOnDatasetPrepared, evaluateOnLogs } from '../../learners/train/evaluate.ts';
 import { qualityCostReward } from '../../learners/train/offline.ts';
 import { prepareLearners } from '../policies.ts';
-import { asUsage } from './train.ts';
-import { UsageError } from './usage-error.ts';
+import { asUsage, UsageError } from './usage-error.ts';
 
 interface EvalArgs {
   policy: string;

@@ -16,7 +16,7 @@ import { trainInSimulator } from '../../learners/train/sim-train.ts';
 import { NeuralPolicy } from '../../learners/rl/neural-policy.ts';
 import type { Learner } from '../../learners/types.ts';
 import { prepareLearners } from '../policies.ts';
-import { UsageError } from './usage-error.ts';
+import { asUsage, UsageError } from './usage-error.ts';
 
 interface TrainArgs {
   learner: string;
@@ -50,15 +50,6 @@ function create(a: TrainArgs, actions: { pool: string; model: string }[], catego
   if (!entry) throw new UsageError(`--learner: expected one of ${TRAINABLE.join(', ')}, got "${a.learner}"`);
   const p = categories ? withCategories(entry, params(a.params), categories) : params(a.params);
   return entry.create({ type: a.learner, ...p }, { pools: actions.map((x) => x.pool), seed: a.seed, file: '--params', actions });
-}
-
-/** Runs `f`; an Error it throws about the flags or the data becomes a one-line usage error. */
-export function asUsage<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    throw e instanceof Error && !(e instanceof UsageError) ? new UsageError(e.message) : e;
-  }
 }
 
 /** Where a cascade can learn from: it calls several models per request, so only full-information datasets show what escalating gives. */

@@ -85,6 +85,12 @@ export class VllmMetrics {
     };
   }
 
+  private readonly pendingItl: number[] = [];
+  private readonly flushItl = () => {
+    for (const s of this.pendingItl) this.itl.observe(s);
+    this.pendingItl.length = 0;
+  };
+
   /**
    * Inter-token latencies are observed after the current engine step's frames are written:
    * a prom-client observe costs about as much as building a frame, and it need not delay one.
@@ -92,12 +98,6 @@ export class VllmMetrics {
   observeItl(seconds: number): void {
     if (this.pendingItl.push(seconds) === 1) setImmediate(this.flushItl);
   }
-
-  private readonly pendingItl: number[] = [];
-  private readonly flushItl = () => {
-    for (const s of this.pendingItl) this.itl.observe(s);
-    this.pendingItl.length = 0;
-  };
 
   /** A request whose client went away before it finished (vLLM's finished_reason="abort"). */
   observeAbort(): void {

@@ -15,8 +15,8 @@ import { dcgmRegistry, VllmMetrics } from './metrics.ts';
 import { ApiError, parseBody, type ParsedRequest } from './openai-request.ts';
 import { builtinQualityTable, type QualityModel } from './quality.ts';
 import { planRequest, type RequestPlan } from './request-plan.ts';
-import { DEFAULT_POOL_SPEC, SimPool, type SimPoolSpec } from './sim-pool.ts';
 import { SimConfigError } from './profiles.ts';
+import { DEFAULT_POOL_SPEC, SimPool, type SimPoolSpec } from './sim-pool.ts';
 import { SseStream } from './sse-stream.ts';
 
 export interface SimServerOptions extends Partial<Omit<SimPoolSpec, 'model'>> {

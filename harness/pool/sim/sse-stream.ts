@@ -45,7 +45,7 @@ export class SseStream {
     private readonly fault: RequestFaults | undefined,
     /** stream_options.continuous_usage_stats: usage on every chunk. */
     private readonly continuousUsage = false,
-    /** Called right after a token's frame is handed to the socket (emission-lag bench). */
+    /** Called right after a token's frame is handed to the socket (the emission-lag watch and bench). */
     private readonly onWritten?: (tokenIndex: number) => void,
   ) {
     const object = kind === 'chat' ? 'chat.completion.chunk' : 'text_completion';
