@@ -2,7 +2,7 @@
  * Fidelity: the simulator against the ML.ENERGY table, error per cell and metric, with the
  * calibration cells and the held-out cells summarised separately.
  */
-import { CALIBRATION_CELL_IDS, METRICS, ML_ENERGY_CELLS, measureCell, relativeErrors } from './ml-energy.ts';
+import { CALIBRATION_CELL_IDS, METRICS, ML_ENERGY_CELLS, measureCell, relativeErrors } from '../tools/ml-energy.ts';
 
 export interface FidelityRow {
   cell: string;

@@ -21,10 +21,10 @@ import { loadDataset, poolNameOf } from '../learners/train/data-source.ts';
 import { evaluateOnDataset } from '../learners/train/evaluate.ts';
 import { evalOnRows, forEachPrepared, greedyAction, qualityCostReward, shuffled, trainOnRows, TrainingPass, type DatasetTask } from '../learners/train/offline.ts';
 import { EmbeddingClient, embeddingsUrl } from '../learners/features/embeddings.ts';
-import { EMBEDDING_MODELS, startEmbeddingsServer, type RunningEmbeddingsServer } from '../scripts/embeddings-server.ts';
+import { EMBEDDING_MODELS, startEmbeddingsServer, type RunningEmbeddingsServer } from '../tools/embeddings-server.ts';
 import { trainInSimulator } from '../learners/train/sim-train.ts';
 import type { Learner } from '../learners/types.ts';
-import { mulberry32 } from '../harness/pool/sim/random.ts';
+import { mulberry32 } from '../core/random.ts';
 import { ResponseCascadePolicy, type CascadeFeedback } from '../learners/rl/response-cascade.ts';
 import { replayResponseCascade, twoLevelCurve, type TwoLevelCurve } from '../learners/rl/response-cascade-sim.ts';
 
@@ -104,7 +104,7 @@ async function endpointModels(url: string, env: NodeJS.ProcessEnv): Promise<stri
  * hashed n-grams): linucb, lin_thompson and neural, one pass of bandit feedback over the
  * train splits in the same seeded order as trainOnRows, then greedy accuracy on the test
  * splits. Endpoint: WRP_BENCH_EMBEDDINGS_URL, or WRP_BENCH_EMBEDDINGS=wink to start the
- * stand-in word-vector server (scripts/embeddings-server.ts) on an ephemeral port and run
+ * stand-in word-vector server (tools/embeddings-server.ts) on an ephemeral port and run
  * both of its weightings. Undefined when neither is set.
  */
 export async function routerDcEmbeddingBench(env: NodeJS.ProcessEnv = process.env): Promise<{ endpoint: string; rows: Record<string, unknown>[] } | undefined> {

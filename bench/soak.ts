@@ -19,8 +19,8 @@ import { runInNewContext } from 'node:vm';
 import { parseExperiment } from '../harness/runner/config.ts';
 import { runExperiment } from '../harness/runner/runner.ts';
 import type { RequestResult } from '../harness/types.ts';
-import { checkpointable } from '../scripts/commands/checkpointed.ts';
-import { POLICY_FACTORIES } from '../scripts/policies.ts';
+import { checkpointable } from '../learners/checkpointed.ts';
+import { POLICY_FACTORIES } from '../learners/policy-factories.ts';
 import { printTable } from './table.ts';
 
 export interface SoakResult {

@@ -6,10 +6,11 @@
  * valid row is an error.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { answerFormatFor, isAnswerFormat } from './answer-format.ts';
+import { answerFormatFor, isAnswerFormat } from '../core/answer-format.ts';
 import { familyOf, requireFile, selectFiles } from './paths.ts';
-import { addProblem, DatasetError, newFileReport, summarize } from './report.ts';
+import { addProblem, newFileReport, summarize } from './report.ts';
 import type { DatasetRow, FileReport, LoadResult } from './types.ts';
+import { DatasetError } from "../core/errors.ts";
 
 export interface JsonlOptions {
   /** Category of rows without one; default the file name (without extension and split suffix). */

@@ -4,14 +4,15 @@
  * u/r/b prefixes, adjacent literal concatenation, a trailing comma and every Python string
  * escape. A bare string literal (no brackets) parses as a one-element list.
  */
+import { WrpError } from '../core/errors.ts';
 
-export class PythonLiteralError extends Error {
+export class PythonLiteralError extends WrpError {
   override name = 'PythonLiteralError';
   constructor(
     message: string,
     readonly position: number,
   ) {
-    super(`${message} at offset ${position}`);
+    super('WRP_DATASET', `${message} at offset ${position}`);
   }
 }
 

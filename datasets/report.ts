@@ -4,17 +4,6 @@ import type { FileReport, LoadReport } from './types.ts';
 /** Located examples kept per file; the counts stay exact. */
 export const MAX_EXAMPLES = 20;
 
-/** Raised when a path is missing or a file has no usable rows; the message names the path. */
-export class DatasetError extends Error {
-  override name = 'DatasetError';
-  constructor(
-    readonly path: string,
-    message: string,
-  ) {
-    super(`${path}: ${message}`);
-  }
-}
-
 export function newFileReport(file: string): FileReport {
   return { file, rowsRead: 0, rowsKept: 0, problems: {}, examples: [] };
 }

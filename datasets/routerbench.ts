@@ -11,12 +11,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { answerFormatFor } from './answer-format.ts';
+import { answerFormatFor } from '../core/answer-format.ts';
 import { dataDir, familyOf, requireFile, selectFiles, type FileSelection } from './paths.ts';
 import { parsePythonStringList } from './python-literal.ts';
-import { addProblem, DatasetError, newFileReport, summarize } from './report.ts';
+import { addProblem, newFileReport, summarize } from './report.ts';
 import { attachScores, readScoreCell, type RawScores } from './scores.ts';
 import type { DatasetRow, FileReport, ImputeMode, LoadResult } from './types.ts';
+import { DatasetError } from "../core/errors.ts";
 
 export interface RouterBenchOptions extends FileSelection {
   /** Directory of the CSV files; default `<data dir>/routerbench`. */

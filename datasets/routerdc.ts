@@ -5,11 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { answerFormatFor } from './answer-format.ts';
+import { answerFormatFor } from '../core/answer-format.ts';
 import { dataDir, familyOf, requireFile, selectFiles, type FileSelection } from './paths.ts';
-import { addProblem, DatasetError, newFileReport, summarize } from './report.ts';
+import { addProblem, newFileReport, summarize } from './report.ts';
 import { attachScores, readScoreCell, type RawScores } from './scores.ts';
 import type { DatasetRow, FileReport, ImputeMode, LoadResult } from './types.ts';
+import { DatasetError } from "../core/errors.ts";
 
 export interface RouterDcOptions extends FileSelection {
   /** Directory of the JSON files; default `<data dir>/routerdc-7b`. */

@@ -1,9 +1,4 @@
-/**
- * The row shape every dataset loader produces, and the load report that goes with it.
- * Loaders never read an empty score cell as 0 on their own: they count it and apply the
- * caller's ImputeMode.
- */
-import type { AnswerFormat } from '../harness/types.ts';
+import type { AnswerFormat } from "../core/answer-format.ts";
 
 /** One prompt of a dataset, with whatever labels the dataset carries. */
 export interface DatasetRow {

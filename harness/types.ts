@@ -2,6 +2,7 @@
  * Types shared across harness/ modules (and read by learners/ and scripts/).
  * Keep this file to plain data shapes; behaviour lives in the modules.
  */
+import type { AnswerFormat } from '../core/answer-format.ts';
 
 /** OpenAI-style chat message. */
 export interface ChatMessage {
@@ -32,9 +33,6 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 
 /** How a request's tokens split between prompt and answer. */
 export type LengthClass = 'prefill-heavy' | 'decode-heavy' | 'balanced';
-
-/** What the answer looks like, so an evaluator knows how to check it. */
-export type AnswerFormat = 'letter' | 'number' | 'text' | 'code';
 
 /** Labels every workload request carries; they travel into requests.jsonl unchanged. */
 export interface RequestLabels {

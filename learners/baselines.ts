@@ -4,7 +4,7 @@
  * best global mean reward seen in training) and the full-information oracle.
  */
 import { z } from 'zod';
-import { parseOrThrow } from '../harness/runner/config-errors.ts';
+import { parseOrThrow } from '../core/validate.ts';
 import type { Decision, RoutingContext } from '../harness/types.ts';
 import { argmaxAll, argmaxFirst, checkReward, LearnerBase, type Action } from './bandits/base.ts';
 import { Rng, rngStateSchema } from './bandits/rng.ts';

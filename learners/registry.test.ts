@@ -2,12 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../harness/runner/config-errors.ts';
 import { makeCtx } from './bandits/testing.ts';
 import { FrozenLearner, learnerPolicyFactories, LEARNERS, loadLearner, loadPolicyFile } from './registry.ts';
 import { REPLAY_LEARNERS } from './rl/cascade-entry.ts';
 import { CascadePolicy } from './rl/cascade-policy.ts';
 import type { Learner } from './types.ts';
+import { ConfigError } from "../core/errors.ts";
 
 const ctx = { pools: ['small', 'medium', 'large'], seed: 7, file: 'experiments/x.yaml' };
 const factories = learnerPolicyFactories({ small: 'llama-8b', medium: 'llama-70b' });

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { checkActions, type PolicyBuildContext, type PolicyFactory } from '../harness/router/policies.ts';
-import { ConfigError, parseOrThrow } from '../harness/runner/config-errors.ts';
+import { parseOrThrow } from '../core/validate.ts';
 import type { Decision, RoutingContext } from '../harness/types.ts';
 import type { Action } from './bandits/base.ts';
 import { BetaThompson, betaThompsonHyperSchema, qualitySeedsSchema } from './bandits/beta-thompson.ts';
@@ -23,6 +23,7 @@ import { buildLayout, featureLayoutSchema, featureSpecSchema, type FeatureSpec }
 import { isReplayLearner, ONE_CALL_PER_REQUEST, REPLAY_LEARNERS } from './rl/cascade-entry.ts';
 import { NEURAL_ENTRY } from './rl/neural-entry.ts';
 import type { FeatureLayout, Learner, PolicyFile } from './types.ts';
+import { ConfigError } from "../core/errors.ts";
 
 export interface LearnerBuildContext extends PolicyBuildContext {
   /** The learner's actions (a subset of ctx.pools), with the model each pool serves. */

@@ -90,7 +90,7 @@ describe('wrp run', () => {
     expect(o.summary.sent).toBeLessThan(200);
     expect(o.summary.failed).toBe(o.summary.sent - o.summary.cancelled - o.summary.ok);
     expect(o.records.every((r) => r.status !== 'failed' || r.errorClass === 'http_4xx')).toBe(true);
-    expect(o.summary.tables.overall[0]!.ttft_p50_ms).toBeNull(); // failed requests never enter latency stats
+    expect(o.summary.tables.overall![0]!.ttft_p50_ms).toBeNull(); // failed requests never enter latency stats
   });
 
   it('cancels requests still in flight after the grace period and records them', async () => {

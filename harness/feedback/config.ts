@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { rewardSchema } from './reward.ts';
+import { FeedbackConfigError } from '../../core/errors.ts';
 
 export const EVALUATOR_NAMES = ['auto', 'mc_letter', 'numeric', 'exact_match', 'regex', 'score_table', 'llm_judge', 'simulated_user', 'none'] as const;
 export type EvaluatorName = (typeof EVALUATOR_NAMES)[number];
@@ -89,13 +90,6 @@ export const feedbackSchema = z
 
 export type FeedbackConfig = z.infer<typeof feedbackSchema>;
 export type FeedbackConfigInput = z.input<typeof feedbackSchema>;
-
-export class FeedbackConfigError extends Error {
-  constructor(readonly issues: string[]) {
-    super(`invalid feedback config:\n  ${issues.join('\n  ')}`);
-    this.name = 'FeedbackConfigError';
-  }
-}
 
 /** One line per zod issue: `root.path.to.field: message`. */
 export function formatIssues(error: z.ZodError, root: string): string[] {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { pickEvaluator } from './auto.ts';
-import { FeedbackConfigError, parseFeedbackConfig } from './config.ts';
+import { parseFeedbackConfig } from './config.ts';
 import { createEvaluator } from './factory.ts';
 import { input, labels } from './fixtures.ts';
 import { scoreTableEvaluator } from './score-table.ts';
+import { FeedbackConfigError } from "../../core/errors.ts";
 
 const scores = { 'gpt-4-1106-preview': 1, 'mistral-7b-chat': 0, 'mixtral-8x7b-chat': 0.8 };
 const small = { name: 'small', model: 'llama-3.2-1b' };

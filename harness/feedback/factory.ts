@@ -1,13 +1,14 @@
 /**
  * createEvaluator: the one place that turns a `feedback:` block into an Evaluator.
  */
-import { FeedbackConfigError, parseFeedbackConfig, type EvaluatorName, type FeedbackConfig, type FeedbackConfigInput } from './config.ts';
+import { parseFeedbackConfig, type EvaluatorName, type FeedbackConfig, type FeedbackConfigInput } from './config.ts';
 import { AutoEvaluator } from './auto.ts';
 import { LlmJudgeEvaluator } from './llm-judge.ts';
 import { scoreTableEvaluator } from './score-table.ts';
 import { SimulatedUserEvaluator } from './simulated-user.ts';
 import { exactMatchEvaluator, mcLetterEvaluator, numericEvaluator, regexEvaluator } from './text-evaluators.ts';
 import { failedEvaluation, type Evaluator, type EvaluatorContext } from './types.ts';
+import { FeedbackConfigError } from "../../core/errors.ts";
 
 /** Evaluator `none`: no quality, except that a failed request is still a failure. */
 const noneEvaluator: Evaluator = {

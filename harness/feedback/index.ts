@@ -4,7 +4,6 @@ export { failedEvaluation } from './types.ts';
 export { createEvaluator } from './factory.ts';
 export {
   EVALUATOR_NAMES,
-  FeedbackConfigError,
   feedbackSchema,
   formatIssues,
   parseFeedbackConfig,

@@ -4,9 +4,10 @@
  * Policy interface (harness/types.ts) and register their own factories from the CLI.
  */
 import { z } from 'zod';
-import { mulberry32 } from '../pool/sim/random.ts';
-import { ConfigError, parseOrThrow } from '../runner/config-errors.ts';
+import { mulberry32 } from '../../core/random.ts';
+import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, Policy, RoutingContext } from '../types.ts';
+import { ConfigError } from "../../core/errors.ts";
 
 export interface PolicyBuildContext {
   /** Pool names, in config order: the action set. */

@@ -5,10 +5,11 @@
  * and time. Each sub-policy learns only from its own requests.
  */
 import { z } from 'zod';
-import { hashString53 } from '../pool/sim/tokenizer.ts';
-import { ConfigError, parseOrThrow } from '../runner/config-errors.ts';
+import { hashString53 } from '../../core/text/tokenizer.ts';
+import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, Policy, RoutingContext } from '../types.ts';
 import type { PolicyBuildContext, PolicyFactory } from './policies.ts';
+import { ConfigError } from "../../core/errors.ts";
 
 const splitSchema = z.strictObject({
   type: z.literal('split'),

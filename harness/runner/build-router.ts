@@ -7,9 +7,10 @@ import { z } from 'zod';
 import { OpenAIClient } from '../client/openai-client.ts';
 import type { PolicyFactory } from '../router/policies.ts';
 import type { ExperimentConfig } from './config.ts';
-import { ConfigError, parseOrThrow } from './config-errors.ts';
+import { parseOrThrow } from '../../core/validate.ts';
 import { apiKeyFrom, clientTimeouts, ROUTER_HEADERS, type PoolHandle } from './pools.ts';
 import type { TurnEnv } from './turn.ts';
+import { ConfigError } from "../../core/errors.ts";
 
 const externalSchema = z.strictObject({
   type: z.literal('external'),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './config-errors.ts';
 import { parseExperiment } from './config.ts';
+import { ConfigError } from "../../core/errors.ts";
 
 const valid = () => ({
   name: 'unit',

@@ -10,7 +10,8 @@ import { faultSpecSchema } from '../pool/sim/fault-spec.ts';
 import { GPU_PROFILES, MODEL_PROFILES } from '../pool/sim/profiles.ts';
 import { energySchema } from '../telemetry/energy-config.ts';
 import { workloadSchema } from '../workload/mix.ts';
-import { ConfigError, parseOrThrow } from './config-errors.ts';
+import { parseOrThrow } from '../../core/validate.ts';
+import { ConfigError } from "../../core/errors.ts";
 
 const names = (table: Record<string, unknown>) => Object.keys(table) as [string, ...string[]];
 const positiveInt = z.number().int().positive();

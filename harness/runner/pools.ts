@@ -106,7 +106,7 @@ async function checkServesModel(url: string, model: string, where: string, apiKe
     if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
     body = (await res.body.json()) as typeof body;
   } catch (e) {
-    throw new Error(`${where}.endpoint: cannot list models at ${base}/v1/models: ${(e as Error).message}`);
+    throw new Error(`${where}.endpoint: cannot list models at ${base}/v1/models: ${(e as Error).message}`, { cause: e });
   }
   const ids = (body.data ?? []).map((m) => m.id);
   if (!ids.includes(model)) throw new Error(`${where}.model: expected one of the served models ${ids.join(', ')}, got "${model}"`);

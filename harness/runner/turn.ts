@@ -6,7 +6,7 @@
 import type { RequestRecord } from '../client/types.ts';
 import { computeReward, type RewardConfig } from '../feedback/reward.ts';
 import type { Evaluator } from '../feedback/types.ts';
-import { applyChatTemplate, countTokens } from '../pool/sim/tokenizer.ts';
+import { applyChatTemplate, countTokens } from '../../core/text/tokenizer.ts';
 import { LABEL_HEADERS, type ChatMessage, type Decision, type Policy, type PoolObservation, type RequestLabels, type RequestResult, type RoutingContext, type SessionPlan } from '../types.ts';
 import type { PoolHandle } from './pools.ts';
 import { meetsSlo, type Slo } from './summary.ts';

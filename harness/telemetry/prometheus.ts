@@ -8,6 +8,7 @@
  * writes the format. The grammar is small: `# HELP`/`# TYPE` lines and
  * `name{label="value",...} value [timestamp]` samples.
  */
+import { WrpError } from '../../core/errors.ts';
 
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped' | 'gaugehistogram' | 'info' | 'stateset' | 'unknown';
 
@@ -27,10 +28,13 @@ export interface MetricFamily {
   samples: Sample[];
 }
 
-export class PrometheusParseError extends Error {
-  constructor(message: string, readonly line: number) {
-    super(`line ${line}: ${message}`);
-    this.name = 'PrometheusParseError';
+export class PrometheusParseError extends WrpError {
+  override name = 'PrometheusParseError';
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super('WRP_METRICS_PARSE', `line ${line}: ${message}`);
   }
 }
 
@@ -74,9 +78,8 @@ function skipSpace(line: string, i: number): number {
 }
 
 function parseSample(line: string, lineNo: number): Sample {
-  let i = 0;
   let name = NAME_RE.exec(line)?.[0] ?? '';
-  i = name.length;
+  let i = name.length;
   const labels: Record<string, string> = {};
   if (line[i] === '{') {
     i = skipSpace(line, i + 1);

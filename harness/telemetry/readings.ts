@@ -4,6 +4,7 @@
  */
 import { meanOf, sumOf, type MetricFamily } from './prometheus.ts';
 import type { EnergyValues, VllmValues } from './types.ts';
+import { WrpError } from '../../core/errors.ts';
 
 /** The first name that is exposed wins: vLLM V1 names first, then older spellings. */
 function first(families: MetricFamily[], names: string[], read: typeof sumOf = sumOf): number | undefined {
@@ -33,7 +34,12 @@ export function readVllm(families: MetricFamily[]): VllmValues {
   return out;
 }
 
-export class MissingEnergyError extends Error {}
+export class MissingEnergyError extends WrpError {
+  override name = 'MissingEnergyError';
+  constructor(message: string) {
+    super('WRP_ENERGY_MISSING', message);
+  }
+}
 
 /**
  * Energy of the GPUs in a DCGM exposition: DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION (mJ since

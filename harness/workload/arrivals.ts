@@ -22,7 +22,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseOrThrow } from '../runner/config-errors.ts';
+import { parseOrThrow } from '../../core/validate.ts';
 import { deriveSeed, Rng } from './rng.ts';
 import { loadTrace } from './trace.ts';
 

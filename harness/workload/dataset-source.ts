@@ -4,10 +4,11 @@
  * scores, costs). Rows are drawn with or without replacement by seed.
  */
 import type { DatasetRow } from '../../datasets/types.ts';
-import { hashString53 } from '../pool/sim/tokenizer.ts';
-import type { AnswerFormat, SessionPlan } from '../types.ts';
+import { hashString53 } from '../../core/text/tokenizer.ts';
+import type { SessionPlan } from '../types.ts';
 import { finishTurns, type DraftTurn } from './labels.ts';
 import { deriveSeed, drawLength, Rng, type LengthDist } from './rng.ts';
+import type { AnswerFormat } from "../../core/answer-format.ts";
 
 export interface DatasetSourceOptions {
   /** The mix source's name (prefix groups, seed streams). */

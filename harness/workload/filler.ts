@@ -3,7 +3,7 @@
  * their archetype's length: prose paragraphs for documents and retrieved context, Python-like
  * code for code prompts. The text is generated from the word banks below (original text).
  */
-import { countTokens } from '../pool/sim/tokenizer.ts';
+import { countTokens } from '../../core/text/tokenizer.ts';
 import type { Rng } from './rng.ts';
 
 const ORGS = ['the harbor authority', 'the county water board', 'the regional rail office', 'the city library', 'the river survey team',

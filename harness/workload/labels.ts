@@ -1,5 +1,5 @@
 /** Shared label helpers: length classes and per-turn prompt-token estimates. */
-import { countTokens } from '../pool/sim/tokenizer.ts';
+import { countTokens } from '../../core/text/tokenizer.ts';
 import type { LengthClass, RequestLabels, TurnPlan } from '../types.ts';
 
 /** prompt >= 4x output: prefill dominates. */

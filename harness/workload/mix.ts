@@ -17,7 +17,7 @@ import { formatReport } from '../../datasets/report.ts';
 import { loadRouterBench } from '../../datasets/routerbench.ts';
 import { loadRouterDc } from '../../datasets/routerdc.ts';
 import type { DatasetRow, LoadReport } from '../../datasets/types.ts';
-import { parseOrThrow } from '../runner/config-errors.ts';
+import { parseOrThrow } from '../../core/validate.ts';
 import type { SessionPlan } from '../types.ts';
 import { ARCHETYPE_NAMES, DEFAULT_ARCHETYPE_WEIGHTS } from './archetypes.ts';
 import { arrivalSchema } from './arrivals.ts';

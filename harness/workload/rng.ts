@@ -2,8 +2,8 @@
  * Seeded random helpers over mulberry32. Every stream of the workload is derived from the
  * run seed plus a label (deriveSeed), so adding a draw in one place never shifts another.
  */
-import { mulberry32 } from '../pool/sim/random.ts';
-import { hashString53 } from '../pool/sim/tokenizer.ts';
+import { mulberry32 } from '../../core/random.ts';
+import { hashString53 } from '../../core/text/tokenizer.ts';
 
 /** A 32-bit seed for the stream named by `parts` under `seed` (hash-mixed, so neighbours are unrelated). */
 export function deriveSeed(seed: number, ...parts: (string | number)[]): number {

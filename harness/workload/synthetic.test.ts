@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countTokens } from '../pool/sim/tokenizer.ts';
+import { countTokens } from '../../core/text/tokenizer.ts';
 import type { SessionPlan } from '../types.ts';
 import { AGENT_SYSTEM_TOKENS, ARCHETYPE_NAMES, ARCHETYPES, type ArchetypeName } from './archetypes.ts';
 import { codeFiller, jsonFiller, proseFiller } from './filler.ts';

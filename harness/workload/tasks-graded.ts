@@ -1,9 +1,5 @@
-/**
- * Synthetic tasks with a known reference answer: the generator computes or chooses the
- * answer, so a simulated pool can echo it and an evaluator can check it.
- */
-import type { AnswerFormat } from '../types.ts';
 import type { Rng } from './rng.ts';
+import type { AnswerFormat } from "../../core/answer-format.ts";
 
 export interface Task {
   text: string;

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { requireFile } from '../../datasets/paths.ts';
-import { DatasetError } from '../../datasets/report.ts';
+import { DatasetError } from "../../core/errors.ts";
 
 export interface TraceOptions {
   /** JSONL key or CSV column; default `t`. */

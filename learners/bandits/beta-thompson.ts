@@ -13,7 +13,7 @@
  * keeps p > 0; the upward bias is at most 1 / (M + 1). Cost: M * K extra beta draws.
  */
 import { z } from 'zod';
-import { parseOrThrow } from '../../harness/runner/config-errors.ts';
+import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { PolicyFile } from '../types.ts';
 import { argmaxFirst, checkReward, LearnerBase, type Action, thompsonChoice } from './base.ts';

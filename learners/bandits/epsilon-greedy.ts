@@ -6,7 +6,7 @@
  * epsilon_decay)); epsilon_decay 0 keeps it constant (constant eps has linear regret).
  */
 import { z } from 'zod';
-import { parseOrThrow } from '../../harness/runner/config-errors.ts';
+import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { PolicyFile } from '../types.ts';
 import { argmaxAll, checkReward, LearnerBase, type Action } from './base.ts';

@@ -13,7 +13,7 @@
  * here they cost only M * K scalar normals (the per-arm solve is shared).
  */
 import { z } from 'zod';
-import { parseOrThrow } from '../../harness/runner/config-errors.ts';
+import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { FeaturizerOptions } from '../features/featurizer.ts';
 import { featureLayoutSchema } from '../features/spec.ts';

@@ -10,7 +10,7 @@
  * triangle).
  */
 import { z } from 'zod';
-import { parseOrThrow } from '../../harness/runner/config-errors.ts';
+import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import { featureLayoutSchema } from '../features/spec.ts';
 import type { FeaturizerOptions } from '../features/featurizer.ts';

@@ -4,7 +4,7 @@
  * Muller, the spare value is part of the state), gamma (Marsaglia-Tsang) and beta draws that
  * Thompson sampling needs.
  */
-import { mulberry32Output } from '../../harness/pool/sim/random.ts';
+import { mulberry32Output } from '../../core/random.ts';
 import { z } from 'zod';
 
 export interface RngState {

@@ -4,7 +4,7 @@
  * the propensity is 1 (off-policy estimators cannot use its logs; replay them instead).
  */
 import { z } from 'zod';
-import { parseOrThrow } from '../../harness/runner/config-errors.ts';
+import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { PolicyFile } from '../types.ts';
 import { argmaxFirst, checkReward, LearnerBase, type Action } from './base.ts';

@@ -10,7 +10,7 @@
  * `estimate` is S on the original items. A resample whose statistic is not finite (e.g.
  * SNIPS with every weight 0) is counted in `invalid` and left out of the quantiles.
  */
-import { mulberry32 } from '../../harness/pool/sim/random.ts';
+import { mulberry32 } from '../../core/random.ts';
 
 export interface BootstrapOptions {
   /** B, default 1000. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../harness/pool/sim/random.ts';
+import { mulberry32 } from '../../core/random.ts';
 import { doublyRobust, effectiveSampleSize, ips, offPolicyEstimate, OpeError, snips, type LoggedSample } from './ope.ts';
 
 // Hand case: contexts 0..3, logged actions a, b, a, b with p = .5, .5, .25, .75.

@@ -18,6 +18,7 @@
  * default any of them throws an OpeError carrying the counts; with `skipInvalid` they are
  * left out (n counts only the valid rows) and the counts come back in the result.
  */
+import { WrpError } from '../../core/errors.ts';
 
 export interface LoggedSample<C> {
   context: C;
@@ -72,13 +73,13 @@ export interface OpeResult {
   drTerms?: number[];
 }
 
-export class OpeError extends Error {
+export class OpeError extends WrpError {
   override name = 'OpeError';
   constructor(
     message: string,
     readonly invalid: InvalidCounts,
   ) {
-    super(message);
+    super('WRP_OPE', message);
   }
 }
 

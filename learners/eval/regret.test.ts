@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../harness/pool/sim/random.ts';
+import { mulberry32 } from '../../core/random.ts';
 import { growthExponent, qualityMinusCost, regretCurve, regretFromTable } from './regret.ts';
 
 describe('regret', () => {

@@ -3,11 +3,11 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../harness/runner/config-errors.ts';
 import { ResponseCascadePolicy } from '../rl/response-cascade.ts';
 import type { PolicyFile } from '../types.ts';
 import { ExportError, exportPolicy } from './export.ts';
 import { tempDir, trainRegistry, writeExperiment, writePolicy } from './testing.ts';
+import { ConfigError } from "../../core/errors.ts";
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 let dir: string;

@@ -8,7 +8,7 @@
  * included) is exercised.
  */
 import { dirname } from 'node:path';
-import { countTokens } from '../../harness/pool/sim/tokenizer.ts';
+import { countTokens } from '../../core/text/tokenizer.ts';
 import type { ExperimentConfig } from '../../harness/runner/config.ts';
 import type { ChatMessage, PoolObservation, RoutingContext } from '../../harness/types.ts';
 import { ARCHETYPE_NAMES } from '../../harness/workload/archetypes.ts';

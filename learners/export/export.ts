@@ -8,7 +8,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Document } from 'yaml';
-import { ConfigError } from '../../harness/runner/config-errors.ts';
 import { loadExperiment } from '../../harness/runner/config.ts';
 import type { PoolObservation } from '../../harness/types.ts';
 import { CATEGORY_NAMES } from '../../harness/workload/tasks.ts';
@@ -23,10 +22,14 @@ import { routerConfigProblems } from './sr-schema.ts';
 import type { ExportModel } from './types.ts';
 import { categoryValues, contextSets } from './values.ts';
 import { verifyExport, type VerificationReport } from './verify.ts';
+import { WrpError, ConfigError } from '../../core/errors.ts';
 
 /** A refusal: bad input or a folder export will not touch. */
-export class ExportError extends Error {
+export class ExportError extends WrpError {
   override name = 'ExportError';
+  constructor(message: string) {
+    super('WRP_EXPORT', message);
+  }
 }
 
 export interface ExportOptions {

@@ -7,7 +7,7 @@
  * update() stores the context as a new point (quality = reward, latency unknown = 0).
  */
 import { z } from 'zod';
-import { parseOrThrow } from '../../harness/runner/config-errors.ts';
+import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import { checkReward } from '../bandits/base.ts';
 import { Featurizer, type FeaturizerOptions } from '../features/featurizer.ts';
@@ -125,7 +125,10 @@ export class KnnPolicy implements Learner {
       while (at > 0 && dist[at - 1]! > d) at--;
       idx.splice(at, 0, p);
       dist.splice(at, 0, d);
-      if (idx.length > k) (idx.pop(), dist.pop());
+      if (idx.length > k) {
+        idx.pop();
+        dist.pop();
+      }
     }
     return idx;
   }

@@ -1,10 +1,3 @@
-/**
- * policy.json -> ExportModel: validates the envelope (loadPolicyFile: an unknown version is a
- * clear error), then dispatches on the learner. Cascade and knn policies are loaded here
- * directly (they are not in the `wrp run` registry); the oracle is refused, since it reads
- * full-information labels no router sees.
- */
-import { ConfigError } from '../../harness/runner/config-errors.ts';
 import type { PoolObservation } from '../../harness/types.ts';
 import { loadLearner, loadPolicyFile } from '../registry.ts';
 import type { PolicyFile } from '../types.ts';
@@ -15,6 +8,7 @@ import { linearModel } from './model-linear.ts';
 import { neuralModel } from './model-neural.ts';
 import { TABLE_LEARNERS, tableModel } from './model-table.ts';
 import type { ExportModel } from './types.ts';
+import { ConfigError } from "../../core/errors.ts";
 
 export const EXPORTABLE = [...TABLE_LEARNERS, 'linucb', 'lin_thompson', 'neural', 'knn', 'cascade'] as const;
 

@@ -8,7 +8,7 @@
  * (threshold, trade-off) comes from the same policy.
  */
 import { z } from 'zod';
-import { parseOrThrow } from '../../harness/runner/config-errors.ts';
+import { parseOrThrow } from '../../core/validate.ts';
 import type { PoolObservation, RoutingContext } from '../../harness/types.ts';
 import { NO_FEATURES } from '../bandits/base.ts';
 import { CascadePolicy } from '../rl/cascade-policy.ts';

@@ -36,7 +36,7 @@ export async function neuralModel(file: PolicyFile, source: string): Promise<Exp
   try {
     policy = NeuralPolicy.loadWithTf(handle, file, (c) => shared.featurizer.featurize(c));
   } catch (e) {
-    throw new Error(`${source}: cannot load the neural policy: ${(e as Error).message}`);
+    throw new Error(`${source}: cannot load the neural policy: ${(e as Error).message}`, { cause: e });
   }
   const mlp = policy.toMlpModel();
   const dim = policy.inputDim;

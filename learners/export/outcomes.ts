@@ -80,7 +80,7 @@ function readRun(run: string): { records: RequestResult[]; dir: string } {
     try {
       records.push(JSON.parse(line) as RequestResult);
     } catch (e) {
-      throw new Error(`${file}:${i + 1}: not JSON (${(e as Error).message})`);
+      throw new Error(`${file}:${i + 1}: not JSON (${(e as Error).message})`, { cause: e });
     }
   });
   return { records, dir: dirname(file) };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../harness/runner/config-errors.ts';
 import { routerConfigProblems, validateRouterConfig } from './sr-schema.ts';
+import { ConfigError } from "../../core/errors.ts";
 
 /** A small valid v0.3 config; each test breaks one thing. */
 type Cfg = Record<string, unknown> & { routing: Record<string, unknown> & { decisions: Record<string, unknown>[] } };

@@ -7,7 +7,8 @@
  * signal, ML algorithms their artifacts).
  */
 import { z } from 'zod';
-import { ConfigError, zodProblems } from '../../harness/runner/config-errors.ts';
+import { zodProblems } from '../../core/validate.ts';
+import { ConfigError } from "../../core/errors.ts";
 
 const name = z.string().min(1);
 const unit = z.number().min(0).max(1);

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { hashString53 } from '../../harness/pool/sim/tokenizer.ts';
+import { hashString53 } from '../../core/text/tokenizer.ts';
 import { Rng } from '../bandits/rng.ts';
 import { makeCtx } from '../bandits/testing.ts';
 import { buildLayout } from '../features/spec.ts';

@@ -6,7 +6,7 @@
  */
 import { request } from 'undici';
 import { z } from 'zod';
-import { hashString53 } from '../../harness/pool/sim/tokenizer.ts';
+import { hashString53 } from '../../core/text/tokenizer.ts';
 
 export interface EmbeddingClientOptions {
   url: string;

@@ -5,8 +5,9 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import type * as TfModule from '@tensorflow/tfjs';
 
-export type Tf = typeof import('@tensorflow/tfjs');
+export type Tf = typeof TfModule;
 
 export interface TfHandle {
   tf: Tf;

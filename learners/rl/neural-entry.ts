@@ -4,7 +4,7 @@
  * (the CLI does), then the registry builds and loads synchronously.
  */
 import { z } from 'zod';
-import { ConfigError, parseOrThrow } from '../../harness/runner/config-errors.ts';
+import { parseOrThrow } from '../../core/validate.ts';
 import type { RoutingContext } from '../../harness/types.ts';
 import { Featurizer } from '../features/featurizer.ts';
 import { buildLayout, featureSpecSchema, layoutResolved } from '../features/spec.ts';
@@ -12,6 +12,7 @@ import type { LearnerEntry } from '../registry.ts';
 import type { PolicyFile } from '../types.ts';
 import { currentTf } from './backend.ts';
 import { NeuralPolicy } from './neural-policy.ts';
+import { ConfigError } from "../../core/errors.ts";
 
 export const neuralSchema = z.strictObject({
   type: z.literal('neural'),

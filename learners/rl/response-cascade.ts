@@ -20,7 +20,7 @@
  * two-model PGR curve: a threshold on it sets the share sent to the strong model.
  */
 import { z } from 'zod';
-import { parseOrThrow } from '../../harness/runner/config-errors.ts';
+import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { Learner, PolicyFile } from '../types.ts';
 import { answerDim, answerSignals, answerVector, questionOptions, type AnswerLayout, type AnswerSignals, type QuestionOptions } from './answer-features.ts';

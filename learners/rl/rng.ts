@@ -2,7 +2,7 @@
  * Seeded PRNG with a readable state, so a saved policy resumes the same random stream
  * (mulberry32, the algorithm harness/pool/sim/random.ts uses, plus the samplers we need).
  */
-import { mulberry32Output } from '../../harness/pool/sim/random.ts';
+import { mulberry32Output } from '../../core/random.ts';
 
 export class Rng {
   private s: number;

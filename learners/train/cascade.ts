@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import type { DatasetRow } from '../../datasets/types.ts';
-import { parseOrThrow } from '../../harness/runner/config-errors.ts';
+import { parseOrThrow } from '../../core/validate.ts';
 import { bootstrapMean, type ConfidenceInterval } from '../eval/bootstrap.ts';
 import { referencePoints, type ReferencePoints } from '../eval/replay.ts';
 import { costAtPgr, costPgrCurve, cpt, pgr, pgrCurve } from '../eval/two-model.ts';

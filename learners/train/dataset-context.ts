@@ -5,7 +5,7 @@
  * oracle baseline does).
  */
 import type { DatasetRow } from '../../datasets/types.ts';
-import { countTokens } from '../../harness/pool/sim/tokenizer.ts';
+import { countTokens } from '../../core/text/tokenizer.ts';
 import type { ChatMessage, RequestResult, RoutingContext } from '../../harness/types.ts';
 
 export function contextFromRow(row: DatasetRow, index: number): RoutingContext {

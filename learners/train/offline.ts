@@ -6,7 +6,7 @@
  */
 import type { DatasetRow } from '../../datasets/types.ts';
 import type { RoutingContext } from '../../harness/types.ts';
-import { mulberry32 } from '../../harness/pool/sim/random.ts';
+import { mulberry32 } from '../../core/random.ts';
 import type { Learner } from '../types.ts';
 import { contextFromRow } from './dataset-context.ts';
 

@@ -6,7 +6,7 @@
  */
 import { computeReward } from '../../harness/feedback/reward.ts';
 import { builtinQualityTable } from '../../harness/pool/sim/quality.ts';
-import { mulberry32 } from '../../harness/pool/sim/random.ts';
+import { mulberry32 } from '../../core/random.ts';
 import { runVirtual, type VirtualOutcome, type VirtualPool, type VirtualRunResult } from '../../harness/pool/sim/virtual-env.ts';
 import type { ExperimentConfig } from '../../harness/runner/config.ts';
 import { simPoolSpecOf } from '../../harness/runner/pools.ts';

@@ -1,8 +1,6 @@
 /** `wrp eval --policy DIR --data SRC`: how a trained policy routes on held-out data or a logged run. */
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { DatasetError } from '../../datasets/report.ts';
-import { ConfigError } from '../../harness/runner/config-errors.ts';
 import { readLoggedRun } from '../../learners/eval/logged.ts';
 import { loadLearner, loadPolicyFile } from '../../learners/registry.ts';
 import { isReplayLearner } from '../../learners/rl/cascade-entry.ts';
@@ -12,8 +10,9 @@ import { contextFromRecord } from '../../learners/train/dataset-context.ts';
 import { loadDataset, parseDataSpec, type DataSpec } from '../../learners/train/data-source.ts';
 import { evaluateOnDatasetPrepared, evaluateOnLogs } from '../../learners/train/evaluate.ts';
 import { qualityCostReward } from '../../learners/train/offline.ts';
-import { prepareLearners } from '../policies.ts';
-import { asUsage, UsageError } from './usage-error.ts';
+import { prepareLearners } from '../../learners/policy-factories.ts';
+import { asUsage } from './usage-error.ts';
+import { DatasetError, ConfigError, UsageError } from "../../core/errors.ts";
 
 interface EvalArgs {
   policy: string;

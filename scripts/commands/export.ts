@@ -1,8 +1,7 @@
 /** `wrp export --policy DIR --target semantic-router --experiment FILE --out DIR`: deployable router artifacts. */
 import type { Argv, CommandModule } from 'yargs';
-import { ConfigError } from '../../harness/runner/config-errors.ts';
 import { ExportError, exportPolicy } from '../../learners/export/export.ts';
-import { UsageError } from './usage-error.ts';
+import { ConfigError, UsageError } from "../../core/errors.ts";
 
 interface ExportArgs {
   policy: string;

@@ -1,7 +1,7 @@
 /** `wrp outcomes --run DIR --router URL`: post a run's verdicts to vLLM Semantic Router's outcome API. */
 import type { Argv, CommandModule } from 'yargs';
 import { postOutcomes } from '../../learners/export/outcomes.ts';
-import { UsageError } from './usage-error.ts';
+import { UsageError } from "../../core/errors.ts";
 
 interface OutcomesArgs {
   run: string;

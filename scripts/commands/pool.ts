@@ -1,12 +1,11 @@
 /** `wrp pool serve`: a simulated vLLM deployment behind HTTP. */
 import type { Argv, CommandModule } from 'yargs';
-import { ConfigError } from '../../harness/runner/config-errors.ts';
 import { SpecFaultPolicy } from '../../harness/pool/sim/fault-policy.ts';
 import { describeFaults, parseFaultSpec, type FaultSpec } from '../../harness/pool/sim/fault-spec.ts';
-import { GPU_PROFILES, MODEL_PROFILES, SimConfigError } from '../../harness/pool/sim/profiles.ts';
+import { GPU_PROFILES, MODEL_PROFILES } from '../../harness/pool/sim/profiles.ts';
 import { DEFAULT_POOL_SPEC } from '../../harness/pool/sim/sim-pool.ts';
 import { startSimServer } from '../../harness/pool/sim/server.ts';
-import { UsageError } from './usage-error.ts';
+import { ConfigError, SimConfigError, UsageError } from "../../core/errors.ts";
 
 interface ServeArgs {
   model: string;

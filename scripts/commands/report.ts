@@ -1,9 +1,8 @@
 /** `wrp report DIR`: recompute a run's summary from its files (a finished or a killed run). */
 import type { Argv, CommandModule } from 'yargs';
-import { ConfigError } from '../../harness/runner/config-errors.ts';
 import { printRunSummary } from '../../harness/runner/print-summary.ts';
 import { reportRun } from '../../harness/runner/report.ts';
-import { UsageError } from './usage-error.ts';
+import { ConfigError, UsageError } from "../../core/errors.ts";
 
 interface ReportArgs {
   dir: string;

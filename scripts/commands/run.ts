@@ -2,14 +2,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { ConfigError } from '../../harness/runner/config-errors.ts';
 import { loadExperiment, type ExperimentConfig } from '../../harness/runner/config.ts';
 import { runExperiment } from '../../harness/runner/runner.ts';
 import { printRunSummary } from '../../harness/runner/print-summary.ts';
 import { readRunMeta } from '../../harness/runner/run-dir.ts';
-import { POLICY_FACTORIES, prepareLearners } from '../policies.ts';
-import { checkpointable } from './checkpointed.ts';
-import { UsageError } from './usage-error.ts';
+import { POLICY_FACTORIES, prepareLearners } from '../../learners/policy-factories.ts';
+import { checkpointable } from '../../learners/checkpointed.ts';
+import { ConfigError, UsageError } from "../../core/errors.ts";
 
 interface RunArgs {
   experiment?: string;

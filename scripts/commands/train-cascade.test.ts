@@ -7,7 +7,7 @@ import { PROJECT_ROOT } from '../../datasets/paths.ts';
 import { loadLearner, loadPolicyFile } from '../../learners/registry.ts';
 import { evaluate } from './eval.ts';
 import { train } from './train.ts';
-import { UsageError } from './usage-error.ts';
+import { UsageError } from "../../core/errors.ts";
 
 const FIX = join(PROJECT_ROOT, 'datasets/fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'wrp-cascade-'));

@@ -2,8 +2,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { DatasetError } from '../../datasets/report.ts';
-import { ConfigError } from '../../harness/runner/config-errors.ts';
 import { loadExperiment } from '../../harness/runner/config.ts';
 import { readLoggedRun } from '../../learners/eval/logged.ts';
 import { LEARNERS, TRAINABLE } from '../../learners/registry.ts';
@@ -15,8 +13,9 @@ import { qualityCostReward, trainOnRowsPrepared } from '../../learners/train/off
 import { trainInSimulator } from '../../learners/train/sim-train.ts';
 import { NeuralPolicy } from '../../learners/rl/neural-policy.ts';
 import type { Learner } from '../../learners/types.ts';
-import { prepareLearners } from '../policies.ts';
-import { asUsage, UsageError } from './usage-error.ts';
+import { prepareLearners } from '../../learners/policy-factories.ts';
+import { asUsage } from './usage-error.ts';
+import { DatasetError, ConfigError, UsageError } from "../../core/errors.ts";
 
 interface TrainArgs {
   learner: string;

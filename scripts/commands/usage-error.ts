@@ -1,7 +1,4 @@
-/** A mistake in how wrp was called: reported as one line, exit status 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { UsageError } from '../../core/errors.ts';
 
 /** Runs `f`; an Error it throws about the flags or the data becomes a one-line usage error. */
 export function asUsage<T>(f: () => T): T {

@@ -1,6 +1,6 @@
 /**
  * Step time and power of one engine step, from a roofline of compute and memory traffic
- * with calibrated efficiency factors (see calibration.json and scripts/calibrate.ts).
+ * with calibrated efficiency factors (see calibration.json and tools/calibrate.ts).
  */
 import type { GpuProfile, ModelProfile } from './profiles.ts';
 

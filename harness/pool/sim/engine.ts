@@ -5,10 +5,10 @@
  * power come from the CostModel. The engine runs on any Clock (virtual or wall).
  */
 import type { Clock } from './clock.ts';
-import { CostModel, type StepWork } from './cost-model.ts';
+import { type CostModel, type StepWork } from './cost-model.ts';
 import { Deque } from './deque.ts';
 import { KvCache } from './kv-cache.ts';
-import { SimConfigError } from './profiles.ts';
+import { SimConfigError } from "../../../core/errors.ts";
 
 export interface SeqListener {
   /** Output token `index` (0 = first) became available at engine time `time`. */

@@ -6,7 +6,7 @@
 import type { EventWrite, FaultPolicy, RequestFaults } from './faults.ts';
 import { FAULT_KINDS, type FaultKind, type FaultSpec } from './fault-spec.ts';
 import { ApiError } from './openai-request.ts';
-import { hashString53 } from './tokenizer.ts';
+import { hashString53 } from '../../../core/text/tokenizer.ts';
 
 /** The fault request `index` gets, if any: one uniform draw per index against the cumulative rates. */
 export function faultAt(spec: FaultSpec, seed: number, index: number): FaultKind | undefined {

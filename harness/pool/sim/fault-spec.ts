@@ -9,7 +9,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseOrThrow } from '../../runner/config-errors.ts';
+import { parseOrThrow } from '../../../core/validate.ts';
 
 /** In draw order: the order only matters for which indices get which kind, never the rates. */
 export const FAULT_KINDS = ['http_500', 'http_503', 'http_429', 'reset', 'malformed', 'stall', 'slow_first_byte', 'truncate'] as const;

@@ -5,10 +5,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { OpenAIClient } from '../../client/openai-client.ts';
 import type { RequestRecord, Timeouts } from '../../client/types.ts';
-import { ConfigError } from '../../runner/config-errors.ts';
 import { expectedFaults, faultAt, SpecFaultPolicy } from './fault-policy.ts';
 import { describeFaults, parseFaultSpec, type FaultSpec } from './fault-spec.ts';
 import { startSimServer, type SimServer } from './server.ts';
+import { ConfigError } from "../../../core/errors.ts";
 
 const model = 'llama-3.2-1b';
 let open: { server: SimServer; client: OpenAIClient }[] = [];

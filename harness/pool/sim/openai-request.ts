@@ -3,14 +3,16 @@
  * Unknown fields are accepted and ignored, as vLLM does.
  */
 import { z } from 'zod';
+import { WrpError } from '../../../core/errors.ts';
 
-export class ApiError extends Error {
+export class ApiError extends WrpError {
+  override name = 'ApiError';
   constructor(
     readonly status: number,
     readonly type: string,
     message: string,
   ) {
-    super(message);
+    super('WRP_SIM_BAD_REQUEST', message);
   }
 
   /** The body vLLM returns: {"error": {"message", "type", "param", "code"}}. */

@@ -5,6 +5,7 @@
  * data sheets / model cards on Hugging Face). Idle power is what an idle GPU with a loaded
  * model draws (nvidia-smi readings reported publicly are 60-90 W for H100 SXM).
  */
+import { UnknownProfileError } from '../../../core/errors.ts';
 
 export interface GpuProfile {
   name: string;
@@ -132,17 +133,6 @@ export const MODEL_PROFILES: Record<string, ModelProfile> = {
     kvBytesPerToken: kvBytes(16, 8, 64), contextWindow: 131072, bytesPerParam: 2,
   },
 };
-
-/** A simulated pool that cannot be built as asked (the CLI reports it as a usage error). */
-export class SimConfigError extends Error {
-  override name = 'SimConfigError';
-}
-
-export class UnknownProfileError extends SimConfigError {
-  constructor(kind: 'gpu' | 'model', name: string, valid: string[]) {
-    super(`unknown ${kind} profile '${name}'; valid: ${valid.join(', ')}`);
-  }
-}
 
 function lookup<T>(table: Record<string, T>, kind: 'gpu' | 'model', name: string): T {
   const key = Object.keys(table).find((k) => k.toLowerCase() === name.toLowerCase());

@@ -3,7 +3,7 @@
  * and a deterministic verdict drawn from it.
  *
  * Two sources: a per-category table (datasets/quality/builtin.json, built from RouterDC and
- * RouterBench aggregates by scripts/build-quality-table.ts), and per-prompt scores from those
+ * RouterBench aggregates by tools/build-quality-table.ts), and per-prompt scores from those
  * datasets mapped onto sim models through proxy dataset models. A RouterDC score such as 0.8
  * (fraction of correct samples) is used as the probability itself; a proxy may transform it
  * (p = g + (1 - g) * min(1, scale * s), see datasets/quality/README.md).
@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import builtinJson from '../../../datasets/quality/builtin.json' with { type: 'json' };
 import { MODEL_PROFILES } from './profiles.ts';
-import { hashString53 } from './tokenizer.ts';
+import { hashString53 } from '../../../core/text/tokenizer.ts';
 
 export interface QualityModel {
   /** P(good answer) in [0, 1]; `category` undefined or unknown -> the model's overall figure. */

@@ -15,9 +15,9 @@ import { dcgmRegistry, VllmMetrics } from './metrics.ts';
 import { ApiError, parseBody, type ParsedRequest } from './openai-request.ts';
 import { builtinQualityTable, type QualityModel } from './quality.ts';
 import { planRequest, type RequestPlan } from './request-plan.ts';
-import { SimConfigError } from './profiles.ts';
 import { DEFAULT_POOL_SPEC, SimPool, type SimPoolSpec } from './sim-pool.ts';
 import { SseStream } from './sse-stream.ts';
+import { SimConfigError } from "../../../core/errors.ts";
 
 export interface SimServerOptions extends Partial<Omit<SimPoolSpec, 'model'>> {
   /** Model profile name or Hugging Face id. */

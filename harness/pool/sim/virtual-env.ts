@@ -4,7 +4,7 @@
  * requests). Quality is the simulator's own verdict (the quality table and the seeded
  * draw the HTTP server uses); no text is generated. Single-turn: each session's first turn.
  */
-import { countTokens, applyChatTemplate } from './tokenizer.ts';
+import { countTokens, applyChatTemplate } from '../../../core/text/tokenizer.ts';
 import { VirtualClock } from './clock.ts';
 import { goodAnswer, promptKeyOf, type QualityModel } from './quality.ts';
 import { SimPool, type SimPoolSpec } from './sim-pool.ts';

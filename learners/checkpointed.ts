@@ -4,11 +4,11 @@
  * rebuilds the learner from it with the registry's load. The harness never imports
  * learners/; `wrp run` wraps the policy factories with this instead.
  */
-import type { PolicyFactory } from '../../harness/router/policies.ts';
-import { splitFactory } from '../../harness/router/split.ts';
-import type { Decision, Policy, RoutingContext } from '../../harness/types.ts';
-import { FrozenLearner, loadLearner } from '../../learners/registry.ts';
-import type { Learner, PolicyFile } from '../../learners/types.ts';
+import type { PolicyFactory } from '../harness/router/policies.ts';
+import { splitFactory } from '../harness/router/split.ts';
+import type { Decision, Policy, RoutingContext } from '../harness/types.ts';
+import { FrozenLearner, loadLearner } from './registry.ts';
+import type { Learner, PolicyFile } from './types.ts';
 
 const isLearner = (p: Policy): p is Learner => typeof (p as Partial<Learner>).save === 'function';
 

@@ -11,7 +11,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CALIBRATION_CELL_IDS, ML_ENERGY_CELLS, measureCell, replayTrace, traceCell } from '../bench/ml-energy.ts';
+import { CALIBRATION_CELL_IDS, ML_ENERGY_CELLS, measureCell, replayTrace, traceCell } from './ml-energy.ts';
 import { CALIBRATION_KEYS, type Calibration } from '../harness/pool/sim/cost-model.ts';
 import { FITTED_CALIBRATION } from '../harness/pool/sim/sim-pool.ts';
 import { nelderMead } from './nelder-mead.ts';

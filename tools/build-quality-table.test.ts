@@ -35,10 +35,10 @@ describe('builtin.json', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wrp-quality-'));
     try {
       const out = join(dir, 'builtin.json');
-      execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/build-quality-table.ts'), '--out', out], {
+      execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'tools/build-quality-table.ts'), '--out', out], {
         cwd: ROOT, env: { ...process.env, WRP_DATA_DIR: DATA }, stdio: 'pipe',
       });
-      // Stale builtin.json? Rerun `npx tsx scripts/build-quality-table.ts`.
+      // Stale builtin.json? Rerun `npx tsx tools/build-quality-table.ts`.
       expect(readFileSync(out, 'utf8')).toBe(json);
     } finally {
       rmSync(dir, { recursive: true, force: true });

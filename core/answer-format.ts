@@ -1,5 +1,7 @@
 /** Task family -> answer format, so evaluators know how to check an answer. */
-import type { AnswerFormat } from '../harness/types.ts';
+
+/** What the answer looks like: an option letter, a number, free text or code. */
+export type AnswerFormat = 'letter' | 'number' | 'text' | 'code';
 
 const RULES: [RegExp, AnswerFormat][] = [
   // Multiple-choice families: the answer is an option letter.

@@ -5,7 +5,7 @@
  * Only aggregates are written (mean score per dataset model per category, row counts, empty
  * cell counts, file names): never a prompt text. The mapping from sim models to dataset
  * models ("proxies") and its rationale are written alongside; datasets/quality/README.md
- * explains them. Run: `npx tsx scripts/build-quality-table.ts [--out FILE]`.
+ * explains them. Run: `npx tsx tools/build-quality-table.ts [--out FILE]`.
  */
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -200,7 +200,7 @@ const output = {
   version: 1,
   description: 'Built-in quality table of the simulated vLLM pool: P(good answer) per sim model per category. Aggregates only, no prompt text.',
   provenance: {
-    generatedBy: 'scripts/build-quality-table.ts',
+    generatedBy: 'tools/build-quality-table.ts',
     sources: [
       {
         name: 'RouterDC',

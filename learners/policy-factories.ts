@@ -4,8 +4,8 @@
  */
 import { BASELINE_POLICIES, type PolicyFactory } from '../harness/router/policies.ts';
 import { splitFactory } from '../harness/router/split.ts';
-import { learnerPolicyFactories } from '../learners/registry.ts';
-import { initTf } from '../learners/rl/backend.ts';
+import { learnerPolicyFactories } from './registry.ts';
+import { initTf } from './rl/backend.ts';
 
 export const POLICY_FACTORIES: Record<string, PolicyFactory> = {
   ...learnerPolicyFactories(),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Policy, RoutingContext } from '../../harness/types.ts';
-import { makeCtx } from '../../learners/bandits/testing.ts';
-import { POLICY_FACTORIES } from '../policies.ts';
+import type { Policy, RoutingContext } from '../harness/types.ts';
+import { makeCtx } from './bandits/testing.ts';
+import { POLICY_FACTORIES } from './policy-factories.ts';
 import { checkpointable } from './checkpointed.ts';
 
 const factories = checkpointable(POLICY_FACTORIES);

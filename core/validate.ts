@@ -3,16 +3,7 @@
  * `experiments/x.yaml: pools[1].sim.gpu: expected one of H100-80GB, A100-80GB, L4, got "X100"`.
  */
 import type { z } from 'zod';
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(
-    readonly file: string,
-    readonly problems: string[],
-  ) {
-    super(`${file}: ${problems.join('; ')}`);
-  }
-}
+import { ConfigError } from './errors.ts';
 
 /** `pools[1].sim.gpu` from zod's path array. */
 export function formatPath(path: readonly PropertyKey[]): string {
