@@ -15,7 +15,16 @@ import { heldOutContexts } from '../learners/export/contexts.ts';
 import { exportPolicy } from '../learners/export/export.ts';
 import { KnnPolicy } from '../learners/export/knn-policy.ts';
 import { modelFromFile } from '../learners/export/load-model.ts';
-import { ACTIONS, cascadePolicy, CATS, knnPolicy, tempDir, trainRegistry, writeExperiment, writePolicy } from '../learners/export/testing.ts';
+import {
+  ACTIONS,
+  cascadePolicy,
+  CATS,
+  knnPolicy,
+  tempDir,
+  trainRegistry,
+  writeExperiment,
+  writePolicy,
+} from '../learners/export/testing.ts';
 import { toOrtFeeds } from '../learners/export/verify.ts';
 import { GraphBuilder } from '../learners/export/onnx-graph.ts';
 import { Rng } from '../learners/bandits/rng.ts';
@@ -30,11 +39,24 @@ export type LatencyRow = {
   goal: string;
 };
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
-async function latency(name: string, file: PolicyFile, dir: string, experiment: string, n: number): Promise<LatencyRow> {
+async function latency(
+  name: string,
+  file: PolicyFile,
+  dir: string,
+  experiment: string,
+  n: number,
+): Promise<LatencyRow> {
   const out = join(dir, `lat-${name}`);
-  await exportPolicy({ policy: writePolicy(dir, file, name), experiment, out, allowFeatureMismatch: true, valueContexts: 8 });
+  await exportPolicy({
+    policy: writePolicy(dir, file, name),
+    experiment,
+    out,
+    allowFeatureMismatch: true,
+    valueContexts: 8,
+  });
   const bytes = readFileSync(join(out, 'policy.onnx'));
   const model = await modelFromFile(file, name, []);
   const ctxs = heldOutContexts({ categories: CATS, pools: [], n: 1000, seed: 77 });
@@ -55,7 +77,12 @@ async function latency(name: string, file: PolicyFile, dir: string, experiment: 
 }
 
 /** Batch-1 sessions: one thread (no pool hand-off for tiny ops), sequential, every graph optimisation. */
-const SINGLE: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
+const SINGLE: ort.InferenceSession.SessionOptions = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  executionMode: 'sequential',
+  graphOptimizationLevel: 'all',
+};
 const ROUNDS = 3;
 
 /**
@@ -63,7 +90,11 @@ const ROUNDS = 3;
  * tensor), as the median over ROUNDS rounds of n decisions each: one round disturbed by another
  * process on a small machine does not decide the figure.
  */
-async function batchOne(s: ort.InferenceSession, feeds: Record<string, ort.Tensor>[], n: number): Promise<{ p50: number; p99: number; rate: number }> {
+async function batchOne(
+  s: ort.InferenceSession,
+  feeds: Record<string, ort.Tensor>[],
+  n: number,
+): Promise<{ p50: number; p99: number; rate: number }> {
   for (let i = 0; i < 1000; i++) await s.run(feeds[i % feeds.length]!); // warm-up
   const rounds: { p50: number; p99: number; rate: number }[] = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -78,11 +109,17 @@ async function batchOne(s: ort.InferenceSession, feeds: Record<string, ort.Tenso
     us.sort((a, b) => a - b);
     rounds.push({ p50: pct(us, 50), p99: pct(us, 99), rate: n / wall });
   }
-  const mid = <K extends 'p50' | 'p99' | 'rate'>(k: K) => rounds.map((x) => x[k]).sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!;
+  const mid = <K extends 'p50' | 'p99' | 'rate'>(k: K) =>
+    rounds.map((x) => x[k]).sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!;
   return { p50: mid('p50'), p99: mid('p99'), rate: mid('rate') };
 }
 
-function row(policy: string, inputs: string, r: { p50: number; p99: number; rate: number }, batchRate: number | undefined): LatencyRow {
+function row(
+  policy: string,
+  inputs: string,
+  r: { p50: number; p99: number; rate: number },
+  batchRate: number | undefined,
+): LatencyRow {
   return {
     policy,
     inputs,
@@ -107,7 +144,14 @@ async function identityFloor(n: number): Promise<LatencyRow> {
 
 /** A knn policy of `points` random labelled points over a hashed-text + category layout. */
 function bigKnn(points: number, textDim: number): PolicyFile {
-  const layout = buildLayout({ bias: false, categories: CATS, archetypes: false, length: true, turn: false, text: { dim: textDim } });
+  const layout = buildLayout({
+    bias: false,
+    categories: CATS,
+    archetypes: false,
+    length: true,
+    turn: false,
+    text: { dim: textDim },
+  });
   const p = new KnnPolicy(ACTIONS, layout, 10);
   const rng = new Rng(3);
   const x = new Float64Array(layout.dim);
@@ -118,7 +162,9 @@ function bigKnn(points: number, textDim: number): PolicyFile {
   return p.save();
 }
 
-export async function exportBench(n = 10_000): Promise<{ latency: LatencyRow[]; knnExport: Record<string, unknown>[] }> {
+export async function exportBench(
+  n = 10_000,
+): Promise<{ latency: LatencyRow[]; knnExport: Record<string, unknown>[] }> {
   await initTf({ log: () => {} });
   const dir = tempDir('wrp-bench-export-');
   try {
@@ -141,7 +187,13 @@ export async function exportBench(n = 10_000): Promise<{ latency: LatencyRow[]; 
       const out = join(dir, `out-knn10k-${textDim}`);
       const r = await exportPolicy({ policy, experiment, out, allowFeatureMismatch: true });
       const size = (f: string) => `${(statSync(join(out, f)).size / 1e6).toFixed(1)} MB`;
-      knnExport.push({ points: 10_000, 'feature dim': file.features.dim, 'export s': r.seconds.toFixed(2), 'knn_model.json': size('knn_model.json'), 'policy.onnx': size('policy.onnx') });
+      knnExport.push({
+        points: 10_000,
+        'feature dim': file.features.dim,
+        'export s': r.seconds.toFixed(2),
+        'knn_model.json': size('knn_model.json'),
+        'policy.onnx': size('policy.onnx'),
+      });
       rmSync(out, { recursive: true, force: true });
     }
     return { latency: rows, knnExport };

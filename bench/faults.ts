@@ -28,13 +28,24 @@ import { printTable } from './table.ts';
 const SEED = 6;
 /** The error class each kind must produce (timeouts set below the stall and first-byte delays). */
 const CLASS: Record<FaultKind, string> = {
-  http_500: 'http_5xx', http_503: 'http_5xx', http_429: 'http_429', reset: 'reset', malformed: 'malformed_event',
-  stall: 'timeout_idle', slow_first_byte: 'timeout_first_byte', truncate: 'truncated',
+  http_500: 'http_5xx',
+  http_503: 'http_5xx',
+  http_429: 'http_429',
+  reset: 'reset',
+  malformed: 'malformed_event',
+  stall: 'timeout_idle',
+  slow_first_byte: 'timeout_first_byte',
+  truncate: 'truncated',
 };
 const SPEC: Record<FaultKind, FaultSpecInput> = {
-  http_500: { http_500: 0.1 }, http_503: { http_503: 0.1 }, http_429: { http_429: 0.1 },
-  reset: { reset: 0.1 }, malformed: { malformed: 0.1 }, truncate: { truncate: 0.1 },
-  stall: { stall: { rate: 0.1, seconds: 8 } }, slow_first_byte: { slow_first_byte: { rate: 0.1, seconds: 8 } },
+  http_500: { http_500: 0.1 },
+  http_503: { http_503: 0.1 },
+  http_429: { http_429: 0.1 },
+  reset: { reset: 0.1 },
+  malformed: { malformed: 0.1 },
+  truncate: { truncate: 0.1 },
+  stall: { stall: { rate: 0.1, seconds: 8 } },
+  slow_first_byte: { slow_first_byte: { rate: 0.1, seconds: 8 } },
 };
 
 export interface FaultRow {
@@ -56,21 +67,48 @@ export interface FaultRow {
 }
 
 function experiment(faults: FaultSpecInput, n: number, rate: number, maxErrorRate = 1) {
-  return parseExperiment({
-    name: 'fault-acceptance',
-    seed: SEED,
-    pools: [{ name: 'p', model: 'llama-3.2-1b', sim: { model: 'llama-3.2-1b', faults }, pricing: { input_per_1m: 0.1, output_per_1m: 0.1 } }],
-    workload: { sources: [{ type: 'synthetic', archetypes: { reasoning: 1 }, output_scale: 0.05 }], arrival: { type: 'constant', rate } },
-    router: { type: 'round_robin' },
-    stop: { requests: n, max_error_rate: maxErrorRate, min_requests_for_error_rate: 100 },
-    // Far from a healthy request (ms) and from the faults' 8 s: a busy machine does not time out healthy ones.
-    client: { idle_timeout_ms: 5000, first_byte_timeout_ms: 5000 },
-  }, 'bench/faults.ts');
+  return parseExperiment(
+    {
+      name: 'fault-acceptance',
+      seed: SEED,
+      pools: [
+        {
+          name: 'p',
+          model: 'llama-3.2-1b',
+          sim: { model: 'llama-3.2-1b', faults },
+          pricing: { input_per_1m: 0.1, output_per_1m: 0.1 },
+        },
+      ],
+      workload: {
+        sources: [{ type: 'synthetic', archetypes: { reasoning: 1 }, output_scale: 0.05 }],
+        arrival: { type: 'constant', rate },
+      },
+      router: { type: 'round_robin' },
+      stop: { requests: n, max_error_rate: maxErrorRate, min_requests_for_error_rate: 100 },
+      // Far from a healthy request (ms) and from the faults' 8 s: a busy machine does not time out healthy ones.
+      client: { idle_timeout_ms: 5000, first_byte_timeout_ms: 5000 },
+    },
+    'bench/faults.ts',
+  );
 }
 
-async function one(label: string, faults: FaultSpecInput, n: number, rate: number, out: string, maxErrorRate = 1): Promise<FaultRow> {
+async function one(
+  label: string,
+  faults: FaultSpecInput,
+  n: number,
+  rate: number,
+  out: string,
+  maxErrorRate = 1,
+): Promise<FaultRow> {
   const t0 = performance.now();
-  const o = await runExperiment({ config: experiment(faults, n, rate, maxErrorRate), configFile: join(out, 'x.yaml'), policies: BASELINE_POLICIES, outRoot: out, progress: false, log: () => {} });
+  const o = await runExperiment({
+    config: experiment(faults, n, rate, maxErrorRate),
+    configFile: join(out, 'x.yaml'),
+    policies: BASELINE_POLICIES,
+    outRoot: out,
+    progress: false,
+    log: () => {},
+  });
   const s = o.summary;
   const lines = readFileSync(join(o.runDir, 'requests.jsonl'), 'utf8').trim().split('\n').length;
   const e = expectedFaults(faultSpecSchema.parse(faults), SEED, s.sent);
@@ -80,19 +118,45 @@ async function one(label: string, faults: FaultSpecInput, n: number, rate: numbe
   const right = (r: RequestResult) => kinds.some((k) => CLASS[k] === r.errorClass);
   const rightClass = failedRecs.filter(right).length;
   const other: Record<string, number> = {};
-  for (const r of failedRecs.filter((x) => !right(x))) other[r.errorClass ?? '?'] = (other[r.errorClass ?? '?'] ?? 0) + 1;
-  const okOnly = summarise({ runId: '', experiment: '', records: o.records.filter((r: RequestResult) => r.status === 'ok'), durationS: s.durationS, slo: {}, stoppedBy: '', energyMethod: '' });
+  for (const r of failedRecs.filter((x) => !right(x)))
+    other[r.errorClass ?? '?'] = (other[r.errorClass ?? '?'] ?? 0) + 1;
+  const okOnly = summarise({
+    runId: '',
+    experiment: '',
+    records: o.records.filter((r: RequestResult) => r.status === 'ok'),
+    durationS: s.durationS,
+    slo: {},
+    stoppedBy: '',
+    energyMethod: '',
+  });
   const keys = ['ttft_p50_ms', 'ttft_p99_ms', 'itl_p50_ms', 'itl_p99_ms', 'tpot_p50_ms', 'e2e_p50_ms', 'e2e_p99_ms'];
   const latencyOkOnly = keys.every((k) => s.tables.overall![0]![k] === okOnly.tables.overall![0]![k]);
   const errorRate = Number(s.tables.overall![0]!.error_rate);
   const accounted = s.sent === s.ok + s.failed + s.cancelled && lines === s.sent && o.records.length === s.sent;
   const row: FaultRow = {
-    fault: label, requests: s.sent, ok: s.ok, failed: s.failed, cancelled: s.cancelled, lines, expectedFailures, rightClass, unexpected: JSON.stringify(other),
-    errorRate, latencyOkOnly, stoppedBy: s.stoppedBy, wallS: Number(((performance.now() - t0) / 1000).toFixed(1)), pass: false,
+    fault: label,
+    requests: s.sent,
+    ok: s.ok,
+    failed: s.failed,
+    cancelled: s.cancelled,
+    lines,
+    expectedFailures,
+    rightClass,
+    unexpected: JSON.stringify(other),
+    errorRate,
+    latencyOkOnly,
+    stoppedBy: s.stoppedBy,
+    wallS: Number(((performance.now() - t0) / 1000).toFixed(1)),
+    pass: false,
   };
   const classesRight = rightClass === failedRecs.length && failedRecs.length === expectedFailures && s.cancelled === 0;
   const rateRight = Math.abs(errorRate - (s.failed + s.cancelled) / s.sent) < 1e-4;
-  row.pass = accounted && classesRight && rateRight && latencyOkOnly && (maxErrorRate < 1 ? s.stoppedBy.startsWith('max_error_rate') && s.sent < n : s.sent === n);
+  row.pass =
+    accounted &&
+    classesRight &&
+    rateRight &&
+    latencyOkOnly &&
+    (maxErrorRate < 1 ? s.stoppedBy.startsWith('max_error_rate') && s.sent < n : s.sent === n);
   return row;
 }
 
@@ -115,6 +179,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const n = Number(process.env.WRP_BENCH_FAULT_REQUESTS ?? 5000);
   const rate = Number(process.env.WRP_BENCH_FAULT_RATE ?? 100);
   const rows = await faultAcceptance(n, rate);
-  printTable(`Fault acceptance: each kind at 10% of ${n.toLocaleString()} requests (${rate}/s, llama-3.2-1b sim; idle and first-byte timeouts 5 s, stall and slow first byte 8 s)`, rows.map((r) => ({ ...r, pass: r.pass ? 'pass' : 'FAIL' })));
+  printTable(
+    `Fault acceptance: each kind at 10% of ${n.toLocaleString()} requests (${rate}/s, llama-3.2-1b sim; idle and first-byte timeouts 5 s, stall and slow first byte 8 s)`,
+    rows.map((r) => ({ ...r, pass: r.pass ? 'pass' : 'FAIL' })),
+  );
   if (rows.some((r) => !r.pass)) process.exitCode = 1;
 }

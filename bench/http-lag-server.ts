@@ -10,7 +10,8 @@ import { createServer, type ServerResponse } from 'node:http';
 import * as hdr from 'hdr-histogram-js';
 import { startSimServer } from '../harness/pool/sim/server.ts';
 
-const build = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+const build = () =>
+  hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
 const lag = build();
 // Steady state: frames emitted once every stream has its first token (the admission burst,
 // when the server parses and plans 2,000 requests at once, is over).

@@ -40,9 +40,16 @@ export interface HttpLagResult {
   floor: LagFigures;
 }
 
-async function measure(mode: 'wrp' | 'floor', transport: 'tcp' | 'uds', concurrency: number, outputTokens: number, floorStepMs = 0): Promise<LagFigures> {
+async function measure(
+  mode: 'wrp' | 'floor',
+  transport: 'tcp' | 'uds',
+  concurrency: number,
+  outputTokens: number,
+  floorStepMs = 0,
+): Promise<LagFigures> {
   // One path per measurement: a child that exits without closing its server leaves its file.
-  const socketPath = transport === 'uds' ? join(tmpdir(), `wrp-lag-${process.pid}-${mode}-${concurrency}.sock`) : undefined;
+  const socketPath =
+    transport === 'uds' ? join(tmpdir(), `wrp-lag-${process.pid}-${mode}-${concurrency}.sock`) : undefined;
   const child = fork(fileURLToPath(new URL('./http-lag-server.ts', import.meta.url)), {
     execArgv: ['--import', 'tsx'],
     env: {
@@ -74,7 +81,12 @@ async function measure(mode: 'wrp' | 'floor', transport: 'tcp' | 'uds', concurre
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       try {
-        const res = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const res = await pool.request({
+          path: '/v1/chat/completions',
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
         if (res.statusCode !== 200) failed++;
         for await (const _chunk of res.body) {
           // drain: the benchmark measures the server side
@@ -92,7 +104,11 @@ async function measure(mode: 'wrp' | 'floor', transport: 'tcp' | 'uds', concurre
   return { ...report, failed, wallSeconds };
 }
 
-export async function httpLag(concurrency = 2000, transport: 'tcp' | 'uds' = 'tcp', outputTokens = 200): Promise<HttpLagResult> {
+export async function httpLag(
+  concurrency = 2000,
+  transport: 'tcp' | 'uds' = 'tcp',
+  outputTokens = 200,
+): Promise<HttpLagResult> {
   const wrp = await measure('wrp', transport, concurrency, outputTokens);
   const floor = await measure('floor', transport, concurrency, outputTokens, Math.round(wrp.stepMs));
   return { transport, concurrency, outputTokens, wrp, floor };

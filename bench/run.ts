@@ -7,7 +7,16 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { fidelity } from './fidelity.ts';
 import { httpLag, type HttpLagResult } from './http-lag.ts';
-import { driftBench, linucbSpeed, neuralSpeed, routerBenchAiqBench, routerBenchCascadeBench, routerBenchPairBench, routerDcBench, routerDcEmbeddingBench } from './learners.ts';
+import {
+  driftBench,
+  linucbSpeed,
+  neuralSpeed,
+  routerBenchAiqBench,
+  routerBenchCascadeBench,
+  routerBenchPairBench,
+  routerDcBench,
+  routerDcEmbeddingBench,
+} from './learners.ts';
 import { simSpeed } from './sim-speed.ts';
 import { initTf } from '../learners/rl/backend.ts';
 import { dataDir } from '../datasets/paths.ts';
@@ -28,11 +37,23 @@ if (wanted('fidelity')) {
   results.fidelity = f;
   printTable(
     'Fidelity vs ML.ENERGY v3 (H100, ~400 output tokens)',
-    f.rows.map((r) => ({ cell: r.cell, split: r.split, metric: r.metric, reference: r.reference, simulated: r.simulated.toPrecision(4), error: pct(r.error) })),
+    f.rows.map((r) => ({
+      cell: r.cell,
+      split: r.split,
+      metric: r.metric,
+      reference: r.reference,
+      simulated: r.simulated.toPrecision(4),
+      error: pct(r.error),
+    })),
   );
   printTable('Fidelity summary (goal: held-out median |error| <= 10%, none above 25%)', [
     { split: 'calibration', median: pct(f.calibration.medianAbsError), max: pct(f.calibration.maxAbsError), goal: '' },
-    { split: 'held-out', median: pct(f.heldOut.medianAbsError), max: pct(f.heldOut.maxAbsError), goal: goal(f.heldOut.medianAbsError <= 0.1 && f.heldOut.maxAbsError <= 0.25) },
+    {
+      split: 'held-out',
+      median: pct(f.heldOut.medianAbsError),
+      max: pct(f.heldOut.maxAbsError),
+      goal: goal(f.heldOut.medianAbsError <= 0.1 && f.heldOut.maxAbsError <= 0.25),
+    },
   ]);
 }
 
@@ -40,15 +61,26 @@ if (wanted('speed')) {
   const n = Number(process.env.WRP_BENCH_SIM_REQUESTS ?? 1_000_000);
   const s = simSpeed(n);
   results.simSpeed = s;
-  printTable(`Speed: virtual-time simulation, ${n.toLocaleString()} chat requests, 8B on 1x H100 (goal: 1M in <= 60 s)`, [
-    { requests: s.requests, 'wall s': s.wallSeconds.toFixed(1), 'requests/s': Math.round(s.requestsPerSecond), 'virtual s': Math.round(s.virtualSeconds), steps: s.steps, goal: goal(s.wallSeconds * (1_000_000 / n) <= 60) },
-  ]);
+  printTable(
+    `Speed: virtual-time simulation, ${n.toLocaleString()} chat requests, 8B on 1x H100 (goal: 1M in <= 60 s)`,
+    [
+      {
+        requests: s.requests,
+        'wall s': s.wallSeconds.toFixed(1),
+        'requests/s': Math.round(s.requestsPerSecond),
+        'virtual s': Math.round(s.virtualSeconds),
+        steps: s.steps,
+        goal: goal(s.wallSeconds * (1_000_000 / n) <= 60),
+      },
+    ],
+  );
 }
 
 if (wanted('http')) {
   const concurrencies = (process.env.WRP_BENCH_HTTP_CONCURRENCY ?? '200,2000').split(',').map(Number);
   const runs: HttpLagResult[] = [];
-  for (const transport of ['tcp', 'uds'] as const) for (const c of concurrencies) runs.push(await httpLag(c, transport));
+  for (const transport of ['tcp', 'uds'] as const)
+    for (const c of concurrencies) runs.push(await httpLag(c, transport));
   results.httpLag = runs;
   const ratio = (x: number, floor: number) => (floor > 0 ? (x / floor).toFixed(2) : '-');
   const row = (h: HttpLagResult, server: 'wrp' | 'floor', window: 'all' | 'steady') => {
@@ -70,7 +102,12 @@ if (wanted('http')) {
   };
   printTable(
     'HTTP: token frames reaching the socket vs the engine schedule, server in its own process (goal: p99 <= 5 ms); floor = a bare node:http writer of the same frames at the same step period',
-    runs.flatMap((h) => [row(h, 'wrp', 'all'), row(h, 'wrp', 'steady'), row(h, 'floor', 'all'), row(h, 'floor', 'steady')]),
+    runs.flatMap((h) => [
+      row(h, 'wrp', 'all'),
+      row(h, 'wrp', 'steady'),
+      row(h, 'floor', 'all'),
+      row(h, 'floor', 'steady'),
+    ]),
   );
 }
 
@@ -81,20 +118,42 @@ if (wanted('learners')) {
   const neural = neuralSpeed();
   printTable('Speed: tfjs neural policy (wasm backend unless tfjs-node-gpu is installed)', neural);
   const drift = driftBench(Number(process.env.WRP_BENCH_DRIFT_REQUESTS ?? 40_000));
-  printTable('Drifting mix in the virtual-time simulator (categories change at 50%): cumulative regret vs the per-request best pool', drift);
+  printTable(
+    'Drifting mix in the virtual-time simulator (categories change at 50%): cumulative regret vs the per-request best pool',
+    drift,
+  );
   results.learners = { linucbSpeed: speed, neuralSpeed: neural, drift };
   if (existsSync(dataDir())) {
     const rdc = routerDcBench();
-    printTable('RouterDC, 7 models: one pass of bandit feedback on the train splits, accuracy on the test splits (best single 0.489, best per category 0.522, oracle 0.706; goal >= 0.515)', rdc);
+    printTable(
+      'RouterDC, 7 models: one pass of bandit feedback on the train splits, accuracy on the test splits (best single 0.489, best per category 0.522, oracle 0.706; goal >= 0.515)',
+      rdc,
+    );
     const rdcEmbedding = await routerDcEmbeddingBench();
-    if (rdcEmbedding) printTable(`RouterDC with endpoint embeddings (${rdcEmbedding.endpoint}): one pass of bandit feedback, accuracy on the test splits (passes = above best per category 0.522)`, rdcEmbedding.rows);
+    if (rdcEmbedding)
+      printTable(
+        `RouterDC with endpoint embeddings (${rdcEmbedding.endpoint}): one pass of bandit feedback, accuracy on the test splits (passes = above best per category 0.522)`,
+        rdcEmbedding.rows,
+      );
     const pair = routerBenchPairBench();
-    printTable('RouterBench ARC + Winogrande, gpt-4 vs mixtral (random 0.49, per-family rule 0.545, full-information kNN 0.59; goal APGR >= 0.60)', pair);
+    printTable(
+      'RouterBench ARC + Winogrande, gpt-4 vs mixtral (random 0.49, per-family rule 0.545, full-information kNN 0.59; goal APGR >= 0.60)',
+      pair,
+    );
     const cascade = routerBenchCascadeBench();
-    printTable('RouterBench ARC + Winogrande, response-aware cascade mixtral -> gpt-4 (x = escalated share; mixtral, and the peer, are paid on every request: see cost-APGR and USD/req)', cascade);
+    printTable(
+      'RouterBench ARC + Winogrande, response-aware cascade mixtral -> gpt-4 (x = escalated share; mixtral, and the peer, are paid on every request: see cost-APGR and USD/req)',
+      cascade,
+    );
     const aiqRows = routerBenchAiqBench();
     printTable('RouterBench, 11 models: AIQ vs the zero router', aiqRows);
-    Object.assign(results.learners as object, { routerDc: rdc, ...(rdcEmbedding ? { routerDcEmbedding: rdcEmbedding } : {}), routerBenchPair: pair, routerBenchCascade: cascade, routerBenchAiq: aiqRows });
+    Object.assign(results.learners as object, {
+      routerDc: rdc,
+      ...(rdcEmbedding ? { routerDcEmbedding: rdcEmbedding } : {}),
+      routerBenchPair: pair,
+      routerBenchCascade: cascade,
+      routerBenchAiq: aiqRows,
+    });
   } else {
     console.log(`\n(skipped the dataset benchmarks: ${dataDir()} not found; set WRP_DATA_DIR)`);
   }
@@ -104,7 +163,10 @@ if (wanted('export')) {
   const { exportBench } = await import('./export.ts');
   const e = await exportBench(Number(process.env.WRP_BENCH_ONNX_DECISIONS ?? 10_000));
   results.export = e;
-  printTable('Export: policy.onnx in onnxruntime-node, batch-1 latency (median of 3 rounds) and batch-1000 throughput (goal: p99 <= 100 us)', e.latency);
+  printTable(
+    'Export: policy.onnx in onnxruntime-node, batch-1 latency (median of 3 rounds) and batch-1000 throughput (goal: p99 <= 100 us)',
+    e.latency,
+  );
   printTable('Export: wrp export of a 10,000-point knn model (no --verify)', e.knnExport);
 }
 
@@ -118,6 +180,8 @@ if (wanted('soak') && (only !== undefined || process.env.WRP_BENCH_SOAK === '1')
 
 const out = fileURLToPath(new URL('./results.json', import.meta.url));
 // A partial run (--only) updates its own entries and keeps the others' last figures.
-const previous: Record<string, unknown> = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
+const previous: Record<string, unknown> = existsSync(out)
+  ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>)
+  : {};
 writeFileSync(out, JSON.stringify({ ...previous, ...results }, null, 2) + '\n');
 console.log(`\nwritten ${out}`);

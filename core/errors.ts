@@ -10,10 +10,16 @@
 export const ERROR_CODES = {
   WRP_USAGE: { exit: 2, what: 'a flag or argument of the command line' },
   WRP_CONFIG: { exit: 2, what: 'an experiment, feedback or simulated-pool setting' },
-  WRP_INPUT_FILE: { exit: 2, what: 'a file or folder named on the command line or in a config is missing or unreadable' },
+  WRP_INPUT_FILE: {
+    exit: 2,
+    what: 'a file or folder named on the command line or in a config is missing or unreadable',
+  },
   WRP_DATASET: { exit: 2, what: 'a dataset file that cannot be read as its format' },
   WRP_POLICY_FILE: { exit: 2, what: 'a saved policy file that is malformed or from another learner' },
-  WRP_SECRET_MISSING: { exit: 2, what: 'an environment variable named by api_key_env (or a token variable) is not set' },
+  WRP_SECRET_MISSING: {
+    exit: 2,
+    what: 'an environment variable named by api_key_env (or a token variable) is not set',
+  },
   WRP_POOL_UNREACHABLE: { exit: 2, what: 'a pool or feature endpoint refuses connections or does not answer' },
   WRP_POOL_NOT_VLLM: { exit: 2, what: 'an endpoint answers, but not as a vLLM OpenAI-compatible server' },
   WRP_MODEL_NOT_SERVED: { exit: 2, what: 'a pool does not serve the model the config names' },
@@ -118,7 +124,6 @@ export class DatasetError extends WrpError {
   }
 }
 
-
 /** A saved policy that is malformed: names the file and the field. */
 export class PolicyFileError extends WrpError {
   override name = 'PolicyFileError';
@@ -129,4 +134,3 @@ export class PolicyFileError extends WrpError {
     super('WRP_POLICY_FILE', `${file}: ${message}`);
   }
 }
-

@@ -44,7 +44,12 @@ export function zodProblems(error: z.ZodError, input: unknown, prefix: readonly 
 }
 
 /** Parses `input` with `schema` or throws a ConfigError listing every problem with its path. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, file: string, prefix: readonly PropertyKey[] = []): z.infer<S> {
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  file: string,
+  prefix: readonly PropertyKey[] = [],
+): z.infer<S> {
   const r = schema.safeParse(input);
   if (!r.success) throw new ConfigError(file, zodProblems(r.error, input, prefix));
   return r.data;

@@ -10,7 +10,7 @@ import { answerFormatFor, isAnswerFormat } from '../core/answer-format.ts';
 import { familyOf, requireFile, selectFiles } from './paths.ts';
 import { addProblem, newFileReport, summarize } from './report.ts';
 import type { DatasetRow, FileReport, LoadResult } from './types.ts';
-import { DatasetError } from "../core/errors.ts";
+import { DatasetError } from '../core/errors.ts';
 
 export interface JsonlOptions {
   /** Category of rows without one; default the file name (without extension and split suffix). */
@@ -35,14 +35,21 @@ function fromMessages(messages: unknown): Turns | string {
     if (m.role === 'user') users.push(m.content);
     if (m.role === 'system') systems.push(m.content);
   }
-  if (users.length === 0 || users[users.length - 1]!.trim() === '') return 'messages: expected a non-empty user message';
+  if (users.length === 0 || users[users.length - 1]!.trim() === '')
+    return 'messages: expected a non-empty user message';
   // Assistant and tool messages are not replayed: the pool under test writes the answers.
   const t: Turns = { prompt: users[users.length - 1]!, previousTurns: users.slice(0, -1) };
   if (systems.length > 0) t.system = systems.join('\n\n');
   return t;
 }
 
-function parseLine(obj: Record<string, unknown>, file: string, line: number, report: FileReport, opts: JsonlOptions): DatasetRow | undefined {
+function parseLine(
+  obj: Record<string, unknown>,
+  file: string,
+  line: number,
+  report: FileReport,
+  opts: JsonlOptions,
+): DatasetRow | undefined {
   let turns: Turns;
   if (typeof obj.prompt === 'string' && obj.prompt.trim() !== '') turns = { prompt: obj.prompt, previousTurns: [] };
   else if (obj.messages !== undefined) {
@@ -54,7 +61,8 @@ function parseLine(obj: Record<string, unknown>, file: string, line: number, rep
   const { family, split, base } = familyOf(file);
   let category = opts.defaultCategory ?? family;
   if (typeof obj.category === 'string' && obj.category.trim() !== '') category = obj.category.trim();
-  else if (obj.category !== undefined) addProblem(report, 'invalid-category', 'expected a non-empty string; using the default', line);
+  else if (obj.category !== undefined)
+    addProblem(report, 'invalid-category', 'expected a non-empty string; using the default', line);
 
   let promptId = `${base}:${line}`;
   if (typeof obj.id === 'string' || typeof obj.id === 'number') promptId = String(obj.id);
@@ -66,10 +74,17 @@ function parseLine(obj: Record<string, unknown>, file: string, line: number, rep
   if (split) row.split = split;
 
   if (typeof obj.reference === 'string' || typeof obj.reference === 'number') row.reference = String(obj.reference);
-  else if (obj.reference !== undefined && obj.reference !== null) addProblem(report, 'invalid-reference', 'expected a string or number; dropped', line);
+  else if (obj.reference !== undefined && obj.reference !== null)
+    addProblem(report, 'invalid-reference', 'expected a string or number; dropped', line);
 
   if (isAnswerFormat(obj.answer_format)) row.answerFormat = obj.answer_format;
-  else if (obj.answer_format !== undefined) addProblem(report, 'invalid-answer-format', `expected letter|number|text|code, got ${JSON.stringify(obj.answer_format)}`, line);
+  else if (obj.answer_format !== undefined)
+    addProblem(
+      report,
+      'invalid-answer-format',
+      `expected letter|number|text|code, got ${JSON.stringify(obj.answer_format)}`,
+      line,
+    );
   row.answerFormat ??= answerFormatFor(category);
   if (row.answerFormat === undefined) delete row.answerFormat;
 
@@ -113,7 +128,10 @@ export function loadJsonlFile(file: string, opts: JsonlOptions = {}): { rows: Da
   });
   report.rowsKept = rows.length;
   if (rows.length === 0) {
-    const first = report.examples.slice(0, 3).map((e) => `line ${e.line}: ${e.detail}`).join('; ');
+    const first = report.examples
+      .slice(0, 3)
+      .map((e) => `line ${e.line}: ${e.detail}`)
+      .join('; ');
     throw new DatasetError(file, `no valid rows (${report.rowsRead} read)${first ? `: ${first}` : ''}`);
   }
   return { rows, report };

@@ -18,7 +18,13 @@ describe('RouterBench loader (fixture)', () => {
     const [r1, r3, r4] = rows;
     expect(r1!.prompt.startsWith('Which tool is best')).toBe(true);
     expect(r1!.prompt).toContain('\nB) balance\n');
-    expect(r1).toMatchObject({ source: 'routerbench:arc_challenge_test', category: 'arc_challenge', split: 'test', answerFormat: 'letter', reference: 'B' });
+    expect(r1).toMatchObject({
+      source: 'routerbench:arc_challenge_test',
+      category: 'arc_challenge',
+      split: 'test',
+      answerFormat: 'letter',
+      reference: 'B',
+    });
     expect(r1!.scores).toEqual({ 'acme/big-1': 1, 'acme/small-1': 0, 'gpt-x': 1 });
     expect(r1!.costs).toEqual({ 'acme/big-1': 0.004, 'acme/small-1': 0.0002, 'gpt-x': 0.001 });
     expect(r3!.prompt).toContain('resource?\\ (note');
@@ -50,7 +56,9 @@ describe('RouterBench loader (fixture)', () => {
 
   it('imputes zero, mean or omits the cell when asked', () => {
     const pick = (impute: 'zero' | 'mean' | 'omit-cell') =>
-      loadRouterBench({ dir, files: ['arc_challenge_test'], impute }).rows.find((r) => r.promptId === 'arc-fixture.test.2')!.scores;
+      loadRouterBench({ dir, files: ['arc_challenge_test'], impute }).rows.find(
+        (r) => r.promptId === 'arc-fixture.test.2',
+      )!.scores;
     expect(pick('zero')!['acme/small-1']).toBe(0);
     expect(pick('mean')!['acme/small-1']).toBe(0); // the other three rows all score 0
     expect(pick('omit-cell')).toEqual({ 'acme/big-1': 1, 'gpt-x': 1 });
@@ -68,7 +76,9 @@ describe('RouterBench loader (fixture)', () => {
 
   it('names the path when the directory or file is missing', () => {
     expect(() => loadRouterBench({ dir: join(FIX, 'nope') })).toThrow(/fixtures\/nope: no such directory/);
-    expect(() => loadRouterBench({ dir, files: ['winograde'] })).toThrow(/no file matches "winograde".*expected one of arc_challenge_test, mbpp_test/);
+    expect(() => loadRouterBench({ dir, files: ['winograde'] })).toThrow(
+      /no file matches "winograde".*expected one of arc_challenge_test, mbpp_test/,
+    );
   });
 
   it('derives a letter only when unambiguous', () => {
@@ -84,7 +94,12 @@ describe('RouterDC loader (fixture)', () => {
 
   it('reads categories, splits, answer formats and reports problems', () => {
     const { rows, report } = loadRouterDc({ dir });
-    expect(report.files.map((f) => f.file.split('/').pop())).toEqual(['ceval.json', 'gsm8k-test.json', 'gsm8k-train.json', 'mmlu_test.json']);
+    expect(report.files.map((f) => f.file.split('/').pop())).toEqual([
+      'ceval.json',
+      'gsm8k-test.json',
+      'gsm8k-train.json',
+      'mmlu_test.json',
+    ]);
     const mmlu = report.files[3]!;
     expect(mmlu).toMatchObject({ rowsRead: 4, rowsKept: 2, emptyCells: { 'org/model-c': 1 } });
     expect(mmlu.problems).toMatchObject({ 'missing-question': 1, 'row-with-empty-score': 1 });
@@ -99,7 +114,9 @@ describe('RouterDC loader (fixture)', () => {
 
   it('filters by split (single files stay) and by family', () => {
     expect(loadRouterDc({ dir, split: 'test' }).report.files).toHaveLength(3);
-    expect(loadRouterDc({ dir, split: 'train', files: ['gsm8k'] }).rows.map((r) => r.promptId)).toEqual(['gsm8k-train:0']);
+    expect(loadRouterDc({ dir, split: 'train', files: ['gsm8k'] }).rows.map((r) => r.promptId)).toEqual([
+      'gsm8k-train:0',
+    ]);
     expect(selectFiles(dir, '.json', { files: ['gsm8k'] })).toHaveLength(2);
   });
 });
@@ -110,9 +127,25 @@ describe('JSONL loader (fixture)', () => {
   it('keeps valid rows, maps fields and extras', () => {
     const { rows } = loadJsonl(file);
     expect(rows).toHaveLength(4);
-    expect(rows[0]).toMatchObject({ promptId: 'q1', category: 'arithmetic', reference: '56', answerFormat: 'number', extra: { difficulty: 'easy' } });
-    expect(rows[1]).toMatchObject({ prompt: 'Name another one.', previousTurns: ['Name a primary color.'], system: 'You are terse.', extra: { tags: '["demo","multi"]' } });
-    expect(rows[2]).toMatchObject({ promptId: 'sample:3', category: 'sample', reference: 'positive', scores: { m1: 1 } });
+    expect(rows[0]).toMatchObject({
+      promptId: 'q1',
+      category: 'arithmetic',
+      reference: '56',
+      answerFormat: 'number',
+      extra: { difficulty: 'easy' },
+    });
+    expect(rows[1]).toMatchObject({
+      prompt: 'Name another one.',
+      previousTurns: ['Name a primary color.'],
+      system: 'You are terse.',
+      extra: { tags: '["demo","multi"]' },
+    });
+    expect(rows[2]).toMatchObject({
+      promptId: 'sample:3',
+      category: 'sample',
+      reference: 'positive',
+      scores: { m1: 1 },
+    });
     expect(rows[2]!.answerFormat).toBeUndefined();
     expect(rows[3]).toMatchObject({ promptId: 'sample:9', category: 'sample', extra: { weight: 2.5 } });
   });
@@ -122,8 +155,14 @@ describe('JSONL loader (fixture)', () => {
     const f = report.files[0]!;
     expect(f.rowsRead).toBe(8);
     expect(f.problems).toEqual({
-      'invalid-answer-format': 1, 'invalid-score-cell': 1, 'invalid-json': 1, 'missing-prompt': 1,
-      'invalid-messages': 1, 'invalid-row': 1, 'invalid-id': 1, 'invalid-category': 1,
+      'invalid-answer-format': 1,
+      'invalid-score-cell': 1,
+      'invalid-json': 1,
+      'missing-prompt': 1,
+      'invalid-messages': 1,
+      'invalid-row': 1,
+      'invalid-id': 1,
+      'invalid-category': 1,
     });
     const lines = Object.fromEntries(f.examples.map((e) => [e.kind, e.line]));
     expect(lines).toMatchObject({ 'invalid-json': 4, 'missing-prompt': 6, 'invalid-messages': 7, 'invalid-row': 8 });

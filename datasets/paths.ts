@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DatasetError } from "../core/errors.ts";
+import { DatasetError } from '../core/errors.ts';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -34,7 +34,9 @@ export interface FileSelection {
 export function selectFiles(dir: string, ext: string, sel: FileSelection = {}): string[] {
   if (!existsSync(dir)) throw new DatasetError(dir, 'no such directory (set WRP_DATA_DIR, or the source `dir`)');
   if (!statSync(dir).isDirectory()) throw new DatasetError(dir, 'expected a directory');
-  const all = readdirSync(dir).filter((f) => f.endsWith(ext)).sort();
+  const all = readdirSync(dir)
+    .filter((f) => f.endsWith(ext))
+    .sort();
   if (all.length === 0) throw new DatasetError(dir, `no *${ext} files`);
   const split = sel.split ?? 'all';
   const bySplit = all.filter((f) => {

@@ -3,7 +3,12 @@ import { parsePythonStringList, PythonLiteralError } from './python-literal.ts';
 
 describe('parsePythonStringList', () => {
   it('parses single- and double-quoted items with escapes', () => {
-    expect(parsePythonStringList(`['a\\nb', "it's", 'say \\'hi\\'', 'back\\\\slash']`)).toEqual(['a\nb', "it's", "say 'hi'", 'back\\slash']);
+    expect(parsePythonStringList(`['a\\nb', "it's", 'say \\'hi\\'', 'back\\\\slash']`)).toEqual([
+      'a\nb',
+      "it's",
+      "say 'hi'",
+      'back\\slash',
+    ]);
   });
   it('decodes hex, unicode, octal and keeps unknown escapes', () => {
     expect(parsePythonStringList(`['\\x41\\u00e9\\U0001F600\\101\\d']`)).toEqual(['A\u00e9\u{1F600}A\\d']);

@@ -30,7 +30,9 @@ export function summarize(loader: LoadReport['loader'], path: string, files: Fil
 }
 
 const counts = (c: Record<string, number>): string =>
-  Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ');
+  Object.entries(c)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
 
 /** Human-readable, one line per file plus located examples (for `wrp run` logs). */
 export function formatReport(report: LoadReport): string {
@@ -42,7 +44,8 @@ export function formatReport(report: LoadReport): string {
     if (f.imputedCells) line += `; imputed cells ${f.imputedCells}`;
     if (f.referencesDerived !== undefined) line += `; references derived ${f.referencesDerived}`;
     lines.push(line);
-    for (const e of f.examples.slice(0, 5)) lines.push(`    ${e.line !== undefined ? `line ${e.line}: ` : ''}${e.kind}: ${e.detail}`);
+    for (const e of f.examples.slice(0, 5))
+      lines.push(`    ${e.line !== undefined ? `line ${e.line}: ` : ''}${e.kind}: ${e.detail}`);
   }
   return lines.join('\n');
 }

@@ -17,7 +17,7 @@ import { parsePythonStringList } from './python-literal.ts';
 import { addProblem, newFileReport, summarize } from './report.ts';
 import { attachScores, readScoreCell, type RawScores } from './scores.ts';
 import type { DatasetRow, FileReport, ImputeMode, LoadResult } from './types.ts';
-import { DatasetError } from "../core/errors.ts";
+import { DatasetError } from '../core/errors.ts';
 
 export interface RouterBenchOptions extends FileSelection {
   /** Directory of the CSV files; default `<data dir>/routerbench`. */
@@ -56,13 +56,20 @@ export function deriveLetter(scores: RawScores, responses: Record<string, string
 }
 
 /** Loads one RouterBench CSV file. */
-export function loadRouterBenchFile(file: string, impute: ImputeMode = 'skip-row', withResponses = false): { rows: DatasetRow[]; report: FileReport } {
+export function loadRouterBenchFile(
+  file: string,
+  impute: ImputeMode = 'skip-row',
+  withResponses = false,
+): { rows: DatasetRow[]; report: FileReport } {
   requireFile(file);
   const report = newFileReport(file);
   let records: Record<string, string>[];
   try {
     // Prompts hold commas, quotes and newlines: a real CSV parser, header row as keys.
-    records = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[];
+    records = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, bom: true }) as Record<
+      string,
+      string
+    >[];
   } catch (e) {
     throw new DatasetError(file, `not a readable CSV: ${(e as Error).message}`);
   }
@@ -91,7 +98,8 @@ export function loadRouterBenchFile(file: string, impute: ImputeMode = 'skip-row
       addProblem(report, 'unparsed-prompt', (e as Error).message, line);
       prompt = [rec.prompt ?? ''];
     }
-    if (prompt.length === 0 || prompt.every((t) => t.trim() === '')) return addProblem(report, 'empty-prompt', id, line);
+    if (prompt.length === 0 || prompt.every((t) => t.trim() === ''))
+      return addProblem(report, 'empty-prompt', id, line);
     const raw: RawScores = {};
     for (const m of scored) raw[m] = readScoreCell(rec[m], m, report, line);
     const costs: Record<string, number> = {};

@@ -10,7 +10,7 @@ import { dataDir, familyOf, requireFile, selectFiles, type FileSelection } from 
 import { addProblem, newFileReport, summarize } from './report.ts';
 import { attachScores, readScoreCell, type RawScores } from './scores.ts';
 import type { DatasetRow, FileReport, ImputeMode, LoadResult } from './types.ts';
-import { DatasetError } from "../core/errors.ts";
+import { DatasetError } from '../core/errors.ts';
 
 export interface RouterDcOptions extends FileSelection {
   /** Directory of the JSON files; default `<data dir>/routerdc-7b`. */
@@ -21,7 +21,10 @@ export interface RouterDcOptions extends FileSelection {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Loads one RouterDC JSON file. */
-export function loadRouterDcFile(file: string, impute: ImputeMode = 'skip-row'): { rows: DatasetRow[]; report: FileReport } {
+export function loadRouterDcFile(
+  file: string,
+  impute: ImputeMode = 'skip-row',
+): { rows: DatasetRow[]; report: FileReport } {
   requireFile(file);
   const report = newFileReport(file);
   let data: unknown;
@@ -37,22 +40,30 @@ export function loadRouterDcFile(file: string, impute: ImputeMode = 'skip-row'):
 
   // Models = every key any row scores (a row lacking one has an empty cell).
   const models = new Set<string>();
-  for (const item of data) if (isRecord(item) && isRecord(item.scores)) for (const m of Object.keys(item.scores)) models.add(m);
+  for (const item of data)
+    if (isRecord(item) && isRecord(item.scores)) for (const m of Object.keys(item.scores)) models.add(m);
   const modelList = [...models].sort();
 
   const parsed: { row: DatasetRow; line: number; raw: RawScores }[] = [];
   data.forEach((item: unknown, i) => {
     const line = i + 1;
     if (!isRecord(item)) return addProblem(report, 'invalid-row', 'expected an object', line);
-    if (typeof item.question !== 'string' || item.question.trim() === '') return addProblem(report, 'missing-question', 'no question text', line);
+    if (typeof item.question !== 'string' || item.question.trim() === '')
+      return addProblem(report, 'missing-question', 'no question text', line);
     if (!isRecord(item.scores)) return addProblem(report, 'missing-scores', 'no scores object', line);
     const scores = item.scores;
     const raw: RawScores = {};
     for (const m of modelList) raw[m] = readScoreCell(scores[m], m, report, line);
-    const row: DatasetRow = { promptId: `${base}:${i}`, source: `routerdc:${base}`, category: family, prompt: item.question };
+    const row: DatasetRow = {
+      promptId: `${base}:${i}`,
+      source: `routerdc:${base}`,
+      category: family,
+      prompt: item.question,
+    };
     if (split) row.split = split;
     if (format) row.answerFormat = format;
-    if (typeof item.cluster_id === 'number' || typeof item.cluster_id === 'string') row.extra = { cluster_id: item.cluster_id };
+    if (typeof item.cluster_id === 'number' || typeof item.cluster_id === 'string')
+      row.extra = { cluster_id: item.cluster_id };
     parsed.push({ row, line, raw });
   });
   const rows = attachScores(parsed, modelList, impute, report);

@@ -84,7 +84,13 @@ export function attachScores(
   mode: ImputeMode,
   report: FileReport,
 ): DatasetRow[] {
-  const scores = imputeScores(parsed.map((p) => p.raw), models, mode, report, parsed.map((p) => p.line));
+  const scores = imputeScores(
+    parsed.map((p) => p.raw),
+    models,
+    mode,
+    report,
+    parsed.map((p) => p.line),
+  );
   const rows: DatasetRow[] = [];
   parsed.forEach((p, i) => {
     const s = scores[i];

@@ -44,11 +44,16 @@ describe.skipIf(!hasRb)('RouterBench (shared data)', () => {
 
 describe.skipIf(!hasDc)('RouterDC (shared data)', () => {
   it('loads 10,121 test questions across the six test families', () => {
-    const { rows, report } = loadRouterDc({ files: ['mmlu', 'gsm8k', 'arc_challenge', 'arc_easy', 'humaneval', 'cmmlu'], split: 'test' });
+    const { rows, report } = loadRouterDc({
+      files: ['mmlu', 'gsm8k', 'arc_challenge', 'arc_easy', 'humaneval', 'cmmlu'],
+      split: 'test',
+    });
     expect(report.rowsRead).toBe(10_121);
     expect(rows).toHaveLength(10_121);
     expect(report.problems).toEqual({});
-    expect(new Set(rows.map((r) => r.category))).toEqual(new Set(['mmlu', 'gsm8k', 'arc_challenge', 'arc_easy', 'humaneval', 'cmmlu']));
+    expect(new Set(rows.map((r) => r.category))).toEqual(
+      new Set(['mmlu', 'gsm8k', 'arc_challenge', 'arc_easy', 'humaneval', 'cmmlu']),
+    );
     // Best single model over the six test splits: dolphin-2.9-llama3-8b at 0.489.
     expect(mean(rows.map((r) => r.scores!['cognitivecomputations/dolphin-2.9-llama3-8b']!))).toBeCloseTo(0.489, 2);
     expect(rows.find((r) => r.category === 'humaneval')!.answerFormat).toBe('code');

@@ -1,4 +1,4 @@
-import type { AnswerFormat } from "../core/answer-format.ts";
+import type { AnswerFormat } from '../core/answer-format.ts';
 
 /** One prompt of a dataset, with whatever labels the dataset carries. */
 export interface DatasetRow {

@@ -172,7 +172,13 @@ export interface RequestResult {
   stage: number;
   stageLabel: string;
   /** Context features the router saw (numbers only; learners rebuild text features from `text`). */
-  features: { promptTokensEstimate: number; textChars: number; turn: number; poolRunning: Record<string, number>; poolWaiting: Record<string, number> };
+  features: {
+    promptTokensEstimate: number;
+    textChars: number;
+    turn: number;
+    poolRunning: Record<string, number>;
+    poolWaiting: Record<string, number>;
+  };
   /** The new user message (the router's input; learners rebuild text features from it). */
   text?: string;
   /** The answer of a successful request: the next turn carries it (and `--resume` rebuilds the conversation from it). */

@@ -15,7 +15,10 @@ describe('baselines', () => {
 
   it('random matches the harness RandomPolicy decision for decision', () => {
     const a = new RandomLearner(ACTIONS, 99);
-    const b = new RandomPolicy(ACTIONS.map((x) => x.pool), 99);
+    const b = new RandomPolicy(
+      ACTIONS.map((x) => x.pool),
+      99,
+    );
     for (let i = 0; i < 50; i++) expect(a.choose()).toEqual(b.choose());
   });
 
@@ -42,7 +45,9 @@ describe('baselines', () => {
     const l = new OracleLearner(ACTIONS, { large: 'gpt-4' });
     const scores = { 'm-small': 0, 'm-medium': 1, 'gpt-4': 1 };
     expect(l.choose(makeCtx({ scores, pools })).action).toBe('medium'); // tie: pool price
-    expect(l.choose(makeCtx({ scores, pools, costs: { 'm-small': 0, 'm-medium': 0.5, 'gpt-4': 0.1 } })).action).toBe('large'); // tie: dataset cost
+    expect(l.choose(makeCtx({ scores, pools, costs: { 'm-small': 0, 'm-medium': 0.5, 'gpt-4': 0.1 } })).action).toBe(
+      'large',
+    ); // tie: dataset cost
     expect(l.choose(makeCtx({ scores: { ...scores, 'gpt-4': 0.5 }, pools })).action).toBe('medium');
     expect(() => l.choose(makeCtx())).toThrow(/no labels\.scores/);
     expect(() => l.choose(makeCtx({ scores: { 'm-small': 1 } }))).toThrow(/no model "m-medium"/);

@@ -115,7 +115,18 @@ export class RoundRobinLearner extends LearnerBase {
   }
   static load(file: PolicyFile, source = 'policy.json'): RoundRobinLearner {
     parseOrThrow(roundRobinHyperSchema, file.hyperparameters, source, ['hyperparameters']);
-    const p = parseOrThrow(z.strictObject({ next: z.number().int().min(0).max(file.actions.length - 1) }), file.parameters, source, ['parameters']);
+    const p = parseOrThrow(
+      z.strictObject({
+        next: z
+          .number()
+          .int()
+          .min(0)
+          .max(file.actions.length - 1),
+      }),
+      file.parameters,
+      source,
+      ['parameters'],
+    );
     const l = new RoundRobinLearner(file.actions);
     l.next = p.next;
     l.restoreTraining(file.training);
@@ -186,10 +197,16 @@ export class OracleLearner extends LearnerBase {
   /** labels.scores per action. */
   scores(ctx: RoutingContext): number[] {
     const table = ctx.labels.scores;
-    if (!table) throw new Error(`oracle: request ${ctx.labels.id} has no labels.scores (the oracle needs a full-information dataset)`);
+    if (!table)
+      throw new Error(
+        `oracle: request ${ctx.labels.id} has no labels.scores (the oracle needs a full-information dataset)`,
+      );
     return this.models.map((m) => {
       const v = table[m];
-      if (v === undefined) throw new Error(`oracle: labels.scores of ${ctx.labels.id} has no model "${m}" (has ${Object.keys(table).join(', ')}); map actions with router.models`);
+      if (v === undefined)
+        throw new Error(
+          `oracle: labels.scores of ${ctx.labels.id} has no model "${m}" (has ${Object.keys(table).join(', ')}); map actions with router.models`,
+        );
       return v;
     });
   }

@@ -7,7 +7,11 @@ import { checkpointable } from './checkpointed.ts';
 const factories = checkpointable(POLICY_FACTORIES);
 const ctx = { pools: ['a', 'b', 'c'], models: ['m1', 'm2', 'm3'], seed: 3, file: 'x.yaml' };
 const contexts: RoutingContext[] = Array.from({ length: 60 }, (_, i) =>
-  makeCtx({ id: `s${i}/0`, category: ['math', 'code', 'chitchat'][i % 3]!, text: `question ${i} about ${['sums', 'loops', 'weather'][i % 3]}` }),
+  makeCtx({
+    id: `s${i}/0`,
+    category: ['math', 'code', 'chitchat'][i % 3]!,
+    text: `question ${i} about ${['sums', 'loops', 'weather'][i % 3]}`,
+  }),
 );
 // Sessions decide the split's sub-policy: give each context its own.
 for (const [i, c] of contexts.entries()) c.labels.sessionId = `s${i}`;
@@ -36,7 +40,9 @@ describe('learner checkpoints through the Policy hooks', () => {
       const restored = factories[spec.type]!(spec, ctx);
       restored.restore!(state);
       expect(train(restored, 30, 60)).toEqual(train(original, 30, 60));
-      expect(JSON.parse(JSON.stringify(restored.checkpoint!()))).toEqual(JSON.parse(JSON.stringify(original.checkpoint!())));
+      expect(JSON.parse(JSON.stringify(restored.checkpoint!()))).toEqual(
+        JSON.parse(JSON.stringify(original.checkpoint!())),
+      );
     });
   }
 

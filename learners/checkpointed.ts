@@ -14,7 +14,13 @@ const isLearner = (p: Policy): p is Learner => typeof (p as Partial<Learner>).sa
 
 function asPolicyFile(state: unknown, name: string): PolicyFile {
   const f = state as Partial<PolicyFile> | null;
-  if (f === null || typeof f !== 'object' || f.version !== 1 || typeof f.learner !== 'string' || typeof f.parameters !== 'object') {
+  if (
+    f === null ||
+    typeof f !== 'object' ||
+    f.version !== 1 ||
+    typeof f.learner !== 'string' ||
+    typeof f.parameters !== 'object'
+  ) {
     throw new Error(`checkpoint of ${name}: expected a version-1 policy file`);
   }
   return f as PolicyFile;
@@ -41,7 +47,8 @@ export class CheckpointedLearner implements Policy {
   restore(state: unknown): void {
     const file = asPolicyFile(state, this.inner.name);
     const restored = loadLearner(file, `checkpoint of ${this.inner.name}`);
-    if (restored.name !== this.inner.name) throw new Error(`checkpoint is of ${restored.name}, the router is ${this.inner.name}`);
+    if (restored.name !== this.inner.name)
+      throw new Error(`checkpoint is of ${restored.name}, the router is ${this.inner.name}`);
     this.inner = restored;
   }
 }

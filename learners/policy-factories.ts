@@ -16,7 +16,9 @@ export const POLICY_FACTORIES: Record<string, PolicyFactory> = {
 
 /** Router types a `router:` block uses, split sub-policies included. */
 function routerTypes(router: Record<string, unknown>): string[] {
-  const subs = Array.isArray(router.policies) ? (router.policies as Record<string, unknown>[]).flatMap(routerTypes) : [];
+  const subs = Array.isArray(router.policies)
+    ? (router.policies as Record<string, unknown>[]).flatMap(routerTypes)
+    : [];
   return [String(router.type), ...subs];
 }
 

@@ -7,7 +7,7 @@ import { FrozenLearner, learnerPolicyFactories, LEARNERS, loadLearner, loadPolic
 import { REPLAY_LEARNERS } from './rl/cascade-entry.ts';
 import { CascadePolicy } from './rl/cascade-policy.ts';
 import type { Learner } from './types.ts';
-import { ConfigError } from "../core/errors.ts";
+import { ConfigError } from '../core/errors.ts';
 
 const ctx = { pools: ['small', 'medium', 'large'], seed: 7, file: 'experiments/x.yaml' };
 const factories = learnerPolicyFactories({ small: 'llama-8b', medium: 'llama-70b' });
@@ -24,41 +24,70 @@ const message = (f: () => unknown): string => {
 
 describe('learnerPolicyFactories', () => {
   it('offers every learner plus policy_file', () => {
-    expect(Object.keys(factories).sort()).toEqual([...Object.keys(LEARNERS), ...Object.keys(REPLAY_LEARNERS), 'policy_file'].sort());
+    expect(Object.keys(factories).sort()).toEqual(
+      [...Object.keys(LEARNERS), ...Object.keys(REPLAY_LEARNERS), 'policy_file'].sort(),
+    );
   });
 
   it('refuses the cascades in wrp run: one call per request', () => {
     for (const type of ['cascade', 'response_cascade']) {
-      expect(message(() => build({ type }))).toMatch(new RegExp(`experiments/x\\.yaml: router\\.type: ${type}: a cascade may call several models per request .*wrp run makes one call per request; train and evaluate it offline: wrp train`));
+      expect(message(() => build({ type }))).toMatch(
+        new RegExp(
+          `experiments/x\\.yaml: router\\.type: ${type}: a cascade may call several models per request .*wrp run makes one call per request; train and evaluate it offline: wrp train`,
+        ),
+      );
     }
   });
 
   it('builds a learner over the experiment pools; models from the map, else ctx.models, else the pool', () => {
     const l = build({ type: 'linucb', alpha: 1, features: { text: { dim: 32 } } });
-    expect(l.save().actions).toEqual([{ pool: 'small', model: 'llama-8b' }, { pool: 'medium', model: 'llama-70b' }, { pool: 'large', model: 'large' }]);
+    expect(l.save().actions).toEqual([
+      { pool: 'small', model: 'llama-8b' },
+      { pool: 'medium', model: 'llama-70b' },
+      { pool: 'large', model: 'large' },
+    ]);
     expect(l.save().hyperparameters).toEqual({ alpha: 1, lambda: 1, seed: 7 }); // seed from the experiment
-    const withModels = factories.random!({ type: 'random' }, { ...ctx, models: ['a', 'b', 'c'] } as typeof ctx) as Learner;
+    const withModels = factories.random!({ type: 'random' }, {
+      ...ctx,
+      models: ['a', 'b', 'c'],
+    } as typeof ctx) as Learner;
     expect(withModels.save().actions.map((a) => a.model)).toEqual(['a', 'b', 'c']);
   });
 
   it('router.actions restricts the action set and must name known pools', () => {
-    expect(build({ type: 'ucb1', actions: ['large', 'small'] }).save().actions.map((a) => a.pool)).toEqual(['large', 'small']);
-    expect(message(() => build({ type: 'ucb1', actions: ['small', 'xl'] }))).toMatch(/router\.actions: expected one of the pools small, medium, large, got "xl"/);
+    expect(
+      build({ type: 'ucb1', actions: ['large', 'small'] })
+        .save()
+        .actions.map((a) => a.pool),
+    ).toEqual(['large', 'small']);
+    expect(message(() => build({ type: 'ucb1', actions: ['small', 'xl'] }))).toMatch(
+      /router\.actions: expected one of the pools small, medium, large, got "xl"/,
+    );
   });
 
   it('hyperparameter errors name router.<key>', () => {
-    expect(message(() => build({ type: 'linucb', alpha: -1 }))).toMatch(/experiments\/x\.yaml: router\.alpha: .*got -1/);
+    expect(message(() => build({ type: 'linucb', alpha: -1 }))).toMatch(
+      /experiments\/x\.yaml: router\.alpha: .*got -1/,
+    );
     expect(message(() => build({ type: 'linucb', alpah: 1 }))).toMatch(/router: unknown key\(s\) 'alpah'/);
     expect(message(() => build({ type: 'epsilon_greedy', epsilon: 2 }))).toMatch(/router\.epsilon/);
     expect(message(() => build({ type: 'beta_thompson', scope: 'tier' }))).toMatch(/router\.scope/);
-    expect(message(() => build({ type: 'lin_thompson', features: { categories: 'all' } }))).toMatch(/router\.features\.categories/);
+    expect(message(() => build({ type: 'lin_thompson', features: { categories: 'all' } }))).toMatch(
+      /router\.features\.categories/,
+    );
     expect(message(() => build({ type: 'linucb', features: { text: { dim: 0 } } }))).toMatch(/router\.features\.text/);
   });
 
   it('pools named inside a block must be actions', () => {
-    expect(message(() => build({ type: 'static', map: { math: 'xl' }, default: 'small' }))).toMatch(/router\.map: .*got "xl"/);
-    expect(message(() => build({ type: 'static', map: {}, default: 'large', actions: ['small'] }))).toMatch(/router\.default: expected one of the pools small, got "large"/);
-    expect(message(() => build({ type: 'beta_thompson', quality_seeds: { math: { xl: 0.5 } } }))).toMatch(/router\.quality_seeds\.math/);
+    expect(message(() => build({ type: 'static', map: { math: 'xl' }, default: 'small' }))).toMatch(
+      /router\.map: .*got "xl"/,
+    );
+    expect(message(() => build({ type: 'static', map: {}, default: 'large', actions: ['small'] }))).toMatch(
+      /router\.default: expected one of the pools small, got "large"/,
+    );
+    expect(message(() => build({ type: 'beta_thompson', quality_seeds: { math: { xl: 0.5 } } }))).toMatch(
+      /router\.quality_seeds\.math/,
+    );
     expect(message(() => build({ type: 'oracle', models: { xl: 'gpt-4' } }))).toMatch(/router\.models/);
   });
 });
@@ -90,26 +119,40 @@ describe('policy files', () => {
   });
 
   it('refuses a saved cascade: the runner makes one call per request', () => {
-    const cascade = new CascadePolicy({ levels: [{ pool: 'small', model: 'a', costPerCall: 1 }, { pool: 'large', model: 'b', costPerCall: 5 }], costQualityTradeoff: 0 });
+    const cascade = new CascadePolicy({
+      levels: [
+        { pool: 'small', model: 'a', costPerCall: 1 },
+        { pool: 'large', model: 'b', costPerCall: 5 },
+      ],
+      costQualityTradeoff: 0,
+    });
     writeFileSync(join(dir, 'cascade.json'), JSON.stringify(cascade.save()));
     expect(loadLearner(cascade.save())).toBeInstanceOf(CascadePolicy); // wrp eval loads it
     const m = message(() => build({ type: 'policy_file', path: 'cascade.json' }, { ...ctx, file: experiment }));
-    expect(m).toMatch(/router\.path \(cascade\.json\): a cascade policy: a cascade may call several models per request .*one call per request/);
+    expect(m).toMatch(
+      /router\.path \(cascade\.json\): a cascade policy: a cascade may call several models per request .*one call per request/,
+    );
   });
 
   it('fails before the run when the policy routes to pools the experiment lacks', () => {
-    const m = message(() => build({ type: 'policy_file', path: 'policy.json' }, { pools: ['small', 'medium'], seed: 0, file: experiment }));
+    const m = message(() =>
+      build({ type: 'policy_file', path: 'policy.json' }, { pools: ['small', 'medium'], seed: 0, file: experiment }),
+    );
     expect(m).toMatch(/router\.path \(policy\.json\): actions: expected one of the pools small, medium, got "large"/);
   });
 
   it('rejects unknown versions, bad JSON, bad envelopes and unknown learners clearly', () => {
     const write = (name: string, body: string) => (writeFileSync(join(dir, name), body), join(dir, name));
-    expect(message(() => loadPolicyFile(write('v2.json', JSON.stringify({ ...trained.save(), version: 2 }))))).toMatch(/version: this wrp reads policy files of version 1, got 2/);
+    expect(message(() => loadPolicyFile(write('v2.json', JSON.stringify({ ...trained.save(), version: 2 }))))).toMatch(
+      /version: this wrp reads policy files of version 1, got 2/,
+    );
     expect(message(() => loadPolicyFile(write('bad.json', '{')))).toMatch(/cannot read the policy file/);
     const noLearner: Record<string, unknown> = { ...trained.save() };
     delete noLearner.learner;
     expect(message(() => loadPolicyFile(write('nolearner.json', JSON.stringify(noLearner))))).toMatch(/learner: /);
-    expect(message(() => loadLearner({ ...trained.save(), learner: 'mystery' }))).toMatch(/learner: expected one of .*linucb.*got "mystery"/);
+    expect(message(() => loadLearner({ ...trained.save(), learner: 'mystery' }))).toMatch(
+      /learner: expected one of .*linucb.*got "mystery"/,
+    );
     const wrongDim = trained.save();
     wrongDim.parameters = { ...wrongDim.parameters, arms: [] };
     expect(() => loadLearner(wrongDim, 'p.json')).toThrow(/parameters\.arms has 0 arms for 3 actions/);

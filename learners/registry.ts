@@ -17,13 +17,20 @@ import { EpsilonGreedy, epsilonGreedyHyperSchema } from './bandits/epsilon-greed
 import { LinThompson, linThompsonHyperSchema } from './bandits/lin-thompson.ts';
 import { LinUcb, linucbHyperSchema } from './bandits/linucb.ts';
 import { Ucb1, ucb1HyperSchema } from './bandits/ucb1.ts';
-import { BestSingleLearner, OracleLearner, oracleModelsSchema, RandomLearner, RoundRobinLearner, StaticLearner } from './baselines.ts';
+import {
+  BestSingleLearner,
+  OracleLearner,
+  oracleModelsSchema,
+  RandomLearner,
+  RoundRobinLearner,
+  StaticLearner,
+} from './baselines.ts';
 import type { FeaturizerOptions } from './features/featurizer.ts';
 import { buildLayout, featureLayoutSchema, featureSpecSchema, type FeatureSpec } from './features/spec.ts';
 import { isReplayLearner, ONE_CALL_PER_REQUEST, REPLAY_LEARNERS } from './rl/cascade-entry.ts';
 import { NEURAL_ENTRY } from './rl/neural-entry.ts';
 import type { FeatureLayout, Learner, PolicyFile } from './types.ts';
-import { ConfigError } from "../core/errors.ts";
+import { ConfigError } from '../core/errors.ts';
 
 export interface LearnerBuildContext extends PolicyBuildContext {
   /** The learner's actions (a subset of ctx.pools), with the model each pool serves. */
@@ -49,10 +56,19 @@ const features = featureSpecSchema.prefault({});
 const schemas = {
   epsilon_greedy: epsilonGreedyHyperSchema.extend({ type: z.literal('epsilon_greedy'), ...common }),
   ucb1: ucb1HyperSchema.extend({ type: z.literal('ucb1'), ...common }),
-  beta_thompson: betaThompsonHyperSchema.extend({ type: z.literal('beta_thompson'), quality_seeds: qualitySeedsSchema.default({}), ...common }),
+  beta_thompson: betaThompsonHyperSchema.extend({
+    type: z.literal('beta_thompson'),
+    quality_seeds: qualitySeedsSchema.default({}),
+    ...common,
+  }),
   linucb: linucbHyperSchema.extend({ type: z.literal('linucb'), features, ...common }),
   lin_thompson: linThompsonHyperSchema.extend({ type: z.literal('lin_thompson'), features, ...common }),
-  static: z.strictObject({ type: z.literal('static'), map: z.record(z.string(), z.string()).default({}), default: z.string().min(1), ...common }),
+  static: z.strictObject({
+    type: z.literal('static'),
+    map: z.record(z.string(), z.string()).default({}),
+    default: z.string().min(1),
+    ...common,
+  }),
   random: z.strictObject({ type: z.literal('random'), ...common }),
   round_robin: z.strictObject({ type: z.literal('round_robin'), ...common }),
   best_single: z.strictObject({ type: z.literal('best_single'), ...common }),
@@ -60,7 +76,11 @@ const schemas = {
 };
 
 /** Validates the block; `seed` falls back to the experiment's. */
-function parse<S extends z.ZodType>(schema: S, spec: Record<string, unknown>, ctx: LearnerBuildContext): z.infer<S> & { seed: number } {
+function parse<S extends z.ZodType>(
+  schema: S,
+  spec: Record<string, unknown>,
+  ctx: LearnerBuildContext,
+): z.infer<S> & { seed: number } {
   const s = parseOrThrow(schema, spec, ctx.file, ['router']) as z.infer<S> & { seed?: number };
   return { ...s, seed: s.seed ?? ctx.seed };
 }
@@ -70,19 +90,27 @@ function checkNamed(pools: Iterable<string>, ctx: LearnerBuildContext, where: st
   checkActions(pools, { ...ctx, pools: ctx.actions.map((a) => a.pool) }, where);
 }
 
-function linearSetup(features: FeatureSpec, ctx: LearnerBuildContext): { layout: FeatureLayout; fopts: FeaturizerOptions } {
-  const layout = buildLayout(features, ctx.actions.map((a) => a.pool));
+function linearSetup(
+  features: FeatureSpec,
+  ctx: LearnerBuildContext,
+): { layout: FeatureLayout; fopts: FeaturizerOptions } {
+  const layout = buildLayout(
+    features,
+    ctx.actions.map((a) => a.pool),
+  );
   return { layout, fopts: features.embedding ? { embedding: features.embedding } : {} };
 }
 
 /** Just the hyperparameters of a parsed block (what the learner stores in policy.json). */
-const only = <S extends z.ZodObject>(schema: S, parsed: object): z.infer<S> => z.object(schema.shape).parse(parsed) as z.infer<S>;
+const only = <S extends z.ZodObject>(schema: S, parsed: object): z.infer<S> =>
+  z.object(schema.shape).parse(parsed) as z.infer<S>;
 
 export const LEARNERS: Record<string, LearnerEntry> = {
   neural: NEURAL_ENTRY,
   epsilon_greedy: {
     schema: schemas.epsilon_greedy,
-    create: (spec, ctx) => new EpsilonGreedy(ctx.actions, only(epsilonGreedyHyperSchema, parse(schemas.epsilon_greedy, spec, ctx))),
+    create: (spec, ctx) =>
+      new EpsilonGreedy(ctx.actions, only(epsilonGreedyHyperSchema, parse(schemas.epsilon_greedy, spec, ctx))),
     load: (f, src) => EpsilonGreedy.load(f, src),
   },
   ucb1: {
@@ -94,7 +122,9 @@ export const LEARNERS: Record<string, LearnerEntry> = {
     schema: schemas.beta_thompson,
     create: (spec, ctx) => {
       const s = parse(schemas.beta_thompson, spec, ctx);
-      Object.entries(s.quality_seeds).forEach(([key, bySeed]) => checkNamed(Object.keys(bySeed), ctx, `router.quality_seeds.${key}`));
+      Object.entries(s.quality_seeds).forEach(([key, bySeed]) =>
+        checkNamed(Object.keys(bySeed), ctx, `router.quality_seeds.${key}`),
+      );
       return new BetaThompson(ctx.actions, only(betaThompsonHyperSchema, s), s.quality_seeds);
     },
     load: (f, src) => BetaThompson.load(f, src),
@@ -156,7 +186,10 @@ export const LEARNERS: Record<string, LearnerEntry> = {
 const policyFileSchema = z.strictObject({
   version: z.literal(1),
   learner: z.string().min(1),
-  hyperparameters: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.array(z.number()), z.array(z.string())])),
+  hyperparameters: z.record(
+    z.string(),
+    z.union([z.number(), z.string(), z.boolean(), z.array(z.number()), z.array(z.string())]),
+  ),
   features: featureLayoutSchema,
   actions: z.array(z.strictObject({ pool: z.string().min(1), model: z.string() })).min(1),
   parameters: z.record(z.string(), z.unknown()),
@@ -173,7 +206,10 @@ export function loadPolicyFile(path: string): PolicyFile {
     throw new ConfigError(path, [`cannot read the policy file: ${(e as Error).message}`]);
   }
   const version = json !== null && typeof json === 'object' ? (json as { version?: unknown }).version : undefined;
-  if (version !== 1) throw new ConfigError(path, [`version: this wrp reads policy files of version 1, got ${JSON.stringify(version) ?? 'none'}`]);
+  if (version !== 1)
+    throw new ConfigError(path, [
+      `version: this wrp reads policy files of version 1, got ${JSON.stringify(version) ?? 'none'}`,
+    ]);
   return parseOrThrow(policyFileSchema, json, path) as PolicyFile;
 }
 
@@ -183,7 +219,8 @@ export const TRAINABLE = [...Object.keys(LEARNERS), ...Object.keys(REPLAY_LEARNE
 /** Rebuilds the learner a policy file describes (a cascade too: wrp eval replays it). */
 export function loadLearner(file: PolicyFile, source = 'policy.json'): Learner {
   const entry = LEARNERS[file.learner] ?? (isReplayLearner(file.learner) ? REPLAY_LEARNERS[file.learner] : undefined);
-  if (!entry) throw new ConfigError(source, [`learner: expected one of ${TRAINABLE.join(', ')}, got "${file.learner}"`]);
+  if (!entry)
+    throw new ConfigError(source, [`learner: expected one of ${TRAINABLE.join(', ')}, got "${file.learner}"`]);
   return entry.load(file, source);
 }
 
@@ -230,7 +267,10 @@ export function learnerPolicyFactories(poolModels: Record<string, string> = {}):
       const given = (ctx as PolicyBuildContext & { models?: unknown }).models;
       const models = Array.isArray(given) ? (given as string[]) : undefined;
       const modelOf = (pool: string) => models?.[ctx.pools.indexOf(pool)] ?? poolModels[pool] ?? pool;
-      return entry.create(spec, { ...ctx, actions: (listed ?? ctx.pools).map((pool) => ({ pool, model: modelOf(pool) })) });
+      return entry.create(spec, {
+        ...ctx,
+        actions: (listed ?? ctx.pools).map((pool) => ({ pool, model: modelOf(pool) })),
+      });
     };
   }
   for (const type of Object.keys(REPLAY_LEARNERS)) {
@@ -242,8 +282,13 @@ export function learnerPolicyFactories(poolModels: Record<string, string> = {}):
     const s = parseOrThrow(policyFileSpec, spec, ctx.file, ['router']);
     const path = resolve(dirname(ctx.file), s.path);
     const file = loadPolicyFile(path);
-    if (isReplayLearner(file.learner)) throw new ConfigError(ctx.file, [`router.path (${s.path}): a ${file.learner} policy: ${ONE_CALL_PER_REQUEST}`]);
-    checkActions(file.actions.map((a) => a.pool), ctx, `router.path (${s.path}): actions`);
+    if (isReplayLearner(file.learner))
+      throw new ConfigError(ctx.file, [`router.path (${s.path}): a ${file.learner} policy: ${ONE_CALL_PER_REQUEST}`]);
+    checkActions(
+      file.actions.map((a) => a.pool),
+      ctx,
+      `router.path (${s.path}): actions`,
+    );
     const learner = loadLearner(file, path);
     return s.freeze ? new FrozenLearner(learner) : learner;
   };

@@ -12,7 +12,7 @@ import { trainCommand } from './commands/train.ts';
 import { startCommand } from './commands/start.ts';
 import { exportCommand } from './commands/export.ts';
 import { outcomesCommand } from './commands/outcomes.ts';
-import { UsageError } from "../core/errors.ts";
+import { UsageError } from '../core/errors.ts';
 
 // `wrp ... | head` closes stdout early: that is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {

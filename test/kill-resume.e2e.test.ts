@@ -36,17 +36,28 @@ telemetry: { interval_ms: 300 }
 `;
 
 function wrp(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/wrp.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'bin/wrp.js'), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const done = new Promise<{ code: number | null; out: string }>((res) => child.on('close', (code) => res({ code, out })));
+  const done = new Promise<{ code: number | null; out: string }>((res) =>
+    child.on('close', (code) => res({ code, out })),
+  );
   return { child, done };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const completeLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(0, -1).filter((l) => l.trim() !== '') : []);
+const completeLines = (file: string) =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .slice(0, -1)
+        .filter((l) => l.trim() !== '')
+    : [];
 
 describe('kill -9, report, resume', () => {
   it('keeps a valid partial run that report summarises and --resume completes without re-sending ids', async () => {
@@ -61,7 +72,8 @@ describe('kill -9, report, resume', () => {
       await sleep(100);
       const root = join(out, 'killme');
       const ids = existsSync(root) ? readdirSync(root) : [];
-      if (ids.length === 1 && completeLines(join(root, ids[0]!, 'requests.jsonl')).length >= 30) dir = join(root, ids[0]!);
+      if (ids.length === 1 && completeLines(join(root, ids[0]!, 'requests.jsonl')).length >= 30)
+        dir = join(root, ids[0]!);
     }
     expect(dir, 'no records appeared').not.toBe('');
     first.child.kill('SIGKILL');

@@ -20,23 +20,49 @@ const out = mkdtempSync(join(tmpdir(), 'wrp-resume-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 const experiment = (arrival: Record<string, unknown>, requests: number): ExperimentConfig =>
-  parseExperiment({
-    name: 'resume',
-    seed: 4,
-    pools: [{ name: 'p', model: 'llama-3.2-1b', sim: { model: 'llama-3.2-1b' }, pricing: { input_per_1m: 0.1, output_per_1m: 0.1 }, energy: 'sim' }],
-    workload: { sources: [{ type: 'synthetic', archetypes: { agent: 1, chat: 1 }, output_scale: 0.1 }], arrival },
-    router: { type: 'round_robin' },
-    stop: { requests },
-    telemetry: { interval_ms: 200 },
-  }, 'resume.yaml');
+  parseExperiment(
+    {
+      name: 'resume',
+      seed: 4,
+      pools: [
+        {
+          name: 'p',
+          model: 'llama-3.2-1b',
+          sim: { model: 'llama-3.2-1b' },
+          pricing: { input_per_1m: 0.1, output_per_1m: 0.1 },
+          energy: 'sim',
+        },
+      ],
+      workload: { sources: [{ type: 'synthetic', archetypes: { agent: 1, chat: 1 }, output_scale: 0.1 }], arrival },
+      router: { type: 'round_robin' },
+      stop: { requests },
+      telemetry: { interval_ms: 200 },
+    },
+    'resume.yaml',
+  );
 
 const run = (config: ExperimentConfig, resumeDir?: string, log: (l: string) => void = () => {}) =>
-  runExperiment({ config, configFile: join(out, 'resume.yaml'), policies: BASELINE_POLICIES, outRoot: out, progress: false, log, resumeDir });
+  runExperiment({
+    config,
+    configFile: join(out, 'resume.yaml'),
+    policies: BASELINE_POLICIES,
+    outRoot: out,
+    progress: false,
+    log,
+    resumeDir,
+  });
 
-const ids = (dir: string) => readFileSync(join(dir, 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as RequestResult).id);
+const ids = (dir: string) =>
+  readFileSync(join(dir, 'requests.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as RequestResult).id);
 
 describe('resume', () => {
-  for (const [kind, arrival] of [['open loop', { type: 'constant', rate: 20 }], ['closed loop', { type: 'concurrency', concurrency: 4 }]] as const) {
+  for (const [kind, arrival] of [
+    ['open loop', { type: 'constant', rate: 20 }],
+    ['closed loop', { type: 'concurrency', concurrency: 4 }],
+  ] as const) {
     it(`extends a finished run without re-sending recorded ids (${kind})`, async () => {
       const first = await run(experiment(arrival, 30));
       const before = ids(first.runDir);
@@ -51,7 +77,11 @@ describe('resume', () => {
       expect(second.runId).toBe(first.runId);
       expect(lines.join('\n')).toMatch(/30 requests already recorded/);
       // Records stay on one timeline: resumed sends come after the skipped schedule's start.
-      expect(second.records.slice(30).every((r) => r.timing.sentMs >= 0 && r.timing.sentEpochMs! > first.records[0]!.timing.sentEpochMs!)).toBe(true);
+      expect(
+        second.records
+          .slice(30)
+          .every((r) => r.timing.sentMs >= 0 && r.timing.sentEpochMs! > first.records[0]!.timing.sentEpochMs!),
+      ).toBe(true);
     });
   }
 
@@ -66,14 +96,21 @@ describe('resume', () => {
 
   it('wrp run exits with status 1 when max_error_rate stops the run', () => {
     const exp = join(out, 'failing.yaml');
-    writeFileSync(exp, `
+    writeFileSync(
+      exp,
+      `
 name: failing
 pools: [{ name: p, model: llama-3.2-1b, sim: { model: llama-3.2-1b, faults: { http_500: 1 } }, pricing: { input_per_1m: 0, output_per_1m: 0 } }]
 workload: { sources: [{ type: synthetic }], arrival: { type: constant, rate: 50 } }
 router: { type: random }
 stop: { requests: 500, max_error_rate: 0.5, min_requests_for_error_rate: 5 }
-`);
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin/wrp.js'), 'run', exp, '--out', join(out, 'cli'), '--no-progress'], { cwd: ROOT, encoding: 'utf8' });
+`,
+    );
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin/wrp.js'), 'run', exp, '--out', join(out, 'cli'), '--no-progress'],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/wrp run: stopped by max_error_rate \(\d+\/\d+ failed > 0\.5\)/);
     expect(r.stdout).toMatch(/results: /);

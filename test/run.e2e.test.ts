@@ -16,7 +16,11 @@ const out = mkdtempSync(join(tmpdir(), 'wrp-e2e-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 const pool = (name: string, model: string, extra: Record<string, unknown> = {}) => ({
-  name, model, sim: { model, ...extra }, pricing: { input_per_1m: 0.1, output_per_1m: 0.2 }, energy: 'sim',
+  name,
+  model,
+  sim: { model, ...extra },
+  pricing: { input_per_1m: 0.1, output_per_1m: 0.2 },
+  energy: 'sim',
 });
 
 function base(over: Record<string, unknown>) {
@@ -36,9 +40,20 @@ function base(over: Record<string, unknown>) {
 }
 
 const run = (raw: Record<string, unknown>) =>
-  runExperiment({ config: parseExperiment(raw, 'e2e.yaml'), configFile: join(out, 'e2e.yaml'), policies: BASELINE_POLICIES, outRoot: out, progress: false, log: () => {} });
+  runExperiment({
+    config: parseExperiment(raw, 'e2e.yaml'),
+    configFile: join(out, 'e2e.yaml'),
+    policies: BASELINE_POLICIES,
+    outRoot: out,
+    progress: false,
+    log: () => {},
+  });
 
-const lines = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const lines = (dir: string, file: string) =>
+  readFileSync(join(dir, file), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 describe('wrp run', () => {
   it('records every request sent with labels, decision, timings, tokens, cost, energy and reward', async () => {
@@ -96,7 +111,10 @@ describe('wrp run', () => {
   it('cancels requests still in flight after the grace period and records them', async () => {
     const o = await run(
       base({
-        workload: { sources: [{ type: 'synthetic', archetypes: { reasoning: 1 } }], arrival: { type: 'constant', rate: 50 } },
+        workload: {
+          sources: [{ type: 'synthetic', archetypes: { reasoning: 1 } }],
+          arrival: { type: 'constant', rate: 50 },
+        },
         stop: { requests: 5, grace_s: 0.3 },
       }),
     );
@@ -108,7 +126,9 @@ describe('wrp run', () => {
   it('external mode sends everything to the router endpoint and records it', async () => {
     const router = await startSimServer({ model: 'llama-3.2-1b', port: 0 });
     try {
-      const o = await run(base({ router: { type: 'external', endpoint: router.url, model: 'llama-3.2-1b' }, stop: { requests: 6 } }));
+      const o = await run(
+        base({ router: { type: 'external', endpoint: router.url, model: 'llama-3.2-1b' }, stop: { requests: 6 } }),
+      );
       expect(o.summary.ok).toBe(6);
       expect(o.records.every((r) => r.decision.policy === 'external')).toBe(true);
     } finally {

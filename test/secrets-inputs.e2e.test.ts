@@ -45,10 +45,15 @@ describe('secrets and bad input', () => {
     const seen: string[] = [];
     echo = createServer((req, res) => {
       seen.push(String(req.headers.authorization));
-      if (req.url === '/v1/models') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: [{ id: 'echo' }] }));
+      if (req.url === '/v1/models')
+        return void res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ data: [{ id: 'echo' }] }));
       if (req.url === '/v1/chat/completions') {
         req.resume();
-        return void res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `rejected Authorization: ${req.headers.authorization}` } }));
+        return void res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: `rejected Authorization: ${req.headers.authorization}` } }));
       }
       res.writeHead(404).end(`no ${req.url} for ${req.headers.authorization}`);
     });
@@ -57,23 +62,47 @@ describe('secrets and bad input', () => {
 
     const lines: string[] = [];
     const log = (l: string) => lines.push(l);
-    const config = parseExperiment({
-      name: 'secret',
-      seed: 3,
-      pools: [
-        { name: 'live', model: 'echo', endpoint: url, api_key_env: KEY_ENV, pricing },
-        { name: 'sim', model: 'llama-3.2-1b', sim: { model: 'llama-3.2-1b', faults: { http_500: 0.3 } }, api_key_env: KEY_ENV, pricing, energy: 'sim' },
-      ],
-      workload: { sources: [{ type: 'synthetic', archetypes: { chat: 1 }, output_scale: 0.1 }], arrival: { type: 'constant', rate: 40 } },
-      router: { type: 'random' },
-      feedback: { reward: { quality: 1, missing_quality: 'zero' } },
-      stop: { requests: 40 },
-      telemetry: { interval_ms: 200 },
-    }, 'secret.yaml');
-    const o = await runExperiment({ config, configFile: join(tmp, 'secret.yaml'), policies: BASELINE_POLICIES, outRoot: join(tmp, 'results'), progress: false, log });
+    const config = parseExperiment(
+      {
+        name: 'secret',
+        seed: 3,
+        pools: [
+          { name: 'live', model: 'echo', endpoint: url, api_key_env: KEY_ENV, pricing },
+          {
+            name: 'sim',
+            model: 'llama-3.2-1b',
+            sim: { model: 'llama-3.2-1b', faults: { http_500: 0.3 } },
+            api_key_env: KEY_ENV,
+            pricing,
+            energy: 'sim',
+          },
+        ],
+        workload: {
+          sources: [{ type: 'synthetic', archetypes: { chat: 1 }, output_scale: 0.1 }],
+          arrival: { type: 'constant', rate: 40 },
+        },
+        router: { type: 'random' },
+        feedback: { reward: { quality: 1, missing_quality: 'zero' } },
+        stop: { requests: 40 },
+        telemetry: { interval_ms: 200 },
+      },
+      'secret.yaml',
+    );
+    const o = await runExperiment({
+      config,
+      configFile: join(tmp, 'secret.yaml'),
+      policies: BASELINE_POLICIES,
+      outRoot: join(tmp, 'results'),
+      progress: false,
+      log,
+    });
     await reportRun(o.runDir, log);
     const policyDir = join(tmp, 'policy');
-    const train = spawnSync(process.execPath, [join(ROOT, 'bin/wrp.js'), 'train', '--learner', 'linucb', '--data', o.runDir, '--out', policyDir], { cwd: ROOT, encoding: 'utf8' });
+    const train = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin/wrp.js'), 'train', '--learner', 'linucb', '--data', o.runDir, '--out', policyDir],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     expect(train.status, train.stderr).toBe(0);
 
     // The key did go out, and the server did echo it back.
@@ -83,7 +112,17 @@ describe('secrets and bad input', () => {
     expect(liveFailures.every((r) => r.errorClass === 'http_5xx' && r.errorMessage?.includes('Bearer ***'))).toBe(true);
 
     const outputs = [...files(o.runDir), ...files(policyDir)];
-    expect(outputs.map((f) => f.split('/').pop()).sort()).toEqual(expect.arrayContaining(['requests.jsonl', 'telemetry.jsonl', 'summary.json', 'summary.md', 'config.resolved.yaml', 'run.json', 'policy.json']));
+    expect(outputs.map((f) => f.split('/').pop()).sort()).toEqual(
+      expect.arrayContaining([
+        'requests.jsonl',
+        'telemetry.jsonl',
+        'summary.json',
+        'summary.md',
+        'config.resolved.yaml',
+        'run.json',
+        'policy.json',
+      ]),
+    );
     for (const f of outputs) expect(readFileSync(f, 'utf8').includes(KEY), f).toBe(false);
     const logs = [...lines, train.stdout, train.stderr].join('\n');
     expect(logs.length).toBeGreaterThan(0);
@@ -93,31 +132,49 @@ describe('secrets and bad input', () => {
 
   it('dataset rows with missing or invalid fields are counted and reported', async () => {
     const data = join(tmp, 'rows.jsonl');
-    writeFileSync(data, [
-      '{"prompt": "What is 2 + 2?", "reference": "4", "category": "math"}',
-      '{"prompt": "Name a colour.", "category": "chitchat"}',
-      '{"prompt": "Is water wet?"}',
-      '{"prompt": "broken',
-      '{"category": "math"}',
-      '{"prompt": "Capital of France?", "answer_format": "essay"}',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      data,
+      [
+        '{"prompt": "What is 2 + 2?", "reference": "4", "category": "math"}',
+        '{"prompt": "Name a colour.", "category": "chitchat"}',
+        '{"prompt": "Is water wet?"}',
+        '{"prompt": "broken',
+        '{"category": "math"}',
+        '{"prompt": "Capital of France?", "answer_format": "essay"}',
+        '',
+      ].join('\n'),
+    );
     const lines: string[] = [];
-    const config = parseExperiment({
-      name: 'rows',
-      seed: 1,
-      pools: [{ name: 'sim', model: 'llama-3.2-1b', sim: { model: 'llama-3.2-1b' }, pricing }],
-      workload: { sources: [{ type: 'jsonl', path: 'rows.jsonl', sample: 'with-replacement', max_tokens: 16 }], arrival: { type: 'constant', rate: 40 } },
-      router: { type: 'random' },
-      stop: { requests: 8 },
-    }, 'rows.yaml');
-    const o = await runExperiment({ config, configFile: join(tmp, 'rows.yaml'), policies: BASELINE_POLICIES, outRoot: join(tmp, 'results'), progress: false, log: (l) => lines.push(l) });
+    const config = parseExperiment(
+      {
+        name: 'rows',
+        seed: 1,
+        pools: [{ name: 'sim', model: 'llama-3.2-1b', sim: { model: 'llama-3.2-1b' }, pricing }],
+        workload: {
+          sources: [{ type: 'jsonl', path: 'rows.jsonl', sample: 'with-replacement', max_tokens: 16 }],
+          arrival: { type: 'constant', rate: 40 },
+        },
+        router: { type: 'random' },
+        stop: { requests: 8 },
+      },
+      'rows.yaml',
+    );
+    const o = await runExperiment({
+      config,
+      configFile: join(tmp, 'rows.yaml'),
+      policies: BASELINE_POLICIES,
+      outRoot: join(tmp, 'results'),
+      progress: false,
+      log: (l) => lines.push(l),
+    });
     const log = lines.join('\n');
     expect(log).toMatch(/4\/6 rows kept/);
     expect(log).toMatch(/invalid-json 1/);
     expect(log).toMatch(/missing-prompt 1/);
     expect(log).toMatch(/line 4: invalid-json/);
-    expect(o.summary.notes?.join(' ')).toMatch(/dataset jsonl .*rows\.jsonl: 4\/6 rows kept; problems: .*invalid-json 1/);
+    expect(o.summary.notes?.join(' ')).toMatch(
+      /dataset jsonl .*rows\.jsonl: 4\/6 rows kept; problems: .*invalid-json 1/,
+    );
     const meta = JSON.parse(readFileSync(join(o.runDir, 'run.json'), 'utf8'));
     expect(meta.datasets[0]).toMatchObject({ loader: 'jsonl', rowsRead: 6, rowsKept: 4 });
     expect(o.summary.sent).toBe(8);

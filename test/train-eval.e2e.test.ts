@@ -15,7 +15,17 @@ describe.skipIf(!hasData)('wrp train / wrp eval on RouterDC', () => {
   it('trains a per-category bandit that beats the best single model on the test split', async () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
-      await train({ learner: 'beta_thompson', data: 'routerdc', split: 'train', files: 'gsm8k,mmlu,humaneval', out, params: '{}', lambda: 0, requests: 0, seed: 1 });
+      await train({
+        learner: 'beta_thompson',
+        data: 'routerdc',
+        split: 'train',
+        files: 'gsm8k,mmlu,humaneval',
+        out,
+        params: '{}',
+        lambda: 0,
+        requests: 0,
+        seed: 1,
+      });
       const policy = JSON.parse(readFileSync(join(out, 'policy.json'), 'utf8'));
       expect(policy.version).toBe(1);
       expect(policy.learner).toBe('beta_thompson');

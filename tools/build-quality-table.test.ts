@@ -36,7 +36,9 @@ describe('builtin.json', () => {
     try {
       const out = join(dir, 'builtin.json');
       execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'tools/build-quality-table.ts'), '--out', out], {
-        cwd: ROOT, env: { ...process.env, WRP_DATA_DIR: DATA }, stdio: 'pipe',
+        cwd: ROOT,
+        env: { ...process.env, WRP_DATA_DIR: DATA },
+        stdio: 'pipe',
       });
       // Stale builtin.json? Rerun `npx tsx tools/build-quality-table.ts`.
       expect(readFileSync(out, 'utf8')).toBe(json);

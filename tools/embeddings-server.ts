@@ -59,7 +59,14 @@ interface WinkFile {
 
 function isWinkFile(x: unknown): x is WinkFile {
   const f = x as Partial<WinkFile> | null;
-  return typeof f === 'object' && f !== null && typeof f.dimensions === 'number' && Array.isArray(f.words) && typeof f.vectors === 'object' && f.vectors !== null;
+  return (
+    typeof f === 'object' &&
+    f !== null &&
+    typeof f.dimensions === 'number' &&
+    Array.isArray(f.words) &&
+    typeof f.vectors === 'object' &&
+    f.vectors !== null
+  );
 }
 
 let loaded: WordVectors | undefined;
@@ -109,7 +116,11 @@ export function tokenize(text: string): string[] {
 }
 
 /** The (weighted) mean of the text's known word vectors, L2-normalised; zero when none is known. */
-export function embedText(vectors: WordVectors, text: string, weighting: Weighting): { embedding: number[]; tokens: number } {
+export function embedText(
+  vectors: WordVectors,
+  text: string,
+  weighting: Weighting,
+): { embedding: number[]; tokens: number } {
   const { dim, data, index, sifWeight } = vectors;
   const sum = new Float64Array(dim);
   const tokens = tokenize(text);
@@ -138,7 +149,13 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** OpenAI's error shape. */
-function sendError(res: ServerResponse, status: number, message: string, code: string | null = null, param: string | null = null): void {
+function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  code: string | null = null,
+  param: string | null = null,
+): void {
   sendJson(res, status, { error: { message, type: 'invalid_request_error', param, code } });
 }
 
@@ -159,9 +176,13 @@ async function handle(vectors: WordVectors, req: IncomingMessage, res: ServerRes
   const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
   if (path === '/v1/models') {
     if (req.method !== 'GET') return sendError(res, 405, `${req.method} ${path}: use GET`);
-    return sendJson(res, 200, { object: 'list', data: EMBEDDING_MODELS.map((id) => ({ id, object: 'model', created: 0, owned_by: 'wrp' })) });
+    return sendJson(res, 200, {
+      object: 'list',
+      data: EMBEDDING_MODELS.map((id) => ({ id, object: 'model', created: 0, owned_by: 'wrp' })),
+    });
   }
-  if (path !== '/v1/embeddings') return sendError(res, 404, `no route ${path}: this server has /v1/embeddings and /v1/models`);
+  if (path !== '/v1/embeddings')
+    return sendError(res, 404, `no route ${path}: this server has /v1/embeddings and /v1/models`);
   if (req.method !== 'POST') return sendError(res, 405, `${req.method} ${path}: use POST`);
   const body = await readBody(req);
   if (body === undefined) return sendError(res, 413, `request body over ${MAX_BODY_BYTES} bytes`);
@@ -175,13 +196,32 @@ async function handle(vectors: WordVectors, req: IncomingMessage, res: ServerRes
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const param = issue.path.join('.') || null;
-    return sendError(res, 400, `${param ?? 'body'}: ${issue.message} (expected {model, input: string | string[] (1..${MAX_INPUTS}), encoding_format?: "float"})`, null, param);
+    return sendError(
+      res,
+      400,
+      `${param ?? 'body'}: ${issue.message} (expected {model, input: string | string[] (1..${MAX_INPUTS}), encoding_format?: "float"})`,
+      null,
+      param,
+    );
   }
   const { model, input } = parsed.data;
   const weighting = WEIGHTING[model];
-  if (!weighting) return sendError(res, 404, `model "${model}" does not exist; served: ${EMBEDDING_MODELS.join(', ')}`, 'model_not_found', 'model');
+  if (!weighting)
+    return sendError(
+      res,
+      404,
+      `model "${model}" does not exist; served: ${EMBEDDING_MODELS.join(', ')}`,
+      'model_not_found',
+      'model',
+    );
   if (parsed.data.dimensions !== undefined && parsed.data.dimensions !== vectors.dim) {
-    return sendError(res, 400, `dimensions: this model has ${vectors.dim}, got ${parsed.data.dimensions}`, null, 'dimensions');
+    return sendError(
+      res,
+      400,
+      `dimensions: this model has ${vectors.dim}, got ${parsed.data.dimensions}`,
+      null,
+      'dimensions',
+    );
   }
   const texts = typeof input === 'string' ? [input] : input;
   let tokens = 0;
@@ -196,7 +236,8 @@ async function handle(vectors: WordVectors, req: IncomingMessage, res: ServerRes
 export function createEmbeddingsServer(vectors: WordVectors): Server {
   return createServer((req, res) => {
     handle(vectors, req, res).catch((e: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: { message: String(e), type: 'server_error', param: null, code: null } });
+      if (!res.headersSent)
+        sendJson(res, 500, { error: { message: String(e), type: 'server_error', param: null, code: null } });
       else res.destroy();
     });
   });
@@ -209,7 +250,9 @@ export interface RunningEmbeddingsServer {
 }
 
 /** Loads the vectors and listens (port 0 = an ephemeral port). */
-export async function startEmbeddingsServer(opts: { port?: number; host?: string } = {}): Promise<RunningEmbeddingsServer> {
+export async function startEmbeddingsServer(
+  opts: { port?: number; host?: string } = {},
+): Promise<RunningEmbeddingsServer> {
   const server = createEmbeddingsServer(loadWinkVectors());
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -234,10 +277,13 @@ function flag(name: string): string | undefined {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const port = Number(flag('port') ?? 8089);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port: expected 0..65535, got ${flag('port')}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`--port: expected 0..65535, got ${flag('port')}`);
   const t0 = performance.now();
   const s = await startEmbeddingsServer({ port, host: flag('host') ?? '127.0.0.1' });
-  console.log(`embeddings server (${EMBEDDING_MODELS.join(', ')}) on ${s.url} (vectors loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(
+    `embeddings server (${EMBEDDING_MODELS.join(', ')}) on ${s.url} (vectors loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  );
   const stop = () => void s.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -51,13 +51,83 @@ export interface EnergyCell {
 }
 
 export const ML_ENERGY_CELLS: EnergyCell[] = [
-  { id: '8b-tp1-s8', model: 'llama-3.1-8b', tp: 1, maxNumSeqs: 8, requestRepeats: 1, jPerToken: 0.455, watts: 486, tokPerS: 1070, medianItlMs: 7.3 },
-  { id: '8b-tp1-s128', model: 'llama-3.1-8b', tp: 1, maxNumSeqs: 128, requestRepeats: 1, jPerToken: 0.095, watts: 669, tokPerS: 7037, medianItlMs: 16.5 },
-  { id: '8b-tp1-s512', model: 'llama-3.1-8b', tp: 1, maxNumSeqs: 512, requestRepeats: 2, jPerToken: 0.07, watts: 688, tokPerS: 9806, medianItlMs: 47.4 },
-  { id: '70b-tp4-s8', model: 'llama-3.1-70b', tp: 4, maxNumSeqs: 8, requestRepeats: 1, jPerToken: 3.76, watts: 1765, tokPerS: 470, medianItlMs: 16.6 },
-  { id: '70b-tp4-s128', model: 'llama-3.1-70b', tp: 4, maxNumSeqs: 128, requestRepeats: 1, jPerToken: 0.563, watts: 2184, tokPerS: 3876, medianItlMs: 27.9 },
-  { id: '70b-tp4-s1024', model: 'llama-3.1-70b', tp: 4, maxNumSeqs: 1024, requestRepeats: 2, jPerToken: 0.373, watts: 2548, tokPerS: 6827, medianItlMs: 105.6 },
-  { id: 'qwen3-8b-tp1-s128', model: 'qwen3-8b', tp: 1, maxNumSeqs: 128, requestRepeats: 1, jPerToken: 0.097, watts: 573, tokPerS: 5930, medianItlMs: 20.7 },
+  {
+    id: '8b-tp1-s8',
+    model: 'llama-3.1-8b',
+    tp: 1,
+    maxNumSeqs: 8,
+    requestRepeats: 1,
+    jPerToken: 0.455,
+    watts: 486,
+    tokPerS: 1070,
+    medianItlMs: 7.3,
+  },
+  {
+    id: '8b-tp1-s128',
+    model: 'llama-3.1-8b',
+    tp: 1,
+    maxNumSeqs: 128,
+    requestRepeats: 1,
+    jPerToken: 0.095,
+    watts: 669,
+    tokPerS: 7037,
+    medianItlMs: 16.5,
+  },
+  {
+    id: '8b-tp1-s512',
+    model: 'llama-3.1-8b',
+    tp: 1,
+    maxNumSeqs: 512,
+    requestRepeats: 2,
+    jPerToken: 0.07,
+    watts: 688,
+    tokPerS: 9806,
+    medianItlMs: 47.4,
+  },
+  {
+    id: '70b-tp4-s8',
+    model: 'llama-3.1-70b',
+    tp: 4,
+    maxNumSeqs: 8,
+    requestRepeats: 1,
+    jPerToken: 3.76,
+    watts: 1765,
+    tokPerS: 470,
+    medianItlMs: 16.6,
+  },
+  {
+    id: '70b-tp4-s128',
+    model: 'llama-3.1-70b',
+    tp: 4,
+    maxNumSeqs: 128,
+    requestRepeats: 1,
+    jPerToken: 0.563,
+    watts: 2184,
+    tokPerS: 3876,
+    medianItlMs: 27.9,
+  },
+  {
+    id: '70b-tp4-s1024',
+    model: 'llama-3.1-70b',
+    tp: 4,
+    maxNumSeqs: 1024,
+    requestRepeats: 2,
+    jPerToken: 0.373,
+    watts: 2548,
+    tokPerS: 6827,
+    medianItlMs: 105.6,
+  },
+  {
+    id: 'qwen3-8b-tp1-s128',
+    model: 'qwen3-8b',
+    tp: 1,
+    maxNumSeqs: 128,
+    requestRepeats: 1,
+    jPerToken: 0.097,
+    watts: 573,
+    tokPerS: 5930,
+    medianItlMs: 20.7,
+  },
 ];
 
 /** Cells the calibration is fitted on (3 of 7); the other four are held out. */
@@ -113,7 +183,12 @@ function cellRequests(cell: EnergyCell, seed: number): SeqRequest[] {
   const out: SeqRequest[] = [];
   for (let i = 0; i < n; i++) {
     const prompt = prompts[i % UNIQUE_PROMPTS]!;
-    out.push({ id: String(i), promptTokens: prompt.tokens, blockHashes: prompt.blockHashes, outputTokens: sampleOutputTokens(rand) });
+    out.push({
+      id: String(i),
+      promptTokens: prompt.tokens,
+      blockHashes: prompt.blockHashes,
+      outputTokens: sampleOutputTokens(rand),
+    });
   }
   return out;
 }
@@ -123,7 +198,14 @@ export function measureCell(cell: EnergyCell, calibration?: Calibration, seed = 
   const clock = new VirtualClock();
   const steps: StepRecord[] = [];
   const pool = new SimPool(
-    { ...DEFAULT_POOL_SPEC, model: cell.model, tp: cell.tp, maxNumSeqs: cell.maxNumSeqs, calibration, onStep: (s) => steps.push(s) },
+    {
+      ...DEFAULT_POOL_SPEC,
+      model: cell.model,
+      tp: cell.tp,
+      maxNumSeqs: cell.maxNumSeqs,
+      calibration,
+      onStep: (s) => steps.push(s),
+    },
     clock,
   );
   const requests = cellRequests(cell, seed);
@@ -209,7 +291,12 @@ export function traceCell(cell: EnergyCell, seed = 7): CellTrace {
     }
   }
   const clock = new VirtualClock();
-  const cost = new RecordingCostModel(modelProfile(cell.model), gpuProfile(DEFAULT_POOL_SPEC.gpu), cell.tp, FITTED_CALIBRATION);
+  const cost = new RecordingCostModel(
+    modelProfile(cell.model),
+    gpuProfile(DEFAULT_POOL_SPEC.gpu),
+    cell.tp,
+    FITTED_CALIBRATION,
+  );
   let stepIndex = -1;
   const engine = new ReplicaEngine({
     cost,

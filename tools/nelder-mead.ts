@@ -2,7 +2,12 @@
  * Nelder-Mead simplex minimisation. Hand-written: the npm package for it (fmin@0.0.4)
  * ships a UMD bundle under "type": "module" and cannot be imported by Node ESM.
  */
-export function nelderMead(f: (x: number[]) => number, x0: number[], maxIterations: number, step = 0.3): { x: number[]; fx: number } {
+export function nelderMead(
+  f: (x: number[]) => number,
+  x0: number[],
+  maxIterations: number,
+  step = 0.3,
+): { x: number[]; fx: number } {
   const n = x0.length;
   let simplex = [x0, ...x0.map((_, i) => x0.map((v, j) => (i === j ? v + step : v)))].map((x) => ({ x, fx: f(x) }));
   const combine = (a: number[], b: number[], t: number) => a.map((v, i) => v + t * (b[i]! - v));
@@ -24,7 +29,10 @@ export function nelderMead(f: (x: number[]) => number, x0: number[], maxIteratio
       const contracted = combine(centroid, worst.x, fr < worst.fx ? -0.5 : 0.5);
       const fc = f(contracted);
       if (fc < Math.min(fr, worst.fx)) simplex[n] = { x: contracted, fx: fc };
-      else simplex = simplex.map((p, i) => (i === 0 ? p : { x: combine(best.x, p.x, 0.5), fx: f(combine(best.x, p.x, 0.5)) }));
+      else
+        simplex = simplex.map((p, i) =>
+          i === 0 ? p : { x: combine(best.x, p.x, 0.5), fx: f(combine(best.x, p.x, 0.5)) },
+        );
     }
   }
   simplex.sort((a, b) => a.fx - b.fx);

@@ -6,8 +6,9 @@ const ENGLISH = `Natalia sold clips to 48 of her friends in April, and then she 
 How many clips did Natalia sell altogether in April and May? Think carefully about the arithmetic,
 because the intermediate quantities matter: the total is the sum of both months' sales.`;
 
-const SYSTEM = 'You are a helpful assistant for a large retail company. '.repeat(12)
-  + 'Answer questions about orders, refunds and shipping politely and concisely.';
+const SYSTEM =
+  'You are a helpful assistant for a large retail company. '.repeat(12) +
+  'Answer questions about orders, refunds and shipping politely and concisely.';
 
 describe('tokenize', () => {
   it('is deterministic, with pinned ids (stable across runs and platforms)', () => {
@@ -56,8 +57,10 @@ describe('tokenize', () => {
 describe('applyChatTemplate', () => {
   it('renders a Llama-3 style prompt with a generation prompt', () => {
     const s = applyChatTemplate([{ role: 'user', content: ' hi ' }]);
-    expect(s).toBe('<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>'
-      + '<|start_header_id|>assistant<|end_header_id|>\n\n');
+    expect(s).toBe(
+      '<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>' +
+        '<|start_header_id|>assistant<|end_header_id|>\n\n',
+    );
   });
 });
 
@@ -85,9 +88,20 @@ describe('blockHashes', () => {
   });
 
   it('two chats with the same system prompt share their first blocks, then differ', () => {
-    const chatA = applyChatTemplate([{ role: 'system', content: SYSTEM }, { role: 'user', content: 'Where is my order 1234?' }]);
-    const chatB = applyChatTemplate([{ role: 'system', content: SYSTEM }, { role: 'user', content: 'Can I get a refund for a broken lamp?' }]);
-    const prefixTokens = countTokens(applyChatTemplate([{ role: 'system', content: SYSTEM }]).replace(/<\|start_header_id\|>assistant<\|end_header_id\|>\n\n$/, ''));
+    const chatA = applyChatTemplate([
+      { role: 'system', content: SYSTEM },
+      { role: 'user', content: 'Where is my order 1234?' },
+    ]);
+    const chatB = applyChatTemplate([
+      { role: 'system', content: SYSTEM },
+      { role: 'user', content: 'Can I get a refund for a broken lamp?' },
+    ]);
+    const prefixTokens = countTokens(
+      applyChatTemplate([{ role: 'system', content: SYSTEM }]).replace(
+        /<\|start_header_id\|>assistant<\|end_header_id\|>\n\n$/,
+        '',
+      ),
+    );
     const ta = tokenize(chatA);
     const tb = tokenize(chatB);
     const ha = blockHashes(ta, 16);
@@ -104,11 +118,13 @@ describe('blockHashes', () => {
   });
 
   it('text prefixes give token prefixes at special-token boundaries', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 80 }), fc.string({ maxLength: 80 }), (x, y) => {
-      const a = Array.from(tokenize(`${x}<|eot_id|>`));
-      const b = Array.from(tokenize(`${x}<|eot_id|>${y}`));
-      return a.every((t, i) => b[i] === t);
-    }));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), fc.string({ maxLength: 80 }), (x, y) => {
+        const a = Array.from(tokenize(`${x}<|eot_id|>`));
+        const b = Array.from(tokenize(`${x}<|eot_id|>${y}`));
+        return a.every((t, i) => b[i] === t);
+      }),
+    );
   });
 });
 

@@ -47,16 +47,24 @@ for (let c = 0; c < 128; c++) {
   else if (c === 9 || c === 10 || c === 11 || c === 12 || c === 13) ASCII_CLASS[c] = C_NEWLINE;
   else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) ASCII_CLASS[c] = C_LETTER;
   else if (c >= 48 && c <= 57) ASCII_CLASS[c] = C_DIGIT;
-  else if (c < 32 || c === 127) ASCII_CLASS[c] = C_NEWLINE; // control characters: like whitespace
+  else if (c < 32 || c === 127)
+    ASCII_CLASS[c] = C_NEWLINE; // control characters: like whitespace
   else ASCII_CLASS[c] = C_PUNCT;
 }
 
 function classOf(c: number): number {
   if (c < 128) return ASCII_CLASS[c]!;
   if (c >= 0xd800 && c <= 0xdfff) return C_OTHER;
-  if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff)
-    || (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0x3000 && c <= 0x303f)
-    || (c >= 0xff00 && c <= 0xffef)) return C_CJK;
+  if (
+    (c >= 0x3040 && c <= 0x30ff) ||
+    (c >= 0x3400 && c <= 0x4dbf) ||
+    (c >= 0x4e00 && c <= 0x9fff) ||
+    (c >= 0xac00 && c <= 0xd7af) ||
+    (c >= 0xf900 && c <= 0xfaff) ||
+    (c >= 0x3000 && c <= 0x303f) ||
+    (c >= 0xff00 && c <= 0xffef)
+  )
+    return C_CJK;
   if (c === 0xa0 || (c >= 0x2000 && c <= 0x200b)) return C_SPACE;
   if ((c >= 0x2010 && c <= 0x2bff) || (c >= 0xa1 && c <= 0xbf) || c === 0xd7 || c === 0xf7) return C_PUNCT;
   return C_LETTER; // Latin-1 letters, Greek, Cyrillic, Arabic, ...: word characters
@@ -248,7 +256,8 @@ const ROOT_HASH = 0x5eed;
  * keys blocks this way). A partial last block gets no hash. Values are integers < 2^53.
  */
 export function blockHashes(tokens: ArrayLike<number>, blockSize: number): number[] {
-  if (!Number.isInteger(blockSize) || blockSize <= 0) throw new RangeError(`blockSize must be a positive integer, got ${blockSize}`);
+  if (!Number.isInteger(blockSize) || blockSize <= 0)
+    throw new RangeError(`blockSize must be a positive integer, got ${blockSize}`);
   const nBlocks = Math.floor(tokens.length / blockSize);
   const out = new Array<number>(nBlocks);
   let parent = ROOT_HASH;

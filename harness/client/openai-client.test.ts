@@ -94,7 +94,10 @@ describe('OpenAIClient against the simulated vLLM server', () => {
   });
 
   it('streams /v1/completions', async () => {
-    const r = await client.completion({ model: MODEL, prompt: 'The capital of France is', max_tokens: 64 }, { headers: labels() });
+    const r = await client.completion(
+      { model: MODEL, prompt: 'The capital of France is', max_tokens: 64 },
+      { headers: labels() },
+    );
     expect(r).toMatchObject({ ok: true, endpoint: 'completions', outputTokens: N_OUT, usageMissing: false });
     expect(r.requestId).toMatch(/\S/);
     expectStreamTimings(r);
@@ -109,7 +112,13 @@ describe('OpenAIClient against the simulated vLLM server', () => {
   it('does a non-streaming chat completion with the same text as the stream', async () => {
     const streamed = await client.chat(chatBody(), { headers: labels() });
     const r = await client.chat(chatBody(), { headers: labels(), stream: false });
-    expect(r).toMatchObject({ ok: true, stream: false, outputTokens: N_OUT, usageMissing: false, finishReason: 'stop' });
+    expect(r).toMatchObject({
+      ok: true,
+      stream: false,
+      outputTokens: N_OUT,
+      usageMissing: false,
+      finishReason: 'stop',
+    });
     expect(r.text).toBe(streamed.text);
     expect(r.e2eMs).toBeGreaterThan(0);
     expect(r.requestId).toMatch(/\S/);
@@ -123,9 +132,16 @@ describe('OpenAIClient against the simulated vLLM server', () => {
   });
 
   it('records a 429 apart from other 4xx', async () => {
-    faults = { failBeforeHead: () => ({ status: 429, body: '{"error":{"message":"overloaded","type":"x","code":429}}' }) };
+    faults = {
+      failBeforeHead: () => ({ status: 429, body: '{"error":{"message":"overloaded","type":"x","code":429}}' }),
+    };
     const r = await client.chat(chatBody(), { headers: labels() });
-    expect(r).toMatchObject({ ok: false, errorClass: 'http_429', httpStatus: 429, errorMessage: 'HTTP 429: overloaded' });
+    expect(r).toMatchObject({
+      ok: false,
+      errorClass: 'http_429',
+      httpStatus: 429,
+      errorMessage: 'HTTP 429: overloaded',
+    });
   });
 
   it('records a refused connection as connect', async () => {

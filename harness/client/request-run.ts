@@ -64,12 +64,34 @@ export class RequestRun {
   constructor(private readonly spec: RunSpec) {
     // Every key set up front: one object shape for all records.
     this.rec = {
-      endpoint: spec.endpoint, model: spec.model, stream: spec.stream, tag: spec.tag,
-      scheduledAt: spec.scheduledAt, sentAtEpochMs: 0, sentAtPerfMs: 0, sendLagMs: undefined,
-      ok: false, errorClass: undefined, errorMessage: undefined, httpStatus: undefined, requestId: undefined,
-      headers: undefined, headersMs: undefined, ttftMs: undefined, itlMs: [], tpotMs: undefined, e2eMs: undefined, doneMs: 0,
-      promptTokens: undefined, outputTokens: 0, cachedTokens: undefined, usageMissing: false,
-      contentEvents: 0, finishReason: undefined, text: '', reasoningText: '',
+      endpoint: spec.endpoint,
+      model: spec.model,
+      stream: spec.stream,
+      tag: spec.tag,
+      scheduledAt: spec.scheduledAt,
+      sentAtEpochMs: 0,
+      sentAtPerfMs: 0,
+      sendLagMs: undefined,
+      ok: false,
+      errorClass: undefined,
+      errorMessage: undefined,
+      httpStatus: undefined,
+      requestId: undefined,
+      headers: undefined,
+      headersMs: undefined,
+      ttftMs: undefined,
+      itlMs: [],
+      tpotMs: undefined,
+      e2eMs: undefined,
+      doneMs: 0,
+      promptTokens: undefined,
+      outputTokens: 0,
+      cachedTokens: undefined,
+      usageMissing: false,
+      contentEvents: 0,
+      finishReason: undefined,
+      text: '',
+      reasoningText: '',
     };
   }
 
@@ -86,7 +108,10 @@ export class RequestRun {
     const onAbort = (): void => this.fail('cancelled', 'aborted by caller');
     signal?.addEventListener('abort', onAbort, { once: true });
     if (timeouts.totalMs > 0) {
-      this.totalTimer = setTimeout(() => this.fail('timeout_total', `no end within ${timeouts.totalMs} ms`), timeouts.totalMs);
+      this.totalTimer = setTimeout(
+        () => this.fail('timeout_total', `no end within ${timeouts.totalMs} ms`),
+        timeouts.totalMs,
+      );
     }
     if (timeouts.firstByteMs > 0) {
       const ms = timeouts.firstByteMs;
@@ -251,8 +276,10 @@ export class RequestRun {
       cls = httpClass;
       msg = `HTTP ${this.status}: ${errorBodyMessage(Buffer.concat(this.parts).toString('utf8'))}`;
     }
-    if (cls === undefined && transportErr !== undefined) [cls, msg] = [classifyTransportError(transportErr), errorText(transportErr)];
-    if (cls === undefined && this.spec.stream && !this.sawDone) [cls, msg] = ['truncated', 'stream ended without [DONE]'];
+    if (cls === undefined && transportErr !== undefined)
+      [cls, msg] = [classifyTransportError(transportErr), errorText(transportErr)];
+    if (cls === undefined && this.spec.stream && !this.sawDone)
+      [cls, msg] = ['truncated', 'stream ended without [DONE]'];
     rec.ok = cls === undefined;
     rec.errorClass = cls;
     if (msg !== undefined && cls !== undefined) rec.errorMessage = this.scrub(msg.slice(0, 1000));

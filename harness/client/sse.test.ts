@@ -104,7 +104,10 @@ describe('SseParser', () => {
   it('reports comments and skips them as events', () => {
     const comments: string[] = [];
     const events: SseEvent[] = [];
-    const p = new SseParser((e) => events.push(e), (c) => comments.push(c));
+    const p = new SseParser(
+      (e) => events.push(e),
+      (c) => comments.push(c),
+    );
     p.push(enc.encode(': keep-alive\n\ndata: {"x":1}\n\n'));
     p.end();
     expect(comments).toEqual(['keep-alive']);

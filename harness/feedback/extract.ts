@@ -14,8 +14,7 @@ export function stripReasoning(text: string): string {
 }
 
 // Phrases that announce the answer; the letter/number follows them.
-const ANSWER_LEAD =
-  String.raw`(?:(?:final|correct|right|best)\s+(?:answer|option|choice)|\banswer)\s*(?:(?:is|would\s+be|will\s+be|should\s+be|must\s+be)\s*)?[:=\-–—]?`;
+const ANSWER_LEAD = String.raw`(?:(?:final|correct|right|best)\s+(?:answer|option|choice)|\banswer)\s*(?:(?:is|would\s+be|will\s+be|should\s+be|must\s+be)\s*)?[:=\-–—]?`;
 
 interface Hit {
   value: string;
@@ -61,21 +60,37 @@ export function extractLetter(raw: string, letters = 'ABCDE'): string | undefine
     return v.toUpperCase();
   };
   const explicit = [
-    ...allMatches(new RegExp(String.raw`${ANSWER_LEAD}\s*(?:option|choice|letter)?\s*[(\[*_"']*\s*(${set})(?![A-Za-z0-9])`, 'i'), text, (m) => ok(m)),
+    ...allMatches(
+      new RegExp(String.raw`${ANSWER_LEAD}\s*(?:option|choice|letter)?\s*[(\[*_"']*\s*(${set})(?![A-Za-z0-9])`, 'i'),
+      text,
+      (m) => ok(m),
+    ),
     ...allMatches(new RegExp(String.raw`\\boxed\{\s*\(?(${set})\)?\s*\}`), text, (m) => m[1]!.toUpperCase()),
-    ...allMatches(new RegExp(String.raw`(?<![A-Za-z0-9])[(\[*]*(${set})[)\]*]*\s+(?:is|would\s+be|seems)\s+(?:the\s+)?(?:correct|right|best)`, 'i'), text, (m) => ok(m)),
+    ...allMatches(
+      new RegExp(
+        String.raw`(?<![A-Za-z0-9])[(\[*]*(${set})[)\]*]*\s+(?:is|would\s+be|seems)\s+(?:the\s+)?(?:correct|right|best)`,
+        'i',
+      ),
+      text,
+      (m) => ok(m),
+    ),
   ];
   const e = lastHit(explicit);
   if (e) return e.value;
   // Bold or bracketed capitals: "**D**", "**(B)**", "**C. Paris**", "(C)".
   const marked = allMatches(
-    new RegExp(String.raw`(?:\*\*|__)\s*\(?([${L}])(?:\)?[.):]?\s*|[.):]\s+[^*_\n]{1,80})(?:\*\*|__)|\(([${L}])\)`, 'g'),
+    new RegExp(
+      String.raw`(?:\*\*|__)\s*\(?([${L}])(?:\)?[.):]?\s*|[.):]\s+[^*_\n]{1,80})(?:\*\*|__)|\(([${L}])\)`,
+      'g',
+    ),
     text,
     (m) => m[1] ?? m[2],
   );
   const k = lastHit(marked);
   if (k) return k.value;
-  const bare = allMatches(new RegExp(String.raw`(?<![A-Za-z0-9'’\-])([${L}])(?![A-Za-z0-9'’\-])`, 'g'), text, (m) => ok(m));
+  const bare = allMatches(new RegExp(String.raw`(?<![A-Za-z0-9'’\-])([${L}])(?![A-Za-z0-9'’\-])`, 'g'), text, (m) =>
+    ok(m),
+  );
   return lastHit(bare)?.value;
 }
 

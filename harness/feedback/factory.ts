@@ -8,7 +8,7 @@ import { scoreTableEvaluator } from './score-table.ts';
 import { SimulatedUserEvaluator } from './simulated-user.ts';
 import { exactMatchEvaluator, mcLetterEvaluator, numericEvaluator, regexEvaluator } from './text-evaluators.ts';
 import { failedEvaluation, type Evaluator, type EvaluatorContext } from './types.ts';
-import { FeedbackConfigError } from "../../core/errors.ts";
+import { FeedbackConfigError } from '../../core/errors.ts';
 
 /** Evaluator `none`: no quality, except that a failed request is still a failure. */
 const noneEvaluator: Evaluator = {
@@ -24,7 +24,10 @@ const noneEvaluator: Evaluator = {
  * simulated_user the pools' prices. Throws FeedbackConfigError on a bad block or a missing
  * API-key variable.
  */
-export function createEvaluator(spec: FeedbackConfigInput | FeedbackConfig | EvaluatorName = {}, ctx: EvaluatorContext = {}): Evaluator {
+export function createEvaluator(
+  spec: FeedbackConfigInput | FeedbackConfig | EvaluatorName = {},
+  ctx: EvaluatorContext = {},
+): Evaluator {
   const cfg = parseFeedbackConfig(typeof spec === 'string' ? { evaluator: spec } : spec);
   return build(cfg.evaluator, cfg, ctx);
 }
@@ -75,7 +78,9 @@ function judge(cfg: FeedbackConfig): Evaluator {
     apiKey = process.env[j.api_key_env];
     // Fail at start, not with one "judge failed (http_4xx)" per request.
     if (apiKey === undefined || apiKey === '') {
-      throw new FeedbackConfigError([`feedback.llm_judge.api_key_env: expected environment variable ${j.api_key_env} to be set`]);
+      throw new FeedbackConfigError([
+        `feedback.llm_judge.api_key_env: expected environment variable ${j.api_key_env} to be set`,
+      ]);
     }
   }
   return new LlmJudgeEvaluator({

@@ -11,7 +11,14 @@ export {
   type FeedbackConfig,
   type FeedbackConfigInput,
 } from './config.ts';
-export { computeReward, DEFAULT_REWARD, rewardSchema, type RewardConfig, type RewardConfigInput, type RewardInput } from './reward.ts';
+export {
+  computeReward,
+  DEFAULT_REWARD,
+  rewardSchema,
+  type RewardConfig,
+  type RewardConfigInput,
+  type RewardInput,
+} from './reward.ts';
 export { extractAnswerPhrase, extractLetter, extractNumber, normalizeAnswer } from './extract.ts';
 export { exactMatchEvaluator, mcLetterEvaluator, numericEvaluator, regexEvaluator } from './text-evaluators.ts';
 export { scoreTableEvaluator, datasetModel, tableQuality } from './score-table.ts';

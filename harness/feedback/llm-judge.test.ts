@@ -23,7 +23,9 @@ describe('judge score parsing', () => {
     expect(parseJudgeScore('score: 0.85', [0, 1])).toBe(0.85);
   });
   it('fills placeholders and keeps unknown ones', () => {
-    expect(renderRubric('Q={{question}} A={{ answer }} X={{x}}', { question: 'q', answer: 'a' })).toBe('Q=q A=a X={{x}}');
+    expect(renderRubric('Q={{question}} A={{ answer }} X={{x}}', { question: 'q', answer: 'a' })).toBe(
+      'Q=q A=a X={{x}}',
+    );
   });
 });
 
@@ -41,9 +43,15 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       seen.push({ auth: req.headers.authorization, body: JSON.parse(body) });
-      if (status !== 200) return void res.writeHead(status, { 'content-type': 'application/json' }).end('{"error":{"message":"boom"}}');
+      if (status !== 200)
+        return void res.writeHead(status, { 'content-type': 'application/json' }).end('{"error":{"message":"boom"}}');
       res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({ id: 'j1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 3 } }),
+        JSON.stringify({
+          id: 'j1',
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 5, completion_tokens: 3 },
+        }),
       );
     });
   });
@@ -59,12 +67,21 @@ afterAll(async () => {
 describe('llm_judge', () => {
   it('sends the rubric with question, answer and reference, and maps 1..10 to 0..1', async () => {
     process.env.WRP_TEST_JUDGE_KEY = 'sk-test';
-    const ev = createEvaluator({ evaluator: 'llm_judge', llm_judge: { base_url: judgeUrl, model: 'judge-1', api_key_env: 'WRP_TEST_JUDGE_KEY' } });
+    const ev = createEvaluator({
+      evaluator: 'llm_judge',
+      llm_judge: { base_url: judgeUrl, model: 'judge-1', api_key_env: 'WRP_TEST_JUDGE_KEY' },
+    });
     reply = 'Good answer. Rating: [[8]]';
-    const e = await ev.evaluate({ ...input('Paris is the capital.', { reference: 'Paris' }), prompt: 'What is the capital of France?' });
+    const e = await ev.evaluate({
+      ...input('Paris is the capital.', { reference: 'Paris' }),
+      prompt: 'What is the capital of France?',
+    });
     expect(e.evaluator).toBe('llm_judge');
     expect(e.quality).toBeCloseTo(7 / 9);
-    const last = seen.at(-1) as { auth: string; body: { model: string; messages: { content: string }[]; stream: boolean } };
+    const last = seen.at(-1) as {
+      auth: string;
+      body: { model: string; messages: { content: string }[]; stream: boolean };
+    };
     expect(last.auth).toBe('Bearer sk-test');
     expect(last.body.model).toBe('judge-1');
     expect(last.body.stream).toBe(false);
@@ -77,17 +94,26 @@ describe('llm_judge', () => {
   });
 
   it('never throws: judge HTTP errors, unreadable replies and dead endpoints give no quality', async () => {
-    const ev = createEvaluator({ evaluator: 'llm_judge', llm_judge: { base_url: judgeUrl, model: 'j', rubric: 'Grade 0-1: {{answer}}', score_range: [0, 1] } });
+    const ev = createEvaluator({
+      evaluator: 'llm_judge',
+      llm_judge: { base_url: judgeUrl, model: 'j', rubric: 'Grade 0-1: {{answer}}', score_range: [0, 1] },
+    });
     reply = 'score: 0.25';
     expect((await ev.evaluate(input('x'))).quality).toBe(0.25);
     reply = 'I refuse to grade this.';
-    expect(await ev.evaluate(input('x'))).toMatchObject({ evaluator: 'llm_judge', detail: expect.stringContaining('no score in judge reply') });
+    expect(await ev.evaluate(input('x'))).toMatchObject({
+      evaluator: 'llm_judge',
+      detail: expect.stringContaining('no score in judge reply'),
+    });
     status = 500;
     const e = await ev.evaluate(input('x'));
     status = 200;
     expect(e.quality).toBeUndefined();
     expect(e.detail).toMatch(/judge failed \(http_5xx\)/);
-    const dead = createEvaluator({ evaluator: 'llm_judge', llm_judge: { base_url: 'http://127.0.0.1:1', model: 'j', timeout_ms: 2000 } });
+    const dead = createEvaluator({
+      evaluator: 'llm_judge',
+      llm_judge: { base_url: 'http://127.0.0.1:1', model: 'j', timeout_ms: 2000 },
+    });
     const d = await dead.evaluate(input('x'));
     expect(d.quality).toBeUndefined();
     expect(d.detail).toMatch(/judge failed \(connect\)/);
@@ -100,7 +126,13 @@ describe('llm_judge', () => {
     // The simulator ends with "The answer is X." where X is the reference header (or a wrong digit).
     const ev = createEvaluator({
       evaluator: 'llm_judge',
-      llm_judge: { base_url: sim.url, model: 'llama-3.2-1b', score_range: [0, 10], max_tokens: 40, headers: { [LABEL_HEADERS.reference]: '7', [LABEL_HEADERS.outputTokens]: '30' } },
+      llm_judge: {
+        base_url: sim.url,
+        model: 'llama-3.2-1b',
+        score_range: [0, 10],
+        max_tokens: 40,
+        headers: { [LABEL_HEADERS.reference]: '7', [LABEL_HEADERS.outputTokens]: '30' },
+      },
     });
     const e = await ev.evaluate(input('Some answer'));
     expect(e.detail).toMatch(/judge score \d/);

@@ -99,14 +99,28 @@ export class LlmJudgeEvaluator implements Evaluator {
     ];
     try {
       const rec = await this.client.chat(
-        { model: this.opts.model, messages, max_tokens: this.opts.maxTokens ?? 512, temperature: this.opts.temperature ?? 0 },
+        {
+          model: this.opts.model,
+          messages,
+          max_tokens: this.opts.maxTokens ?? 512,
+          temperature: this.opts.temperature ?? 0,
+        },
         { stream: false, tag: `judge:${input.labels.id}` },
       );
-      if (!rec.ok) return { evaluator: this.name, detail: `judge failed (${rec.errorClass ?? 'error'}): ${(rec.errorMessage ?? '').slice(0, 200)}` };
+      if (!rec.ok)
+        return {
+          evaluator: this.name,
+          detail: `judge failed (${rec.errorClass ?? 'error'}): ${(rec.errorMessage ?? '').slice(0, 200)}`,
+        };
       const score = parseJudgeScore(rec.text, this.range);
-      if (score === undefined) return { evaluator: this.name, detail: `no score in judge reply: ${JSON.stringify(rec.text.slice(-200))}` };
+      if (score === undefined)
+        return { evaluator: this.name, detail: `no score in judge reply: ${JSON.stringify(rec.text.slice(-200))}` };
       const [lo, hi] = this.range;
-      return { quality: (score - lo) / (hi - lo), evaluator: this.name, detail: `judge score ${score} in [${lo}, ${hi}]` };
+      return {
+        quality: (score - lo) / (hi - lo),
+        evaluator: this.name,
+        detail: `judge score ${score} in [${lo}, ${hi}]`,
+      };
     } catch (err) {
       return { evaluator: this.name, detail: `judge error: ${err instanceof Error ? err.message : String(err)}` };
     }

@@ -18,7 +18,8 @@
  */
 import { z } from 'zod';
 
-const weight = (what: string) => z.number({ error: `expected a number >= 0 (weight of ${what})` }).min(0, { error: 'expected a weight >= 0' });
+const weight = (what: string) =>
+  z.number({ error: `expected a number >= 0 (weight of ${what})` }).min(0, { error: 'expected a weight >= 0' });
 
 export const rewardSchema = z
   .strictObject({
@@ -27,9 +28,15 @@ export const rewardSchema = z
     slo: weight('SLO violations').default(0),
     energy: weight('energy').default(0),
     /** USD per request at which the cost term reaches its worst (1). */
-    cost_scale: z.number({ error: 'expected a number > 0 (USD)' }).positive({ error: 'expected a number > 0 (USD)' }).default(0.001),
+    cost_scale: z
+      .number({ error: 'expected a number > 0 (USD)' })
+      .positive({ error: 'expected a number > 0 (USD)' })
+      .default(0.001),
     /** Joules per request at which the energy term reaches its worst (1). */
-    energy_scale: z.number({ error: 'expected a number > 0 (J)' }).positive({ error: 'expected a number > 0 (J)' }).default(500),
+    energy_scale: z
+      .number({ error: 'expected a number > 0 (J)' })
+      .positive({ error: 'expected a number > 0 (J)' })
+      .default(500),
     missing_quality: z.enum(['skip', 'zero']).default('skip'),
   })
   .refine((r) => r.quality + r.cost + r.slo + r.energy > 0, { error: 'expected at least one weight > 0' });

@@ -41,7 +41,8 @@ export function scoreTableEvaluator(opts: ScoreTableOptions = {}): Evaluator {
       if (labels.scores === undefined) return { evaluator: name, detail: 'no scores in labels' };
       const model = datasetModel(pool, opts.modelMap);
       const quality = tableQuality(labels, pool, opts);
-      if (quality === undefined) return { evaluator: name, detail: `no score for dataset model ${JSON.stringify(model)}` };
+      if (quality === undefined)
+        return { evaluator: name, detail: `no score for dataset model ${JSON.stringify(model)}` };
       return { quality, evaluator: name, detail: `score of ${model}` };
     },
   };

@@ -76,14 +76,18 @@ export class SimulatedUserEvaluator implements Evaluator {
     if (input.labels.scores !== undefined) {
       for (const name of cheaper) {
         const sq = tableQuality(input.labels, { name, model: this.models.get(name) ?? name }, this.opts.scoreTable);
-        if (sq !== undefined && sq >= this.low) return { verdict: 'overprovisioned', why: `cheaper pool ${name} scores ${sq} here` };
+        if (sq !== undefined && sq >= this.low)
+          return { verdict: 'overprovisioned', why: `cheaper pool ${name} scores ${sq} here` };
       }
       return { verdict: 'good_fit', why: 'no cheaper pool scores well here' };
     }
     for (const name of cheaper) {
       const t = this.history.get(`${input.labels.category}\u0000${name}`);
       if (t !== undefined && t.n >= this.minSamples && t.sum / t.n >= this.enough) {
-        return { verdict: 'overprovisioned', why: `cheaper pool ${name} averages ${(t.sum / t.n).toFixed(3)} on ${input.labels.category}` };
+        return {
+          verdict: 'overprovisioned',
+          why: `cheaper pool ${name} averages ${(t.sum / t.n).toFixed(3)} on ${input.labels.category}`,
+        };
       }
     }
     return { verdict: 'good_fit', why: 'no cheaper pool known to be enough' };
@@ -93,7 +97,10 @@ export class SimulatedUserEvaluator implements Evaluator {
   private cheaperPools(pool: string): string[] {
     const own = this.costs.get(pool);
     if (own === undefined) return [];
-    return [...this.costs.entries()].filter(([, c]) => c < own).sort((a, b) => a[1] - b[1]).map(([n]) => n);
+    return [...this.costs.entries()]
+      .filter(([, c]) => c < own)
+      .sort((a, b) => a[1] - b[1])
+      .map(([n]) => n);
   }
 
   private record(input: EvalInput, q: number): void {

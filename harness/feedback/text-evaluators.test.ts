@@ -46,14 +46,19 @@ describe('mc_letter', () => {
   });
 
   it('scores 0 without a letter, and a cut simulated answer has none', async () => {
-    expect(await ev.evaluate(input('I am not sure, e.g. it depends.', { reference: 'A' }))).toMatchObject({ quality: 0, detail: 'no letter found' });
+    expect(await ev.evaluate(input('I am not sure, e.g. it depends.', { reference: 'A' }))).toMatchObject({
+      quality: 0,
+      detail: 'no letter found',
+    });
     const cut = responsePieces(12, 'B', 7, 40).join(''); // max_tokens cut before "The answer is"
     expect((await ev.evaluate(input(cut, { reference: 'B' }))).quality).toBe(0);
   });
 
   it('gives no quality without a reference, and failed with quality 0 on a failed request', async () => {
     expect(await ev.evaluate(input('The answer is B.'))).toEqual({ evaluator: 'mc_letter', detail: 'no reference' });
-    const failed = await ev.evaluate(input('', { reference: 'B' }, { ok: false, errorClass: 'timeout_total', errorMessage: 'too slow' }));
+    const failed = await ev.evaluate(
+      input('', { reference: 'B' }, { ok: false, errorClass: 'timeout_total', errorMessage: 'too slow' }),
+    );
     expect(failed).toMatchObject({ quality: 0, verdict: 'failed', evaluator: 'mc_letter' });
     expect(failed.detail).toContain('timeout_total');
   });
@@ -87,7 +92,10 @@ describe('numeric', () => {
   });
 
   it('scores 0 when the text has no number', async () => {
-    expect(await ev.evaluate(input('I cannot tell.', { reference: '3' }))).toMatchObject({ quality: 0, detail: 'no number found' });
+    expect(await ev.evaluate(input('I cannot tell.', { reference: '3' }))).toMatchObject({
+      quality: 0,
+      detail: 'no number found',
+    });
   });
 });
 
@@ -95,7 +103,9 @@ describe('exact_match', () => {
   const ev = exactMatchEvaluator();
   it('compares the stated answer, normalised', async () => {
     expect((await ev.evaluate(input(simText('Paris'), { reference: 'paris' }))).quality).toBe(1);
-    expect((await ev.evaluate(input('**Final answer:** The Eiffel Tower!', { reference: 'eiffel tower' }))).quality).toBe(1);
+    expect(
+      (await ev.evaluate(input('**Final answer:** The Eiffel Tower!', { reference: 'eiffel tower' }))).quality,
+    ).toBe(1);
     expect((await ev.evaluate(input('  Paris. ', { reference: 'Paris' }))).quality).toBe(1);
     expect((await ev.evaluate(input('The answer is Lyon.', { reference: 'Paris' }))).quality).toBe(0);
   });

@@ -16,7 +16,8 @@ function referenceEvaluator(name: string, judge: Judge, needsReference = true): 
     async evaluate(input: EvalInput): Promise<Evaluation> {
       if (!input.record.ok) return failedEvaluation(name, input.record);
       const ref = input.labels.reference;
-      if (needsReference && (ref === undefined || ref.trim() === '')) return { evaluator: name, detail: 'no reference' };
+      if (needsReference && (ref === undefined || ref.trim() === ''))
+        return { evaluator: name, detail: 'no reference' };
       const { quality, detail } = judge(input.text, ref ?? '', input);
       return detail === undefined ? { quality, evaluator: name } : { quality, evaluator: name, detail };
     },
@@ -40,7 +41,8 @@ export function mcLetterEvaluator(opts: McLetterOptions = {}): Evaluator {
   return referenceEvaluator('mc_letter', (text, reference) => {
     // References come as "B", "(B)", "b" or "B. Paris": read them like answers.
     const want = referenceLetter(reference, letters);
-    if (want === undefined) return { quality: 0, detail: `reference ${JSON.stringify(reference)} is not a letter in ${letters}` };
+    if (want === undefined)
+      return { quality: 0, detail: `reference ${JSON.stringify(reference)} is not a letter in ${letters}` };
     const got = extractLetter(text, letters);
     if (got === undefined) return { quality: 0, detail: 'no letter found' };
     return { quality: got === want ? 1 : 0, detail: `answered ${got}, reference ${want}` };
@@ -86,8 +88,12 @@ export function exactMatchEvaluator(opts: ExactMatchOptions = {}): Evaluator {
     const phrase = extractAnswerPhrase(text);
     const candidates = [phrase, text].filter((c): c is string => c !== undefined).map(normalizeAnswer);
     if (candidates.some((c) => c === want)) return { quality: 1 };
-    if (opts.contains && want !== '' && ` ${normalizeAnswer(text)} `.includes(` ${want} `)) return { quality: 1, detail: 'contained' };
-    return { quality: 0, detail: phrase === undefined ? 'no match' : `answered ${JSON.stringify(phrase.slice(0, 80))}` };
+    if (opts.contains && want !== '' && ` ${normalizeAnswer(text)} `.includes(` ${want} `))
+      return { quality: 1, detail: 'contained' };
+    return {
+      quality: 0,
+      detail: phrase === undefined ? 'no match' : `answered ${JSON.stringify(phrase.slice(0, 80))}`,
+    };
   });
 }
 

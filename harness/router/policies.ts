@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { mulberry32 } from '../../core/random.ts';
 import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, Policy, RoutingContext } from '../types.ts';
-import { ConfigError } from "../../core/errors.ts";
+import { ConfigError } from '../../core/errors.ts';
 
 export interface PolicyBuildContext {
   /** Pool names, in config order: the action set. */
@@ -26,7 +26,8 @@ export type PolicyFactory = (spec: Record<string, unknown>, ctx: PolicyBuildCont
 export function checkActions(actions: Iterable<string>, ctx: PolicyBuildContext, where: string): void {
   const known = new Set(ctx.pools);
   for (const a of actions) {
-    if (!known.has(a)) throw new ConfigError(ctx.file, [`${where}: expected one of the pools ${ctx.pools.join(', ')}, got "${a}"`]);
+    if (!known.has(a))
+      throw new ConfigError(ctx.file, [`${where}: expected one of the pools ${ctx.pools.join(', ')}, got "${a}"`]);
   }
 }
 

@@ -9,11 +9,13 @@ import { hashString53 } from '../../core/text/tokenizer.ts';
 import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, Policy, RoutingContext } from '../types.ts';
 import type { PolicyBuildContext, PolicyFactory } from './policies.ts';
-import { ConfigError } from "../../core/errors.ts";
+import { ConfigError } from '../../core/errors.ts';
 
 const splitSchema = z.strictObject({
   type: z.literal('split'),
-  policies: z.array(z.looseObject({ type: z.string(), weight: z.number().positive().optional() })).min(2, 'expected at least two policies to compare'),
+  policies: z
+    .array(z.looseObject({ type: z.string(), weight: z.number().positive().optional() }))
+    .min(2, 'expected at least two policies to compare'),
 });
 
 export class SplitPolicy implements Policy {
@@ -72,14 +74,24 @@ export function splitFactory(factories: () => Record<string, PolicyFactory>): Po
     const policies = s.policies.map((sub, i) => {
       const factory = all[sub.type];
       if (!factory || sub.type === 'split') {
-        throw new ConfigError(ctx.file, [`router.policies[${i}].type: expected one of ${Object.keys(all).filter((k) => k !== 'split').join(', ')}, got "${sub.type}"`]);
+        throw new ConfigError(ctx.file, [
+          `router.policies[${i}].type: expected one of ${Object.keys(all)
+            .filter((k) => k !== 'split')
+            .join(', ')}, got "${sub.type}"`,
+        ]);
       }
       const { weight: _w, ...rest } = sub;
       const policy = factory(rest, { ...ctx, seed: ctx.seed + i + 1 });
-      if (names.has(policy.name)) throw new ConfigError(ctx.file, [`router.policies[${i}]: expected distinct policies, "${policy.name}" appears twice`]);
+      if (names.has(policy.name))
+        throw new ConfigError(ctx.file, [
+          `router.policies[${i}]: expected distinct policies, "${policy.name}" appears twice`,
+        ]);
       names.add(policy.name);
       return policy;
     });
-    return new SplitPolicy(policies, s.policies.map((p) => p.weight ?? 1));
+    return new SplitPolicy(
+      policies,
+      s.policies.map((p) => p.weight ?? 1),
+    );
   };
 }

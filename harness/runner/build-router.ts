@@ -10,7 +10,7 @@ import type { ExperimentConfig } from './config.ts';
 import { parseOrThrow } from '../../core/validate.ts';
 import { apiKeyFrom, clientTimeouts, ROUTER_HEADERS, type PoolHandle } from './pools.ts';
 import type { TurnEnv } from './turn.ts';
-import { ConfigError } from "../../core/errors.ts";
+import { ConfigError } from '../../core/errors.ts';
 
 const externalSchema = z.strictObject({
   type: z.literal('external'),
@@ -20,7 +20,12 @@ const externalSchema = z.strictObject({
   api_key_env: z.string().optional(),
 });
 
-export function buildRouter(config: ExperimentConfig, pools: PoolHandle[], factories: Record<string, PolicyFactory>, file: string): TurnEnv['router'] {
+export function buildRouter(
+  config: ExperimentConfig,
+  pools: PoolHandle[],
+  factories: Record<string, PolicyFactory>,
+  file: string,
+): TurnEnv['router'] {
   // checkpoint_every is the runner's, not the policy's (factories validate their blocks strictly).
   const { checkpoint_every: _every, ...spec } = config.router;
   if (spec.type === 'external') {
@@ -32,7 +37,13 @@ export function buildRouter(config: ExperimentConfig, pools: PoolHandle[], facto
       captureHeaders: ROUTER_HEADERS,
     });
     const pool: PoolHandle = {
-      config: { name: 'router', model: ext.model, endpoint: ext.endpoint, pricing: { input_per_1m: 0, output_per_1m: 0 }, energy: { type: 'none' } },
+      config: {
+        name: 'router',
+        model: ext.model,
+        endpoint: ext.endpoint,
+        pricing: { input_per_1m: 0, output_per_1m: 0 },
+        energy: { type: 'none' },
+      },
       name: 'router',
       model: ext.model,
       url: ext.endpoint,
@@ -43,7 +54,17 @@ export function buildRouter(config: ExperimentConfig, pools: PoolHandle[], facto
   }
   const factory = factories[spec.type];
   if (!factory) {
-    throw new ConfigError(file, [`router.type: expected one of ${[...Object.keys(factories), 'external'].join(', ')}, got "${spec.type}"`]);
+    throw new ConfigError(file, [
+      `router.type: expected one of ${[...Object.keys(factories), 'external'].join(', ')}, got "${spec.type}"`,
+    ]);
   }
-  return { kind: 'policy', policy: factory(spec, { pools: pools.map((p) => p.name), models: pools.map((p) => p.model), seed: config.seed, file }) };
+  return {
+    kind: 'policy',
+    policy: factory(spec, {
+      pools: pools.map((p) => p.name),
+      models: pools.map((p) => p.model),
+      seed: config.seed,
+      file,
+    }),
+  };
 }

@@ -29,7 +29,14 @@ export function readCheckpoint(dir: string): Checkpoint | undefined {
   if (!existsSync(file)) return undefined;
   const v: unknown = JSON.parse(readFileSync(file, 'utf8'));
   const c = v as Partial<Checkpoint> | null;
-  if (c === null || typeof c !== 'object' || c.version !== 1 || typeof c.updates !== 'number' || typeof c.records !== 'number' || !('state' in c)) {
+  if (
+    c === null ||
+    typeof c !== 'object' ||
+    c.version !== 1 ||
+    typeof c.updates !== 'number' ||
+    typeof c.records !== 'number' ||
+    !('state' in c)
+  ) {
     throw new Error(`${file}: expected a version-1 checkpoint ({version, policy, updates, records, state})`);
   }
   return c as Checkpoint;
@@ -58,7 +65,14 @@ export class PolicyCheckpointer {
   save(records: number): void {
     this.sinceLast = 0;
     this.flush();
-    const c: Checkpoint = { version: 1, savedAt: new Date().toISOString(), policy: this.policy.name, updates: this.updates, records, state: this.policy.checkpoint() };
+    const c: Checkpoint = {
+      version: 1,
+      savedAt: new Date().toISOString(),
+      policy: this.policy.name,
+      updates: this.updates,
+      records,
+      state: this.policy.checkpoint(),
+    };
     const file = join(this.dir, CHECKPOINT_FILE);
     writeFileSync(`${file}.tmp`, JSON.stringify(c));
     renameSync(`${file}.tmp`, file);

@@ -11,7 +11,7 @@ import { GPU_PROFILES, MODEL_PROFILES } from '../pool/sim/profiles.ts';
 import { energySchema } from '../telemetry/energy-config.ts';
 import { workloadSchema } from '../workload/mix.ts';
 import { parseOrThrow } from '../../core/validate.ts';
-import { ConfigError } from "../../core/errors.ts";
+import { ConfigError } from '../../core/errors.ts';
 
 const names = (table: Record<string, unknown>) => Object.keys(table) as [string, ...string[]];
 const positiveInt = z.number().int().positive();
@@ -43,7 +43,10 @@ const poolSchema = z
     /** The model name clients send (the served model name). */
     model: z.string().min(1),
     endpoint: z.url().optional(),
-    api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name').optional(),
+    api_key_env: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name')
+      .optional(),
     sim: simSchema.optional(),
     pricing: z.strictObject({ input_per_1m: z.number().min(0), output_per_1m: z.number().min(0) }),
     /** none (default) | sim | nvml | {type: dcgm, url} | {type: nvml, gpus}: see harness/telemetry/energy-config.ts. */
@@ -79,8 +82,16 @@ export const experimentSchema = z.strictObject({
       /** Seconds in-flight requests may finish after the stop before they are cancelled. */
       grace_s: z.number().min(0).default(30),
     })
-    .refine((s) => s.requests !== undefined || s.duration_s !== undefined, { message: 'expected `requests` and/or `duration_s`' }),
-  slo: z.strictObject({ ttft_ms: z.number().positive().optional(), tpot_ms: z.number().positive().optional(), e2e_ms: z.number().positive().optional() }).default({}),
+    .refine((s) => s.requests !== undefined || s.duration_s !== undefined, {
+      message: 'expected `requests` and/or `duration_s`',
+    }),
+  slo: z
+    .strictObject({
+      ttft_ms: z.number().positive().optional(),
+      tpot_ms: z.number().positive().optional(),
+      e2e_ms: z.number().positive().optional(),
+    })
+    .default({}),
   client: z
     .strictObject({
       connect_timeout_ms: z.number().min(0).default(10_000),
@@ -90,7 +101,13 @@ export const experimentSchema = z.strictObject({
       /** Send workload labels as x-wrp-* headers: `auto` = to simulated pools only. */
       label_headers: z.enum(['auto', 'always', 'never']).default('auto'),
     })
-    .default({ connect_timeout_ms: 10_000, first_byte_timeout_ms: 60_000, idle_timeout_ms: 30_000, total_timeout_ms: 600_000, label_headers: 'auto' }),
+    .default({
+      connect_timeout_ms: 10_000,
+      first_byte_timeout_ms: 60_000,
+      idle_timeout_ms: 30_000,
+      total_timeout_ms: 600_000,
+      label_headers: 'auto',
+    }),
   telemetry: z.strictObject({ interval_ms: positiveInt.default(1000) }).default({ interval_ms: 1000 }),
   output: z.strictObject({ dir: z.string().default('results') }).default({ dir: 'results' }),
 });
@@ -120,7 +137,8 @@ export function parseExperiment(raw: unknown, file = '<config>'): ExperimentConf
   const config = parseOrThrow(experimentSchema, raw, file);
   const seen = new Set<string>();
   for (const [i, p] of config.pools.entries()) {
-    if (seen.has(p.name)) throw new ConfigError(file, [`pools[${i}].name: expected a unique pool name, got "${p.name}" twice`]);
+    if (seen.has(p.name))
+      throw new ConfigError(file, [`pools[${i}].name: expected a unique pool name, got "${p.name}" twice`]);
     seen.add(p.name);
   }
   return config;

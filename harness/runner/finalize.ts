@@ -32,7 +32,8 @@ export interface Finalized {
   requests: JsonlReport;
 }
 
-const isSample = (v: Record<string, unknown>) => (v.kind === 'metrics' || v.kind === 'energy') && typeof v.pool === 'string' && typeof v.t_ms === 'number';
+const isSample = (v: Record<string, unknown>) =>
+  (v.kind === 'metrics' || v.kind === 'energy') && typeof v.pool === 'string' && typeof v.t_ms === 'number';
 
 export async function finalizeRun(o: FinalizeOptions): Promise<Finalized> {
   const file = join(o.runDir, 'requests.jsonl');

@@ -202,7 +202,8 @@ export class LoadLoop {
         return undefined;
       }
       if (!rec.ok) break; // a failed turn ended its conversation
-      if (rec.answer !== undefined) history.push({ role: 'user', content: session.turns[k]!.user }, { role: 'assistant', content: rec.answer });
+      if (rec.answer !== undefined)
+        history.push({ role: 'user', content: session.turns[k]!.user }, { role: 'assistant', content: rec.answer });
       previousPool = rec.pool;
     }
     this.resumed.skipped++;
@@ -215,7 +216,12 @@ export class LoadLoop {
     this.sessions.add(p);
   }
 
-  private async runSession(session: SessionPlan, firstScheduledAt: number, stage: StageInfo, at: StartAt): Promise<void> {
+  private async runSession(
+    session: SessionPlan,
+    firstScheduledAt: number,
+    stage: StageInfo,
+    at: StartAt,
+  ): Promise<void> {
     const history = at.history;
     let scheduledAt = firstScheduledAt;
     let previousPool = at.previousPool;

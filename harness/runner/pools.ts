@@ -26,14 +26,20 @@ export interface PoolHandle {
 export const ROUTER_HEADERS = ['x-vsr-selected-model', 'x-vsr-replay-id'];
 
 export function clientTimeouts(c: ExperimentConfig['client']) {
-  return { connectMs: c.connect_timeout_ms, firstByteMs: c.first_byte_timeout_ms, idleMs: c.idle_timeout_ms, totalMs: c.total_timeout_ms };
+  return {
+    connectMs: c.connect_timeout_ms,
+    firstByteMs: c.first_byte_timeout_ms,
+    idleMs: c.idle_timeout_ms,
+    totalMs: c.total_timeout_ms,
+  };
 }
 
 /** Reads an API key from the environment; the key itself is never logged or stored. */
 export function apiKeyFrom(envName: string | undefined, where: string): string | undefined {
   if (envName === undefined) return undefined;
   const key = process.env[envName];
-  if (key === undefined || key === '') throw new Error(`${where}.api_key_env: environment variable ${envName} is not set`);
+  if (key === undefined || key === '')
+    throw new Error(`${where}.api_key_env: environment variable ${envName} is not set`);
   return key;
 }
 
@@ -75,7 +81,9 @@ export async function startPools(config: ExperimentConfig, log: (line: string) =
           onWarning: (line) => log(`pool ${p.name}: ${line}`),
         });
         url = sim.url;
-        log(`pool ${p.name}: simulated ${s.model} on ${s.tp}x ${s.gpu} x${s.replicas} at ${url}${s.faults ? `; faults: ${describeFaults(s.faults)}` : ''}`);
+        log(
+          `pool ${p.name}: simulated ${s.model} on ${s.tp}x ${s.gpu} x${s.replicas} at ${url}${s.faults ? `; faults: ${describeFaults(s.faults)}` : ''}`,
+        );
       } else {
         url = p.endpoint!;
         log(`pool ${p.name}: live endpoint ${url}`);
@@ -87,7 +95,15 @@ export async function startPools(config: ExperimentConfig, log: (line: string) =
         captureHeaders: ROUTER_HEADERS,
       });
       const labels = config.client.label_headers;
-      handles.push({ config: p, name: p.name, model: p.model, url, client, sim, sendLabels: labels === 'always' || (labels === 'auto' && sim !== undefined) });
+      handles.push({
+        config: p,
+        name: p.name,
+        model: p.model,
+        url,
+        client,
+        sim,
+        sendLabels: labels === 'always' || (labels === 'auto' && sim !== undefined),
+      });
       if (!sim) await checkServesModel(url, p.model, where, apiKeyFrom(p.api_key_env, where));
     }
   } catch (e) {
@@ -102,19 +118,28 @@ async function checkServesModel(url: string, model: string, where: string, apiKe
   const base = url.replace(/\/+$/, '').replace(/\/v1$/, '');
   let body: { data?: { id?: string }[] };
   try {
-    const res = await request(`${base}/v1/models`, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {}, headersTimeout: 10_000, bodyTimeout: 10_000 });
+    const res = await request(`${base}/v1/models`, {
+      headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    });
     if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
     body = (await res.body.json()) as typeof body;
   } catch (e) {
-    throw new Error(`${where}.endpoint: cannot list models at ${base}/v1/models: ${(e as Error).message}`, { cause: e });
+    throw new Error(`${where}.endpoint: cannot list models at ${base}/v1/models: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   const ids = (body.data ?? []).map((m) => m.id);
-  if (!ids.includes(model)) throw new Error(`${where}.model: expected one of the served models ${ids.join(', ')}, got "${model}"`);
+  if (!ids.includes(model))
+    throw new Error(`${where}.model: expected one of the served models ${ids.join(', ')}, got "${model}"`);
 }
 
 export async function stopPools(handles: PoolHandle[]): Promise<void> {
-  await Promise.all(handles.map(async (h) => {
-    await h.client.destroy();
-    await h.sim?.close();
-  }));
+  await Promise.all(
+    handles.map(async (h) => {
+      await h.client.destroy();
+      await h.sim?.close();
+    }),
+  );
 }

@@ -23,14 +23,23 @@ export interface ProgressReporter {
 export function createProgress(log: (line: string) => void, tty = Boolean(process.stderr.isTTY)): ProgressReporter {
   if (tty) {
     const bar = new cliProgress.SingleBar(
-      { format: 'wrp run [{bar}] {value}/{total} | {rate} req/s | in flight {inFlight} | errors {errors} | ETA {eta_formatted}', hideCursor: true, stream: process.stderr },
+      {
+        format:
+          'wrp run [{bar}] {value}/{total} | {rate} req/s | in flight {inFlight} | errors {errors} | ETA {eta_formatted}',
+        hideCursor: true,
+        stream: process.stderr,
+      },
       cliProgress.Presets.shades_classic,
     );
     let started = false;
     return {
       update(s) {
         const total = s.total ?? Math.max(s.done + s.inFlight, 1);
-        const payload = { rate: (s.done / Math.max(s.elapsedS, 1e-3)).toFixed(1), inFlight: s.inFlight, errors: s.errors };
+        const payload = {
+          rate: (s.done / Math.max(s.elapsedS, 1e-3)).toFixed(1),
+          inFlight: s.inFlight,
+          errors: s.errors,
+        };
         if (!started) {
           bar.start(total, s.done, payload);
           started = true;
@@ -47,8 +56,15 @@ export function createProgress(log: (line: string) => void, tty = Boolean(proces
     update(s) {
       if (s.elapsedS - last < 5) return;
       last = s.elapsedS;
-      const planned = s.total !== undefined ? `/${s.total}` : s.durationS !== undefined ? ` (${s.elapsedS.toFixed(0)}/${s.durationS} s)` : '';
-      log(`progress: ${s.done}${planned} done, ${(s.done / Math.max(s.elapsedS, 1e-3)).toFixed(1)} req/s, ${s.inFlight} in flight, ${s.errors} errors`);
+      const planned =
+        s.total !== undefined
+          ? `/${s.total}`
+          : s.durationS !== undefined
+            ? ` (${s.elapsedS.toFixed(0)}/${s.durationS} s)`
+            : '';
+      log(
+        `progress: ${s.done}${planned} done, ${(s.done / Math.max(s.elapsedS, 1e-3)).toFixed(1)} req/s, ${s.inFlight} in flight, ${s.errors} errors`,
+      );
     },
     stop() {},
   };

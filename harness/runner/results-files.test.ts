@@ -70,7 +70,8 @@ describe('JsonlWriter', () => {
     const w = new JsonlWriter(f);
     w.write({ x: 1 });
     // Generous: the writer flushes every second; a loaded machine may be late.
-    for (let i = 0; i < 100 && !(existsSync(f) && statSync(f).size > 0); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !(existsSync(f) && statSync(f).size > 0); i++)
+      await new Promise((r) => setTimeout(r, 100));
     expect(readFileSync(f, 'utf8')).toBe('{"x":1}\n');
     await w.close();
     await w.close(); // idempotent

@@ -82,9 +82,14 @@ export function isRequestResult(v: Record<string, unknown>): boolean {
     typeof v.id === 'string' &&
     (v.status === 'ok' || v.status === 'failed' || v.status === 'cancelled') &&
     isObj(v.labels) &&
-    isObj(d) && typeof d.pool === 'string' &&
-    isObj(t) && typeof t.sentMs === 'number' && typeof t.scheduledMs === 'number' && Array.isArray(t.itlMs) &&
-    isObj(v.tokens) && typeof v.costUsd === 'number'
+    isObj(d) &&
+    typeof d.pool === 'string' &&
+    isObj(t) &&
+    typeof t.sentMs === 'number' &&
+    typeof t.scheduledMs === 'number' &&
+    Array.isArray(t.itlMs) &&
+    isObj(v.tokens) &&
+    typeof v.costUsd === 'number'
   );
 }
 
@@ -103,6 +108,7 @@ export function dropTornTail(report: JsonlReport): boolean {
 export function describeRead(r: JsonlReport): string {
   const parts: string[] = [];
   if (r.tornBytes > 0) parts.push(`torn last line dropped (${r.tornBytes} bytes)`);
-  if (r.invalidLines.length > 0) parts.push(`${r.invalidLines.length} invalid line(s) skipped (first: ${r.invalidLines.slice(0, 5).join(', ')})`);
+  if (r.invalidLines.length > 0)
+    parts.push(`${r.invalidLines.length} invalid line(s) skipped (first: ${r.invalidLines.slice(0, 5).join(', ')})`);
   return parts.length ? `${r.file}: ${r.lines} valid lines; ${parts.join('; ')}` : '';
 }

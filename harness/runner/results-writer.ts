@@ -41,14 +41,19 @@ export class JsonlWriter {
     if (this.closing) return this.closing;
     clearInterval(this.timer);
     this.flush();
-    this.closing = new Promise<void>((resolve, reject) => this.stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    this.closing = new Promise<void>((resolve, reject) =>
+      this.stream.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
     return this.closing;
   }
 }
 
 /** `20261125T154500Z-3f9a`: sortable, unique enough for one experiment's runs. */
 export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
 }
 

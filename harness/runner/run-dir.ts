@@ -33,14 +33,27 @@ export function writeRunMeta(dir: string, meta: RunMeta): void {
 }
 
 export function datasetMeta(reports: readonly LoadReport[]): RunMeta['datasets'] {
-  return reports.map((r) => ({ loader: r.loader, path: r.path, rowsRead: r.rowsRead, rowsKept: r.rowsKept, problems: r.problems }));
+  return reports.map((r) => ({
+    loader: r.loader,
+    path: r.path,
+    rowsRead: r.rowsRead,
+    rowsKept: r.rowsKept,
+    problems: r.problems,
+  }));
 }
 
 /** One summary note per dataset source that dropped rows. */
 export function datasetNotes(datasets: RunMeta['datasets']): string[] {
   return datasets
     .filter((d) => d.rowsKept < d.rowsRead || Object.keys(d.problems).length > 0)
-    .map((d) => `dataset ${d.loader} ${d.path}: ${d.rowsKept}/${d.rowsRead} rows kept; problems: ${Object.entries(d.problems).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
+    .map(
+      (d) =>
+        `dataset ${d.loader} ${d.path}: ${d.rowsKept}/${d.rowsRead} rows kept; problems: ${
+          Object.entries(d.problems)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ') || 'none'
+        }`,
+    );
 }
 
 export interface ResumeState {
@@ -68,7 +81,12 @@ export function prepareResume(dir: string, log: (line: string) => void): ResumeS
   let errors = 0;
   for (const r of req.values) {
     if (done.has(r.id)) continue;
-    done.set(r.id, { ok: r.status === 'ok', pool: r.decision.pool, answer: r.answer, scheduledMs: r.timing.scheduledMs });
+    done.set(r.id, {
+      ok: r.status === 'ok',
+      pool: r.decision.pool,
+      answer: r.answer,
+      scheduledMs: r.timing.scheduledMs,
+    });
     if (r.status !== 'ok') errors++;
   }
   let checkpoint: Checkpoint | undefined;

@@ -24,7 +24,15 @@ import { LoadLoop } from './load-loop.ts';
 import { startPools, stopPools, type PoolHandle } from './pools.ts';
 import { createProgress } from './progress.ts';
 import { JsonlWriter, makeRunDir, newRunId, writeText } from './results-writer.ts';
-import { datasetMeta, datasetNotes, prepareResume, readRunMeta, writeRunMeta, type ResumeState, type RunMeta } from './run-dir.ts';
+import {
+  datasetMeta,
+  datasetNotes,
+  prepareResume,
+  readRunMeta,
+  writeRunMeta,
+  type ResumeState,
+  type RunMeta,
+} from './run-dir.ts';
 import type { RunSummary } from './summary.ts';
 import { runTurn, type TurnEnv } from './turn.ts';
 import { RecentTtft } from './recent-ttft.ts';
@@ -67,12 +75,28 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     runDir = opts.resumeDir;
     resume = prepareResume(runDir, log);
     const old = readRunMeta(runDir);
-    meta = old ? { ...old, resumedAt: [...old.resumedAt, now] } : { runId: basename(runDir), experiment: config.name, experimentFile: resolve(file), startedAt: now, resumedAt: [now], datasets: [] };
+    meta = old
+      ? { ...old, resumedAt: [...old.resumedAt, now] }
+      : {
+          runId: basename(runDir),
+          experiment: config.name,
+          experimentFile: resolve(file),
+          startedAt: now,
+          resumedAt: [now],
+          datasets: [],
+        };
     log(`resume ${meta.runId}: ${resume.records} requests already recorded in ${runDir}`);
   } else {
     const runId = newRunId();
     runDir = makeRunDir(opts.outRoot ?? config.output.dir, config.name, runId);
-    meta = { runId, experiment: config.name, experimentFile: resolve(file), startedAt: now, resumedAt: [], datasets: [] };
+    meta = {
+      runId,
+      experiment: config.name,
+      experimentFile: resolve(file),
+      startedAt: now,
+      resumedAt: [],
+      datasets: [],
+    };
     log(`run ${runId}: ${config.name} -> ${runDir}`);
   }
   meta.datasets = datasetMeta(workload.reports);
@@ -94,7 +118,11 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     },
   });
   const evaluator = createEvaluator(config.feedback, {
-    pools: pools.map((p) => ({ name: p.name, model: p.model, pricing: { inputPer1M: p.config.pricing.input_per_1m, outputPer1M: p.config.pricing.output_per_1m } })),
+    pools: pools.map((p) => ({
+      name: p.name,
+      model: p.model,
+      pricing: { inputPer1M: p.config.pricing.input_per_1m, outputPer1M: p.config.pricing.output_per_1m },
+    })),
   });
   try {
     const router = buildRouter(config, pools, opts.policies, file);
@@ -129,7 +157,15 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
         graceS: config.stop.grace_s,
       },
       runTurn: (session, turn, history, scheduledAt, stage, previousPool) =>
-        runTurn(env, { session, turn, history, scheduledAt, stage: stage.index, stageLabel: stage.label, previousPool }),
+        runTurn(env, {
+          session,
+          turn,
+          history,
+          scheduledAt,
+          stage: stage.index,
+          stageLabel: stage.label,
+          previousPool,
+        }),
       onResult: (r) => {
         requests.write(r);
         recorded++;
@@ -144,7 +180,15 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     setMaxListeners(0, env.signal); // one abort listener per in-flight request
     const c = loop.counters;
     const ticker = setInterval(
-      () => progress.update({ done: c.completed, inFlight: c.inFlight, errors: c.errors, total: config.stop.requests, elapsedS: (performance.now() - loop.t0) / 1000, durationS: config.stop.duration_s }),
+      () =>
+        progress.update({
+          done: c.completed,
+          inFlight: c.inFlight,
+          errors: c.errors,
+          total: config.stop.requests,
+          elapsedS: (performance.now() - loop.t0) / 1000,
+          durationS: config.stop.duration_s,
+        }),
       250,
     );
     try {
@@ -161,11 +205,23 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     const notes = datasetNotes(meta.datasets);
     if (resume) {
       const r = loop.resumed;
-      notes.push(`resumed ${meta.resumedAt.length} time(s); last resume: ${resume.records} requests already recorded, ${r.skipped} sessions complete, ${r.continued} continued mid-conversation, ${r.abandoned} not continued (no recorded answer)`);
+      notes.push(
+        `resumed ${meta.resumedAt.length} time(s); last resume: ${resume.records} requests already recorded, ${r.skipped} sessions complete, ${r.continued} continued mid-conversation, ${r.abandoned} not continued (no recorded answer)`,
+      );
     }
-    const fin = await finalizeRun({ runDir, runId, config, stoppedBy: loop.stoppedBy, log, rewriteRequests: true, notes });
+    const fin = await finalizeRun({
+      runDir,
+      runId,
+      config,
+      stoppedBy: loop.stoppedBy,
+      log,
+      rewriteRequests: true,
+      notes,
+    });
     if (fin.records.length !== loop.counters.sent) {
-      throw new Error(`accounting: ${loop.counters.sent} requests sent but ${fin.records.length} recorded in ${join(runDir, 'requests.jsonl')}`);
+      throw new Error(
+        `accounting: ${loop.counters.sent} requests sent but ${fin.records.length} recorded in ${join(runDir, 'requests.jsonl')}`,
+      );
     }
     return { runId, runDir, summary: fin.summary, records: fin.records };
   } finally {
@@ -191,12 +247,20 @@ function setUpCheckpoints(
     if (policy.restore === undefined) log(`resume: the router (${policy.name}) cannot restore state: it starts afresh`);
     else {
       policy.restore(c.state);
-      log(`resume: router ${policy.name} restored from checkpoint.json (${c.updates} updates; the updates of ${Math.max(0, (resume?.records ?? 0) - c.records)} later records are not in it)`);
+      log(
+        `resume: router ${policy.name} restored from checkpoint.json (${c.updates} updates; the updates of ${Math.max(0, (resume?.records ?? 0) - c.records)} later records are not in it)`,
+      );
     }
   }
   if (policy.checkpoint === undefined) return undefined;
   const updates = c?.updates ?? 0;
-  return new PolicyCheckpointer(runDir, policy as Policy & { checkpoint(): unknown }, config.router.checkpoint_every ?? DEFAULT_CHECKPOINT_EVERY, updates, flush);
+  return new PolicyCheckpointer(
+    runDir,
+    policy as Policy & { checkpoint(): unknown },
+    config.router.checkpoint_every ?? DEFAULT_CHECKPOINT_EVERY,
+    updates,
+    flush,
+  );
 }
 
 function observePools(pools: PoolHandle[], scraper: TelemetryScraper, ttft: RecentTtft): PoolObservation[] {

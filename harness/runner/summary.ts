@@ -37,7 +37,11 @@ export interface RunSummary {
 const PCTS = [50, 90, 99] as const;
 
 function percentiles(values: Iterable<number>): Record<string, number | null> {
-  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  const h = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   let n = 0;
   for (const v of values) {
     h.recordValue(Math.max(1, Math.round(v * 1000))); // microseconds
@@ -65,7 +69,13 @@ function row(records: RequestResult[], durationS: number, slo: Slo): SummaryRow 
   const ok = records.filter((r) => r.status === 'ok');
   const failed = records.filter((r) => r.status === 'failed').length;
   const cancelled = records.filter((r) => r.status === 'cancelled').length;
-  const out: SummaryRow = { requests: records.length, ok: ok.length, failed, cancelled, error_rate: round((failed + cancelled) / Math.max(1, records.length), 4) };
+  const out: SummaryRow = {
+    requests: records.length,
+    ok: ok.length,
+    failed,
+    cancelled,
+    error_rate: round((failed + cancelled) / Math.max(1, records.length), 4),
+  };
   const metric = (name: string, pick: (r: RequestResult) => number | undefined) => {
     const vals = ok.map(pick).filter((v): v is number => v !== undefined);
     for (const [k, v] of Object.entries(percentiles(vals))) out[`${name}_${k}_ms`] = v;
@@ -84,7 +94,8 @@ function row(records: RequestResult[], durationS: number, slo: Slo): SummaryRow 
   out.cost_per_1k_req_usd = records.length ? round((1000 * cost) / records.length, 4) : null;
   const energy = records.filter((r) => r.energyJ !== undefined);
   const energyTokens = energy.reduce((s, r) => s + r.tokens.output, 0);
-  out.j_per_output_token = energyTokens > 0 ? round(energy.reduce((s, r) => s + r.energyJ!, 0) / energyTokens, 4) : null;
+  out.j_per_output_token =
+    energyTokens > 0 ? round(energy.reduce((s, r) => s + r.energyJ!, 0) / energyTokens, 4) : null;
   const q = mean(records.map((r) => r.quality).filter((v): v is number => v !== undefined));
   out.quality = q === null ? null : round(q, 4);
   out.judged = records.filter((r) => r.quality !== undefined).length;
@@ -108,7 +119,13 @@ function spanS(records: RequestResult[]): number {
  * Rows per group. Rates divide by the run's duration (pools, categories share the run's
  * time) or, for groups that follow each other in time (sweep stages), by the group's own span.
  */
-function grouped(records: RequestResult[], key: (r: RequestResult) => string, name: string, durationS: number | 'own', slo: Slo): SummaryRow[] {
+function grouped(
+  records: RequestResult[],
+  key: (r: RequestResult) => string,
+  name: string,
+  durationS: number | 'own',
+  slo: Slo,
+): SummaryRow[] {
   const groups = new Map<string, RequestResult[]>();
   for (const r of records) {
     const k = key(r);
@@ -116,7 +133,10 @@ function grouped(records: RequestResult[], key: (r: RequestResult) => string, na
     if (g) g.push(r);
     else groups.set(k, [r]);
   }
-  const rows = [...groups.entries()].map(([k, g]) => ({ [name]: k, ...row(g, durationS === 'own' ? spanS(g) : durationS, slo) }));
+  const rows = [...groups.entries()].map(([k, g]) => ({
+    [name]: k,
+    ...row(g, durationS === 'own' ? spanS(g) : durationS, slo),
+  }));
   return aq.from(rows).orderby(name).objects() as SummaryRow[];
 }
 
@@ -142,8 +162,10 @@ export function summarise(input: SummaryInput): RunSummary {
     category: grouped(records, (r) => r.labels.category, 'category', d, slo),
     archetype: grouped(records, (r) => r.labels.archetype, 'archetype', d, slo),
   };
-  if (new Set(records.map((r) => r.decision.policy)).size > 1) tables.policy = grouped(records, (r) => r.decision.policy, 'policy', d, slo);
-  if (new Set(records.map((r) => r.stage)).size > 1) tables.stage = grouped(records, (r) => `${r.stage}: ${r.stageLabel}`, 'stage', 'own', slo);
+  if (new Set(records.map((r) => r.decision.policy)).size > 1)
+    tables.policy = grouped(records, (r) => r.decision.policy, 'policy', d, slo);
+  if (new Set(records.map((r) => r.stage)).size > 1)
+    tables.stage = grouped(records, (r) => `${r.stage}: ${r.stageLabel}`, 'stage', 'own', slo);
   Object.assign(tables, input.extraTables);
   return {
     runId: input.runId,
@@ -163,8 +185,22 @@ export function summarise(input: SummaryInput): RunSummary {
 
 /** Columns shown in summary.md; summary.json has them all. */
 const MD_COLUMNS = [
-  'requests', 'error_rate', 'ttft_p50_ms', 'ttft_p99_ms', 'itl_p50_ms', 'itl_p99_ms', 'tpot_p50_ms', 'e2e_p50_ms', 'e2e_p99_ms',
-  'req_per_s', 'output_tok_per_s', 'goodput_req_per_s', 'cost_per_1k_req_usd', 'j_per_output_token', 'quality', 'reward',
+  'requests',
+  'error_rate',
+  'ttft_p50_ms',
+  'ttft_p99_ms',
+  'itl_p50_ms',
+  'itl_p99_ms',
+  'tpot_p50_ms',
+  'e2e_p50_ms',
+  'e2e_p99_ms',
+  'req_per_s',
+  'output_tok_per_s',
+  'goodput_req_per_s',
+  'cost_per_1k_req_usd',
+  'j_per_output_token',
+  'quality',
+  'reward',
 ];
 
 export function tableMarkdown(rows: SummaryRow[]): string {

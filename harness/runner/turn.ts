@@ -7,7 +7,17 @@ import type { RequestRecord } from '../client/types.ts';
 import { computeReward, type RewardConfig } from '../feedback/reward.ts';
 import type { Evaluator } from '../feedback/types.ts';
 import { applyChatTemplate, countTokens } from '../../core/text/tokenizer.ts';
-import { LABEL_HEADERS, type ChatMessage, type Decision, type Policy, type PoolObservation, type RequestLabels, type RequestResult, type RoutingContext, type SessionPlan } from '../types.ts';
+import {
+  LABEL_HEADERS,
+  type ChatMessage,
+  type Decision,
+  type Policy,
+  type PoolObservation,
+  type RequestLabels,
+  type RequestResult,
+  type RoutingContext,
+  type SessionPlan,
+} from '../types.ts';
 import type { PoolHandle } from './pools.ts';
 import { meetsSlo, type Slo } from './summary.ts';
 
@@ -87,13 +97,21 @@ export async function runTurn(env: TurnEnv, input: TurnInput): Promise<{ result:
     await env.router.policy.prepare?.(ctx);
     decision = env.router.policy.choose(ctx);
     const chosen = env.pools.get(decision.action);
-    if (!chosen) throw new Error(`policy ${env.router.policy.name} chose "${decision.action}", which is not a pool of this experiment`);
+    if (!chosen)
+      throw new Error(
+        `policy ${env.router.policy.name} chose "${decision.action}", which is not a pool of this experiment`,
+      );
     pool = chosen;
   }
 
   const record = await pool.client.chat(
     { model: pool.model, messages, max_tokens: plan.maxTokens },
-    { scheduledAt: input.scheduledAt, headers: pool.sendLabels ? labelHeaders(plan.labels) : undefined, signal: env.signal, tag: plan.labels.id },
+    {
+      scheduledAt: input.scheduledAt,
+      headers: pool.sendLabels ? labelHeaders(plan.labels) : undefined,
+      signal: env.signal,
+      tag: plan.labels.id,
+    },
   );
 
   // External router: the pool that served it is the one whose model the router reports.
@@ -102,9 +120,18 @@ export async function runTurn(env: TurnEnv, input: TurnInput): Promise<{ result:
   if (env.router.kind === 'external' && routerSelectedModel) {
     servedBy = [...env.pools.values()].find((p) => p.model === routerSelectedModel) ?? pool;
   }
-  const evaluation = await env.evaluator.evaluate({ labels: plan.labels, text: record.text, record, pool: { name: servedBy.name, model: servedBy.model }, prompt: plan.user });
+  const evaluation = await env.evaluator.evaluate({
+    labels: plan.labels,
+    text: record.text,
+    record,
+    pool: { name: servedBy.name, model: servedBy.model },
+    prompt: plan.user,
+  });
   const pricing = servedBy.config.pricing;
-  const costUsd = ((record.promptTokens ?? ctx.promptTokensEstimate) * pricing.input_per_1m + record.outputTokens * pricing.output_per_1m) / 1e6;
+  const costUsd =
+    ((record.promptTokens ?? ctx.promptTokensEstimate) * pricing.input_per_1m +
+      record.outputTokens * pricing.output_per_1m) /
+    1e6;
 
   const result: RequestResult = {
     id: plan.labels.id,
@@ -116,8 +143,12 @@ export async function runTurn(env: TurnEnv, input: TurnInput): Promise<{ result:
       promptTokensEstimate: ctx.promptTokensEstimate,
       textChars: plan.user.length,
       turn: input.turn,
-      poolRunning: Object.fromEntries(observations.filter((o) => o.running !== undefined).map((o) => [o.name, o.running!])),
-      poolWaiting: Object.fromEntries(observations.filter((o) => o.waiting !== undefined).map((o) => [o.name, o.waiting!])),
+      poolRunning: Object.fromEntries(
+        observations.filter((o) => o.running !== undefined).map((o) => [o.name, o.running!]),
+      ),
+      poolWaiting: Object.fromEntries(
+        observations.filter((o) => o.waiting !== undefined).map((o) => [o.name, o.waiting!]),
+      ),
     },
     text: plan.user,
     answer: record.ok ? record.text : undefined,
@@ -146,7 +177,12 @@ export async function runTurn(env: TurnEnv, input: TurnInput): Promise<{ result:
       e2eMs: record.e2eMs,
       itlMs: record.itlMs,
     },
-    tokens: { prompt: record.promptTokens, output: record.outputTokens, cached: record.cachedTokens, usageMissing: record.usageMissing },
+    tokens: {
+      prompt: record.promptTokens,
+      output: record.outputTokens,
+      cached: record.cachedTokens,
+      usageMissing: record.usageMissing,
+    },
     costUsd,
     quality: evaluation.quality,
     verdict: evaluation.verdict,
@@ -155,8 +191,17 @@ export async function runTurn(env: TurnEnv, input: TurnInput): Promise<{ result:
   };
   result.sloViolated = !meetsSlo(result, env.slo);
   const jpt = env.joulesPerToken(servedBy.name);
-  const energyEstimate = jpt === undefined ? undefined : jpt * ((record.promptTokens ?? 0) - (record.cachedTokens ?? 0) + record.outputTokens);
-  result.reward = computeReward(env.reward, { quality: evaluation.quality, costUsd, sloViolated: result.sloViolated, energyJ: energyEstimate });
-  if (env.router.kind === 'policy' && updatesPolicy(result)) env.router.policy.update(ctx, decision.action, result.reward!);
+  const energyEstimate =
+    jpt === undefined
+      ? undefined
+      : jpt * ((record.promptTokens ?? 0) - (record.cachedTokens ?? 0) + record.outputTokens);
+  result.reward = computeReward(env.reward, {
+    quality: evaluation.quality,
+    costUsd,
+    sloViolated: result.sloViolated,
+    energyJ: energyEstimate,
+  });
+  if (env.router.kind === 'policy' && updatesPolicy(result))
+    env.router.policy.update(ctx, decision.action, result.reward!);
   return { result, answer: record.text };
 }

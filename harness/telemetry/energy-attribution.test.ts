@@ -2,15 +2,34 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { attributeEnergy, energyPoints, type EnergyPoint, type RequestWork } from './energy-attribution.ts';
 
-const pts = (pool: string, ...xs: Array<[number, number]>): EnergyPoint[] => xs.map(([tMs, energyJ]) => ({ pool, tMs, energyJ }));
+const pts = (pool: string, ...xs: Array<[number, number]>): EnergyPoint[] =>
+  xs.map(([tMs, energyJ]) => ({ pool, tMs, energyJ }));
 
 describe('attributeEnergy (token-share-per-interval)', () => {
   it('splits each interval by tokens processed in it (hand-computed)', () => {
     const requests: RequestWork[] = [
       // prefill [0, 500] 100 tokens; decode [500, 1500] 100 tokens
-      { id: 'r1', pool: 'a', startMs: 0, ttftMs: 500, e2eMs: 1500, promptTokens: 100, cachedTokens: 0, outputTokens: 100 },
+      {
+        id: 'r1',
+        pool: 'a',
+        startMs: 0,
+        ttftMs: 500,
+        e2eMs: 1500,
+        promptTokens: 100,
+        cachedTokens: 0,
+        outputTokens: 100,
+      },
       // prefill [1000, 1200] 60 - 20 cached = 40 tokens; decode [1200, 2200] 50 tokens
-      { id: 'r2', pool: 'a', startMs: 1000, ttftMs: 200, e2eMs: 1200, promptTokens: 60, cachedTokens: 20, outputTokens: 50 },
+      {
+        id: 'r2',
+        pool: 'a',
+        startMs: 1000,
+        ttftMs: 200,
+        e2eMs: 1200,
+        promptTokens: 60,
+        cachedTokens: 20,
+        outputTokens: 50,
+      },
     ];
     const r = attributeEnergy(pts('a', [0, 1000], [1000, 1100], [2000, 1250], [3000, 1300]), requests);
     expect(r.method).toBe('token-share-per-interval');
@@ -24,7 +43,16 @@ describe('attributeEnergy (token-share-per-interval)', () => {
   it('reports idle intervals apart, falls back to active time without tokens, skips counter resets', () => {
     const requests: RequestWork[] = [
       // Fully cached prompt, waiting until its (zero-token) end at 1800: active in [1000, 2000) without tokens.
-      { id: 'q', pool: 'p', startMs: 1000, ttftMs: undefined, e2eMs: 800, promptTokens: 50, cachedTokens: 50, outputTokens: 0 },
+      {
+        id: 'q',
+        pool: 'p',
+        startMs: 1000,
+        ttftMs: undefined,
+        e2eMs: 800,
+        promptTokens: 50,
+        cachedTokens: 50,
+        outputTokens: 0,
+      },
       // Runs only inside the interval where the counter went down: gets nothing.
       { id: 'w', pool: 'p', startMs: 2000, ttftMs: 0, e2eMs: 500, promptTokens: 0, outputTokens: 10 },
     ];
@@ -70,20 +98,27 @@ describe('attributeEnergy (token-share-per-interval)', () => {
       outputTokens: fc.nat(1000),
     });
     // Distinct sample times (duplicates are covered above).
-    const series = fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 6000 }), fc.double({ min: 0, max: 500, noNaN: true })), { maxLength: 12, selector: (x) => x[0] });
+    const series = fc.uniqueArray(
+      fc.tuple(fc.integer({ min: 0, max: 6000 }), fc.double({ min: 0, max: 500, noNaN: true })),
+      { maxLength: 12, selector: (x) => x[0] },
+    );
     fc.assert(
       fc.property(fc.array(req, { maxLength: 20 }), series, series, (rs, sa, sb) => {
         const requests: RequestWork[] = rs.map((r, i) => ({ ...r, id: `r${i}`, e2eMs: (r.ttftMs ?? 0) + r.decodeMs }));
         // Monotone counters from random increments.
         const counter = (pool: string, s: Array<[number, number]>) => {
           let e = 0;
-          return s.map(([t, d]) => ({ pool, tMs: t, energyJ: (e += d) })).sort((x, y) => x.tMs - y.tMs).map((p, i, all) => ({ ...p, energyJ: all.slice(0, i + 1).reduce((m, q) => Math.max(m, q.energyJ), 0) }));
+          return s
+            .map(([t, d]) => ({ pool, tMs: t, energyJ: (e += d) }))
+            .sort((x, y) => x.tMs - y.tMs)
+            .map((p, i, all) => ({ ...p, energyJ: all.slice(0, i + 1).reduce((m, q) => Math.max(m, q.energyJ), 0) }));
         };
         const points = [...counter('a', sa), ...counter('b', sb)];
         const r = attributeEnergy(points, requests);
         for (const [pool, t] of r.perPool) {
           const ps = points.filter((p) => p.pool === pool);
-          const span = ps.length === 0 ? 0 : Math.max(...ps.map((p) => p.energyJ)) - Math.min(...ps.map((p) => p.energyJ));
+          const span =
+            ps.length === 0 ? 0 : Math.max(...ps.map((p) => p.energyJ)) - Math.min(...ps.map((p) => p.energyJ));
           expect(t.totalJ).toBeCloseTo(span, 6);
           expect(t.attributedJ + t.idleJ).toBeCloseTo(t.totalJ, 6);
           const perReq = requests.filter((q) => q.pool === pool).reduce((s, q) => s + r.perRequest.get(q.id)!, 0);

@@ -93,7 +93,9 @@ function fraction(a: number, b: number, t0: number, t1: number, last: boolean): 
 function attributePool(points: EnergyPoint[], requests: RequestWork[], out: Map<string, number>): EnergyTotals {
   const totals: EnergyTotals = { totalJ: 0, attributedJ: 0, idleJ: 0, resets: 0 };
   // Equal timestamps: keep the last reading, so its delta joins the neighbouring interval.
-  const pts = [...points].sort((x, y) => x.tMs - y.tMs).filter((p, i, all) => i + 1 === all.length || all[i + 1]!.tMs !== p.tMs);
+  const pts = [...points]
+    .sort((x, y) => x.tMs - y.tMs)
+    .filter((p, i, all) => i + 1 === all.length || all[i + 1]!.tMs !== p.tMs);
   const work = requests.map(toWork).sort((x, y) => x.start - y.start);
   for (const w of work) out.set(w.id, 0);
   let next = 0;
@@ -114,7 +116,13 @@ function attributePool(points: EnergyPoint[], requests: RequestWork[], out: Map<
     let sum = weights.reduce((s, x) => s + x, 0);
     if (sum === 0) {
       // No tokens in the interval: fall back to active time (a point-like request counts as present).
-      active.forEach((w, i) => (weights[i] = w.end > w.start ? Math.max(0, Math.min(w.end, t1) - Math.max(w.start, t0)) : fraction(w.start, w.start, t0, t1, last)));
+      active.forEach(
+        (w, i) =>
+          (weights[i] =
+            w.end > w.start
+              ? Math.max(0, Math.min(w.end, t1) - Math.max(w.start, t0))
+              : fraction(w.start, w.start, t0, t1, last)),
+      );
       sum = weights.reduce((s, x) => s + x, 0);
     }
     if (sum === 0) {
@@ -142,7 +150,11 @@ export function attributeEnergy(points: EnergyPoint[], requests: RequestWork[]):
   const perPool = new Map<string, EnergyTotals>();
   const totals: EnergyTotals = { totalJ: 0, attributedJ: 0, idleJ: 0, resets: 0 };
   for (const [pool, pts] of byPool) {
-    const t = attributePool(pts, requests.filter((r) => r.pool === pool), perRequest);
+    const t = attributePool(
+      pts,
+      requests.filter((r) => r.pool === pool),
+      perRequest,
+    );
     perPool.set(pool, t);
     totals.totalJ += t.totalJ;
     totals.attributedJ += t.attributedJ;
@@ -153,10 +165,13 @@ export function attributeEnergy(points: EnergyPoint[], requests: RequestWork[]):
 }
 
 /** Energy points from telemetry samples: successful energy samples with a counter value. */
-export function energyPoints(samples: Iterable<{ kind: string; pool: string; t_ms: number; energy_j?: number; error?: string }>): EnergyPoint[] {
+export function energyPoints(
+  samples: Iterable<{ kind: string; pool: string; t_ms: number; energy_j?: number; error?: string }>,
+): EnergyPoint[] {
   const out: EnergyPoint[] = [];
   for (const s of samples) {
-    if (s.kind === 'energy' && s.error === undefined && s.energy_j !== undefined) out.push({ pool: s.pool, tMs: s.t_ms, energyJ: s.energy_j });
+    if (s.kind === 'energy' && s.error === undefined && s.energy_j !== undefined)
+      out.push({ pool: s.pool, tMs: s.t_ms, energyJ: s.energy_j });
   }
   return out;
 }

@@ -9,7 +9,11 @@
  */
 import { z } from 'zod';
 
-const gpuList = z.array(z.number({ error: 'expected GPU indices (integers >= 0)' }).int().min(0), { error: 'expected a list of GPU indices, e.g. [0, 1]' }).min(1);
+const gpuList = z
+  .array(z.number({ error: 'expected GPU indices (integers >= 0)' }).int().min(0), {
+    error: 'expected a list of GPU indices, e.g. [0, 1]',
+  })
+  .min(1);
 
 const energyObject = z.discriminatedUnion(
   'type',
@@ -19,7 +23,10 @@ const energyObject = z.discriminatedUnion(
     z.strictObject({
       type: z.literal('dcgm'),
       /** The DCGM exporter's URL; a bare origin gets /metrics. */
-      url: z.url({ protocol: /^https?$/, error: 'expected the http(s) URL of a DCGM exporter, e.g. http://node:9400/metrics' }),
+      url: z.url({
+        protocol: /^https?$/,
+        error: 'expected the http(s) URL of a DCGM exporter, e.g. http://node:9400/metrics',
+      }),
       gpus: gpuList.optional(),
     }),
     z.strictObject({
@@ -44,10 +51,9 @@ function expandShorthand(v: unknown): unknown {
   return v;
 }
 
-export const energySchema = z.preprocess(
-  expandShorthand,
-  energyObject,
-).transform((e) => (e.type === 'dcgm' ? { ...e, url: withMetricsPath(e.url) } : e));
+export const energySchema = z
+  .preprocess(expandShorthand, energyObject)
+  .transform((e) => (e.type === 'dcgm' ? { ...e, url: withMetricsPath(e.url) } : e));
 
 export type EnergySpec = z.infer<typeof energySchema>;
 export type EnergySpecInput = z.input<typeof energyObject> | 'none' | 'sim' | 'nvml';
@@ -62,6 +68,8 @@ function withMetricsPath(url: string): string {
 export function parseEnergySpec(raw: unknown, path = 'energy'): EnergySpec {
   const r = energySchema.safeParse(raw);
   if (r.success) return r.data;
-  const lines = r.error.issues.map((i) => `${path}${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`);
+  const lines = r.error.issues.map(
+    (i) => `${path}${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`,
+  );
   throw new Error(`invalid energy source:\n  ${lines.join('\n  ')}`);
 }

@@ -37,9 +37,14 @@ describe('NvidiaSmiPower', () => {
   it('fails at start when nvidia-smi exits (no GPU / driver), quoting its message', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wrp-smi-'));
     const cmd = join(dir, 'nvidia-smi');
-    writeFileSync(cmd, '#!/bin/sh\necho "NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver." >&2\nexit 9\n');
+    writeFileSync(
+      cmd,
+      '#!/bin/sh\necho "NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver." >&2\nexit 9\n',
+    );
     chmodSync(cmd, 0o755);
-    await expect(new NvidiaSmiPower({ command: cmd }).start()).rejects.toThrow(/exited \(code 9\).*could not communicate/);
+    await expect(new NvidiaSmiPower({ command: cmd }).start()).rejects.toThrow(
+      /exited \(code 9\).*could not communicate/,
+    );
   });
 
   // No GPU on CI: a stand-in executable prints what nvidia-smi -lms prints (the arguments are checked).

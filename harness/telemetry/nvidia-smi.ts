@@ -37,7 +37,8 @@ export class PowerIntegrator {
 
   add(p: PowerLine): void {
     const prev = this.last.get(p.gpu);
-    if (prev !== undefined && p.tMs > prev.tMs) this.energyJ += ((prev.watts + p.watts) / 2) * ((p.tMs - prev.tMs) / 1000);
+    if (prev !== undefined && p.tMs > prev.tMs)
+      this.energyJ += ((prev.watts + p.watts) / 2) * ((p.tMs - prev.tMs) / 1000);
     if (prev === undefined || p.tMs >= prev.tMs) this.last.set(p.gpu, { tMs: p.tMs, watts: p.watts });
   }
 
@@ -67,7 +68,12 @@ export class NvidiaSmiPower {
   /** Spawns nvidia-smi; resolves at its first power sample, rejects with a clear message when it cannot run. */
   start(): Promise<void> {
     const command = this.opts.command ?? 'nvidia-smi';
-    const args = ['--query-gpu=timestamp,index,power.draw', '--format=csv,noheader,nounits', '-lms', String(this.opts.intervalMs ?? 100)];
+    const args = [
+      '--query-gpu=timestamp,index,power.draw',
+      '--format=csv,noheader,nounits',
+      '-lms',
+      String(this.opts.intervalMs ?? 100),
+    ];
     if (this.opts.gpus !== undefined) args.push('-i', this.opts.gpus.join(','));
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -83,7 +89,10 @@ export class NvidiaSmiPower {
         }
       };
       const timer = setTimeout(
-        () => fail(`energy nvml: no power sample from ${command} within ${this.opts.startTimeoutMs ?? 10_000} ms${this.stderrNote()}`),
+        () =>
+          fail(
+            `energy nvml: no power sample from ${command} within ${this.opts.startTimeoutMs ?? 10_000} ms${this.stderrNote()}`,
+          ),
         this.opts.startTimeoutMs ?? 10_000,
       );
       child.on('error', (err: NodeJS.ErrnoException) =>

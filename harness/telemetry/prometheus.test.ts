@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { parsePrometheusText, PrometheusParseError, sumOf, type MetricFamily, type MetricType, type Sample } from './prometheus.ts';
+import {
+  parsePrometheusText,
+  PrometheusParseError,
+  sumOf,
+  type MetricFamily,
+  type MetricType,
+  type Sample,
+} from './prometheus.ts';
 
 describe('parsePrometheusText', () => {
   it('reads families, types, help, labels, escapes, specials and timestamps', () => {
@@ -31,7 +38,9 @@ describe('parsePrometheusText', () => {
     const fams = parsePrometheusText(text);
     const by = new Map(fams.map((f) => [f.name, f]));
     expect(by.get('vllm:num_requests_running')).toEqual({
-      name: 'vllm:num_requests_running', type: 'gauge', help: 'Requests in model execution batches.',
+      name: 'vllm:num_requests_running',
+      type: 'gauge',
+      help: 'Requests in model execution batches.',
       samples: [{ name: 'vllm:num_requests_running', labels: { model_name: 'llama-3.2-1b' }, value: 3 }],
     });
     const http = by.get('http_requests_total')!;
@@ -40,14 +49,22 @@ describe('parsePrometheusText', () => {
       { name: 'http_requests_total', labels: { method: 'post', code: '200' }, value: 1027, timestampMs: 1395066363000 },
       { name: 'http_requests_total', labels: { method: 'post', code: '400' }, value: 3, timestampMs: 1395066363000 },
     ]);
-    expect(by.get('msdos_file_access_time_seconds')!.samples[0]!.labels).toEqual({ path: 'C:\\DIR\\FILE.TXT', error: 'Cannot find file:\n"FILE.TXT"' });
+    expect(by.get('msdos_file_access_time_seconds')!.samples[0]!.labels).toEqual({
+      path: 'C:\\DIR\\FILE.TXT',
+      error: 'Cannot find file:\n"FILE.TXT"',
+    });
     expect(by.get('metric_without_timestamp_and_labels')!.type).toBe('untyped');
     expect(by.get('something_weird')!.samples[0]).toMatchObject({ value: Infinity, timestampMs: -3982045 });
     expect(by.get('nan_metric')!.samples[0]!.value).toBeNaN();
     expect(by.get('neg_inf')!.samples[0]!.value).toBe(-Infinity);
     const h = by.get('rpc_duration_seconds')!;
     expect(h.type).toBe('histogram');
-    expect(h.samples.map((s) => s.name)).toEqual(['rpc_duration_seconds_bucket', 'rpc_duration_seconds_bucket', 'rpc_duration_seconds_sum', 'rpc_duration_seconds_count']);
+    expect(h.samples.map((s) => s.name)).toEqual([
+      'rpc_duration_seconds_bucket',
+      'rpc_duration_seconds_bucket',
+      'rpc_duration_seconds_sum',
+      'rpc_duration_seconds_count',
+    ]);
     expect(h.samples[1]!.labels.le).toBe('+Inf');
     expect(by.get('my.utf8.metric')!.samples[0]!.labels).toEqual({ 'label.with.dots': 'v' });
     expect(sumOf(fams, 'http_requests_total')).toBe(1030);
@@ -72,10 +89,18 @@ describe('parsePrometheusText', () => {
     h.observe(0.5);
     h.observe(2);
     const fams = parsePrometheusText(await registry.metrics());
-    expect(fams.find((f) => f.name === 'c_total')!.samples[0]).toEqual({ name: 'c_total', labels: { k: 'a"b\\c\nd' }, value: 5 });
+    expect(fams.find((f) => f.name === 'c_total')!.samples[0]).toEqual({
+      name: 'c_total',
+      labels: { k: 'a"b\\c\nd' },
+      value: 5,
+    });
     expect(sumOf(fams, 'vllm:g')).toBeNaN();
     const hist = fams.find((f) => f.name === 'h_seconds')!;
-    expect(hist.samples.filter((s) => s.name === 'h_seconds_bucket').map((s) => [s.labels.le, s.value])).toEqual([['0.1', 0], ['1', 1], ['+Inf', 2]]);
+    expect(hist.samples.filter((s) => s.name === 'h_seconds_bucket').map((s) => [s.labels.le, s.value])).toEqual([
+      ['0.1', 0],
+      ['1', 1],
+      ['+Inf', 2],
+    ]);
     expect(sumOf(fams, 'h_seconds_sum')).toBe(2.5);
   });
 });
@@ -92,16 +117,29 @@ function serialise(fams: MetricFamily[]): string {
     if (f.help !== undefined) out.push(`# HELP ${f.name} ${escHelp(f.help)}`);
     out.push(`# TYPE ${f.name} ${f.type}`);
     for (const s of f.samples) {
-      const labels = Object.entries(s.labels).map(([k, v]) => `${k}="${escLabel(v)}"`).join(',');
-      out.push(`${s.name}${labels ? `{${labels}}` : ''} ${fmt(s.value)}${s.timestampMs !== undefined ? ` ${s.timestampMs}` : ''}`);
+      const labels = Object.entries(s.labels)
+        .map(([k, v]) => `${k}="${escLabel(v)}"`)
+        .join(',');
+      out.push(
+        `${s.name}${labels ? `{${labels}}` : ''} ${fmt(s.value)}${s.timestampMs !== undefined ? ` ${s.timestampMs}` : ''}`,
+      );
     }
   }
   return out.join('\n') + '\n';
 }
 
-const metricName = fc.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,15}$/).filter((n) => !/_(bucket|sum|count|total|created)$/.test(n));
+const metricName = fc
+  .stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,15}$/)
+  .filter((n) => !/_(bucket|sum|count|total|created)$/.test(n));
 const labelName = fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_]{0,8}$/).filter((n) => n !== 'le' && n !== 'quantile');
-const labelValue = fc.string({ unit: fc.oneof(fc.constantFrom('"', '\\', '\n', ' ', ',', '}', '{', '=', '#'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), fc.constantFrom('é', '日', '😀')), maxLength: 12 });
+const labelValue = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom('"', '\\', '\n', ' ', ',', '}', '{', '=', '#'),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+    fc.constantFrom('é', '日', '😀'),
+  ),
+  maxLength: 12,
+});
 const value = fc.oneof(
   fc.double({ noDefaultInfinity: false }).map((v) => (Object.is(v, -0) ? 0 : v)),
   fc.integer({ min: -1e9, max: 1e9 }),
@@ -110,37 +148,78 @@ const value = fc.oneof(
 const labels = fc.dictionary(labelName, labelValue, { maxKeys: 3 });
 const timestamp = fc.option(fc.integer({ min: -1e12, max: 2e12 }), { nil: undefined });
 
-const simpleFamily = fc.record({
-  name: metricName,
-  type: fc.constantFrom<MetricType>('counter', 'gauge', 'untyped'),
-  help: fc.option(fc.string({ unit: fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), fc.constantFrom('\\', '\n', '"')), maxLength: 20 }), { nil: undefined }),
-  series: fc.uniqueArray(fc.record({ labels, value, ts: timestamp }), { maxLength: 4, selector: (s) => JSON.stringify(s.labels) }),
-}).map(({ name, type, help, series }): MetricFamily => ({
-  name, type, ...(help !== undefined ? { help } : {}),
-  samples: series.map((s) => ({ name, labels: s.labels, value: s.value, ...(s.ts !== undefined ? { timestampMs: s.ts } : {}) })),
-}));
+const simpleFamily = fc
+  .record({
+    name: metricName,
+    type: fc.constantFrom<MetricType>('counter', 'gauge', 'untyped'),
+    help: fc.option(
+      fc.string({
+        unit: fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), fc.constantFrom('\\', '\n', '"')),
+        maxLength: 20,
+      }),
+      { nil: undefined },
+    ),
+    series: fc.uniqueArray(fc.record({ labels, value, ts: timestamp }), {
+      maxLength: 4,
+      selector: (s) => JSON.stringify(s.labels),
+    }),
+  })
+  .map(({ name, type, help, series }): MetricFamily => ({
+    name,
+    type,
+    ...(help !== undefined ? { help } : {}),
+    samples: series.map((s) => ({
+      name,
+      labels: s.labels,
+      value: s.value,
+      ...(s.ts !== undefined ? { timestampMs: s.ts } : {}),
+    })),
+  }));
 
-const histogramFamily = fc.record({
-  name: metricName,
-  series: fc.uniqueArray(fc.record({ labels, bounds: fc.uniqueArray(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { maxLength: 4 }), counts: fc.array(fc.nat(1000), { minLength: 5, maxLength: 5 }), sum: value }), {
-    maxLength: 3, selector: (s) => JSON.stringify(s.labels),
-  }),
-}).map(({ name, series }): MetricFamily => ({
-  name, type: 'histogram',
-  samples: series.flatMap((s) => {
-    const bounds = [...s.bounds].map((b) => (Object.is(b, -0) ? 0 : b)).sort((a, b) => a - b);
-    let acc = 0;
-    const buckets: Sample[] = [...bounds, Infinity].map((le, i) => ({ name: `${name}_bucket`, labels: { ...s.labels, le: fmt(le) }, value: (acc += s.counts[i]!) }));
-    return [...buckets, { name: `${name}_sum`, labels: s.labels, value: s.sum }, { name: `${name}_count`, labels: s.labels, value: acc }];
-  }),
-}));
+const histogramFamily = fc
+  .record({
+    name: metricName,
+    series: fc.uniqueArray(
+      fc.record({
+        labels,
+        bounds: fc.uniqueArray(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { maxLength: 4 }),
+        counts: fc.array(fc.nat(1000), { minLength: 5, maxLength: 5 }),
+        sum: value,
+      }),
+      {
+        maxLength: 3,
+        selector: (s) => JSON.stringify(s.labels),
+      },
+    ),
+  })
+  .map(({ name, series }): MetricFamily => ({
+    name,
+    type: 'histogram',
+    samples: series.flatMap((s) => {
+      const bounds = [...s.bounds].map((b) => (Object.is(b, -0) ? 0 : b)).sort((a, b) => a - b);
+      let acc = 0;
+      const buckets: Sample[] = [...bounds, Infinity].map((le, i) => ({
+        name: `${name}_bucket`,
+        labels: { ...s.labels, le: fmt(le) },
+        value: (acc += s.counts[i]!),
+      }));
+      return [
+        ...buckets,
+        { name: `${name}_sum`, labels: s.labels, value: s.sum },
+        { name: `${name}_count`, labels: s.labels, value: acc },
+      ];
+    }),
+  }));
 
 describe('parsePrometheusText property', () => {
   it('parse(serialise(families)) == families', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.oneof(simpleFamily, histogramFamily), { maxLength: 5, selector: (f) => f.name }), (fams) => {
-        expect(parsePrometheusText(serialise(fams))).toEqual(fams);
-      }),
+      fc.property(
+        fc.uniqueArray(fc.oneof(simpleFamily, histogramFamily), { maxLength: 5, selector: (f) => f.name }),
+        (fams) => {
+          expect(parsePrometheusText(serialise(fams))).toEqual(fams);
+        },
+      ),
       { numRuns: 500 },
     );
   });

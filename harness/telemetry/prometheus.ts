@@ -10,7 +10,8 @@
  */
 import { WrpError } from '../../core/errors.ts';
 
-export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped' | 'gaugehistogram' | 'info' | 'stateset' | 'unknown';
+export type MetricType =
+  'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped' | 'gaugehistogram' | 'info' | 'stateset' | 'unknown';
 
 export interface Sample {
   /** The sample's own name, e.g. `x_bucket` in family `x`. */
@@ -38,7 +39,17 @@ export class PrometheusParseError extends WrpError {
   }
 }
 
-const TYPES = new Set<MetricType>(['counter', 'gauge', 'histogram', 'summary', 'untyped', 'gaugehistogram', 'info', 'stateset', 'unknown']);
+const TYPES = new Set<MetricType>([
+  'counter',
+  'gauge',
+  'histogram',
+  'summary',
+  'untyped',
+  'gaugehistogram',
+  'info',
+  'stateset',
+  'unknown',
+]);
 // Sample-name suffixes that belong to a family of the given type.
 const SUFFIXES: Partial<Record<MetricType, string[]>> = {
   counter: ['_total', '_created'],
@@ -109,7 +120,11 @@ function parseSample(line: string, lineNo: number): Sample {
   }
   if (name === '') throw new PrometheusParseError('expected a metric name', lineNo);
   // Value, optional timestamp; an OpenMetrics exemplar (" # {...} v") is dropped.
-  const rest = line.slice(i).split(' # ')[0]!.trim().split(/[ \t]+/);
+  const rest = line
+    .slice(i)
+    .split(' # ')[0]!
+    .trim()
+    .split(/[ \t]+/);
   const value = parseValue(rest[0] ?? '');
   if (value === undefined) throw new PrometheusParseError(`bad sample value ${JSON.stringify(rest[0] ?? '')}`, lineNo);
   const sample: Sample = { name, labels, value };

@@ -25,8 +25,16 @@ export function readVllm(families: MetricFamily[]): VllmValues {
     generation_tokens_total: first(families, ['vllm:generation_tokens_total']),
     preemptions_total: first(families, ['vllm:num_preemptions_total', 'vllm:num_preemptions']),
     // Declared as counters `prefix_cache_queries`; the Python client exposes them with `_total`.
-    prefix_cache_queries_total: first(families, ['vllm:prefix_cache_queries_total', 'vllm:prefix_cache_queries', 'vllm:gpu_prefix_cache_queries_total']),
-    prefix_cache_hits_total: first(families, ['vllm:prefix_cache_hits_total', 'vllm:prefix_cache_hits', 'vllm:gpu_prefix_cache_hits_total']),
+    prefix_cache_queries_total: first(families, [
+      'vllm:prefix_cache_queries_total',
+      'vllm:prefix_cache_queries',
+      'vllm:gpu_prefix_cache_queries_total',
+    ]),
+    prefix_cache_hits_total: first(families, [
+      'vllm:prefix_cache_hits_total',
+      'vllm:prefix_cache_hits',
+      'vllm:gpu_prefix_cache_hits_total',
+    ]),
     request_success_total: first(families, ['vllm:request_success_total']),
   };
   // Drop absent keys so the JSON line carries only what the server exposes.
@@ -49,12 +57,16 @@ export class MissingEnergyError extends WrpError {
 export function readDcgm(families: MetricFamily[], gpus?: number[]): EnergyValues {
   const keep = gpus === undefined ? undefined : new Set(gpus.map(String));
   const series = (name: string) =>
-    families.flatMap((f) => f.samples).filter((s) => s.name === name && (keep === undefined || keep.has(s.labels.gpu ?? '')));
+    families
+      .flatMap((f) => f.samples)
+      .filter((s) => s.name === name && (keep === undefined || keep.has(s.labels.gpu ?? '')));
   const energy = series('DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION');
   const power = series('DCGM_FI_DEV_POWER_USAGE');
   if (energy.length === 0) {
     const which = keep ? ` for GPUs ${[...keep].join(',')}` : '';
-    throw new MissingEnergyError(`no DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION series${which} (needs a Volta+ GPU and the exporter's default counters)`);
+    throw new MissingEnergyError(
+      `no DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION series${which} (needs a Volta+ GPU and the exporter's default counters)`,
+    );
   }
   const gpuIds = new Set(energy.map((s) => s.labels.gpu ?? s.labels.UUID ?? ''));
   const out: EnergyValues = { energy_j: energy.reduce((a, s) => a + s.value, 0) / 1000, gpus: gpuIds.size };

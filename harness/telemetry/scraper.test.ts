@@ -19,19 +19,29 @@ async function chat(outputTokens: number): Promise<void> {
   const res = await request(`${sim.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', [LABEL_HEADERS.outputTokens]: String(outputTokens) },
-    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Tell me about the sea. '.repeat(20) }], max_tokens: 2048 }),
+    body: JSON.stringify({
+      model,
+      messages: [{ role: 'user', content: 'Tell me about the sea. '.repeat(20) }],
+      max_tokens: 2048,
+    }),
   });
   expect(res.statusCode).toBe(200);
   await res.body.text();
 }
 
-const metrics = (s: TelemetrySample[], pool: string) => s.filter((x): x is MetricsSample => x.kind === 'metrics' && x.pool === pool);
-const energy = (s: TelemetrySample[], pool: string) => s.filter((x): x is EnergySample => x.kind === 'energy' && x.pool === pool);
+const metrics = (s: TelemetrySample[], pool: string) =>
+  s.filter((x): x is MetricsSample => x.kind === 'metrics' && x.pool === pool);
+const energy = (s: TelemetrySample[], pool: string) =>
+  s.filter((x): x is EnergySample => x.kind === 'energy' && x.pool === pool);
 
 describe('TelemetryScraper against the simulated vLLM server', () => {
   it('records counters that move with requests, and growing energy', async () => {
     const samples: TelemetrySample[] = [];
-    const scraper = new TelemetryScraper({ pools: [{ name: 'small', url: `${sim.url}/v1`, energy: 'sim' }], intervalMs: 100, sink: (s) => samples.push(s) });
+    const scraper = new TelemetryScraper({
+      pools: [{ name: 'small', url: `${sim.url}/v1`, energy: 'sim' }],
+      intervalMs: 100,
+      sink: (s) => samples.push(s),
+    });
     await scraper.start();
     const before = metrics(samples, 'small')[0]!;
     expect(before.error).toBeUndefined();
@@ -40,7 +50,9 @@ describe('TelemetryScraper against the simulated vLLM server', () => {
 
     // Two requests at once, long enough (about 1 ms a token) to be seen running.
     const sent = Promise.all([chat(1500), chat(1000)]);
-    await expect.poll(() => scraper.observation('small')?.running ?? 0, { timeout: 10_000, interval: 20 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => scraper.observation('small')?.running ?? 0, { timeout: 10_000, interval: 20 })
+      .toBeGreaterThan(0);
     expect(scraper.observation('small')!.kvCacheUsage).toBeGreaterThan(0);
     await sent;
     await scraper.stop(); // final scrape after the requests finished
@@ -110,6 +122,8 @@ describe('TelemetryScraper against the simulated vLLM server', () => {
   });
 
   it('rejects a bad energy value naming the pool', () => {
-    expect(() => new TelemetryScraper({ pools: [{ name: 'p', url: sim.url, energy: 'gpu' as 'sim' }], sink: () => {} })).toThrow(/pools\.p\.energy\.type: expected none \| sim/);
+    expect(
+      () => new TelemetryScraper({ pools: [{ name: 'p', url: sim.url, energy: 'gpu' as 'sim' }], sink: () => {} }),
+    ).toThrow(/pools\.p\.energy\.type: expected none \| sim/);
   });
 });

@@ -53,7 +53,8 @@ export class TelemetryScraper {
     this.pools = opts.pools.map((p) => {
       const base = baseUrl(p.url);
       const energy = parseEnergySpec(p.energy, `pools.${p.name}.energy`);
-      const energyUrl = energy.type === 'sim' ? `${base}/dcgm/metrics` : energy.type === 'dcgm' ? energy.url : undefined;
+      const energyUrl =
+        energy.type === 'sim' ? `${base}/dcgm/metrics` : energy.type === 'dcgm' ? energy.url : undefined;
       return { name: p.name, metricsUrl: `${base}/metrics`, energy, energyUrl };
     });
   }
@@ -63,7 +64,11 @@ export class TelemetryScraper {
     try {
       for (const p of this.pools) {
         if (p.energy.type !== 'nvml') continue;
-        p.nvml = new NvidiaSmiPower({ command: p.energy.command, gpus: p.energy.gpus, intervalMs: p.energy.interval_ms });
+        p.nvml = new NvidiaSmiPower({
+          command: p.energy.command,
+          gpus: p.energy.gpus,
+          intervalMs: p.energy.interval_ms,
+        });
         await p.nvml.start();
       }
     } catch (err) {
@@ -123,12 +128,29 @@ export class TelemetryScraper {
     try {
       const values = readVllm(parsePrometheusText(await this.fetchText(p.metricsUrl)));
       const done = Date.now();
-      const sample: MetricsSample = { t_ms: mid(sent, done), pool: p.name, kind: 'metrics', scrape_ms: done - sent, ...values };
-      p.latest = { t_ms: sample.t_ms, running: values.running, waiting: values.waiting, kvCacheUsage: values.kv_cache_usage };
+      const sample: MetricsSample = {
+        t_ms: mid(sent, done),
+        pool: p.name,
+        kind: 'metrics',
+        scrape_ms: done - sent,
+        ...values,
+      };
+      p.latest = {
+        t_ms: sample.t_ms,
+        running: values.running,
+        waiting: values.waiting,
+        kvCacheUsage: values.kv_cache_usage,
+      };
       this.emit(sample);
     } catch (err) {
       const done = Date.now();
-      this.emit({ t_ms: mid(sent, done), pool: p.name, kind: 'metrics', scrape_ms: done - sent, error: message(err, p.metricsUrl) });
+      this.emit({
+        t_ms: mid(sent, done),
+        pool: p.name,
+        kind: 'metrics',
+        scrape_ms: done - sent,
+        error: message(err, p.metricsUrl),
+      });
     }
   }
 
@@ -140,12 +162,22 @@ export class TelemetryScraper {
     let error: string | undefined;
     try {
       if (spec.type === 'nvml') values = p.nvml!.reading();
-      else values = readDcgm(parsePrometheusText(await this.fetchText(p.energyUrl!)), spec.type === 'dcgm' ? spec.gpus : undefined);
+      else
+        values = readDcgm(
+          parsePrometheusText(await this.fetchText(p.energyUrl!)),
+          spec.type === 'dcgm' ? spec.gpus : undefined,
+        );
     } catch (err) {
       error = message(err, p.energyUrl ?? 'nvidia-smi');
     }
     const done = Date.now();
-    const base = { t_ms: mid(sent, done), pool: p.name, kind: 'energy' as const, source: spec.type, scrape_ms: done - sent };
+    const base = {
+      t_ms: mid(sent, done),
+      pool: p.name,
+      kind: 'energy' as const,
+      source: spec.type,
+      scrape_ms: done - sent,
+    };
     const sample: EnergySample = error === undefined ? { ...base, ...values } : { ...base, error };
     this.emit(sample);
   }

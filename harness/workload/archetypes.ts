@@ -30,57 +30,98 @@ const NONE: LengthDist = { median: 0, sigma: 0, min: 0, max: 0 };
 
 export const ARCHETYPES: Record<ArchetypeName, Archetype> = {
   chat: {
-    singleTurn: 0.5, turns: [2, 5], system: 'none', context: NONE,
+    singleTurn: 0.5,
+    turns: [2, 5],
+    system: 'none',
+    context: NONE,
     output: { median: 180, sigma: 0.7, min: 8, max: 1500 },
-    think: { median: 6, sigma: 0.6 }, maxTokens: 1024,
+    think: { median: 6, sigma: 0.6 },
+    maxTokens: 1024,
     categories: { chitchat: 4, math: 1, 'multiple-choice': 1, classification: 1, extraction: 1 },
   },
   agent: {
-    singleTurn: 0, turns: [4, 12], system: 'agent',
+    singleTurn: 0,
+    turns: [4, 12],
+    system: 'agent',
     context: { median: 250, sigma: 0.6, min: 40, max: 1500 },
     output: { median: 90, sigma: 0.6, min: 10, max: 800 },
-    think: { median: 0.3, sigma: 0.5 }, maxTokens: 512,
+    think: { median: 0.3, sigma: 0.5 },
+    maxTokens: 512,
     categories: { code: 2, extraction: 1, math: 1 },
   },
   rag: {
-    singleTurn: 0.8, turns: [2, 2], system: 'rag',
+    singleTurn: 0.8,
+    turns: [2, 2],
+    system: 'rag',
     context: { median: 2500, sigma: 0.5, min: 600, max: 8000 },
     output: { median: 220, sigma: 0.5, min: 20, max: 1200 },
-    think: { median: 10, sigma: 0.6 }, maxTokens: 768,
+    think: { median: 10, sigma: 0.6 },
+    maxTokens: 768,
     categories: { extraction: 3, 'multiple-choice': 1, summarize: 1 },
   },
   code: {
-    singleTurn: 0.6, turns: [2, 3], system: 'none',
+    singleTurn: 0.6,
+    turns: [2, 3],
+    system: 'none',
     context: { median: 300, sigma: 0.8, min: 0, max: 3000 },
     output: { median: 450, sigma: 0.6, min: 40, max: 3000 },
-    think: { median: 20, sigma: 0.6 }, maxTokens: 2048,
+    think: { median: 20, sigma: 0.6 },
+    maxTokens: 2048,
     categories: { code: 1 },
   },
   reasoning: {
-    singleTurn: 1, turns: [1, 1], system: 'none', context: NONE,
+    singleTurn: 1,
+    turns: [1, 1],
+    system: 'none',
+    context: NONE,
     output: { median: 1800, sigma: 0.5, min: 200, max: 8000 },
-    think: { median: 0, sigma: 0 }, maxTokens: 4096,
+    think: { median: 0, sigma: 0 },
+    maxTokens: 4096,
     categories: { math: 3, 'multiple-choice': 1 },
   },
 };
 
-export const DEFAULT_ARCHETYPE_WEIGHTS: Record<ArchetypeName, number> = { chat: 4, agent: 1, rag: 1, code: 1, reasoning: 1 };
+export const DEFAULT_ARCHETYPE_WEIGHTS: Record<ArchetypeName, number> = {
+  chat: 4,
+  agent: 1,
+  rag: 1,
+  code: 1,
+  reasoning: 1,
+};
 
 /** Target size of an agent system prompt (tools + policy), tokens. */
 export const AGENT_SYSTEM_TOKENS = 1500;
 
-const TOOLS = ['search_orders', 'get_customer', 'update_ticket', 'list_shipments', 'refund_payment', 'schedule_visit',
-  'read_file', 'run_query', 'send_email', 'create_invoice', 'check_inventory', 'lookup_policy'];
+const TOOLS = [
+  'search_orders',
+  'get_customer',
+  'update_ticket',
+  'list_shipments',
+  'refund_payment',
+  'schedule_visit',
+  'read_file',
+  'run_query',
+  'send_email',
+  'create_invoice',
+  'check_inventory',
+  'lookup_policy',
+];
 
 /** Agent system prompt k of this seed: tool specs plus policy text (shared by its prefix group). */
 export function agentSystemPrompt(seed: number, k: number): string {
   const r = new Rng(seed);
   const tools = r.shuffle([...TOOLS]).slice(0, 6 + r.int(0, 4));
-  const specs = tools.map((t) => JSON.stringify({
-    name: t,
-    description: `Calls the ${t.replace(/_/g, ' ')} service and returns JSON.`,
-    parameters: { type: 'object', properties: { id: { type: 'string' }, limit: { type: 'integer', maximum: r.int(5, 100) } }, required: ['id'] },
-  }));
+  const specs = tools.map((t) =>
+    JSON.stringify({
+      name: t,
+      description: `Calls the ${t.replace(/_/g, ' ')} service and returns JSON.`,
+      parameters: {
+        type: 'object',
+        properties: { id: { type: 'string' }, limit: { type: 'integer', maximum: r.int(5, 100) } },
+        required: ['id'],
+      },
+    }),
+  );
   const head = `You are operations agent #${k + 1}. Work step by step: decide which tool to call, call it with a JSON object, read the result the user pastes back, and continue until the task is done. Never invent tool results.\n\n# Tools\n${specs.join('\n')}\n\n# Policies\n`;
   return head + proseFiller(r, AGENT_SYSTEM_TOKENS - 400);
 }

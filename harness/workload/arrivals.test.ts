@@ -73,10 +73,20 @@ function drive(p: ArrivalProcess, maxSteps: number, inFlight = 0): { steps: Arri
 
 describe('sweep', () => {
   it('switches stages at duration and request boundaries', () => {
-    const p = createArrivals({
-      type: 'sweep', process: 'constant',
-      stages: [{ rate: 2, duration_s: 5 }, { rate: 10, requests: 20 }, { rate: 0, duration_s: 3, label: 'idle' }, { concurrency: 4, duration_s: 5 }, { concurrency: 2, requests: 3 }],
-    }, 1);
+    const p = createArrivals(
+      {
+        type: 'sweep',
+        process: 'constant',
+        stages: [
+          { rate: 2, duration_s: 5 },
+          { rate: 10, requests: 20 },
+          { rate: 0, duration_s: 3, label: 'idle' },
+          { concurrency: 4, duration_s: 5 },
+          { concurrency: 2, requests: 3 },
+        ],
+      },
+      1,
+    );
     expect(p.kind).toBe('mixed');
     const { steps } = drive(p, 200);
     const open = steps.filter((s) => s.kind === 'open');
@@ -104,9 +114,15 @@ describe('sweep', () => {
   });
 
   it('rejects bad specs with the path and expected value', () => {
-    expect(() => createArrivals({ type: 'sweep', stages: [{ rate: 1 }, { rate: 2, duration_s: 1 }] }, 1)).toThrow(/workload\.arrival\.stages\[0\]: expected `duration_s` or `requests`/);
-    expect(() => createArrivals({ type: 'sweep', process: 'gamma', stages: [{ rate: 1 }] }, 1)).toThrow(/workload\.arrival\.cv: expected `cv` with process: gamma/);
-    expect(() => createArrivals({ type: 'sweep', stages: [{ rate: 1, concurrency: 2 }] }, 1)).toThrow(/exactly one of `rate`/);
+    expect(() => createArrivals({ type: 'sweep', stages: [{ rate: 1 }, { rate: 2, duration_s: 1 }] }, 1)).toThrow(
+      /workload\.arrival\.stages\[0\]: expected `duration_s` or `requests`/,
+    );
+    expect(() => createArrivals({ type: 'sweep', process: 'gamma', stages: [{ rate: 1 }] }, 1)).toThrow(
+      /workload\.arrival\.cv: expected `cv` with process: gamma/,
+    );
+    expect(() => createArrivals({ type: 'sweep', stages: [{ rate: 1, concurrency: 2 }] }, 1)).toThrow(
+      /exactly one of `rate`/,
+    );
     expect(() => createArrivals({ type: 'poisson', rate: -1 }, 1)).toThrow(/workload\.arrival\.rate/);
     expect(() => createArrivals({ type: 'burst', rate: 1 } as never, 1)).toThrow(/workload\.arrival\.type/);
   });
@@ -133,7 +149,11 @@ describe('trace replay', () => {
   });
 
   it('names the file and the columns on errors', () => {
-    expect(() => createArrivals({ type: 'trace', path: 'trace.csv' }, 1, { baseDir: FIX })).toThrow(/trace\.csv: no column "t"; expected one of TIMESTAMP, ContextTokens, GeneratedTokens/);
-    expect(() => createArrivals({ type: 'trace', path: 'missing.jsonl' }, 1, { baseDir: FIX })).toThrow(/missing\.jsonl: no such file/);
+    expect(() => createArrivals({ type: 'trace', path: 'trace.csv' }, 1, { baseDir: FIX })).toThrow(
+      /trace\.csv: no column "t"; expected one of TIMESTAMP, ContextTokens, GeneratedTokens/,
+    );
+    expect(() => createArrivals({ type: 'trace', path: 'missing.jsonl' }, 1, { baseDir: FIX })).toThrow(
+      /missing\.jsonl: no such file/,
+    );
   });
 });

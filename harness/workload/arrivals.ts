@@ -32,8 +32,16 @@ const stop = { duration_s: positive.optional(), requests: positiveInt.optional()
 const renewal = z.enum(['constant', 'poisson', 'gamma']);
 
 const stageSchema = z
-  .strictObject({ rate: z.number().min(0).optional(), concurrency: positiveInt.optional(), label: z.string().optional(), ...stop })
-  .refine((s) => (s.rate === undefined) !== (s.concurrency === undefined), 'expected exactly one of `rate` (sessions/s) or `concurrency`')
+  .strictObject({
+    rate: z.number().min(0).optional(),
+    concurrency: positiveInt.optional(),
+    label: z.string().optional(),
+    ...stop,
+  })
+  .refine(
+    (s) => (s.rate === undefined) !== (s.concurrency === undefined),
+    'expected exactly one of `rate` (sessions/s) or `concurrency`',
+  )
   .refine((s) => s.rate !== 0 || s.duration_s !== undefined, 'expected `duration_s` for a rate-0 (idle) stage');
 
 export const arrivalSchema = z.discriminatedUnion('type', [
@@ -50,11 +58,18 @@ export const arrivalSchema = z.discriminatedUnion('type', [
       cv: positive.optional(),
       stages: z.array(stageSchema).min(1, 'expected at least one stage'),
     })
-    .refine((s) => s.process !== 'gamma' || s.cv !== undefined, { message: 'expected `cv` with process: gamma', path: ['cv'] })
+    .refine((s) => s.process !== 'gamma' || s.cv !== undefined, {
+      message: 'expected `cv` with process: gamma',
+      path: ['cv'],
+    })
     .superRefine((s, ctx) => {
       s.stages.slice(0, -1).forEach((st, i) => {
         if (st.duration_s === undefined && st.requests === undefined) {
-          ctx.addIssue({ code: 'custom', path: ['stages', i], message: 'expected `duration_s` or `requests` (only the last stage may run until the run stops)' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['stages', i],
+            message: 'expected `duration_s` or `requests` (only the last stage may run until the run stops)',
+          });
         }
       });
     }),
@@ -117,7 +132,8 @@ function renewalGen(process: z.infer<typeof renewal>, rate: number, cv: number, 
   return (start) => {
     if (rate === 0) return { peek: () => Infinity, take: () => {} };
     let k = 0;
-    const gap = (): number => (process === 'poisson' ? rng.exponential(rate) : rng.gamma(1 / (cv * cv), cv * cv / rate));
+    const gap = (): number =>
+      process === 'poisson' ? rng.exponential(rate) : rng.gamma(1 / (cv * cv), (cv * cv) / rate);
     // Constant: t_k = start + k/rate exactly (no float drift); others: start + first gap.
     let next = process === 'constant' ? start : start + gap();
     return {
@@ -146,20 +162,42 @@ function stagesOf(spec: ArrivalSpec, seed: number, baseDir: string): Stage[] {
   switch (spec.type) {
     case 'constant':
     case 'poisson':
-      return [{ info: { index: 0, label: `${spec.type} ${spec.rate}/s` }, open: renewalGen(spec.type, spec.rate, 1, rng), ...lim(spec) }];
+      return [
+        {
+          info: { index: 0, label: `${spec.type} ${spec.rate}/s` },
+          open: renewalGen(spec.type, spec.rate, 1, rng),
+          ...lim(spec),
+        },
+      ];
     case 'gamma':
-      return [{ info: { index: 0, label: `gamma ${spec.rate}/s cv ${spec.cv}` }, open: renewalGen('gamma', spec.rate, spec.cv, rng), ...lim(spec) }];
+      return [
+        {
+          info: { index: 0, label: `gamma ${spec.rate}/s cv ${spec.cv}` },
+          open: renewalGen('gamma', spec.rate, spec.cv, rng),
+          ...lim(spec),
+        },
+      ];
     case 'concurrency':
-      return [{ info: { index: 0, label: `concurrency ${spec.concurrency}` }, concurrency: spec.concurrency, ...lim(spec) }];
+      return [
+        { info: { index: 0, label: `concurrency ${spec.concurrency}` }, concurrency: spec.concurrency, ...lim(spec) },
+      ];
     case 'trace': {
-      const trace = loadTrace(resolve(baseDir, spec.path), { column: spec.column, unit: spec.unit, scale: spec.scale, rebase: spec.rebase });
+      const trace = loadTrace(resolve(baseDir, spec.path), {
+        column: spec.column,
+        unit: spec.unit,
+        scale: spec.scale,
+        rebase: spec.rebase,
+      });
       return [{ info: { index: 0, label: `trace ${spec.path}` }, open: traceGen(trace.times) }];
     }
     case 'sweep':
       return spec.stages.map((st, i) => {
-        const label = st.label ?? (st.concurrency !== undefined ? `concurrency ${st.concurrency}` : `${spec.process} ${st.rate}/s`);
+        const label =
+          st.label ?? (st.concurrency !== undefined ? `concurrency ${st.concurrency}` : `${spec.process} ${st.rate}/s`);
         const base = { info: { index: i, label }, ...lim(st) };
-        return st.concurrency !== undefined ? { ...base, concurrency: st.concurrency } : { ...base, open: renewalGen(spec.process, st.rate!, spec.cv ?? 1, rng) };
+        return st.concurrency !== undefined
+          ? { ...base, concurrency: st.concurrency }
+          : { ...base, open: renewalGen(spec.process, st.rate!, spec.cv ?? 1, rng) };
       });
   }
 }
@@ -203,9 +241,11 @@ class StagedArrivals implements ArrivalProcess {
       const endS = st.durationS === undefined ? undefined : this.startS + st.durationS;
       if (this.gen) {
         const t = this.gen.peek();
-        if (st.requests !== undefined && this.sentInStage >= st.requests) this.advance(endS === undefined ? t : Math.min(t, endS));
+        if (st.requests !== undefined && this.sentInStage >= st.requests)
+          this.advance(endS === undefined ? t : Math.min(t, endS));
         else if (endS !== undefined && t >= endS) this.advance(endS);
-        else if (t === Infinity) this.i = this.stages.length; // trace exhausted
+        else if (t === Infinity)
+          this.i = this.stages.length; // trace exhausted
         else {
           this.gen.take();
           this.sentInStage++;
@@ -215,9 +255,13 @@ class StagedArrivals implements ArrivalProcess {
       }
       this.sentBase ??= state.sent;
       if (endS !== undefined && state.nowS >= endS) this.advance(endS);
-      else if (st.requests !== undefined && state.sent - this.sentBase >= st.requests) this.advance(Math.max(this.startS, state.nowS));
+      else if (st.requests !== undefined && state.sent - this.sentBase >= st.requests)
+        this.advance(Math.max(this.startS, state.nowS));
       else if (state.nowS < this.startS) return { kind: 'wait', untilS: this.startS, stage: st.info };
-      else return endS === undefined ? { kind: 'closed', concurrency: st.concurrency!, stage: st.info } : { kind: 'closed', concurrency: st.concurrency!, untilS: endS, stage: st.info };
+      else
+        return endS === undefined
+          ? { kind: 'closed', concurrency: st.concurrency!, stage: st.info }
+          : { kind: 'closed', concurrency: st.concurrency!, untilS: endS, stage: st.info };
     }
   }
 }

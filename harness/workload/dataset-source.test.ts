@@ -8,10 +8,25 @@ import { DatasetSource, type DatasetSourceOptions } from './dataset-source.ts';
 import { Rng } from './rng.ts';
 
 const FIX = join(PROJECT_ROOT, 'datasets/fixtures');
-const base: DatasetSourceOptions = { name: 'ds', sample: 'without-replacement', maxTokens: 512, thinkTimeS: 3, estimateOutputTokens: true };
+const base: DatasetSourceOptions = {
+  name: 'ds',
+  sample: 'without-replacement',
+  maxTokens: 512,
+  thinkTimeS: 3,
+  estimateOutputTokens: true,
+};
 const rowsOf = (n: number): DatasetRow[] =>
-  Array.from({ length: n }, (_, i) => ({ promptId: `p${i}`, source: 'test:rows', category: 'mmlu', prompt: `Question ${i}?`, answerFormat: 'letter', reference: 'B', scores: { m: i / n } }));
-const draw = (src: DatasetSource, n: number) => Array.from({ length: n }, (_, i) => src.session(new Rng(i), `s${i}`).turns.at(-1)!.labels.promptId!);
+  Array.from({ length: n }, (_, i) => ({
+    promptId: `p${i}`,
+    source: 'test:rows',
+    category: 'mmlu',
+    prompt: `Question ${i}?`,
+    answerFormat: 'letter',
+    reference: 'B',
+    scores: { m: i / n },
+  }));
+const draw = (src: DatasetSource, n: number) =>
+  Array.from({ length: n }, (_, i) => src.session(new Rng(i), `s${i}`).turns.at(-1)!.labels.promptId!);
 
 describe('DatasetSource', () => {
   it('without replacement: every row once per epoch, deterministic for a seed', () => {
@@ -38,15 +53,28 @@ describe('DatasetSource', () => {
     expect(plan.turns).toHaveLength(1);
     const t = plan.turns[0]!;
     expect(t.labels).toMatchObject({
-      id: 's7/0', sessionId: 's7', turn: 0, source: 'routerbench:arc_challenge_test', category: 'arc_challenge', archetype: 'dataset',
-      promptId: 'arc-fixture.test.1', reference: 'B', answerFormat: 'letter', warm: false,
-      scores: { 'acme/big-1': 1, 'acme/small-1': 0, 'gpt-x': 1 }, costs: { 'gpt-x': 0.001 }, extra: { eval_name: 'arc-challenge' },
+      id: 's7/0',
+      sessionId: 's7',
+      turn: 0,
+      source: 'routerbench:arc_challenge_test',
+      category: 'arc_challenge',
+      archetype: 'dataset',
+      promptId: 'arc-fixture.test.1',
+      reference: 'B',
+      answerFormat: 'letter',
+      warm: false,
+      scores: { 'acme/big-1': 1, 'acme/small-1': 0, 'gpt-x': 1 },
+      costs: { 'gpt-x': 0.001 },
+      extra: { eval_name: 'arc-challenge' },
     });
     expect(t.user).toBe(rows[0]!.prompt);
     expect(t.maxTokens).toBe(512);
     // The per-prompt answer length is stable across draws.
     expect(src.toSession(rows[0]!, 's8').turns[0]!.labels.expectedOutputTokens).toBe(t.labels.expectedOutputTokens);
-    expect(new DatasetSource(rows, { ...base, estimateOutputTokens: false }, 1).toSession(rows[0]!, 's').turns[0]!.labels.expectedOutputTokens).toBeUndefined();
+    expect(
+      new DatasetSource(rows, { ...base, estimateOutputTokens: false }, 1).toSession(rows[0]!, 's').turns[0]!.labels
+        .expectedOutputTokens,
+    ).toBeUndefined();
   });
 
   it('plays earlier turns first and shares system-prompt prefixes', () => {

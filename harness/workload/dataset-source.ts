@@ -8,7 +8,7 @@ import { hashString53 } from '../../core/text/tokenizer.ts';
 import type { SessionPlan } from '../types.ts';
 import { finishTurns, type DraftTurn } from './labels.ts';
 import { deriveSeed, drawLength, Rng, type LengthDist } from './rng.ts';
-import type { AnswerFormat } from "../../core/answer-format.ts";
+import type { AnswerFormat } from '../../core/answer-format.ts';
 
 export interface DatasetSourceOptions {
   /** The mix source's name (prefix groups, seed streams). */
@@ -61,7 +61,9 @@ export class DatasetSource {
   private draw(r: Rng): DatasetRow {
     if (this.opts.sample === 'with-replacement') return this.rows[r.int(0, this.rows.length - 1)]!;
     if (this.cursor >= this.order.length) {
-      this.order = new Rng(deriveSeed(this.seed, this.opts.name, 'epoch', this.epoch++)).shuffle(this.rows.map((_, i) => i));
+      this.order = new Rng(deriveSeed(this.seed, this.opts.name, 'epoch', this.epoch++)).shuffle(
+        this.rows.map((_, i) => i),
+      );
       this.cursor = 0;
     }
     return this.rows[this.order[this.cursor++]!]!;
@@ -74,7 +76,8 @@ export class DatasetSource {
   /** One row as a session (exposed for tests and one-off replays). */
   toSession(row: DatasetRow, sessionId: string): SessionPlan {
     const users = [...(row.previousTurns ?? []), row.prompt];
-    const sharedGroup = row.system === undefined ? undefined : `${this.opts.name}:sys-${hashString53(row.system).toString(36)}`;
+    const sharedGroup =
+      row.system === undefined ? undefined : `${this.opts.name}:sys-${hashString53(row.system).toString(36)}`;
     const group = sharedGroup ?? (users.length > 1 ? sessionId : undefined);
     const groupWarm = sharedGroup !== undefined && this.seenGroups.has(sharedGroup);
     if (sharedGroup !== undefined) this.seenGroups.add(sharedGroup);
@@ -94,7 +97,13 @@ export class DatasetSource {
       if (this.opts.estimateOutputTokens) {
         // Keyed by prompt, so a row keeps its answer length however often it is drawn.
         const key = t === last ? row.promptId : `${row.promptId}#${t}`;
-        labels.expectedOutputTokens = Math.max(1, drawLength(new Rng(deriveSeed(this.seed, 'output', row.source, key)), OUTPUT_BY_FORMAT[t === last ? format : 'text']));
+        labels.expectedOutputTokens = Math.max(
+          1,
+          drawLength(
+            new Rng(deriveSeed(this.seed, 'output', row.source, key)),
+            OUTPUT_BY_FORMAT[t === last ? format : 'text'],
+          ),
+        );
       }
       if (t === last) {
         labels.promptId = row.promptId;

@@ -6,28 +6,87 @@
 import { countTokens } from '../../core/text/tokenizer.ts';
 import type { Rng } from './rng.ts';
 
-const ORGS = ['the harbor authority', 'the county water board', 'the regional rail office', 'the city library', 'the river survey team',
-  'the school district', 'the north clinic', 'the farmers cooperative', 'the museum trust', 'the parks department'];
-const SUBJECTS = ['The annual budget', 'The maintenance crew', 'A review panel', 'The pilot program', 'The new schedule',
-  'An internal audit', 'The steering group', 'The field survey', 'A public consultation', 'The backup system'];
-const VERBS = ['reduced', 'expanded', 'delayed', 'reorganized', 'measured', 'replaced', 'doubled', 'simplified', 'funded', 'inspected'];
-const OBJECTS = ['the night shifts', 'the storage capacity', 'the inspection backlog', 'the visitor numbers', 'the repair costs',
-  'the waiting times', 'the pump stations', 'the weekend service', 'the archive records', 'the energy use'];
-const TIMES = ['in early spring', 'during the second quarter', 'after the winter storms', 'over the last three years',
-  'before the summer season', 'within six months', 'late last autumn', 'in the first week of the trial'];
-const REASONS = ['because demand kept rising', 'to meet the new safety rules', 'after several complaints from residents',
-  'since the old equipment was failing', 'so that staff could rotate more often', 'while the budget was frozen'];
+const ORGS = [
+  'the harbor authority',
+  'the county water board',
+  'the regional rail office',
+  'the city library',
+  'the river survey team',
+  'the school district',
+  'the north clinic',
+  'the farmers cooperative',
+  'the museum trust',
+  'the parks department',
+];
+const SUBJECTS = [
+  'The annual budget',
+  'The maintenance crew',
+  'A review panel',
+  'The pilot program',
+  'The new schedule',
+  'An internal audit',
+  'The steering group',
+  'The field survey',
+  'A public consultation',
+  'The backup system',
+];
+const VERBS = [
+  'reduced',
+  'expanded',
+  'delayed',
+  'reorganized',
+  'measured',
+  'replaced',
+  'doubled',
+  'simplified',
+  'funded',
+  'inspected',
+];
+const OBJECTS = [
+  'the night shifts',
+  'the storage capacity',
+  'the inspection backlog',
+  'the visitor numbers',
+  'the repair costs',
+  'the waiting times',
+  'the pump stations',
+  'the weekend service',
+  'the archive records',
+  'the energy use',
+];
+const TIMES = [
+  'in early spring',
+  'during the second quarter',
+  'after the winter storms',
+  'over the last three years',
+  'before the summer season',
+  'within six months',
+  'late last autumn',
+  'in the first week of the trial',
+];
+const REASONS = [
+  'because demand kept rising',
+  'to meet the new safety rules',
+  'after several complaints from residents',
+  'since the old equipment was failing',
+  'so that staff could rotate more often',
+  'while the budget was frozen',
+];
 const SENTENCES: ((r: Rng) => string)[] = [
   (r) => `${r.pick(SUBJECTS)} ${r.pick(VERBS)} ${r.pick(OBJECTS)} ${r.pick(TIMES)}.`,
   (r) => `According to ${r.pick(ORGS)}, ${r.pick(OBJECTS)} changed by ${r.int(2, 48)} percent ${r.pick(TIMES)}.`,
   (r) => `${r.pick(SUBJECTS)} was approved ${r.pick(REASONS)}.`,
   (r) => `Officials from ${r.pick(ORGS)} said the plan ${r.pick(VERBS)} ${r.pick(OBJECTS)} ${r.pick(REASONS)}.`,
   (r) => `A total of ${r.int(12, 980)} households were affected, and ${r.int(2, 40)} sites needed follow-up visits.`,
-  (r) => `The report notes that ${r.pick(OBJECTS)} remain a concern, although ${r.pick(SUBJECTS).toLowerCase()} ${r.pick(VERBS)} them ${r.pick(TIMES)}.`,
+  (r) =>
+    `The report notes that ${r.pick(OBJECTS)} remain a concern, although ${r.pick(SUBJECTS).toLowerCase()} ${r.pick(VERBS)} them ${r.pick(TIMES)}.`,
   (r) => `Critics argued that ${r.pick(ORGS)} should have ${r.pick(VERBS)} ${r.pick(OBJECTS)} sooner.`,
-  (r) => `${r.pick(TIMES).replace(/^./, (c) => c.toUpperCase())}, ${r.pick(ORGS)} published a summary of ${r.pick(OBJECTS)}.`,
-  (r) => `Costs reached ${r.int(3, 95)},${String(r.int(0, 999)).padStart(3, '0')} dollars, which was ${r.pick(['above', 'below', 'close to'])} the estimate.`,
-  (r) => `Staff were asked to record ${r.pick(OBJECTS)} every ${r.pick(['day', 'week', 'month'])} until the review ends.`,
+  (r) =>
+    `${r.pick(TIMES).replace(/^./, (c) => c.toUpperCase())}, ${r.pick(ORGS)} published a summary of ${r.pick(OBJECTS)}.`,
+  (r) =>
+    `Costs reached ${r.int(3, 95)},${String(r.int(0, 999)).padStart(3, '0')} dollars, which was ${r.pick(['above', 'below', 'close to'])} the estimate.`,
+  (r) =>
+    `Staff were asked to record ${r.pick(OBJECTS)} every ${r.pick(['day', 'week', 'month'])} until the review ends.`,
 ];
 
 /** Prose paragraphs of about `targetTokens` tokens (never more than one sentence over). */

@@ -20,7 +20,11 @@ export function lengthClassOf(promptTokens: number, outputTokens: number): Lengt
  * Prompt tokens of each turn as the runner will send it: system + all earlier user turns and
  * (estimated, from expected output tokens) answers + this turn's user message.
  */
-export function promptTokensPerTurn(system: string | undefined, users: readonly string[], outputs: readonly number[]): number[] {
+export function promptTokensPerTurn(
+  system: string | undefined,
+  users: readonly string[],
+  outputs: readonly number[],
+): number[] {
   let total = 1 + (system === undefined ? 0 : countTokens(system) + TEMPLATE_TOKENS_PER_MESSAGE);
   return users.map((u, i) => {
     total += countTokens(u) + TEMPLATE_TOKENS_PER_MESSAGE;
@@ -34,8 +38,19 @@ export function promptTokensPerTurn(system: string | undefined, users: readonly 
 export type DraftTurn = Omit<TurnPlan, 'labels'> & { labels: Omit<RequestLabels, 'lengthClass'> };
 
 /** Sets lengthClass on every turn from the conversation's prompt size and the expected answer. */
-export function finishTurns(system: string | undefined, drafts: readonly DraftTurn[], fallbackOutput: number): TurnPlan[] {
+export function finishTurns(
+  system: string | undefined,
+  drafts: readonly DraftTurn[],
+  fallbackOutput: number,
+): TurnPlan[] {
   const outputs = drafts.map((d) => d.labels.expectedOutputTokens ?? fallbackOutput);
-  const prompts = promptTokensPerTurn(system, drafts.map((d) => d.user), outputs);
-  return drafts.map((d, i) => ({ ...d, labels: { ...d.labels, lengthClass: lengthClassOf(prompts[i]!, outputs[i]!) } }));
+  const prompts = promptTokensPerTurn(
+    system,
+    drafts.map((d) => d.user),
+    outputs,
+  );
+  return drafts.map((d, i) => ({
+    ...d,
+    labels: { ...d.labels, lengthClass: lengthClassOf(prompts[i]!, outputs[i]!) },
+  }));
 }

@@ -10,7 +10,12 @@ const opts = { baseDir: PROJECT_ROOT };
 const JSONL = { type: 'jsonl', path: 'datasets/fixtures/jsonl/sample.jsonl', name: 'qa' } as const;
 const RDC = { type: 'routerdc', dir: 'datasets/fixtures/routerdc', name: 'rdc' } as const;
 
-function count(spec: MixSpecInput, n: number, key: (labels: { source: string; archetype: string; category: string }) => string, at = (i: number) => [0, i] as const) {
+function count(
+  spec: MixSpecInput,
+  n: number,
+  key: (labels: { source: string; archetype: string; category: string }) => string,
+  at = (i: number) => [0, i] as const,
+) {
   const w = createWorkload(spec, 21, opts);
   const c: Record<string, number> = {};
   for (let i = 0; i < n; i++) {
@@ -22,17 +27,34 @@ function count(spec: MixSpecInput, n: number, key: (labels: { source: string; ar
 
 describe('mix weights', () => {
   it('sources are drawn in proportion to their weights', () => {
-    const c = count({ sources: [{ type: 'synthetic', weight: 3 }, { ...JSONL, weight: 1 }] }, 4000, (l) => (l.source === 'synthetic' ? 'synthetic' : 'jsonl'));
+    const c = count(
+      {
+        sources: [
+          { type: 'synthetic', weight: 3 },
+          { ...JSONL, weight: 1 },
+        ],
+      },
+      4000,
+      (l) => (l.source === 'synthetic' ? 'synthetic' : 'jsonl'),
+    );
     expect(c.synthetic! / 4000).toBeGreaterThan(0.72);
     expect(c.synthetic! / 4000).toBeLessThan(0.78);
   });
 
   it('archetype and category weights are respected', () => {
-    const a = count({ sources: [{ type: 'synthetic', archetypes: { chat: 1, reasoning: 3 } }] }, 2000, (l) => l.archetype);
+    const a = count(
+      { sources: [{ type: 'synthetic', archetypes: { chat: 1, reasoning: 3 } }] },
+      2000,
+      (l) => l.archetype,
+    );
     expect(a.reasoning! / 2000).toBeGreaterThan(0.72);
     expect(a.reasoning! / 2000).toBeLessThan(0.78);
     expect(Object.keys(a).sort()).toEqual(['chat', 'reasoning']);
-    const c = count({ sources: [{ type: 'synthetic', archetypes: { chat: 1 }, categories: { math: 1, code: 1, chitchat: 0 } }] }, 2000, (l) => l.category);
+    const c = count(
+      { sources: [{ type: 'synthetic', archetypes: { chat: 1 }, categories: { math: 1, code: 1, chitchat: 0 } }] },
+      2000,
+      (l) => l.category,
+    );
     expect(c.chitchat).toBeUndefined();
     expect(Math.abs(c.math! - c.code!)).toBeLessThan(150);
   });
@@ -48,7 +70,10 @@ describe('mix weights', () => {
 
 describe('drift', () => {
   const spec: MixSpecInput = {
-    sources: [{ type: 'synthetic', archetypes: { chat: 1 } }, { ...JSONL, weight: 0 }],
+    sources: [
+      { type: 'synthetic', archetypes: { chat: 1 } },
+      { ...JSONL, weight: 0 },
+    ],
     drift: [
       { at_s: 100, weights: { sources: { qa: 1 } } },
       { at_request: 300, weights: { sources: { synthetic: 1 }, archetypes: { reasoning: 1 } } },
@@ -76,10 +101,22 @@ describe('workload spec errors name the path and the expected value', () => {
   it.each([
     [{ sources: [] }, /workload\.sources: expected at least one source/],
     [{ sources: [{ type: 'synthetic', archetypes: { chat: 1, swarm: 2 } }] }, /workload\.sources\[0\]\.archetypes/],
-    [{ sources: [{ type: 'synthetic' }, { type: 'synthetic' }] }, /workload\.sources\[1\]\.name: expected a unique source name/],
-    [{ sources: [{ type: 'synthetic', weight: 0 }] }, /workload\.sources: expected at least one source with weight > 0/],
-    [{ sources: [{ type: 'synthetic' }], drift: [{ at_s: 1, weights: { sources: { nope: 1 } } }] }, /workload\.drift\[0\]\.weights\.sources\.nope: expected one of the source names synthetic/],
-    [{ sources: [{ type: 'synthetic' }], drift: [{ at_s: 1, at_request: 2, weights: { archetypes: { chat: 1 } } }] }, /workload\.drift\[0\]: expected exactly one of `at_s`/],
+    [
+      { sources: [{ type: 'synthetic' }, { type: 'synthetic' }] },
+      /workload\.sources\[1\]\.name: expected a unique source name/,
+    ],
+    [
+      { sources: [{ type: 'synthetic', weight: 0 }] },
+      /workload\.sources: expected at least one source with weight > 0/,
+    ],
+    [
+      { sources: [{ type: 'synthetic' }], drift: [{ at_s: 1, weights: { sources: { nope: 1 } } }] },
+      /workload\.drift\[0\]\.weights\.sources\.nope: expected one of the source names synthetic/,
+    ],
+    [
+      { sources: [{ type: 'synthetic' }], drift: [{ at_s: 1, at_request: 2, weights: { archetypes: { chat: 1 } } }] },
+      /workload\.drift\[0\]: expected exactly one of `at_s`/,
+    ],
     [{ sources: [{ type: 'jsonl' }] }, /workload\.sources\[0\]\.path/],
     [{ sources: [{ type: 'csv' }] }, /workload\.sources\[0\]\.type/],
     [{ sources: [{ type: 'synthetic', extra_key: 1 }] }, /workload\.sources\[0\]: unknown key\(s\) 'extra_key'/],
@@ -88,12 +125,23 @@ describe('workload spec errors name the path and the expected value', () => {
   });
 
   it('a missing dataset names its path', () => {
-    expect(bad({ sources: [{ type: 'routerbench', dir: 'datasets/fixtures/none' }] })).toThrow(/fixtures\/none: no such directory/);
+    expect(bad({ sources: [{ type: 'routerbench', dir: 'datasets/fixtures/none' }] })).toThrow(
+      /fixtures\/none: no such directory/,
+    );
   });
 
   it('parses with defaults for embedding in the experiment config', () => {
-    const spec = workloadSchema.parse({ sources: [{ type: 'routerdc' }], arrival: { type: 'concurrency', concurrency: 4 } });
-    expect(spec.sources[0]).toMatchObject({ type: 'routerdc', weight: 1, split: 'test', impute: 'skip-row', sample: 'without-replacement' });
+    const spec = workloadSchema.parse({
+      sources: [{ type: 'routerdc' }],
+      arrival: { type: 'concurrency', concurrency: 4 },
+    });
+    expect(spec.sources[0]).toMatchObject({
+      type: 'routerdc',
+      weight: 1,
+      split: 'test',
+      impute: 'skip-row',
+      sample: 'without-replacement',
+    });
     expect(spec.drift).toEqual([]);
   });
 });

@@ -29,8 +29,12 @@ import { CATEGORY_NAMES } from './tasks.ts';
 const weight = z.number().min(0, 'expected a weight >= 0');
 const positiveInt = z.number().int().positive();
 const positiveTotal = (m: Record<string, number> | undefined) => m === undefined || Object.values(m).some((w) => w > 0);
-const archetypeWeights = z.partialRecord(z.enum(ARCHETYPE_NAMES), weight).refine(positiveTotal, 'expected at least one weight > 0');
-const categoryWeights = z.partialRecord(z.enum(CATEGORY_NAMES), weight).refine(positiveTotal, 'expected at least one weight > 0');
+const archetypeWeights = z
+  .partialRecord(z.enum(ARCHETYPE_NAMES), weight)
+  .refine(positiveTotal, 'expected at least one weight > 0');
+const categoryWeights = z
+  .partialRecord(z.enum(CATEGORY_NAMES), weight)
+  .refine(positiveTotal, 'expected at least one weight > 0');
 const name = z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'expected a name of letters, digits, _ . : -');
 
 const common = {
@@ -94,7 +98,10 @@ const driftSchema = z
       })
       .refine((w) => w.sources || w.archetypes || w.categories, 'expected `sources`, `archetypes` and/or `categories`'),
   })
-  .refine((d) => (d.at_s === undefined) !== (d.at_request === undefined), 'expected exactly one of `at_s` (seconds) or `at_request` (session index)');
+  .refine(
+    (d) => (d.at_s === undefined) !== (d.at_request === undefined),
+    'expected exactly one of `at_s` (seconds) or `at_request` (session index)',
+  );
 
 type SourceSpec = z.infer<typeof sourceSchema>;
 
@@ -106,12 +113,23 @@ const mixShape = {
 function checkMix(w: { sources: SourceSpec[]; drift: z.infer<typeof driftSchema>[] }, ctx: z.RefinementCtx): void {
   const names = w.sources.map((s) => s.name ?? s.type);
   names.forEach((n, i) => {
-    if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['sources', i, 'name'], message: `expected a unique source name ("${n}" is used twice; set \`name\`)` });
+    if (names.indexOf(n) !== i)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sources', i, 'name'],
+        message: `expected a unique source name ("${n}" is used twice; set \`name\`)`,
+      });
   });
-  if (!w.sources.some((s) => s.weight > 0)) ctx.addIssue({ code: 'custom', path: ['sources'], message: 'expected at least one source with weight > 0' });
+  if (!w.sources.some((s) => s.weight > 0))
+    ctx.addIssue({ code: 'custom', path: ['sources'], message: 'expected at least one source with weight > 0' });
   w.drift.forEach((d, i) => {
     for (const k of Object.keys(d.weights.sources ?? {})) {
-      if (!names.includes(k)) ctx.addIssue({ code: 'custom', path: ['drift', i, 'weights', 'sources', k], message: `expected one of the source names ${names.join(', ')}` });
+      if (!names.includes(k))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['drift', i, 'weights', 'sources', k],
+          message: `expected one of the source names ${names.join(', ')}`,
+        });
     }
   });
 }
@@ -148,12 +166,23 @@ export interface WorkloadOptions {
   rows?: Record<string, DatasetRow[]>;
 }
 
-function loadRows(s: Exclude<SourceSpec, { type: 'synthetic' }>, baseDir: string): { rows: DatasetRow[]; report: LoadReport } {
+function loadRows(
+  s: Exclude<SourceSpec, { type: 'synthetic' }>,
+  baseDir: string,
+): { rows: DatasetRow[]; report: LoadReport } {
   if (s.type === 'jsonl') {
     const r = loadJsonl(resolve(baseDir, s.path), s.category === undefined ? {} : { defaultCategory: s.category });
-    return { rows: s.split === 'all' ? r.rows : r.rows.filter((row) => row.split === undefined || row.split === s.split), report: r.report };
+    return {
+      rows: s.split === 'all' ? r.rows : r.rows.filter((row) => row.split === undefined || row.split === s.split),
+      report: r.report,
+    };
   }
-  const opts = { split: s.split, impute: s.impute, ...(s.files ? { files: s.files } : {}), ...(s.dir ? { dir: resolve(baseDir, s.dir) } : {}) };
+  const opts = {
+    split: s.split,
+    impute: s.impute,
+    ...(s.files ? { files: s.files } : {}),
+    ...(s.dir ? { dir: resolve(baseDir, s.dir) } : {}),
+  };
   return s.type === 'routerbench' ? loadRouterBench(opts) : loadRouterDc(opts);
 }
 
@@ -169,7 +198,11 @@ export function createWorkload(input: MixSpecInput, seed: number, opts: Workload
   const sources: Source[] = spec.sources.map((s, i) => {
     const n = names[i]!;
     if (s.type === 'synthetic') {
-      const o = { agentSystemPrompts: s.agent_system_prompts, promptScale: s.prompt_scale, outputScale: s.output_scale };
+      const o = {
+        agentSystemPrompts: s.agent_system_prompts,
+        promptScale: s.prompt_scale,
+        outputScale: s.output_scale,
+      };
       return { kind: 'synthetic', src: new SyntheticSource(n, o, deriveSeed(seed, 'source', n)) };
     }
     let rows = opts.rows?.[n];
@@ -178,13 +211,27 @@ export function createWorkload(input: MixSpecInput, seed: number, opts: Workload
       reports.push(loaded.report);
       rows = loaded.rows;
     }
-    if (rows.length === 0) throw new Error(`${file}: workload.sources[${i}] (${n}): no rows left after loading and filtering${reports.at(-1) ? `\n${formatReport(reports.at(-1)!)}` : ''}`);
-    const o = { name: n, sample: s.sample, maxTokens: s.max_tokens, thinkTimeS: s.think_time_s, estimateOutputTokens: s.estimate_output_tokens, ...(s.limit ? { limit: s.limit } : {}) };
+    if (rows.length === 0)
+      throw new Error(
+        `${file}: workload.sources[${i}] (${n}): no rows left after loading and filtering${reports.at(-1) ? `\n${formatReport(reports.at(-1)!)}` : ''}`,
+      );
+    const o = {
+      name: n,
+      sample: s.sample,
+      maxTokens: s.max_tokens,
+      thinkTimeS: s.think_time_s,
+      estimateOutputTokens: s.estimate_output_tokens,
+      ...(s.limit ? { limit: s.limit } : {}),
+    };
     return { kind: 'dataset', src: new DatasetSource(rows, o, deriveSeed(seed, 'source', n)) };
   });
 
   const baseSources = Object.fromEntries(spec.sources.map((s, i) => [names[i]!, s.weight]));
-  const baseSynth = new Map(spec.sources.flatMap((s, i) => (s.type === 'synthetic' ? [[names[i]!, { archetypes: s.archetypes, categories: s.categories }]] : [])));
+  const baseSynth = new Map(
+    spec.sources.flatMap((s, i) =>
+      s.type === 'synthetic' ? [[names[i]!, { archetypes: s.archetypes, categories: s.categories }]] : [],
+    ),
+  );
   const active = (nowS: number, index: number) =>
     spec.drift.filter((d) => (d.at_s !== undefined ? nowS >= d.at_s : index >= d.at_request!));
 

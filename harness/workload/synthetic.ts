@@ -65,9 +65,11 @@ export class SyntheticSource {
     }
     if (arch === 'code') {
       const ctx = drawLength(r, a.context, this.opts.promptScale);
-      if (ctx >= 50) return `Here is the module I am working on:\n\`\`\`python\n${codeFiller(r, ctx)}\`\`\`\n\n${task.text}`;
+      if (ctx >= 50)
+        return `Here is the module I am working on:\n\`\`\`python\n${codeFiller(r, ctx)}\`\`\`\n\n${task.text}`;
     }
-    if (arch === 'reasoning') return `${task.text}\nThink it through step by step, then give the final answer on its own line.`;
+    if (arch === 'reasoning')
+      return `${task.text}\nThink it through step by step, then give the final answer on its own line.`;
     if (arch === 'agent') return `Task: ${task.text}\nUse the tools as needed and report when you are done.`;
     return task.text;
   }
@@ -77,7 +79,9 @@ export class SyntheticSource {
     const a = ARCHETYPES[arch];
     if (arch === 'agent') {
       const tool = r.pick(TOOL_NAMES);
-      return { text: `Tool result from ${tool}:\n${jsonFiller(r, drawLength(r, a.context, this.opts.promptScale))}\nContinue with the task.` };
+      return {
+        text: `Tool result from ${tool}:\n${jsonFiller(r, drawLength(r, a.context, this.opts.promptScale))}\nContinue with the task.`,
+      };
     }
     if (arch === 'rag') return { text: r.pick(FOLLOW_UPS.rag!) };
     if (arch === 'code') return { text: r.pick(FOLLOW_UPS.code!) };

@@ -1,5 +1,5 @@
 import type { Rng } from './rng.ts';
-import type { AnswerFormat } from "../../core/answer-format.ts";
+import type { AnswerFormat } from '../../core/answer-format.ts';
 
 export interface Task {
   text: string;
@@ -15,29 +15,47 @@ const MATH: ((r: Rng) => [string, number])[] = [
   (r) => {
     const [a, b] = [r.int(6, 24), r.int(3, 15)];
     const c = r.int(1, a * b - 1);
-    return [`A shop packs ${a} pencils into each box. It fills ${b} boxes and then sells ${c} pencils. How many pencils are left?`, a * b - c];
+    return [
+      `A shop packs ${a} pencils into each box. It fills ${b} boxes and then sells ${c} pencils. How many pencils are left?`,
+      a * b - c,
+    ];
   },
   (r) => {
     const [v, h, m] = [r.int(8, 30), r.int(2, 6), r.int(1, 25)];
-    return [`A cyclist rides at ${v} km per hour for ${h} hours and then rides ${m} more kilometres. How many kilometres does she ride in total?`, v * h + m];
+    return [
+      `A cyclist rides at ${v} km per hour for ${h} hours and then rides ${m} more kilometres. How many kilometres does she ride in total?`,
+      v * h + m,
+    ];
   },
   (r) => {
     const [n, k, tip] = [r.int(2, 8), r.int(9, 60), r.int(1, 9)];
-    return [`${n} friends split a bill of ${n * k} dollars equally, and each of them also leaves a ${tip} dollar tip. How many dollars does each friend pay?`, k + tip];
+    return [
+      `${n} friends split a bill of ${n * k} dollars equally, and each of them also leaves a ${tip} dollar tip. How many dollars does each friend pay?`,
+      k + tip,
+    ];
   },
   (r) => {
     const price = 20 * r.int(2, 30);
     const off = r.pick([10, 15, 20, 25, 40, 50]);
-    return [`A jacket costs ${price} dollars and is discounted by ${off} percent. What is the sale price in dollars?`, (price * (100 - off)) / 100];
+    return [
+      `A jacket costs ${price} dollars and is discounted by ${off} percent. What is the sale price in dollars?`,
+      (price * (100 - off)) / 100,
+    ];
   },
   (r) => {
     const [name, gap, brother, years] = [r.pick(NAMES), r.int(2, 9), r.int(4, 30), r.int(2, 10)];
     const sum = brother + years + (brother + gap + years);
-    return [`${name} is ${gap} years older than her brother. In ${years} years their ages will add up to ${sum}. How old is ${name} now?`, brother + gap];
+    return [
+      `${name} is ${gap} years older than her brother. In ${years} years their ages will add up to ${sum}. How old is ${name} now?`,
+      brother + gap,
+    ];
   },
   (r) => {
     const [start, perDay, days] = [r.int(0, 50), r.int(2, 12), r.int(5, 40)];
-    return [`A savings jar holds ${start} coins and gains ${perDay} coins every day. How many coins does it hold after ${days} days?`, start + perDay * days];
+    return [
+      `A savings jar holds ${start} coins and gains ${perDay} coins every day. How many coins does it hold after ${days} days?`,
+      start + perDay * days,
+    ];
   },
 ];
 
@@ -47,11 +65,33 @@ export function mathTask(r: Rng): Task {
 }
 
 const LETTERS = ['A', 'B', 'C', 'D'];
-const CAPITALS: [string, string][] = [['France', 'Paris'], ['Japan', 'Tokyo'], ['Canada', 'Ottawa'], ['Australia', 'Canberra'],
-  ['Kenya', 'Nairobi'], ['Egypt', 'Cairo'], ['Norway', 'Oslo'], ['Peru', 'Lima'], ['Portugal', 'Lisbon'], ['Thailand', 'Bangkok']];
-const SYMBOLS: [string, string][] = [['gold', 'Au'], ['iron', 'Fe'], ['sodium', 'Na'], ['potassium', 'K'], ['silver', 'Ag'], ['lead', 'Pb'], ['tin', 'Sn']];
-const PLANETS: [string, string][] = [['is the largest in the solar system', 'Jupiter'], ['is closest to the Sun', 'Mercury'],
-  ['is known as the red planet', 'Mars'], ['has the most prominent ring system', 'Saturn']];
+const CAPITALS: [string, string][] = [
+  ['France', 'Paris'],
+  ['Japan', 'Tokyo'],
+  ['Canada', 'Ottawa'],
+  ['Australia', 'Canberra'],
+  ['Kenya', 'Nairobi'],
+  ['Egypt', 'Cairo'],
+  ['Norway', 'Oslo'],
+  ['Peru', 'Lima'],
+  ['Portugal', 'Lisbon'],
+  ['Thailand', 'Bangkok'],
+];
+const SYMBOLS: [string, string][] = [
+  ['gold', 'Au'],
+  ['iron', 'Fe'],
+  ['sodium', 'Na'],
+  ['potassium', 'K'],
+  ['silver', 'Ag'],
+  ['lead', 'Pb'],
+  ['tin', 'Sn'],
+];
+const PLANETS: [string, string][] = [
+  ['is the largest in the solar system', 'Jupiter'],
+  ['is closest to the Sun', 'Mercury'],
+  ['is known as the red planet', 'Mars'],
+  ['has the most prominent ring system', 'Saturn'],
+];
 const PRIMES = [29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73];
 const COMPOSITES = [21, 27, 33, 35, 39, 45, 49, 51, 55, 57, 63, 65, 69, 77];
 
@@ -69,11 +109,19 @@ const MC: ((r: Rng) => [string, string, string[]])[] = [
   },
   (r) => {
     const [element, sym] = r.pick(SYMBOLS);
-    return [`Which chemical symbol stands for ${element}?`, sym, SYMBOLS.filter(([e]) => e !== element).map(([, s]) => s)];
+    return [
+      `Which chemical symbol stands for ${element}?`,
+      sym,
+      SYMBOLS.filter(([e]) => e !== element).map(([, s]) => s),
+    ];
   },
   (r) => {
     const [fact, planet] = r.pick(PLANETS);
-    return [`Which planet ${fact}?`, planet, ['Venus', 'Neptune', 'Uranus', ...PLANETS.map(([, p]) => p)].filter((p) => p !== planet)];
+    return [
+      `Which planet ${fact}?`,
+      planet,
+      ['Venus', 'Neptune', 'Uranus', ...PLANETS.map(([, p]) => p)].filter((p) => p !== planet),
+    ];
   },
   (r) => {
     const h = r.int(2, 9) + r.pick([0, 0.5]);
@@ -101,7 +149,11 @@ export function extractionTask(r: Rng): Task {
   const code = `${String.fromCharCode(65 + r.int(0, 25))}${String.fromCharCode(65 + r.int(0, 25))}-${r.int(1000, 9999)}`;
   const [name, city, item, kg] = [r.pick(NAMES), r.pick(CITIES), r.pick(ITEMS), r.int(2, 480)];
   if (r.chance(0.5)) {
-    const fields: [string, string, AnswerFormat][] = [['order number', code, 'text'], ['destination city', city, 'text'], ['weight in kilograms', String(kg), 'number']];
+    const fields: [string, string, AnswerFormat][] = [
+      ['order number', code, 'text'],
+      ['destination city', city, 'text'],
+      ['weight in kilograms', String(kg), 'number'],
+    ];
     const [ask, value, format] = r.pick(fields);
     return {
       text: `Here is a shipping note.\nCustomer: ${name}\nOrder number: ${code}\nContents: ${item}\nDestination: ${city}\nWeight: ${kg} kg\n\nWhat is the ${ask}? Reply with the value only.`,
@@ -118,8 +170,18 @@ export function extractionTask(r: Rng): Task {
   };
 }
 
-const POSITIVE = ['arrived early and works perfectly', 'is the best purchase I made this year', 'exceeded what I hoped for', 'made my mornings so much easier'];
-const NEGATIVE = ['broke after two days', 'was a complete waste of money', 'never worked as described', 'arrived damaged and support ignored me'];
+const POSITIVE = [
+  'arrived early and works perfectly',
+  'is the best purchase I made this year',
+  'exceeded what I hoped for',
+  'made my mornings so much easier',
+];
+const NEGATIVE = [
+  'broke after two days',
+  'was a complete waste of money',
+  'never worked as described',
+  'arrived damaged and support ignored me',
+];
 const TOPICS: Record<string, string[]> = {
   sports: ['Local club wins the cup after a late penalty', 'Marathon runner sets a new course record'],
   finance: ['Central bank holds interest rates steady', 'Shares of the shipping firm fall after weak earnings'],
@@ -131,7 +193,11 @@ export function classificationTask(r: Rng): Task {
   if (r.chance(0.5)) {
     const positive = r.chance(0.5);
     const review = `The ${r.pick(ITEMS).replace(/s$/, '')} ${r.pick(positive ? POSITIVE : NEGATIVE)}.`;
-    return { text: `Classify the sentiment of this review as positive or negative.\n\nReview: ${review}\n\nAnswer with one word.`, reference: positive ? 'positive' : 'negative', answerFormat: 'text' };
+    return {
+      text: `Classify the sentiment of this review as positive or negative.\n\nReview: ${review}\n\nAnswer with one word.`,
+      reference: positive ? 'positive' : 'negative',
+      answerFormat: 'text',
+    };
   }
   const topic = r.pick(Object.keys(TOPICS));
   const headline = r.pick(TOPICS[topic]!);

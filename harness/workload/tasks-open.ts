@@ -23,7 +23,7 @@ const CHITCHAT = [
   'Hi! Can you suggest a relaxing hobby I could pick up this winter?',
   'What are some good questions to ask at the end of a job interview?',
   'I have guests coming tonight. What is an easy vegetarian dinner I can cook in 30 minutes?',
-  'Can you recommend a way to remember people\'s names better?',
+  "Can you recommend a way to remember people's names better?",
   'What should I pack for a three-day hiking trip in autumn?',
   'How do I politely decline an invitation from a coworker?',
   'Tell me a short, light-hearted story about a cat who learns to swim.',
@@ -47,16 +47,33 @@ export const SUMMARIZE_DOC = { median: 1500, sigma: 0.5, min: 400, max: 6000 };
 
 export function summarizeTask(r: Rng, promptScale = 1): Task {
   const doc = document(r, drawLength(r, SUMMARIZE_DOC, promptScale));
-  const ask = r.pick(['Summarize the report below in five bullet points.', 'Write a one-paragraph summary of the following report for a busy manager.',
-    'List the main decisions and numbers in the report below.']);
+  const ask = r.pick([
+    'Summarize the report below in five bullet points.',
+    'Write a one-paragraph summary of the following report for a busy manager.',
+    'List the main decisions and numbers in the report below.',
+  ]);
   return { text: `${ask}\n\n# ${doc.title}\n\n${doc.text}`, answerFormat: 'text' };
 }
 
 /** Later-turn messages that continue a conversation (no reference answer). */
 export const FOLLOW_UPS: Record<string, readonly string[]> = {
-  generic: ['Thanks. Can you make that shorter?', 'Could you explain that in simpler words?', 'Can you give me one more example?',
-    'Why is that the case?', 'Great, and what would you do differently?'],
-  code: ['Now add unit tests for it.', 'Can you make it handle empty input?', 'Please add type hints and a docstring.',
-    'What is the time complexity, and can it be faster?', 'Rewrite it without recursion.'],
-  rag: ['Which document supports that answer?', 'Is anything in the documents contradicting this?', 'Summarize the relevant passage in two sentences.'],
+  generic: [
+    'Thanks. Can you make that shorter?',
+    'Could you explain that in simpler words?',
+    'Can you give me one more example?',
+    'Why is that the case?',
+    'Great, and what would you do differently?',
+  ],
+  code: [
+    'Now add unit tests for it.',
+    'Can you make it handle empty input?',
+    'Please add type hints and a docstring.',
+    'What is the time complexity, and can it be faster?',
+    'Rewrite it without recursion.',
+  ],
+  rag: [
+    'Which document supports that answer?',
+    'Is anything in the documents contradicting this?',
+    'Summarize the relevant passage in two sentences.',
+  ],
 };

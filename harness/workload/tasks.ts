@@ -5,7 +5,15 @@ import { chitchatTask, codeTask, summarizeTask } from './tasks-open.ts';
 
 export type { Task } from './tasks-graded.ts';
 
-export const CATEGORY_NAMES = ['math', 'multiple-choice', 'extraction', 'classification', 'code', 'chitchat', 'summarize'] as const;
+export const CATEGORY_NAMES = [
+  'math',
+  'multiple-choice',
+  'extraction',
+  'classification',
+  'code',
+  'chitchat',
+  'summarize',
+] as const;
 export type Category = (typeof CATEGORY_NAMES)[number];
 
 export const CATEGORY_BUILDERS: Record<Category, (r: Rng, promptScale: number) => Task> = {

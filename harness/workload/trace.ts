@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { requireFile } from '../../datasets/paths.ts';
-import { DatasetError } from "../../core/errors.ts";
+import { DatasetError } from '../../core/errors.ts';
 
 export interface TraceOptions {
   /** JSONL key or CSV column; default `t`. */
@@ -52,15 +52,18 @@ function rawValues(file: string, column: string): unknown[] {
     }
     return rows.map((r) => r[column]);
   }
-  return text.split(/\r?\n/).filter((l) => l.trim() !== '').map((l) => {
-    try {
-      const obj: unknown = JSON.parse(l);
-      if (typeof obj === 'number') return obj;
-      return typeof obj === 'object' && obj !== null ? (obj as Record<string, unknown>)[column] : undefined;
-    } catch {
-      return undefined;
-    }
-  });
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      try {
+        const obj: unknown = JSON.parse(l);
+        if (typeof obj === 'number') return obj;
+        return typeof obj === 'object' && obj !== null ? (obj as Record<string, unknown>)[column] : undefined;
+      } catch {
+        return undefined;
+      }
+    });
 }
 
 export function loadTrace(file: string, opts: TraceOptions = {}): Trace {
@@ -80,5 +83,10 @@ export function loadTrace(file: string, opts: TraceOptions = {}): Trace {
   const origin = opts.rebase === false ? 0 : times[0]!;
   const scale = opts.scale ?? 1;
   if (times[0]! < 0 && opts.rebase === false) throw new DatasetError(file, 'negative times need `rebase: true`');
-  return { times: times.map((t) => (t - origin) * scale), rowsRead: raw.length, invalid: raw.length - times.length, outOfOrder };
+  return {
+    times: times.map((t) => (t - origin) * scale),
+    rowsRead: raw.length,
+    invalid: raw.length - times.length,
+    outOfOrder,
+  };
 }

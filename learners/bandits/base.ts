@@ -40,7 +40,12 @@ export function argmaxFirst(values: ArrayLike<number>): number {
  * stream, and (wins + 1) / (M + 1) over M more draws on a separate stream (so M never
  * changes the decisions; counting the deciding draw keeps the estimate above 0).
  */
-export function thompsonChoice<R>(draw: (rng: R) => number, rng: R, propensityRng: R, samples: number): { chosen: number; propensity: number } {
+export function thompsonChoice<R>(
+  draw: (rng: R) => number,
+  rng: R,
+  propensityRng: R,
+  samples: number,
+): { chosen: number; propensity: number } {
   const chosen = draw(rng);
   let wins = 0;
   for (let j = 0; j < samples; j++) if (draw(propensityRng) === chosen) wins++;
@@ -77,7 +82,10 @@ export abstract class LearnerBase implements Learner {
   /** Index of a pool name; throws on a pool this policy does not route to. */
   actionIndex(pool: string): number {
     const i = this.index.get(pool);
-    if (i === undefined) throw new Error(`${this.name}: "${pool}" is not one of its actions (${this.actions.map((a) => a.pool).join(', ')})`);
+    if (i === undefined)
+      throw new Error(
+        `${this.name}: "${pool}" is not one of its actions (${this.actions.map((a) => a.pool).join(', ')})`,
+      );
     return i;
   }
 
@@ -96,7 +104,11 @@ export abstract class LearnerBase implements Learner {
     this.rewardSum = typeof training.reward_sum === 'number' ? training.reward_sum : 0;
   }
 
-  protected file(hyperparameters: Hyperparameters, parameters: Record<string, unknown>, features: FeatureLayout = NO_FEATURES): PolicyFile {
+  protected file(
+    hyperparameters: Hyperparameters,
+    parameters: Record<string, unknown>,
+    features: FeatureLayout = NO_FEATURES,
+  ): PolicyFile {
     return {
       version: 1,
       learner: this.name,
@@ -104,7 +116,11 @@ export abstract class LearnerBase implements Learner {
       features: structuredClone(features),
       actions: this.actions.map((a) => ({ ...a })),
       parameters,
-      training: { updates: this.updates, reward_sum: this.rewardSum, mean_reward: this.updates > 0 ? this.rewardSum / this.updates : null },
+      training: {
+        updates: this.updates,
+        reward_sum: this.rewardSum,
+        mean_reward: this.updates > 0 ? this.rewardSum / this.updates : null,
+      },
     };
   }
 

@@ -16,7 +16,10 @@ describe('beta_thompson posterior (Semantic Router routing_sampling)', () => {
   });
 
   it('seeds: alpha = w q + s + 1, beta = w (1 - q) + f + 1; category seeds beat "*"', () => {
-    const l = new BetaThompson(ACTIONS, betaThompsonHyperSchema.parse({ seed_weight: 10 }), { '*': { small: 0.8, large: 0.5 }, code: { small: 0.2 } });
+    const l = new BetaThompson(ACTIONS, betaThompsonHyperSchema.parse({ seed_weight: 10 }), {
+      '*': { small: 0.8, large: 0.5 },
+      code: { small: 0.2 },
+    });
     for (const r of [1, 0, 0.5]) l.update(math, 'small', r);
     l.update(math, 'large', 1);
     // math: small q=0.8 -> alpha 8 + 1.5 + 1, beta 2 + 1.5 + 1; medium unseeded; large q=0.5.
@@ -36,7 +39,9 @@ describe('beta_thompson posterior (Semantic Router routing_sampling)', () => {
   it('rejects rewards outside [0, 1] and seeds naming unknown pools', () => {
     const l = new BetaThompson(ACTIONS, betaThompsonHyperSchema.parse({}));
     expect(() => l.update(math, 'small', 1.5)).toThrow(/\[0, 1\]/);
-    expect(() => new BetaThompson(ACTIONS, betaThompsonHyperSchema.parse({}), { '*': { tiny: 0.5 } })).toThrow(/"tiny" is not one of its actions/);
+    expect(() => new BetaThompson(ACTIONS, betaThompsonHyperSchema.parse({}), { '*': { tiny: 0.5 } })).toThrow(
+      /"tiny" is not one of its actions/,
+    );
   });
 
   it('Monte Carlo propensity tracks the true choice probability', () => {

@@ -32,7 +32,12 @@ export type BetaThompsonOptions = z.infer<typeof betaThompsonHyperSchema>;
 export const qualitySeedsSchema = z.record(z.string(), z.record(z.string(), z.number().min(0).max(1)));
 export type QualitySeeds = z.infer<typeof qualitySeedsSchema>;
 
-const paramsSchema = z.strictObject({ quality_seeds: qualitySeedsSchema, stats: statsJsonSchema, rng: rngStateSchema, propensity_rng: rngStateSchema });
+const paramsSchema = z.strictObject({
+  quality_seeds: qualitySeedsSchema,
+  stats: statsJsonSchema,
+  rng: rngStateSchema,
+  propensity_rng: rngStateSchema,
+});
 
 /** Stream offset for the propensity draws (any constant that differs from 0 works). */
 const PROPENSITY_STREAM = 0x5bd1e995;
@@ -100,7 +105,12 @@ export class BetaThompson extends LearnerBase {
   save(): PolicyFile {
     return this.file(
       { ...this.opts },
-      { quality_seeds: structuredClone(this.seeds), stats: this.stats.toJSON(), rng: this.rng.state(), propensity_rng: this.propensityRng.state() },
+      {
+        quality_seeds: structuredClone(this.seeds),
+        stats: this.stats.toJSON(),
+        rng: this.rng.state(),
+        propensity_rng: this.propensityRng.state(),
+      },
     );
   }
 

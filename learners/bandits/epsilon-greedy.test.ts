@@ -32,7 +32,10 @@ describe('epsilon_greedy', () => {
   });
 
   it('decays epsilon with the scope update count', () => {
-    const l = new EpsilonGreedy(ACTIONS, epsilonGreedyHyperSchema.parse({ epsilon: 0.5, epsilon_decay: 10, epsilon_min: 0.01 }));
+    const l = new EpsilonGreedy(
+      ACTIONS,
+      epsilonGreedyHyperSchema.parse({ epsilon: 0.5, epsilon_decay: 10, epsilon_min: 0.01 }),
+    );
     for (let i = 0; i < 10; i++) l.update(ctx, 'small', 1);
     expect(l.epsilon(ctx)).toBe(0.25);
     expect(l.epsilon(makeCtx({ category: 'code' }))).toBe(0.5); // per-category scope

@@ -1,6 +1,12 @@
 /** The bandit learners, their hyperparameter schemas and the pieces they share. */
 export { argmaxAll, argmaxFirst, LearnerBase, NO_FEATURES, type Action } from './base.ts';
-export { BetaThompson, betaThompsonHyperSchema, qualitySeedsSchema, type BetaThompsonOptions, type QualitySeeds } from './beta-thompson.ts';
+export {
+  BetaThompson,
+  betaThompsonHyperSchema,
+  qualitySeedsSchema,
+  type BetaThompsonOptions,
+  type QualitySeeds,
+} from './beta-thompson.ts';
 export { EpsilonGreedy, epsilonGreedyHyperSchema, type EpsilonGreedyOptions } from './epsilon-greedy.ts';
 export { LinThompson, linThompsonHyperSchema, type LinThompsonOptions } from './lin-thompson.ts';
 export { LinearLearner } from './linear-base.ts';

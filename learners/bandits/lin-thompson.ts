@@ -69,7 +69,11 @@ export class LinThompson extends LinearLearner {
   }
 
   protected allocate(d: number): void {
-    this.arms = this.actions.map(() => ({ r: scaledIdentity(d, Math.sqrt(this.opts.lambda)), f: new Float64Array(d), mu: new Float64Array(d) }));
+    this.arms = this.actions.map(() => ({
+      r: scaledIdentity(d, Math.sqrt(this.opts.lambda)),
+      f: new Float64Array(d),
+      mu: new Float64Array(d),
+    }));
     this.scratch = new Float64Array(d);
     this.w = new Float64Array(d);
   }
@@ -155,12 +159,15 @@ export class LinThompson extends LinearLearner {
     const p = parseOrThrow(paramsSchema, file.parameters, source, ['parameters']);
     const l = new LinThompson(file.actions, layout, opts, featurizerOptions);
     if (p.dim > 0) {
-      if (p.dim !== layout.dim) throw new Error(`${source}: parameters.dim ${p.dim} differs from features.dim ${layout.dim}`);
-      if (p.arms.length !== file.actions.length) throw new Error(`${source}: parameters.arms has ${p.arms.length} arms for ${file.actions.length} actions`);
+      if (p.dim !== layout.dim)
+        throw new Error(`${source}: parameters.dim ${p.dim} differs from features.dim ${layout.dim}`);
+      if (p.arms.length !== file.actions.length)
+        throw new Error(`${source}: parameters.arms has ${p.arms.length} arms for ${file.actions.length} actions`);
       l.d = p.dim;
       l.allocate(p.dim);
       p.arms.forEach((a, i) => {
-        if (a.f.length !== p.dim || a.mu.length !== p.dim) throw new Error(`${source}: parameters.arms[${i}]: expected f and mu of length ${p.dim}`);
+        if (a.f.length !== p.dim || a.mu.length !== p.dim)
+          throw new Error(`${source}: parameters.arms[${i}]: expected f and mu of length ${p.dim}`);
         l.arms[i] = { r: unpackUpper(a.r, p.dim, false), f: Float64Array.from(a.f), mu: Float64Array.from(a.mu) };
       });
     }

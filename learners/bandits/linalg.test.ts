@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { FeatureLayout } from '../types.ts';
 import { linThompsonHyperSchema, LinThompson } from './lin-thompson.ts';
-import { cholUpdate, mirrorUpper, packUpper, scaledIdentity, shermanMorrison, solveUpper, solveUpperTransposed, symMatVec, symQuadForm, unpackUpper } from './linalg.ts';
+import {
+  cholUpdate,
+  mirrorUpper,
+  packUpper,
+  scaledIdentity,
+  shermanMorrison,
+  solveUpper,
+  solveUpperTransposed,
+  symMatVec,
+  symQuadForm,
+  unpackUpper,
+} from './linalg.ts';
 import { LinUcb, linucbHyperSchema } from './linucb.ts';
 import { Rng } from './rng.ts';
 import { ACTIONS, makeCtx } from './testing.ts';
@@ -26,7 +37,9 @@ function inverse(m: number[][]): number[][] {
 }
 
 function gram(xs: Float64Array[], d: number, lambda: number): number[][] {
-  return Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? lambda : 0) + xs.reduce((s, x) => s + x[i]! * x[j]!, 0)));
+  return Array.from({ length: d }, (_, i) =>
+    Array.from({ length: d }, (_, j) => (i === j ? lambda : 0) + xs.reduce((s, x) => s + x[i]! * x[j]!, 0)),
+  );
 }
 
 const randomVectors = (n: number, d: number, seed: number) => {
@@ -47,17 +60,46 @@ describe('Sherman-Morrison', () => {
     const x = xs[0]!;
     const u = symMatVec(ainv, x, d, new Float64Array(d));
     const q = direct.reduce((s, row, i) => s + x[i]! * row.reduce((t, v, j) => t + v * x[j]!, 0), 0);
-    direct.forEach((row, i) => expect(u[i]).toBeCloseTo(row.reduce((t, v, j) => t + v * x[j]!, 0), 10));
+    direct.forEach((row, i) =>
+      expect(u[i]).toBeCloseTo(
+        row.reduce((t, v, j) => t + v * x[j]!, 0),
+        10,
+      ),
+    );
     expect(symQuadForm(ainv, x, d)).toBeCloseTo(q, 10);
   });
 
   it('LinUCB keeps A^-1 and theta = A^-1 b per arm', () => {
-    const layout: FeatureLayout = { blocks: [{ kind: 'bias', dim: 1 }, { kind: 'length', dim: 2 }, { kind: 'turn', dim: 4 }], dim: 7 };
+    const layout: FeatureLayout = {
+      blocks: [
+        { kind: 'bias', dim: 1 },
+        { kind: 'length', dim: 2 },
+        { kind: 'turn', dim: 4 },
+      ],
+      dim: 7,
+    };
     const l = new LinUcb(ACTIONS, layout, linucbHyperSchema.parse({ lambda: 0.5 }));
-    const ctxs = Array.from({ length: 9 }, (_, t) => makeCtx({ text: 'y'.repeat(t * 13 + 1), tokens: 10 + t * t * 40, turn: t % 4, ...(t % 2 ? { previousPool: 'small' } : {}) }));
+    const ctxs = Array.from({ length: 9 }, (_, t) =>
+      makeCtx({
+        text: 'y'.repeat(t * 13 + 1),
+        tokens: 10 + t * t * 40,
+        turn: t % 4,
+        ...(t % 2 ? { previousPool: 'small' } : {}),
+      }),
+    );
     const rewards = ctxs.map((_, t) => (t % 3) / 2);
     ctxs.forEach((c, t) => l.update(c, 'large', rewards[t]!));
-    const xs = ctxs.map((c) => Float64Array.from([1, Math.log1p(c.promptTokensEstimate) / 10, Math.log1p(c.text.length) / 10, c.labels.turn === 0 ? 1 : 0, c.labels.turn === 1 ? 1 : 0, c.labels.turn >= 2 ? 1 : 0, c.previousPool ? 1 : 0]));
+    const xs = ctxs.map((c) =>
+      Float64Array.from([
+        1,
+        Math.log1p(c.promptTokensEstimate) / 10,
+        Math.log1p(c.text.length) / 10,
+        c.labels.turn === 0 ? 1 : 0,
+        c.labels.turn === 1 ? 1 : 0,
+        c.labels.turn >= 2 ? 1 : 0,
+        c.previousPool ? 1 : 0,
+      ]),
+    );
     const direct = inverse(gram(xs, 7, 0.5));
     const ainv = l.inverse(2);
     for (let i = 0; i < 7; i++) for (let j = 0; j < 7; j++) expect(ainv[i * 7 + j]).toBeCloseTo(direct[i]![j]!, 9);
@@ -65,7 +107,10 @@ describe('Sherman-Morrison', () => {
     const theta = direct.map((row) => row.reduce((s, v, j) => s + v * b[j]!, 0));
     const probe = makeCtx({ text: 'probe', tokens: 300, turn: 1 });
     const px = [1, Math.log1p(300) / 10, Math.log1p(5) / 10, 0, 1, 0, 0];
-    expect(l.means(probe)[2]).toBeCloseTo(theta.reduce((s, v, i) => s + v * px[i]!, 0), 9);
+    expect(l.means(probe)[2]).toBeCloseTo(
+      theta.reduce((s, v, i) => s + v * px[i]!, 0),
+      9,
+    );
     expect(l.means(probe)[0]).toBe(0); // untouched arm
   });
 });
@@ -93,17 +138,28 @@ describe('Cholesky rank-1 update and triangular solves', () => {
   });
 
   it('linear Thompson: posterior mean is B^-1 f and theta draws have covariance v^2 B^-1', () => {
-    const layout: FeatureLayout = { blocks: [{ kind: 'bias', dim: 1 }, { kind: 'length', dim: 2 }], dim: 3 };
+    const layout: FeatureLayout = {
+      blocks: [
+        { kind: 'bias', dim: 1 },
+        { kind: 'length', dim: 2 },
+      ],
+      dim: 3,
+    };
     const l = new LinThompson(ACTIONS, layout, linThompsonHyperSchema.parse({ v: 0.7, lambda: 1 }));
     const ctxs = [5, 50, 500, 5000].map((t, i) => makeCtx({ tokens: t, text: 'z'.repeat(i * 30 + 1) }));
     ctxs.forEach((c, i) => l.update(c, 'small', i / 3));
-    const xs = ctxs.map((c) => Float64Array.from([1, Math.log1p(c.promptTokensEstimate) / 10, Math.log1p(c.text.length) / 10]));
+    const xs = ctxs.map((c) =>
+      Float64Array.from([1, Math.log1p(c.promptTokensEstimate) / 10, Math.log1p(c.text.length) / 10]),
+    );
     const cov = inverse(gram(xs, 3, 1));
     const f = [0, 1, 2].map((j) => xs.reduce((s, x, i) => s + (i / 3) * x[j]!, 0));
     const mu = cov.map((row) => row.reduce((s, v, j) => s + v * f[j]!, 0));
     const probe = makeCtx({ tokens: 200, text: 'probe text' });
     const px = [1, Math.log1p(200) / 10, Math.log1p(10) / 10];
-    expect(l.scores(probe)[0]).toBeCloseTo(mu.reduce((s, v, i) => s + v * px[i]!, 0), 10);
+    expect(l.scores(probe)[0]).toBeCloseTo(
+      mu.reduce((s, v, i) => s + v * px[i]!, 0),
+      10,
+    );
     // Empirical covariance of 20k draws within 5% of v^2 B^-1 on the diagonal.
     const rng = new Rng(9);
     const n = 20_000;

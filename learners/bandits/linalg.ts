@@ -162,7 +162,8 @@ export function packUpper(m: Float64Array, d: number): number[] {
 
 /** Inverse of packUpper; `symmetric` mirrors the triangle, otherwise the lower part is 0. */
 export function unpackUpper(packed: readonly number[], d: number, symmetric: boolean): Float64Array {
-  if (packed.length !== (d * (d + 1)) / 2) throw new Error(`expected ${(d * (d + 1)) / 2} packed entries for d = ${d}, got ${packed.length}`);
+  if (packed.length !== (d * (d + 1)) / 2)
+    throw new Error(`expected ${(d * (d + 1)) / 2} packed entries for d = ${d}, got ${packed.length}`);
   const m = new Float64Array(d * d);
   let k = 0;
   for (let i = 0; i < d; i++) {

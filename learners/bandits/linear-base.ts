@@ -15,7 +15,8 @@ export abstract class LinearLearner extends LearnerBase {
 
   constructor(actions: Action[], layout: FeatureLayout, featurizerOptions: FeaturizerOptions = {}) {
     super(actions);
-    if (layout.dim === 0 && layout.blocks.length === 0) throw new Error('a linear learner needs at least one feature block');
+    if (layout.dim === 0 && layout.blocks.length === 0)
+      throw new Error('a linear learner needs at least one feature block');
     this.featurizer = new Featurizer(layout, featurizerOptions);
   }
 
@@ -45,4 +46,3 @@ export abstract class LinearLearner extends LearnerBase {
     return this.file(hyper, { dim: this.d, ...parameters }, this.featurizer.layout);
   }
 }
-

@@ -57,7 +57,11 @@ export class LinUcb extends LinearLearner {
   }
 
   protected allocate(d: number): void {
-    this.arms = this.actions.map(() => ({ ainv: scaledIdentity(d, 1 / this.opts.lambda), b: new Float64Array(d), theta: new Float64Array(d) }));
+    this.arms = this.actions.map(() => ({
+      ainv: scaledIdentity(d, 1 / this.opts.lambda),
+      b: new Float64Array(d),
+      theta: new Float64Array(d),
+    }));
     this.u = new Float64Array(d);
   }
 
@@ -69,7 +73,9 @@ export class LinUcb extends LinearLearner {
   /** Upper confidence values per action. */
   scores(ctx: RoutingContext): number[] {
     const x = this.features(ctx);
-    return this.arms.map((arm) => dot(arm.theta, x, this.d) + this.opts.alpha * Math.sqrt(Math.max(0, symQuadForm(arm.ainv, x, this.d))));
+    return this.arms.map(
+      (arm) => dot(arm.theta, x, this.d) + this.opts.alpha * Math.sqrt(Math.max(0, symQuadForm(arm.ainv, x, this.d))),
+    );
   }
 
   /** Estimated reward theta . x per action (no bonus). */
@@ -101,7 +107,13 @@ export class LinUcb extends LinearLearner {
   save(): PolicyFile {
     return this.linearFile(
       { ...this.opts },
-      { arms: this.arms.map((a) => ({ ainv: packUpper(a.ainv, this.d), b: Array.from(a.b), theta: Array.from(a.theta) })) },
+      {
+        arms: this.arms.map((a) => ({
+          ainv: packUpper(a.ainv, this.d),
+          b: Array.from(a.b),
+          theta: Array.from(a.theta),
+        })),
+      },
     );
   }
 
@@ -111,13 +123,20 @@ export class LinUcb extends LinearLearner {
     const p = parseOrThrow(paramsSchema, file.parameters, source, ['parameters']);
     const l = new LinUcb(file.actions, layout, opts, featurizerOptions);
     if (p.dim > 0) {
-      if (p.dim !== layout.dim) throw new Error(`${source}: parameters.dim ${p.dim} differs from features.dim ${layout.dim}`);
-      if (p.arms.length !== file.actions.length) throw new Error(`${source}: parameters.arms has ${p.arms.length} arms for ${file.actions.length} actions`);
+      if (p.dim !== layout.dim)
+        throw new Error(`${source}: parameters.dim ${p.dim} differs from features.dim ${layout.dim}`);
+      if (p.arms.length !== file.actions.length)
+        throw new Error(`${source}: parameters.arms has ${p.arms.length} arms for ${file.actions.length} actions`);
       l.d = p.dim;
       l.allocate(p.dim);
       p.arms.forEach((a, i) => {
-        if (a.b.length !== p.dim || a.theta.length !== p.dim) throw new Error(`${source}: parameters.arms[${i}]: expected b and theta of length ${p.dim}`);
-        l.arms[i] = { ainv: unpackUpper(a.ainv, p.dim, false), b: Float64Array.from(a.b), theta: Float64Array.from(a.theta) };
+        if (a.b.length !== p.dim || a.theta.length !== p.dim)
+          throw new Error(`${source}: parameters.arms[${i}]: expected b and theta of length ${p.dim}`);
+        l.arms[i] = {
+          ainv: unpackUpper(a.ainv, p.dim, false),
+          b: Float64Array.from(a.b),
+          theta: Float64Array.from(a.theta),
+        };
       });
     }
     l.restoreTraining(file.training);

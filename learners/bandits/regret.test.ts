@@ -14,9 +14,15 @@ const T = 4000;
 
 describe('regret is sublinear on a stationary problem (fixed seeds)', () => {
   const cases = [
-    ['epsilon_greedy (decaying)', () => new EpsilonGreedy(ACTIONS, epsilonGreedyHyperSchema.parse({ epsilon: 1, epsilon_decay: 10, seed: 3 }))],
+    [
+      'epsilon_greedy (decaying)',
+      () => new EpsilonGreedy(ACTIONS, epsilonGreedyHyperSchema.parse({ epsilon: 1, epsilon_decay: 10, seed: 3 })),
+    ],
     ['ucb1', () => new Ucb1(ACTIONS, ucb1HyperSchema.parse({ seed: 3 }))],
-    ['beta_thompson', () => new BetaThompson(ACTIONS, betaThompsonHyperSchema.parse({ seed: 3, propensity_samples: 4 }))],
+    [
+      'beta_thompson',
+      () => new BetaThompson(ACTIONS, betaThompsonHyperSchema.parse({ seed: 3, propensity_samples: 4 })),
+    ],
   ] as const;
   for (const [name, make] of cases) {
     it(name, () => {
@@ -29,7 +35,13 @@ describe('regret is sublinear on a stationary problem (fixed seeds)', () => {
   }
 
   it('constant epsilon is linear (the slope check can tell)', () => {
-    const curve = runRegret(new EpsilonGreedy(ACTIONS, epsilonGreedyHyperSchema.parse({ epsilon: 0.3, seed: 3 })), bernoulli, T, 11, 3);
+    const curve = runRegret(
+      new EpsilonGreedy(ACTIONS, epsilonGreedyHyperSchema.parse({ epsilon: 0.3, seed: 3 })),
+      bernoulli,
+      T,
+      11,
+      3,
+    );
     const { first, last } = quarterIncrements(curve);
     expect(last).toBeGreaterThan(0.6 * first);
   });
@@ -43,7 +55,10 @@ describe('linear contextual problem', () => {
 
   for (const [name, make] of [
     ['linucb', () => new LinUcb(ACTIONS, layout, linucbHyperSchema.parse({ alpha: 0.5 }))],
-    ['lin_thompson', () => new LinThompson(ACTIONS, layout, linThompsonHyperSchema.parse({ v: 0.2, seed: 5, propensity_samples: 4 }))],
+    [
+      'lin_thompson',
+      () => new LinThompson(ACTIONS, layout, linThompsonHyperSchema.parse({ v: 0.2, seed: 5, propensity_samples: 4 })),
+    ],
   ] as const) {
     it(`${name} beats random and its regret is sublinear`, () => {
       const curve = runRegret(make(), problem, N, 11, 3);

@@ -13,7 +13,8 @@ describe('Rng', () => {
     const a = new Rng(7);
     a.normal(); // leaves a spare
     const b = Rng.fromState(JSON.parse(JSON.stringify(a.state())));
-    for (let i = 0; i < 50; i++) expect([b.normal(), b.beta(2.5, 0.5), b.gamma(0.3)]).toEqual([a.normal(), a.beta(2.5, 0.5), a.gamma(0.3)]);
+    for (let i = 0; i < 50; i++)
+      expect([b.normal(), b.beta(2.5, 0.5), b.gamma(0.3)]).toEqual([a.normal(), a.beta(2.5, 0.5), a.gamma(0.3)]);
   });
 
   it('beta draws have the right mean', () => {

@@ -15,7 +15,10 @@ export interface RngState {
 }
 
 /** Validates a saved RngState (policy files). */
-export const rngStateSchema = z.strictObject({ s: z.number().int().min(0).max(0xffffffff), spare: z.number().nullable() });
+export const rngStateSchema = z.strictObject({
+  s: z.number().int().min(0).max(0xffffffff),
+  spare: z.number().nullable(),
+});
 
 export class Rng {
   private s: number;

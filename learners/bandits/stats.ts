@@ -53,7 +53,8 @@ export class ScopedStats {
   static fromJSON(json: StatsJson, k: number, scope: Scope): ScopedStats {
     const out = new ScopedStats(k, scope);
     for (const [key, n, s] of json) {
-      if (n.length !== k || s.length !== k) throw new Error(`stats for "${key}": expected ${k} counts and sums, got ${n.length} and ${s.length}`);
+      if (n.length !== k || s.length !== k)
+        throw new Error(`stats for "${key}": expected ${k} counts and sums, got ${n.length} and ${s.length}`);
       out.table.set(key, { n: Float64Array.from(n), s: Float64Array.from(s) });
     }
     return out;

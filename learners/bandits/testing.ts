@@ -23,7 +23,14 @@ export function makeCtx(c: CtxInput = {}): RoutingContext {
   const text = c.text ?? 'What is 2 + 2?';
   return {
     labels: {
-      id: c.id ?? 's/0', source: 'synthetic', category: c.category ?? 'math', archetype: c.archetype ?? 'chat', sessionId: 's', turn: c.turn ?? 0, warm: false, lengthClass: 'balanced',
+      id: c.id ?? 's/0',
+      source: 'synthetic',
+      category: c.category ?? 'math',
+      archetype: c.archetype ?? 'chat',
+      sessionId: 's',
+      turn: c.turn ?? 0,
+      warm: false,
+      lengthClass: 'balanced',
       ...(c.scores ? { scores: c.scores } : {}),
       ...(c.costs ? { costs: c.costs } : {}),
     },
@@ -102,7 +109,9 @@ export function linearProblem(): Problem {
       const tokens = Math.round(Math.exp(Math.log(10) + r.next() * Math.log(1000)));
       return makeCtx({ category: LIN_CATS[r.int(LIN_CATS.length)]!, tokens, text: 'x', id: `s${t}/0` });
     },
-    mean: (ctx, arm) => LIN_BASE[arm]![LIN_CATS.indexOf(ctx.labels.category)]! + LIN_SLOPE[arm]! * (Math.log1p(ctx.promptTokensEstimate) / 10),
+    mean: (ctx, arm) =>
+      LIN_BASE[arm]![LIN_CATS.indexOf(ctx.labels.category)]! +
+      LIN_SLOPE[arm]! * (Math.log1p(ctx.promptTokensEstimate) / 10),
     reward(ctx, arm, rng) {
       return this.mean(ctx, arm) + 0.1 * rng.normal();
     },
@@ -110,4 +119,11 @@ export function linearProblem(): Problem {
 }
 
 /** The layout linearProblem is realisable in. */
-export const LINEAR_FEATURES = { bias: true, categories: LIN_CATS, archetypes: false, length: true, turn: false, text: false } as const;
+export const LINEAR_FEATURES = {
+  bias: true,
+  categories: LIN_CATS,
+  archetypes: false,
+  length: true,
+  turn: false,
+  text: false,
+} as const;

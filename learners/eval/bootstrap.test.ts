@@ -48,7 +48,11 @@ describe('percentile bootstrap', () => {
   });
 
   it('any statistic; non-finite resamples are counted; paired differences', () => {
-    const median = (s: readonly number[]) => quantileSorted([...s].sort((a, b) => a - b), 0.5);
+    const median = (s: readonly number[]) =>
+      quantileSorted(
+        [...s].sort((a, b) => a - b),
+        0.5,
+      );
     expect(bootstrapCI([1, 2, 3, 4, 5], median, { resamples: 200 }).estimate).toBe(3);
     // The ratio is NaN on resamples that draw only zeros.
     const ratio = (s: readonly number[]) => s.reduce((a, b) => a + b, 0) / s.filter((v) => v > 0).length;

@@ -44,7 +44,11 @@ export function quantileSorted(sorted: readonly number[], q: number): number {
 }
 
 /** Percentile bootstrap CI of `statistic` over `items` (definition in the file header). */
-export function bootstrapCI<T>(items: readonly T[], statistic: (sample: readonly T[]) => number, opts: BootstrapOptions = {}): ConfidenceInterval {
+export function bootstrapCI<T>(
+  items: readonly T[],
+  statistic: (sample: readonly T[]) => number,
+  opts: BootstrapOptions = {},
+): ConfidenceInterval {
   const B = opts.resamples ?? 1000;
   const level = opts.level ?? 0.95;
   if (items.length === 0) throw new RangeError('bootstrap: expected at least one item');
@@ -85,8 +89,13 @@ export function bootstrapMean(values: readonly number[], opts: BootstrapOptions 
 }
 
 /** Bootstrap CI of a difference of means on paired items (e.g. router A vs B, same prompts). */
-export function bootstrapPairedDiff(a: readonly number[], b: readonly number[], opts: BootstrapOptions = {}): ConfidenceInterval {
-  if (a.length !== b.length) throw new RangeError(`bootstrapPairedDiff: ${a.length} vs ${b.length} values; expected paired items`);
+export function bootstrapPairedDiff(
+  a: readonly number[],
+  b: readonly number[],
+  opts: BootstrapOptions = {},
+): ConfidenceInterval {
+  if (a.length !== b.length)
+    throw new RangeError(`bootstrapPairedDiff: ${a.length} vs ${b.length} values; expected paired items`);
   return bootstrapMean(
     a.map((x, i) => x - b[i]!),
     opts,

@@ -90,9 +90,12 @@ export function aiq(points: readonly CostQualityPoint[], range?: AiqRange): numb
   const hull = ndch(points);
   const cMin = range?.cMin ?? Math.min(...points.map((p) => p.cost));
   const cMax = range?.cMax ?? Math.max(...points.map((p) => p.cost));
-  if (!Number.isFinite(cMin) || !Number.isFinite(cMax) || cMax < cMin) throw new RangeError(`aiq: expected a range with cMin <= cMax, got [${cMin}, ${cMax}]`);
+  if (!Number.isFinite(cMin) || !Number.isFinite(cMax) || cMax < cMin)
+    throw new RangeError(`aiq: expected a range with cMin <= cMax, got [${cMin}, ${cMax}]`);
   if (cMin < hull[0]!.cost) {
-    throw new RangeError(`aiq: the range starts at ${cMin}, below the cheapest point (${hull[0]!.cost}); the frontier is undefined there`);
+    throw new RangeError(
+      `aiq: the range starts at ${cMin}, below the cheapest point (${hull[0]!.cost}); the frontier is undefined there`,
+    );
   }
   if (cMax === cMin) return ndchValue(hull, cMin)!;
   return integrate(hull, cMin, cMax) / (cMax - cMin);
@@ -126,7 +129,10 @@ export interface SweepPoint extends CostQualityPoint {
  * weight lambda), then its NDCH and AIQ. Use `aiq(result.points, zero.range)` to compare
  * against the zero router on the same cost range.
  */
-export function sweepRouter(params: readonly number[], evaluate: (param: number) => CostQualityPoint): Frontier & { points: SweepPoint[] } {
+export function sweepRouter(
+  params: readonly number[],
+  evaluate: (param: number) => CostQualityPoint,
+): Frontier & { points: SweepPoint[] } {
   if (params.length === 0) throw new RangeError('sweepRouter: expected at least one parameter value');
   const points: SweepPoint[] = params.map((param) => {
     const p = evaluate(param);

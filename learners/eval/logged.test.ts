@@ -8,7 +8,16 @@ import { offPolicyEstimate } from './ope.ts';
 const rec = (id: string, pool: string, propensity: number, reward?: number, category = 'math') => ({
   id,
   runId: 'r1',
-  labels: { id, source: 'synthetic', category, archetype: 'chat', sessionId: id, turn: 0, warm: false, lengthClass: 'balanced' },
+  labels: {
+    id,
+    source: 'synthetic',
+    category,
+    archetype: 'chat',
+    sessionId: id,
+    turn: 0,
+    warm: false,
+    lengthClass: 'balanced',
+  },
   stage: 0,
   stageLabel: '',
   features: { promptTokensEstimate: 10, textChars: 40, turn: 0, poolRunning: {}, poolWaiting: {} },
@@ -22,7 +31,12 @@ const rec = (id: string, pool: string, propensity: number, reward?: number, cate
   sloViolated: false,
 });
 
-const LINES = [rec('a', 'small', 0.5, 1), rec('b', 'large', 0.5, 0), rec('c', 'small', 0.5), rec('d', 'large', 0.5, 1)].map((r) => JSON.stringify(r));
+const LINES = [
+  rec('a', 'small', 0.5, 1),
+  rec('b', 'large', 0.5, 0),
+  rec('c', 'small', 0.5),
+  rec('d', 'large', 0.5, 1),
+].map((r) => JSON.stringify(r));
 
 describe('logged runs', () => {
   it('reads records into OPE samples, leaving out those without a reward', () => {
@@ -33,7 +47,14 @@ describe('logged runs', () => {
       ['large', 0.5, 0],
       ['large', 0.5, 1],
     ]);
-    expect(run.report).toMatchObject({ lines: 4, parsed: 4, tornLastLine: false, invalidLines: [], noReward: 1, used: 3 });
+    expect(run.report).toMatchObject({
+      lines: 4,
+      parsed: 4,
+      tornLastLine: false,
+      invalidLines: [],
+      noReward: 1,
+      used: 3,
+    });
     // Always-large from uniform logs: IPS = (0 + 2 * 1) / 3.
     const r = offPolicyEstimate(run.samples, { kind: 'deterministic', choose: () => 'large' });
     expect(r.ips).toBeCloseTo(2 / 3, 12);
@@ -66,7 +87,10 @@ describe('logged runs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wrp-logged-'));
     writeFileSync(join(dir, 'requests.jsonl'), LINES.join('\n'));
     expect(readLoggedRun(dir).samples).toHaveLength(3);
-    const onlySmall = readLoggedRun(join(dir, 'requests.jsonl'), { filter: (r) => r.decision.pool === 'small', reward: (r) => -r.costUsd });
+    const onlySmall = readLoggedRun(join(dir, 'requests.jsonl'), {
+      filter: (r) => r.decision.pool === 'small',
+      reward: (r) => -r.costUsd,
+    });
     expect(onlySmall.samples.map((s) => s.reward)).toEqual([-0.001, -0.001]);
     expect(() => readLoggedRun(join(dir, 'nope'))).toThrow(/no such file/);
     expect(parseLoggedRun('').report.used).toBe(0);

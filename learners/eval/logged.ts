@@ -67,7 +67,16 @@ export function parseLoggedRun(text: string, file = '<text>', opts: LoggedOption
       break;
     }
   }
-  const report: LoggedRunReport = { file, lines: 0, parsed: 0, tornLastLine: false, invalidLines: [], malformed: [], noReward: 0, used: 0 };
+  const report: LoggedRunReport = {
+    file,
+    lines: 0,
+    parsed: 0,
+    tornLastLine: false,
+    invalidLines: [],
+    malformed: [],
+    noReward: 0,
+    used: 0,
+  };
   const records: RequestResult[] = [];
   const samples: LoggedSample<RequestResult>[] = [];
   const rewardOf = opts.reward ?? ((r: RequestResult) => r.reward);
@@ -114,7 +123,8 @@ export function readLoggedRun(path: string, opts: LoggedOptions = {}): LoggedRun
 export function describeLoggedRun(r: LoggedRunReport): string {
   const parts = [`${r.file}: ${r.used} samples from ${r.lines} lines`];
   if (r.tornLastLine) parts.push('torn last line skipped');
-  if (r.invalidLines.length > 0) parts.push(`${r.invalidLines.length} invalid JSON lines (first: ${r.invalidLines.slice(0, 5).join(', ')})`);
+  if (r.invalidLines.length > 0)
+    parts.push(`${r.invalidLines.length} invalid JSON lines (first: ${r.invalidLines.slice(0, 5).join(', ')})`);
   if (r.malformed.length > 0) parts.push(`${r.malformed.length} records without decision.pool/propensity`);
   if (r.noReward > 0) parts.push(`${r.noReward} records without a reward`);
   return parts.join('; ');

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../core/random.ts';
-import { doublyRobust, effectiveSampleSize, ips, offPolicyEstimate, OpeError, snips, type LoggedSample } from './ope.ts';
+import {
+  doublyRobust,
+  effectiveSampleSize,
+  ips,
+  offPolicyEstimate,
+  OpeError,
+  snips,
+  type LoggedSample,
+} from './ope.ts';
 
 // Hand case: contexts 0..3, logged actions a, b, a, b with p = .5, .5, .25, .75.
 const LOGS: LoggedSample<number>[] = [
@@ -94,7 +102,13 @@ describe('invalid propensities', () => {
     expect(err).toBeInstanceOf(OpeError);
     const e = err as OpeError;
     expect(e.message).toMatch(/4 of 8 logged rows are invalid.*zeroPropensity: 1.*propensityAboveOne: 1/);
-    expect(e.invalid).toMatchObject({ zeroPropensity: 1, propensityAboveOne: 1, nonFinitePropensity: 1, nonFiniteReward: 1, examples: [4, 5, 6, 7] });
+    expect(e.invalid).toMatchObject({
+      zeroPropensity: 1,
+      propensityAboveOne: 1,
+      nonFinitePropensity: 1,
+      nonFiniteReward: 1,
+      examples: [4, 5, 6, 7],
+    });
   });
 
   it('skipInvalid leaves them out and reports them', () => {
@@ -107,6 +121,8 @@ describe('invalid propensities', () => {
   });
 
   it('rejects a target whose probabilities do not sum to 1', () => {
-    expect(() => offPolicyEstimate(LOGS, { kind: 'stochastic', probs: () => ({ a: 0.5, b: 0.4 }) })).toThrow(/sum to 0.9/);
+    expect(() => offPolicyEstimate(LOGS, { kind: 'stochastic', probs: () => ({ a: 0.5, b: 0.4 }) })).toThrow(
+      /sum to 0.9/,
+    );
   });
 });

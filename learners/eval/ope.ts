@@ -103,15 +103,21 @@ function targetProbs<C>(pi: TargetPolicy<C>, x: C, row: number, tol: number): Re
   const probs = pi.probs(x);
   let total = 0;
   for (const [a, q] of Object.entries(probs)) {
-    if (!Number.isFinite(q) || q < 0 || q > 1) throw new RangeError(`ope: target policy gives action "${a}" probability ${q} on row ${row}; expected [0, 1]`);
+    if (!Number.isFinite(q) || q < 0 || q > 1)
+      throw new RangeError(`ope: target policy gives action "${a}" probability ${q} on row ${row}; expected [0, 1]`);
     total += q;
   }
-  if (Math.abs(total - 1) > tol) throw new RangeError(`ope: target policy probabilities sum to ${total} on row ${row}; expected 1`);
+  if (Math.abs(total - 1) > tol)
+    throw new RangeError(`ope: target policy probabilities sum to ${total} on row ${row}; expected 1`);
   return probs;
 }
 
 /** IPS, SNIPS, DR (when a reward model is given) and ESS of `pi` on `logs`. */
-export function offPolicyEstimate<C>(logs: readonly LoggedSample<C>[], pi: TargetPolicy<C>, opts: OpeOptions<C> = {}): OpeResult {
+export function offPolicyEstimate<C>(
+  logs: readonly LoggedSample<C>[],
+  pi: TargetPolicy<C>,
+  opts: OpeOptions<C> = {},
+): OpeResult {
   const invalid: InvalidCounts = {
     zeroPropensity: 0,
     negativePropensity: 0,
@@ -132,7 +138,10 @@ export function offPolicyEstimate<C>(logs: readonly LoggedSample<C>[], pi: Targe
       .filter(([k, v]) => k !== 'examples' && v > 0)
       .map(([k, v]) => `${k}: ${v}`)
       .join(', ');
-    throw new OpeError(`ope: ${bad} of ${logs.length} logged rows are invalid (${kinds}); first rows ${invalid.examples.join(', ')}. Propensities must lie in (0, 1]; pass skipInvalid to leave them out`, invalid);
+    throw new OpeError(
+      `ope: ${bad} of ${logs.length} logged rows are invalid (${kinds}); first rows ${invalid.examples.join(', ')}. Propensities must lie in (0, 1]; pass skipInvalid to leave them out`,
+      invalid,
+    );
   }
   const tol = opts.probTolerance ?? 1e-6;
   const rhat = opts.rewardModel;
@@ -152,7 +161,8 @@ export function offPolicyEstimate<C>(logs: readonly LoggedSample<C>[], pi: Targe
     }
   });
   const n = weights.length;
-  if (n === 0) throw new OpeError(`ope: no valid logged rows to estimate from (${logs.length} given, ${bad} invalid)`, invalid);
+  if (n === 0)
+    throw new OpeError(`ope: no valid logged rows to estimate from (${logs.length} given, ${bad} invalid)`, invalid);
   const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
   const weightSum = weights.reduce((a, b) => a + b, 0);
   const weightSq = weights.reduce((a, b) => a + b * b, 0);
@@ -187,7 +197,11 @@ export function snips<C>(logs: readonly LoggedSample<C>[], pi: TargetPolicy<C>):
 }
 
 /** DR alone. */
-export function doublyRobust<C>(logs: readonly LoggedSample<C>[], pi: TargetPolicy<C>, rewardModel: RewardModel<C>): number {
+export function doublyRobust<C>(
+  logs: readonly LoggedSample<C>[],
+  pi: TargetPolicy<C>,
+  rewardModel: RewardModel<C>,
+): number {
   return offPolicyEstimate(logs, pi, { rewardModel }).dr!;
 }
 

@@ -49,10 +49,16 @@ describe('growthExponent', () => {
   it('a fixed wrong arm gives linear regret; a learner that stops erring gives a flat tail', () => {
     const rand = mulberry32(3);
     const utilities = Array.from({ length: 5000 }, () => [0.5 + 0.1 * rand(), 0.2 * rand()]);
-    const fixedWrong = regretFromTable(utilities, utilities.map(() => 1));
+    const fixedWrong = regretFromTable(
+      utilities,
+      utilities.map(() => 1),
+    );
     expect(growthExponent(fixedWrong.cumulative)!.exponent).toBeCloseTo(1, 1);
     // Explores for 100 steps then always right: regret stops growing.
-    const learner = regretFromTable(utilities, utilities.map((_, t) => (t < 100 ? t % 2 : 0)));
+    const learner = regretFromTable(
+      utilities,
+      utilities.map((_, t) => (t < 100 ? t % 2 : 0)),
+    );
     expect(growthExponent(learner.cumulative)!.exponent).toBeLessThan(0.01);
   });
 

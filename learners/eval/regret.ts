@@ -35,8 +35,14 @@ export function qualityMinusCost(lambda: number): (o: { quality: number; cost: n
 }
 
 /** The regret curve of `chosen[t]` on `contexts[t]` over the arm set `arms`. */
-export function regretCurve<C, A>(contexts: readonly C[], chosen: readonly A[], arms: readonly A[], utility: Utility<C, A>): RegretCurve<A> {
-  if (contexts.length !== chosen.length) throw new RangeError(`regretCurve: ${contexts.length} contexts but ${chosen.length} choices`);
+export function regretCurve<C, A>(
+  contexts: readonly C[],
+  chosen: readonly A[],
+  arms: readonly A[],
+  utility: Utility<C, A>,
+): RegretCurve<A> {
+  if (contexts.length !== chosen.length)
+    throw new RangeError(`regretCurve: ${contexts.length} contexts but ${chosen.length} choices`);
   if (arms.length === 0) throw new RangeError('regretCurve: expected at least one arm');
   const instantaneous: number[] = [];
   const cumulative: number[] = [];
@@ -47,7 +53,8 @@ export function regretCurve<C, A>(contexts: readonly C[], chosen: readonly A[], 
     let bestU = Number.NEGATIVE_INFINITY;
     for (const a of arms) {
       const u = utility(x, a);
-      if (!Number.isFinite(u)) throw new RangeError(`regretCurve: utility of arm ${String(a)} at step ${t} is not finite (${u})`);
+      if (!Number.isFinite(u))
+        throw new RangeError(`regretCurve: utility of arm ${String(a)} at step ${t} is not finite (${u})`);
       if (u > bestU) {
         bestU = u;
         best = a;
@@ -65,7 +72,10 @@ export function regretCurve<C, A>(contexts: readonly C[], chosen: readonly A[], 
 }
 
 /** Regret from precomputed utilities: `utilities[t][k]` for arm k, `chosen[t]` an arm index. */
-export function regretFromTable(utilities: readonly (readonly number[])[], chosen: readonly number[]): RegretCurve<number> {
+export function regretFromTable(
+  utilities: readonly (readonly number[])[],
+  chosen: readonly number[],
+): RegretCurve<number> {
   const k = utilities[0]?.length ?? 0;
   for (const [t, row] of utilities.entries()) {
     if (row.length !== k) throw new RangeError(`regretFromTable: step ${t} has ${row.length} arms, expected ${k}`);
@@ -89,7 +99,10 @@ export interface GrowthFit {
  * The log-log slope of a cumulative regret curve's tail (see the file header); undefined
  * when fewer than 2 tail points have R(t) > 0 (zero regret has no growth rate).
  */
-export function growthExponent(cumulative: readonly number[], opts: { fromFraction?: number; samples?: number } = {}): GrowthFit | undefined {
+export function growthExponent(
+  cumulative: readonly number[],
+  opts: { fromFraction?: number; samples?: number } = {},
+): GrowthFit | undefined {
   const from = opts.fromFraction ?? 0.5;
   const samples = opts.samples ?? 50;
   if (!(from > 0 && from < 1)) throw new RangeError(`growthExponent: expected 0 < fromFraction < 1, got ${from}`);

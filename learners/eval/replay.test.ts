@@ -4,7 +4,12 @@ import { zeroRouter } from './frontier.ts';
 import { regretCurve } from './regret.ts';
 import { datasetUtility, referencePoints, replay, singleModelPoints } from './replay.ts';
 
-const row = (id: string, category: string, scores: Record<string, number>, costs?: Record<string, number>): DatasetRow => {
+const row = (
+  id: string,
+  category: string,
+  scores: Record<string, number>,
+  costs?: Record<string, number>,
+): DatasetRow => {
   const r: DatasetRow = { promptId: id, source: 'test', category, prompt: id, scores };
   if (costs) r.costs = costs;
   return r;
@@ -49,7 +54,9 @@ describe('reference points (hand-computed)', () => {
 
 describe('replay', () => {
   it('serves each row by the mapped model and sums quality, cost and reward', () => {
-    const { rows, summary } = replay(ROWS, ACTIONS, (r) => (r.category === 'math' ? 'large' : 'small'), { lambda: 0.01 });
+    const { rows, summary } = replay(ROWS, ACTIONS, (r) => (r.category === 'math' ? 'large' : 'small'), {
+      lambda: 0.01,
+    });
     expect(rows.map((r) => r.model)).toEqual(['L', 'L', 'S', 'S']);
     expect(summary.router.quality).toBe(0.875);
     expect(summary.router.cost).toBe(5.75);

@@ -63,7 +63,12 @@ export interface ReferencePoints {
   oracle: { quality: number; cost: number | undefined; picks: Record<string, number> };
   singleModels: ModelStats[];
   bestSingle: ModelStats;
-  bestPerCategory: { quality: number; cost: number | undefined; models: Record<string, string>; categories: Record<string, ModelStats> };
+  bestPerCategory: {
+    quality: number;
+    cost: number | undefined;
+    models: Record<string, string>;
+    categories: Record<string, ModelStats>;
+  };
 }
 
 export interface ReplaySummary extends ReferencePoints {
@@ -76,7 +81,9 @@ export interface ReplaySummary extends ReferencePoints {
 export function scoreOf(row: DatasetRow, model: string, index?: number): number {
   const s = row.scores?.[model];
   if (s === undefined || !Number.isFinite(s)) {
-    throw new RangeError(`replay: row ${index === undefined ? '' : `${index} `}(${row.promptId}) has no score for model "${model}"; replay needs full information (load with impute skip-row, zero or mean)`);
+    throw new RangeError(
+      `replay: row ${index === undefined ? '' : `${index} `}(${row.promptId}) has no score for model "${model}"; replay needs full information (load with impute skip-row, zero or mean)`,
+    );
   }
   return s;
 }
@@ -167,7 +174,12 @@ export function referencePoints(rows: readonly DatasetRow[], models: readonly st
 }
 
 /** Replays `decide` on every row (definitions in the file header). */
-export function replay(rows: readonly DatasetRow[], actions: Readonly<Record<string, string>>, decide: Decide, opts: ReplayOptions = {}): { rows: ReplayRow[]; summary: ReplaySummary } {
+export function replay(
+  rows: readonly DatasetRow[],
+  actions: Readonly<Record<string, string>>,
+  decide: Decide,
+  opts: ReplayOptions = {},
+): { rows: ReplayRow[]; summary: ReplaySummary } {
   const lambda = opts.lambda ?? 0;
   const models = opts.models ?? [...new Set(Object.values(actions))];
   const out: ReplayRow[] = [];
@@ -175,13 +187,17 @@ export function replay(rows: readonly DatasetRow[], actions: Readonly<Record<str
   rows.forEach((row, i) => {
     const action = decide(row, i);
     const model = actions[action];
-    if (model === undefined) throw new RangeError(`replay: row ${i} chose action "${action}", not in the action map (${Object.keys(actions).join(', ')})`);
+    if (model === undefined)
+      throw new RangeError(
+        `replay: row ${i} chose action "${action}", not in the action map (${Object.keys(actions).join(', ')})`,
+      );
     const quality = scoreOf(row, model, i);
     const cost = costOf(row, model);
     let reward: number;
     if (opts.reward) reward = opts.reward({ quality, cost, row });
     else if (lambda === 0) reward = quality;
-    else if (cost === undefined) throw new RangeError(`replay: row ${i} (${row.promptId}) has no cost for "${model}" but lambda = ${lambda}`);
+    else if (cost === undefined)
+      throw new RangeError(`replay: row ${i} (${row.promptId}) has no cost for "${model}" but lambda = ${lambda}`);
     else reward = quality - lambda * cost;
     actionCounts[action] = (actionCounts[action] ?? 0) + 1;
     out.push({ promptId: row.promptId, category: row.category, action, model, quality, cost, reward });
@@ -193,7 +209,12 @@ export function replay(rows: readonly DatasetRow[], actions: Readonly<Record<str
     if (g) g.push(r);
     else groups.set(r.category, [r]);
   }
-  for (const [cat, rs] of groups) byCategory[cat] = { n: rs.length, quality: mean(rs.map((r) => r.quality)), cost: meanDefined(rs.map((r) => r.cost)) };
+  for (const [cat, rs] of groups)
+    byCategory[cat] = {
+      n: rs.length,
+      quality: mean(rs.map((r) => r.quality)),
+      cost: meanDefined(rs.map((r) => r.cost)),
+    };
   const summary: ReplaySummary = {
     ...referencePoints(rows, models),
     router: {
@@ -214,14 +235,18 @@ export function singleModelPoints(stats: readonly ModelStats[]): CostQualityPoin
 }
 
 /** u(row, action) = score - lambda * cost of the mapped model: a regret.ts Utility over dataset rows. */
-export function datasetUtility(actions: Readonly<Record<string, string>>, lambda = 0): (row: DatasetRow, action: string) => number {
+export function datasetUtility(
+  actions: Readonly<Record<string, string>>,
+  lambda = 0,
+): (row: DatasetRow, action: string) => number {
   return (row, action) => {
     const model = actions[action];
     if (model === undefined) throw new RangeError(`datasetUtility: unknown action "${action}"`);
     const q = scoreOf(row, model);
     if (lambda === 0) return q;
     const c = costOf(row, model);
-    if (c === undefined) throw new RangeError(`datasetUtility: row ${row.promptId} has no cost for "${model}" but lambda = ${lambda}`);
+    if (c === undefined)
+      throw new RangeError(`datasetUtility: row ${row.promptId} has no cost for "${model}" but lambda = ${lambda}`);
     return q - lambda * c;
   };
 }

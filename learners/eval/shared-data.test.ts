@@ -15,7 +15,10 @@ const hasDc = existsSync(join(DATA, 'routerdc-7b'));
 
 describe.skipIf(!hasDc)('RouterDC test splits (shared data)', () => {
   it('best single 0.489, best per category 0.522, oracle 0.706 on 10,121 questions', () => {
-    const { rows } = loadRouterDc({ files: ['mmlu', 'gsm8k', 'arc_challenge', 'arc_easy', 'humaneval', 'cmmlu'], split: 'test' });
+    const { rows } = loadRouterDc({
+      files: ['mmlu', 'gsm8k', 'arc_challenge', 'arc_easy', 'humaneval', 'cmmlu'],
+      split: 'test',
+    });
     expect(rows).toHaveLength(10_121);
     const models = Object.keys(rows[0]!.scores!);
     expect(models).toHaveLength(7);
@@ -49,10 +52,18 @@ describe.skipIf(!hasRb)('RouterBench ARC test (shared data)', () => {
     expect(zero.aiq).toBeGreaterThan(0.85);
     expect(zero.aiq).toBeLessThan(0.944);
     // The oracle point lies above the zero router's frontier.
-    expect(aiq([...zero.points, { cost: ref.oracle.cost!, quality: ref.oracle.quality }], zero.range)).toBeGreaterThan(zero.aiq);
+    expect(aiq([...zero.points, { cost: ref.oracle.cost!, quality: ref.oracle.quality }], zero.range)).toBeGreaterThan(
+      zero.aiq,
+    );
     // gpt-4 vs mixtral with the oracle's ordering (score = strong - weak) beats random.
     const s = rows.map((r) => r.scores!['gpt-4-1106-preview']!);
     const w = rows.map((r) => r.scores!['mistralai/mixtral-8x7b-chat']!);
-    expect(pgrCurve(s, w, s.map((x, i) => x - w[i]!)).apgr).toBeGreaterThan(0.9);
+    expect(
+      pgrCurve(
+        s,
+        w,
+        s.map((x, i) => x - w[i]!),
+      ).apgr,
+    ).toBeGreaterThan(0.9);
   });
 });

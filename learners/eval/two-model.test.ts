@@ -60,9 +60,18 @@ describe('PGR curve, APGR, CPT', () => {
     const s = Array.from({ length: n }, () => (rand() < 0.7 ? 1 : 0));
     const w = Array.from({ length: n }, () => (rand() < 0.4 ? 1 : 0));
     let total = 0;
-    for (let k = 0; k < 200; k++) total += apgr(s, w, Array.from({ length: n }, () => rand()));
+    for (let k = 0; k < 200; k++)
+      total += apgr(
+        s,
+        w,
+        Array.from({ length: n }, () => rand()),
+      );
     expect(total / 200).toBeCloseTo(0.5, 1);
-    const oracle = apgr(s, w, s.map((x, i) => x - w[i]!));
+    const oracle = apgr(
+      s,
+      w,
+      s.map((x, i) => x - w[i]!),
+    );
     expect(oracle).toBeGreaterThan(0.75);
   });
 
@@ -98,13 +107,27 @@ describe('PGR over cost', () => {
 
   it('charges a cascade for the weak call it always makes', () => {
     // Cascade: weak always paid, strong on top when escalated.
-    const c = costPgrCurve(S, W, SCORE, cW, cW.map((w, i) => w + cS[i]!), { weakOnly, strongOnly });
+    const c = costPgrCurve(
+      S,
+      W,
+      SCORE,
+      cW,
+      cW.map((w, i) => w + cS[i]!),
+      { weakOnly, strongOnly },
+    );
     // Same ranking, so the same PGR at each share, but every point costs more: u = 0.1 * k... shifted by 0.
     expect(c.points[0]!.u).toBe(0);
     expect(c.points[1]!.u).toBeCloseTo(0.275, 12); // (1 + 0.25 * 11 - 1) / 10
     expect(c.costApgr).toBeLessThan(apgr(S, W, SCORE));
     // A cascade with extra peer calls starts to the right of 0, from the weak model alone at (0, 0).
-    const peer = costPgrCurve(S, W, SCORE, cW.map((w) => w + 1), cW.map((w, i) => w + 1 + cS[i]!), { weakOnly, strongOnly });
+    const peer = costPgrCurve(
+      S,
+      W,
+      SCORE,
+      cW.map((w) => w + 1),
+      cW.map((w, i) => w + 1 + cS[i]!),
+      { weakOnly, strongOnly },
+    );
     expect(peer.points[0]).toMatchObject({ u: 0, pgr: 0 });
     expect(peer.points[1]!.u).toBeCloseTo(0.1, 12);
     expect(peer.costApgr).toBeLessThan(c.costApgr);

@@ -52,13 +52,21 @@ export interface PgrCurve {
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 
 /** Throws unless the arrays are non-empty, equally long and finite. */
-function checkInputs(qStrong: readonly number[], qWeak: readonly number[], other: readonly unknown[], name: string): void {
+function checkInputs(
+  qStrong: readonly number[],
+  qWeak: readonly number[],
+  other: readonly unknown[],
+  name: string,
+): void {
   if (qStrong.length === 0) throw new RangeError('two-model metrics: expected at least one prompt');
   if (qWeak.length !== qStrong.length || other.length !== qStrong.length) {
-    throw new RangeError(`two-model metrics: expected equal lengths, got strong ${qStrong.length}, weak ${qWeak.length}, ${name} ${other.length}`);
+    throw new RangeError(
+      `two-model metrics: expected equal lengths, got strong ${qStrong.length}, weak ${qWeak.length}, ${name} ${other.length}`,
+    );
   }
   for (const [i, v] of [...qStrong, ...qWeak].entries()) {
-    if (!Number.isFinite(v)) throw new RangeError(`two-model metrics: quality #${i % qStrong.length} is not a finite number (${v})`);
+    if (!Number.isFinite(v))
+      throw new RangeError(`two-model metrics: quality #${i % qStrong.length} is not a finite number (${v})`);
   }
 }
 
@@ -67,18 +75,24 @@ function gapOf(qStrong: readonly number[], qWeak: readonly number[]): { qS: numb
   const qS = sum(qStrong) / qStrong.length;
   const qW = sum(qWeak) / qWeak.length;
   const gap = qS - qW;
-  if (gap === 0) throw new RangeError(`two-model metrics: PGR is undefined, strong and weak have the same mean quality (${qS})`);
+  if (gap === 0)
+    throw new RangeError(`two-model metrics: PGR is undefined, strong and weak have the same mean quality (${qS})`);
   return { qS, qW, gap };
 }
 
 /** PGR of a mean quality, given the two models' means. */
 export function pgr(qRouter: number, qWeak: number, qStrong: number): number {
-  if (qStrong === qWeak) throw new RangeError(`PGR is undefined: strong and weak have the same mean quality (${qStrong})`);
+  if (qStrong === qWeak)
+    throw new RangeError(`PGR is undefined: strong and weak have the same mean quality (${qStrong})`);
   return (qRouter - qWeak) / (qStrong - qWeak);
 }
 
 /** PGR of one operating point: `toStrong[i]` says whether prompt i went to the strong model. */
-export function pgrAtPoint(qStrong: readonly number[], qWeak: readonly number[], toStrong: readonly boolean[]): PgrOperatingPoint {
+export function pgrAtPoint(
+  qStrong: readonly number[],
+  qWeak: readonly number[],
+  toStrong: readonly boolean[],
+): PgrOperatingPoint {
   checkInputs(qStrong, qWeak, toStrong, 'routing');
   const { qW, gap } = gapOf(qStrong, qWeak);
   let total = 0;
@@ -92,7 +106,12 @@ export function pgrAtPoint(qStrong: readonly number[], qWeak: readonly number[],
 }
 
 /** The PGR curve of a scoring router, with its APGR (definitions in the file header). */
-export function pgrCurve(qStrong: readonly number[], qWeak: readonly number[], score: readonly number[], opts: { ties?: TieMode } = {}): PgrCurve {
+export function pgrCurve(
+  qStrong: readonly number[],
+  qWeak: readonly number[],
+  score: readonly number[],
+  opts: { ties?: TieMode } = {},
+): PgrCurve {
   checkInputs(qStrong, qWeak, score, 'score');
   for (const [i, v] of score.entries()) if (Number.isNaN(v)) throw new RangeError(`pgrCurve: score #${i} is NaN`);
   const { qS, qW } = gapOf(qStrong, qWeak);
@@ -109,7 +128,13 @@ export function pgrCurve(qStrong: readonly number[], qWeak: readonly number[], s
     if (!last && (opts.ties ?? 'group') === 'group' && score[order[k + 1]!] === score[i]) continue;
     const calls = k + 1;
     // The last point is exactly PGR 1 (cum = dTotal), free of rounding.
-    points.push({ share: calls / n, strongCalls: calls, quality: qW + cum / n, pgr: last ? 1 : cum / dTotal, threshold: score[i]! });
+    points.push({
+      share: calls / n,
+      strongCalls: calls,
+      quality: qW + cum / n,
+      pgr: last ? 1 : cum / dTotal,
+      threshold: score[i]!,
+    });
   }
   return { points, qStrong: qS, qWeak: qW, apgr: areaUnder(points) };
 }
@@ -126,7 +151,12 @@ function areaUnder(points: readonly PgrPoint[]): number {
 }
 
 /** APGR of a scoring router (see pgrCurve). */
-export function apgr(qStrong: readonly number[], qWeak: readonly number[], score: readonly number[], opts: { ties?: TieMode } = {}): number {
+export function apgr(
+  qStrong: readonly number[],
+  qWeak: readonly number[],
+  score: readonly number[],
+  opts: { ties?: TieMode } = {},
+): number {
   return pgrCurve(qStrong, qWeak, score, opts).apgr;
 }
 
@@ -136,7 +166,8 @@ export function apgr(qStrong: readonly number[], qWeak: readonly number[], score
  * `x` is a fraction in [0, 1] (0.5 = CPT(50%)).
  */
 export function cpt(curve: PgrCurve | readonly PgrPoint[], x: number): number | undefined {
-  if (!Number.isFinite(x) || x < 0 || x > 1) throw new RangeError(`cpt: expected a PGR target in [0, 1] (0.5 for 50%), got ${x}`);
+  if (!Number.isFinite(x) || x < 0 || x > 1)
+    throw new RangeError(`cpt: expected a PGR target in [0, 1] (0.5 for 50%), got ${x}`);
   const points = 'points' in curve ? curve.points : curve;
   if (points.length === 0) return undefined;
   if (points[0]!.pgr >= x) return points[0]!.share;
@@ -188,7 +219,10 @@ export function costPgrCurve(
   checkInputs(qStrong, qWeak, costIfWeak, 'costIfWeak');
   checkInputs(qStrong, qWeak, costIfStrong, 'costIfStrong');
   const span = baseline.strongOnly - baseline.weakOnly;
-  if (!(span > 0)) throw new RangeError(`costPgrCurve: the strong model must cost more than the weak one (got ${baseline.strongOnly} vs ${baseline.weakOnly})`);
+  if (!(span > 0))
+    throw new RangeError(
+      `costPgrCurve: the strong model must cost more than the weak one (got ${baseline.strongOnly} vs ${baseline.weakOnly})`,
+    );
   const curve = pgrCurve(qStrong, qWeak, score);
   const n = qStrong.length;
   const order = [...score.keys()].sort((a, b) => score[b]! - score[a]! || a - b);
@@ -199,7 +233,12 @@ export function costPgrCurve(
     total += costIfStrong[i]! - costIfWeak[i]!;
     costAt.push(total / n);
   }
-  const points: CostPgrPoint[] = curve.points.map((p) => ({ cost: costAt[p.strongCalls]!, u: (costAt[p.strongCalls]! - baseline.weakOnly) / span, pgr: p.pgr, share: p.share }));
+  const points: CostPgrPoint[] = curve.points.map((p) => ({
+    cost: costAt[p.strongCalls]!,
+    u: (costAt[p.strongCalls]! - baseline.weakOnly) / span,
+    pgr: p.pgr,
+    share: p.share,
+  }));
   const line = points[0]!.u > 0 ? [{ cost: baseline.weakOnly, u: 0, pgr: 0, share: 0 }, ...points] : points;
   return { points: line, costApgr: areaOverUnit(line) };
 }
@@ -207,7 +246,8 @@ export function costPgrCurve(
 /** Area under pgr over u in [0, 1]: linear between points, flat after the last one. */
 function areaOverUnit(points: readonly CostPgrPoint[]): number {
   let area = 0;
-  const value = (a: CostPgrPoint, b: CostPgrPoint, u: number) => (b.u === a.u ? b.pgr : a.pgr + ((u - a.u) / (b.u - a.u)) * (b.pgr - a.pgr));
+  const value = (a: CostPgrPoint, b: CostPgrPoint, u: number) =>
+    b.u === a.u ? b.pgr : a.pgr + ((u - a.u) / (b.u - a.u)) * (b.pgr - a.pgr);
   for (let k = 1; k < points.length; k++) {
     const a = points[k - 1]!;
     const b = points[k]!;

@@ -7,7 +7,7 @@ import { ResponseCascadePolicy } from '../rl/response-cascade.ts';
 import type { PolicyFile } from '../types.ts';
 import { ExportError, exportPolicy } from './export.ts';
 import { tempDir, trainRegistry, writeExperiment, writePolicy } from './testing.ts';
-import { ConfigError } from "../../core/errors.ts";
+import { ConfigError } from '../../core/errors.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 let dir: string;
@@ -32,22 +32,34 @@ function nothingWritten(name: string): void {
 describe('wrp export refuses bad input clearly and writes nothing half-way', () => {
   it('a policy file of an unknown version', async () => {
     const p = writePolicy(dir, { ...file, version: 2 } as unknown as PolicyFile, 'v2');
-    await expect(exportPolicy({ policy: p, experiment, out: out('o-v2') })).rejects.toThrow(/policy\.json: version: this wrp reads policy files of version 1, got 2/);
+    await expect(exportPolicy({ policy: p, experiment, out: out('o-v2') })).rejects.toThrow(
+      /policy\.json: version: this wrp reads policy files of version 1, got 2/,
+    );
     nothingWritten('o-v2');
   });
 
   it('an unknown learner and the oracle', async () => {
     const p = writePolicy(dir, { ...file, learner: 'magic' }, 'magic');
-    await expect(exportPolicy({ policy: p, experiment, out: out('o-magic') })).rejects.toThrow(/learner: export supports .*got "magic"/);
-    const o = writePolicy(dir, { ...file, learner: 'oracle', hyperparameters: {}, parameters: { models: {} } }, 'oracle');
-    await expect(exportPolicy({ policy: o, experiment, out: out('o-oracle') })).rejects.toThrow(/oracle .*cannot be exported/);
+    await expect(exportPolicy({ policy: p, experiment, out: out('o-magic') })).rejects.toThrow(
+      /learner: export supports .*got "magic"/,
+    );
+    const o = writePolicy(
+      dir,
+      { ...file, learner: 'oracle', hyperparameters: {}, parameters: { models: {} } },
+      'oracle',
+    );
+    await expect(exportPolicy({ policy: o, experiment, out: out('o-oracle') })).rejects.toThrow(
+      /oracle .*cannot be exported/,
+    );
     nothingWritten('o-magic');
   });
 
   it('a response-aware cascade, whose scorer reads answers the router cannot pass to it', async () => {
     const levels = file.actions.slice(0, 2).map((a, i) => ({ ...a, costPerCall: i + 1 }));
     const rc = writePolicy(dir, new ResponseCascadePolicy({ levels, categories: ['math'] }).save(), 'rc');
-    await expect(exportPolicy({ policy: rc, experiment, out: out('o-rc') })).rejects.toThrow(/response_cascade reads the weak model's answer/);
+    await expect(exportPolicy({ policy: rc, experiment, out: out('o-rc') })).rejects.toThrow(
+      /response_cascade reads the weak model's answer/,
+    );
     nothingWritten('o-rc');
   });
 
@@ -56,7 +68,9 @@ describe('wrp export refuses bad input clearly and writes nothing half-way', () 
     const exp = writeExperiment(out('two-pools'), { pools: ['small', 'medium'] });
     const err = await exportPolicy({ policy, experiment: exp, out: out('o-pools') }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toMatch(/experiment\.yaml: pools: the policy routes to "large", which this experiment does not define \(it has small, medium\)/);
+    expect((err as Error).message).toMatch(
+      /experiment\.yaml: pools: the policy routes to "large", which this experiment does not define \(it has small, medium\)/,
+    );
     nothingWritten('o-pools');
   });
 
@@ -72,7 +86,9 @@ describe('wrp export refuses bad input clearly and writes nothing half-way', () 
     await exportPolicy({ policy, experiment, out: o });
     const before = readFileSync(join(o, 'manifest.json'), 'utf8');
     await expect(exportPolicy({ policy, experiment, out: o })).rejects.toThrow(ExportError);
-    await expect(exportPolicy({ policy, experiment, out: o })).rejects.toThrow(/holds a previous export; pass --force to replace it/);
+    await expect(exportPolicy({ policy, experiment, out: o })).rejects.toThrow(
+      /holds a previous export; pass --force to replace it/,
+    );
     expect(readFileSync(join(o, 'manifest.json'), 'utf8')).toBe(before);
     const other = writePolicy(dir, trainRegistry('ucb1').save(), 'ucb1');
     await exportPolicy({ policy: other, experiment, out: o, force: true });
@@ -84,7 +100,9 @@ describe('wrp export refuses bad input clearly and writes nothing half-way', () 
     const o = out('o-user');
     mkdirSync(o);
     writeFileSync(join(o, 'notes.txt'), 'mine');
-    await expect(exportPolicy({ policy, experiment, out: o, force: true })).rejects.toThrow(/not empty and holds no wrp export/);
+    await expect(exportPolicy({ policy, experiment, out: o, force: true })).rejects.toThrow(
+      /not empty and holds no wrp export/,
+    );
     expect(readdirSync(o)).toEqual(['notes.txt']);
   });
 
@@ -93,12 +111,15 @@ describe('wrp export refuses bad input clearly and writes nothing half-way', () 
     // A weight float32 cannot hold: the ONNX scores overflow where the policy's do not.
     (lin.parameters as { arms: { theta: number[] }[] }).arms[0]!.theta[0] = 1e300;
     const p = writePolicy(dir, lin, 'huge');
-    await expect(exportPolicy({ policy: p, experiment, out: out('o-huge'), verify: true })).rejects.toThrow(/verification failed \(nothing written\)/);
+    await expect(exportPolicy({ policy: p, experiment, out: out('o-huge'), verify: true })).rejects.toThrow(
+      /verification failed \(nothing written\)/,
+    );
     nothingWritten('o-huge');
   }, 60_000);
 
   it('the CLI: a usage error is one line and exit status 2; a good export prints the verification', () => {
-    const wrp = (args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/wrp.js'), 'export', ...args], { cwd: ROOT, encoding: 'utf8' });
+    const wrp = (args: string[]) =>
+      spawnSync(process.execPath, [join(ROOT, 'bin/wrp.js'), 'export', ...args], { cwd: ROOT, encoding: 'utf8' });
     const bad = wrp(['--policy', policy, '--experiment', join(dir, 'missing.yaml'), '--out', out('o-cli-bad')]);
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);

@@ -30,7 +30,9 @@ export interface ContextOptions {
 function loads(rng: Rng, pools: PoolObservation[]): PoolObservation[] {
   return pools.map((p) => ({
     ...p,
-    ...(rng.chance(0.8) ? { running: rng.int(0, 120), waiting: rng.int(0, 40), kvCacheUsage: rng.next(), recentTtftMs: 6000 * rng.next() } : {}),
+    ...(rng.chance(0.8)
+      ? { running: rng.int(0, 120), waiting: rng.int(0, 40), kvCacheUsage: rng.next(), recentTtftMs: 6000 * rng.next() }
+      : {}),
   }));
 }
 
@@ -39,7 +41,13 @@ function loads(rng: Rng, pools: PoolObservation[]): PoolObservation[] {
  * distribution the policy was trained for. Throws when the workload cannot be built here
  * (e.g. a dataset source whose files are absent); callers fall back to heldOutContexts.
  */
-export function workloadContexts(e: ExperimentConfig, file: string, pools: PoolObservation[], n: number, seed: number): RoutingContext[] {
+export function workloadContexts(
+  e: ExperimentConfig,
+  file: string,
+  pools: PoolObservation[],
+  n: number,
+  seed: number,
+): RoutingContext[] {
   const w = createWorkload(e.workload, seed, { baseDir: dirname(file), file });
   const rng = new Rng(seed ^ 0x2545f491);
   const out: RoutingContext[] = [];
@@ -70,7 +78,16 @@ const isCategory = (c: string): c is Category => (CATEGORY_NAMES as readonly str
 export function categoryContext(category: string, pools: PoolObservation[] = [], promptTokens = 512): RoutingContext {
   const text = `a ${category} request`;
   return {
-    labels: { id: `${category}/0`, source: 'export', category, archetype: 'chat', sessionId: category, turn: 0, warm: false, lengthClass: 'balanced' },
+    labels: {
+      id: `${category}/0`,
+      source: 'export',
+      category,
+      archetype: 'chat',
+      sessionId: category,
+      turn: 0,
+      warm: false,
+      lengthClass: 'balanced',
+    },
     text,
     messages: [{ role: 'user', content: text }],
     promptTokensEstimate: promptTokens,
@@ -85,14 +102,26 @@ export function heldOutContexts(o: ContextOptions): RoutingContext[] {
   for (let i = 0; i < o.n; i++) {
     const category = cats[i % cats.length]!;
     // Prompt text from a task builder (the category's own when it is a synthetic one).
-    const task = CATEGORY_BUILDERS[isCategory(category) ? category : rng.pick(CATEGORY_NAMES)](rng, rng.pick([0.5, 1, 2]));
+    const task = CATEGORY_BUILDERS[isCategory(category) ? category : rng.pick(CATEGORY_NAMES)](
+      rng,
+      rng.pick([0.5, 1, 2]),
+    );
     const text = rng.chance(0.02) ? '' : task.text;
     const turn = rng.int(0, 3);
     const pools = loads(rng, o.pools);
     const previous = turn > 0 && o.pools.length > 0 && rng.chance(0.7) ? rng.pick(o.pools).name : undefined;
     const id = `h${i}/${turn}`;
     out.push({
-      labels: { id, source: 'export-heldout', category, archetype: rng.pick(ARCHETYPE_NAMES), sessionId: `h${i}`, turn, warm: turn > 0, lengthClass: 'balanced' },
+      labels: {
+        id,
+        source: 'export-heldout',
+        category,
+        archetype: rng.pick(ARCHETYPE_NAMES),
+        sessionId: `h${i}`,
+        turn,
+        warm: turn > 0,
+        lengthClass: 'balanced',
+      },
       text,
       messages: [{ role: 'user', content: text }],
       promptTokensEstimate: countTokens(text) + (rng.chance(0.3) ? rng.int(100, 4000) : 0),

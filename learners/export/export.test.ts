@@ -12,7 +12,17 @@ import { ExportError, exportPolicy, type ExportOptions } from './export.ts';
 import { sha256 } from './manifest.ts';
 import { ROUTER_CATEGORIES } from './ml-artifacts.ts';
 import type { RouterConfig } from './sr-schema.ts';
-import { ACTIONS, cascadePolicy, CATS, embeddingServer, knnPolicy, tempDir, trainRegistry, writeExperiment, writePolicy } from './testing.ts';
+import {
+  ACTIONS,
+  cascadePolicy,
+  CATS,
+  embeddingServer,
+  knnPolicy,
+  tempDir,
+  trainRegistry,
+  writeExperiment,
+  writePolicy,
+} from './testing.ts';
 import type { KnnModelJson } from './types.ts';
 
 let dir: string;
@@ -27,7 +37,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 interface Exported {
   config: RouterConfig;
   manifest: Record<string, unknown> & { artifacts: Record<string, { sha256: string }> };
-  seed: { version: number; records: { decision_id: string; model: string; quality_seed: number; seed_weight: number }[] };
+  seed: {
+    version: number;
+    records: { decision_id: string; model: string; quality_seed: number; seed_weight: number }[];
+  };
   out: string;
   verification: NonNullable<Awaited<ReturnType<typeof exportPolicy>>['verification']>;
 }
@@ -36,7 +49,13 @@ async function run(file: PolicyFile, name: string, extra: Partial<ExportOptions>
   const out = join(dir, `out-${name}`);
   const r = await exportPolicy({ policy: writePolicy(dir, file, name), experiment, out, verify: true, ...extra });
   const read = (f: string) => readFileSync(join(out, f), 'utf8');
-  return { config: parseYaml(read('config.yaml')) as RouterConfig, manifest: JSON.parse(read('manifest.json')), seed: JSON.parse(read('seed_pack.json')), out, verification: r.verification! };
+  return {
+    config: parseYaml(read('config.yaml')) as RouterConfig,
+    manifest: JSON.parse(read('manifest.json')),
+    seed: JSON.parse(read('seed_pack.json')),
+    out,
+    verification: r.verification!,
+  };
 }
 
 function expectVerified(v: Exported['verification']): void {
@@ -48,11 +67,15 @@ function expectVerified(v: Exported['verification']): void {
 }
 
 const decision = (c: RouterConfig, cat: string) => c.routing.decisions.find((d) => d.name === `route-${cat}`)!;
-const opsOf = (out: string) => onnxProto.onnx.ModelProto.decode(readFileSync(join(out, 'policy.onnx'))).graph!.node!.map((n) => n.opType);
+const opsOf = (out: string) =>
+  onnxProto.onnx.ModelProto.decode(readFileSync(join(out, 'policy.onnx'))).graph!.node!.map((n) => n.opType);
 
 describe('wrp export to vLLM Semantic Router', () => {
   it('static: a static decision per category with the mapped model first; providers from the pools', async () => {
-    const learner = LEARNERS.static!.create({ type: 'static', map: { math: 'medium', code: 'large' }, default: 'small' }, { pools: ACTIONS.map((a) => a.pool), seed: 1, file: 't', actions: ACTIONS });
+    const learner = LEARNERS.static!.create(
+      { type: 'static', map: { math: 'medium', code: 'large' }, default: 'small' },
+      { pools: ACTIONS.map((a) => a.pool), seed: 1, file: 't', actions: ACTIONS },
+    );
     const e = await run(learner.save(), 'static');
     expectVerified(e.verification);
     expect(decision(e.config, 'math').algorithm).toEqual({ type: 'static' });
@@ -71,10 +94,15 @@ describe('wrp export to vLLM Semantic Router', () => {
     const learner = trainRegistry('beta_thompson', { seed_weight: 3, quality_seeds: { '*': { large: 0.9 } } });
     const e = await run(learner.save(), 'beta');
     expectVerified(e.verification);
-    expect(e.config.global?.router?.learning).toEqual({ enabled: true, adaptation: { enabled: true, strategy: 'routing_sampling', candidate_set: 'decision' } });
+    expect(e.config.global?.router?.learning).toEqual({
+      enabled: true,
+      adaptation: { enabled: true, strategy: 'routing_sampling', candidate_set: 'decision' },
+    });
     expect(decision(e.config, 'math').modelRefs[0]!.model).toBe('qwen3-8b');
     expect(decision(e.config, 'code').modelRefs[0]!.model).toBe('llama-3.1-70b');
-    const bt = learner as unknown as { posterior(c: ReturnType<typeof categoryContext>): { alpha: number[]; beta: number[] } };
+    const bt = learner as unknown as {
+      posterior(c: ReturnType<typeof categoryContext>): { alpha: number[]; beta: number[] };
+    };
     for (const cat of CATS) {
       const { alpha, beta } = bt.posterior(categoryContext(cat));
       ACTIONS.forEach((a, i) => {
@@ -98,13 +126,23 @@ describe('wrp export to vLLM Semantic Router', () => {
     for (const type of ['linucb', 'lin_thompson']) {
       const e = await run(trainRegistry(type, { features: { categories: CATS, text: { dim: 32 } } }).save(), type);
       expectVerified(e.verification);
-      expect(decision(e.config, 'math').algorithm).toEqual({ type: 'multi_factor', multi_factor: { weights: { quality: 0.6667, latency: 0.1333, cost: 0.2, load: 0 }, slo: { max_ttft_ms: 1500, max_tpot_ms: 100 } } });
+      expect(decision(e.config, 'math').algorithm).toEqual({
+        type: 'multi_factor',
+        multi_factor: {
+          weights: { quality: 0.6667, latency: 0.1333, cost: 0.2, load: 0 },
+          slo: { max_ttft_ms: 1500, max_tpot_ms: 100 },
+        },
+      });
       expect(opsOf(e.out)).toContain('MatMul');
     }
   }, 120_000);
 
   it('neural: refuses hashed features the router cannot compute, nothing written; exports with --allow-feature-mismatch', async () => {
-    const learner = trainRegistry('neural', { hidden_sizes: [16], features: { categories: CATS, text: { dim: 32 } } }, 200);
+    const learner = trainRegistry(
+      'neural',
+      { hidden_sizes: [16], features: { categories: CATS, text: { dim: 32 } } },
+      200,
+    );
     const out = join(dir, 'out-neural');
     const policy = writePolicy(dir, learner.save(), 'neural');
     await expect(exportPolicy({ policy, experiment, out })).rejects.toThrow(ExportError);
@@ -115,8 +153,15 @@ describe('wrp export to vLLM Semantic Router', () => {
     expect(e.verification.mlp!.pass).toBe(true);
     expect(e.verification.mlp!.contexts).toBeGreaterThanOrEqual(10_000);
     expect(decision(e.config, 'math').algorithm).toEqual({ type: 'mlp' });
-    expect(e.config.global?.router?.model_selection?.ml.mlp).toEqual({ device: 'cpu', pretrained_path: 'mlp_model.json' });
-    const mlp = JSON.parse(readFileSync(join(e.out, 'mlp_model.json'), 'utf8')) as { model_names: string[]; n_classes: number; layers: { type: string }[] };
+    expect(e.config.global?.router?.model_selection?.ml.mlp).toEqual({
+      device: 'cpu',
+      pretrained_path: 'mlp_model.json',
+    });
+    const mlp = JSON.parse(readFileSync(join(e.out, 'mlp_model.json'), 'utf8')) as {
+      model_names: string[];
+      n_classes: number;
+      layers: { type: string }[];
+    };
     expect(mlp.model_names).toEqual(ACTIONS.map((a) => a.model));
     expect(mlp.layers.map((l) => l.type)).toEqual(['linear', 'relu', 'linear']);
     expect(opsOf(e.out)).toEqual(expect.arrayContaining(['MatMul', 'Add', 'Relu']));
@@ -129,12 +174,25 @@ describe('wrp export to vLLM Semantic Router', () => {
       const handle = await initTf({ log: () => {} });
       const layout = {
         blocks: [
-          { kind: 'embedding_endpoint' as const, dim: 1024, url: server.url, model: 'Qwen/Qwen3-Embedding-0.6B', normalize: true },
+          {
+            kind: 'embedding_endpoint' as const,
+            dim: 1024,
+            url: server.url,
+            model: 'Qwen/Qwen3-Embedding-0.6B',
+            normalize: true,
+          },
           { kind: 'category_onehot' as const, categories: ROUTER_CATEGORIES.slice(0, -1), dim: 14 },
         ],
         dim: 1038,
       };
-      const p = NeuralPolicy.withTf(handle, { actions: ACTIONS, layout, featurize: () => new Float64Array(1038), poolState: false, hiddenSizes: [8], seed: 4 });
+      const p = NeuralPolicy.withTf(handle, {
+        actions: ACTIONS,
+        layout,
+        featurize: () => new Float64Array(1038),
+        poolState: false,
+        hiddenSizes: [8],
+        seed: 4,
+      });
       const file = p.save();
       p.dispose();
       const e = await run(file, 'neural-router');
@@ -153,7 +211,14 @@ describe('wrp export to vLLM Semantic Router', () => {
     expectVerified(e.verification);
     expect(e.verification.knn!.pass).toBe(true);
     const knn = JSON.parse(readFileSync(join(e.out, 'knn_model.json'), 'utf8')) as KnnModelJson;
-    expect(knn).toMatchObject({ algorithm: 'knn', format_version: 2, trained: true, k: 7, num_samples: 300, feature_dim: 31 });
+    expect(knn).toMatchObject({
+      algorithm: 'knn',
+      format_version: 2,
+      trained: true,
+      k: 7,
+      num_samples: 300,
+      feature_dim: 31,
+    });
     expect(knn.model_names).toEqual([...ACTIONS.map((a) => a.model)].sort());
     expect(new Set(knn.labels)).toEqual(new Set(knn.model_names));
     expect(knn.latencies.every((l) => Number.isInteger(l))).toBe(true);
@@ -181,9 +246,16 @@ describe('wrp export to vLLM Semantic Router', () => {
 
   it('manifest: sha256 of every artifact, the action map and the ONNX inputs', async () => {
     const e = await run(trainRegistry('ucb1').save(), 'manifest');
-    for (const [name, { sha256: sum }] of Object.entries(e.manifest.artifacts)) expect(sha256(readFileSync(join(e.out, name)))).toBe(sum);
+    for (const [name, { sha256: sum }] of Object.entries(e.manifest.artifacts))
+      expect(sha256(readFileSync(join(e.out, name)))).toBe(sum);
     expect(Object.keys(e.manifest.artifacts).sort()).toEqual(['config.yaml', 'policy.onnx', 'seed_pack.json']);
-    expect(e.manifest).toMatchObject({ exporter: 'wrp', target: 'semantic-router', onnx: { inputs: [{ name: 'category_index', dtype: 'int64', shape: ['N'] }] } });
-    expect((e.manifest.actions as { map: { router_model: string; placeholder: boolean }[] }).map.map((a) => a.placeholder)).toEqual([true, true, false]);
+    expect(e.manifest).toMatchObject({
+      exporter: 'wrp',
+      target: 'semantic-router',
+      onnx: { inputs: [{ name: 'category_index', dtype: 'int64', shape: ['N'] }] },
+    });
+    expect(
+      (e.manifest.actions as { map: { router_model: string; placeholder: boolean }[] }).map.map((a) => a.placeholder),
+    ).toEqual([true, true, false]);
   }, 120_000);
 });

@@ -66,7 +66,10 @@ function checkOut(out: string, force: boolean): void {
   if (!statSync(out).isDirectory()) throw new ExportError(`--out ${out}: exists and is not a folder`);
   const entries = readdirSync(out);
   if (entries.length === 0) return;
-  if (!entries.includes(MANIFEST)) throw new ExportError(`--out ${out}: folder is not empty and holds no wrp export (no ${MANIFEST}); choose another folder`);
+  if (!entries.includes(MANIFEST))
+    throw new ExportError(
+      `--out ${out}: folder is not empty and holds no wrp export (no ${MANIFEST}); choose another folder`,
+    );
   if (!force) throw new ExportError(`--out ${out}: holds a previous export; pass --force to replace it`);
 }
 
@@ -84,14 +87,23 @@ export async function exportPolicy(o: ExportOptions): Promise<ExportResult> {
   const file = readPolicy(path);
   const missing = file.actions.filter((a) => !experiment.pools.some((p) => p.name === a.pool)).map((a) => a.pool);
   if (missing.length > 0) {
-    throw new ConfigError(o.experiment, [`pools: the policy routes to ${missing.map((m) => `"${m}"`).join(', ')}, which this experiment does not define (it has ${experiment.pools.map((p) => p.name).join(', ')})`]);
+    throw new ConfigError(o.experiment, [
+      `pools: the policy routes to ${missing.map((m) => `"${m}"`).join(', ')}, which this experiment does not define (it has ${experiment.pools.map((p) => p.name).join(', ')})`,
+    ]);
   }
   const warnings: string[] = [];
   file.actions.forEach((a) => {
     const p = experiment.pools.find((x) => x.name === a.pool)!;
-    if (p.model !== a.model) warnings.push(`pool ${a.pool}: the policy was trained on model "${a.model}", the experiment's pool serves "${p.model}" (deployed as provider_model_id)`);
+    if (p.model !== a.model)
+      warnings.push(
+        `pool ${a.pool}: the policy was trained on model "${a.model}", the experiment's pool serves "${p.model}" (deployed as provider_model_id)`,
+      );
   });
-  const pools: PoolObservation[] = experiment.pools.map((p) => ({ name: p.name, model: p.model, pricing: { inputPer1M: p.pricing.input_per_1m, outputPer1M: p.pricing.output_per_1m } }));
+  const pools: PoolObservation[] = experiment.pools.map((p) => ({
+    name: p.name,
+    model: p.model,
+    pricing: { inputPer1M: p.pricing.input_per_1m, outputPer1M: p.pricing.output_per_1m },
+  }));
   const model = await modelFromFile(file, path, pools);
   try {
     const names = routerModelNames(model.actions);
@@ -102,35 +114,64 @@ export async function exportPolicy(o: ExportOptions): Promise<ExportResult> {
     if (model.kind === 'mlp' || model.kind === 'knn') {
       const problems = routerFeatureProblems(model);
       if (problems.length > 0 && !o.allowFeatureMismatch) {
-        throw new ExportError(`${path}: the router cannot compute this ${file.learner} policy's features: ${problems.join('; ')}. Its selector reads a ${ROUTER_FEATURE_LAYOUT.dim}-d vector (1024-d Qwen3 embedding + 14-way category one-hot). Retrain on that layout, or pass --allow-feature-mismatch to export anyway (the manifest records the mismatch)`);
+        throw new ExportError(
+          `${path}: the router cannot compute this ${file.learner} policy's features: ${problems.join('; ')}. Its selector reads a ${ROUTER_FEATURE_LAYOUT.dim}-d vector (1024-d Qwen3 embedding + 14-way category one-hot). Retrain on that layout, or pass --allow-feature-mismatch to export anyway (the manifest records the mismatch)`,
+        );
       }
-      if (problems.length > 0) warnings.push(`feature mismatch (exported with --allow-feature-mismatch): ${problems.join('; ')}`);
+      if (problems.length > 0)
+        warnings.push(`feature mismatch (exported with --allow-feature-mismatch): ${problems.join('; ')}`);
       routerFeatures = { compatible: problems.length === 0, problems, routerLayout: ROUTER_FEATURE_LAYOUT };
     }
 
     // Learned values per category, from held-out contexts (the workload's own where it has the category).
     const categories = model.categories.length > 0 ? model.categories : [...CATEGORY_NAMES];
-    if (model.categories.length === 0) warnings.push(`the policy distinguishes no categories: one decision per synthetic workload category (${categories.join(', ')})`);
+    if (model.categories.length === 0)
+      warnings.push(
+        `the policy distinguishes no categories: one decision per synthetic workload category (${categories.join(', ')})`,
+      );
     const warn = (note: string) => warnings.includes(note) || warnings.push(note);
-    const contexts = (n: number, seed: number) => contextSets(experiment, o.experiment, categories, pools, n, seed, warn);
+    const contexts = (n: number, seed: number) =>
+      contextSets(experiment, o.experiment, categories, pools, n, seed, warn);
 
     const g = new GraphBuilder();
     for (const i of model.inputs) g.input({ name: i.name, dtype: i.dtype, dims: i.width ? ['N', i.width] : ['N'] });
     g.expose(model.build(g), { name: 'scores', dtype: 'float32', dims: ['N', k] });
-    const onnxBytes = g.encode({ name: `wrp_${file.learner}`, doc: `wrp ${file.learner} policy: scores per action (argmax = choice)`, props: { learner: file.learner, kind: model.kind, actions: JSON.stringify(names) } });
+    const onnxBytes = g.encode({
+      name: `wrp_${file.learner}`,
+      doc: `wrp ${file.learner} policy: scores per action (argmax = choice)`,
+      props: { learner: file.learner, kind: model.kind, actions: JSON.stringify(names) },
+    });
 
     const per = o.valueContexts ?? 64;
-    const { perCategory, overall } = await categoryValues(model, onnxBytes, categories, contexts(2 * per * (categories.length + 1), (o.seed ?? 1) * 7919 + 1));
+    const { perCategory, overall } = await categoryValues(
+      model,
+      onnxBytes,
+      categories,
+      contexts(2 * per * (categories.length + 1), (o.seed ?? 1) * 7919 + 1),
+    );
 
-    const config = buildRouterConfig({ experiment, model, names, perCategory, overall, listenPort: o.listenPort ?? 8801 });
+    const config = buildRouterConfig({
+      experiment,
+      model,
+      names,
+      perCategory,
+      overall,
+      listenPort: o.listenPort ?? 8801,
+    });
     const problems = routerConfigProblems(config);
-    if (problems.length > 0) throw new ExportError(`internal error: the generated config.yaml fails the v0.3 schema: ${problems.join('; ')}`);
+    if (problems.length > 0)
+      throw new ExportError(`internal error: the generated config.yaml fails the v0.3 schema: ${problems.join('; ')}`);
     const backends = model.actions.map((a) => backendOf(experiment.pools.find((p) => p.name === a.pool)!));
     const placeholders = model.actions.filter((_, i) => backends[i]!.placeholder).map((a) => a.pool);
     const doc = new Document(config);
     doc.commentBefore = [
       ` vLLM Semantic Router v0.3 config exported by wrp from ${basename(path)} (${file.learner}) for experiment ${experiment.name}.`,
-      ...(placeholders.length > 0 ? [` PLACEHOLDER backends (simulated pools have no fixed address): ${placeholders.join(', ')}.`, ' Replace every *.placeholder.invalid endpoint with the real host:port before deploying.'] : []),
+      ...(placeholders.length > 0
+        ? [
+            ` PLACEHOLDER backends (simulated pools have no fixed address): ${placeholders.join(', ')}.`,
+            ' Replace every *.placeholder.invalid endpoint with the real host:port before deploying.',
+          ]
+        : []),
     ].join('\n');
 
     const seed = buildSeedPack(model, names, perCategory);
@@ -153,15 +194,38 @@ export async function exportPolicy(o: ExportOptions): Promise<ExportResult> {
         log(`verifying on ${n} held-out contexts ...`);
         const c = contexts(n, (o.seed ?? 1) * 104_729 + 3);
         const ctxs = [...c.workload, ...c.generic];
-        verification = await verifyExport(tmp, model, ctxs, { names, artifactContexts: model.knn ? Math.min(n, 2000) : n });
-        if (!verification.pass) throw new ExportError(`verification failed (nothing written): ${JSON.stringify(verification)}`);
+        verification = await verifyExport(tmp, model, ctxs, {
+          names,
+          artifactContexts: model.knn ? Math.min(n, 2000) : n,
+        });
+        if (!verification.pass)
+          throw new ExportError(`verification failed (nothing written): ${JSON.stringify(verification)}`);
       }
       const manifest = buildManifest({
-        model, names, policyPath: resolve(path), policySha: sha256(readFileSync(path)), experimentPath: resolve(o.experiment), experimentName: experiment.name,
-        experimentSha: sha256(readFileSync(o.experiment)), backends, routerFeatures, seedPackSource: seed.source, warnings, verification, artifacts,
+        model,
+        names,
+        policyPath: resolve(path),
+        policySha: sha256(readFileSync(path)),
+        experimentPath: resolve(o.experiment),
+        experimentName: experiment.name,
+        experimentSha: sha256(readFileSync(o.experiment)),
+        backends,
+        routerFeatures,
+        seedPackSource: seed.source,
+        warnings,
+        verification,
+        artifacts,
         decisions: config.routing.decisions.map((d, j) => ({
-          category: perCategory[j]!.category, decision: d.name, algorithm: d.algorithm.type, modelOrder: d.modelRefs.map((r) => r.model),
-          ...(d.algorithm.type === 'confidence' ? { threshold: d.algorithm.confidence.threshold, cost_quality_tradeoff: d.algorithm.confidence.cost_quality_tradeoff } : {}),
+          category: perCategory[j]!.category,
+          decision: d.name,
+          algorithm: d.algorithm.type,
+          modelOrder: d.modelRefs.map((r) => r.model),
+          ...(d.algorithm.type === 'confidence'
+            ? {
+                threshold: d.algorithm.confidence.threshold,
+                cost_quality_tradeoff: d.algorithm.confidence.cost_quality_tradeoff,
+              }
+            : {}),
         })),
       });
       writeFileSync(join(tmp, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
@@ -176,7 +240,14 @@ export async function exportPolicy(o: ExportOptions): Promise<ExportResult> {
       }
       if (old) rmSync(old, { recursive: true, force: true });
       log(`exported ${file.learner} (${model.kind}) to ${out}`);
-      return { out, files: [...Object.keys(artifacts), MANIFEST], kind: model.kind, verification, warnings, seconds: (performance.now() - t0) / 1000 };
+      return {
+        out,
+        files: [...Object.keys(artifacts), MANIFEST],
+        kind: model.kind,
+        verification,
+        warnings,
+        seconds: (performance.now() - t0) / 1000,
+      };
     } finally {
       if (existsSync(tmp)) rmSync(tmp, { recursive: true, force: true });
     }

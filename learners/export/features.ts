@@ -17,14 +17,30 @@ export function featurizerOptions(layout: FeatureLayout, env: NodeJS.ProcessEnv 
   layout.blocks.forEach((b, i) => {
     if (b.kind !== 'embedding_endpoint') return;
     const apiKey = b.apiKeyEnv === undefined ? undefined : env[b.apiKeyEnv];
-    if (b.apiKeyEnv !== undefined && !apiKey) throw new Error(`features.blocks[${i}].apiKeyEnv: environment variable ${b.apiKeyEnv} is not set`);
-    clients.set(i, new EmbeddingClient({ url: b.url, model: b.model, dim: b.dim, normalize: b.normalize, cacheSize: EMBED_CACHE, batchSize: 128, ...(apiKey ? { apiKey } : {}) }));
+    if (b.apiKeyEnv !== undefined && !apiKey)
+      throw new Error(`features.blocks[${i}].apiKeyEnv: environment variable ${b.apiKeyEnv} is not set`);
+    clients.set(
+      i,
+      new EmbeddingClient({
+        url: b.url,
+        model: b.model,
+        dim: b.dim,
+        normalize: b.normalize,
+        cacheSize: EMBED_CACHE,
+        batchSize: 128,
+        ...(apiKey ? { apiKey } : {}),
+      }),
+    );
   });
   return { clients, embedding: { cache_size: EMBED_CACHE } };
 }
 
 /** A featurizer plus a batched prefetch of every context's embeddings. */
-export function sharedFeaturizer(layout: FeatureLayout): { featurizer: Featurizer; options: FeaturizerOptions; prefetch(ctxs: RoutingContext[]): Promise<void> } {
+export function sharedFeaturizer(layout: FeatureLayout): {
+  featurizer: Featurizer;
+  options: FeaturizerOptions;
+  prefetch(ctxs: RoutingContext[]): Promise<void>;
+} {
   const options = featurizerOptions(layout);
   const featurizer = new Featurizer(layout, options);
   return {

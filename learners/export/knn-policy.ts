@@ -39,7 +39,13 @@ const knnParamsSchema = z
     qualities: z.array(z.number().min(0).max(1)),
     latencies_ns: z.array(z.number().int().min(0)),
   })
-  .refine((p) => p.points.length === p.labels.length && p.labels.length === p.qualities.length && p.qualities.length === p.latencies_ns.length, 'points, labels, qualities and latencies_ns must have equal lengths');
+  .refine(
+    (p) =>
+      p.points.length === p.labels.length &&
+      p.labels.length === p.qualities.length &&
+      p.qualities.length === p.latencies_ns.length,
+    'points, labels, qualities and latencies_ns must have equal lengths',
+  );
 
 export function l2normalize(v: ArrayLike<number>): Float64Array {
   let s = 0;
@@ -77,7 +83,8 @@ export class KnnPolicy implements Learner {
 
   /** Stores a point (its raw features: the artifact keeps them, the router normalises on load). */
   add(x: ArrayLike<number>, label: number, quality: number, latencyNs = 0): void {
-    if (x.length !== this.layout.dim) throw new Error(`knn: point of ${x.length} values, layout has ${this.layout.dim}`);
+    if (x.length !== this.layout.dim)
+      throw new Error(`knn: point of ${x.length} values, layout has ${this.layout.dim}`);
     if (label < 0 || label >= this.actions.length) throw new Error(`knn: label ${label} is not an action index`);
     this.raw.push(Array.from(x));
     const d = this.layout.dim;
@@ -177,7 +184,12 @@ export class KnnPolicy implements Learner {
       hyperparameters: { k: this.k },
       features: structuredClone(this.layout),
       actions: this.actions.map((a) => ({ ...a })),
-      parameters: { points: this.raw.map((r) => [...r]), labels: [...this.labels], qualities: [...this.qualities], latencies_ns: [...this.latencies] },
+      parameters: {
+        points: this.raw.map((r) => [...r]),
+        labels: [...this.labels],
+        qualities: [...this.qualities],
+        latencies_ns: [...this.latencies],
+      },
       training: { updates: this.updates, points: this.size },
     };
   }

@@ -22,7 +22,14 @@ export interface ManifestInput {
   experimentName: string;
   experimentSha: string;
   backends: { endpoint: string; placeholder: boolean }[];
-  decisions: { category: string; decision: string; algorithm: string; modelOrder: string[]; threshold?: number; cost_quality_tradeoff?: number }[];
+  decisions: {
+    category: string;
+    decision: string;
+    algorithm: string;
+    modelOrder: string[];
+    threshold?: number;
+    cost_quality_tradeoff?: number;
+  }[];
   routerFeatures: { compatible: boolean; problems: string[]; routerLayout: unknown } | null;
   seedPackSource: string;
   warnings: string[];
@@ -38,7 +45,13 @@ export function buildManifest(x: ManifestInput): Record<string, unknown> {
     created: new Date().toISOString(),
     target: 'semantic-router',
     router_config_version: 'v0.3',
-    policy: { path: x.policyPath, sha256: x.policySha, learner: m.file.learner, kind: m.kind, hyperparameters: m.file.hyperparameters },
+    policy: {
+      path: x.policyPath,
+      sha256: x.policySha,
+      learner: m.file.learner,
+      kind: m.kind,
+      hyperparameters: m.file.hyperparameters,
+    },
     experiment: { path: x.experimentPath, name: x.experimentName, sha256: x.experimentSha },
     features: {
       layout: m.layout,
@@ -46,7 +59,14 @@ export function buildManifest(x: ManifestInput): Record<string, unknown> {
       router: x.routerFeatures,
     },
     actions: {
-      map: m.actions.map((a, i) => ({ index: i, pool: a.pool, model: a.model, router_model: x.names[i], backend: x.backends[i]!.endpoint, placeholder: x.backends[i]!.placeholder })),
+      map: m.actions.map((a, i) => ({
+        index: i,
+        pool: a.pool,
+        model: a.model,
+        router_model: x.names[i],
+        backend: x.backends[i]!.endpoint,
+        placeholder: x.backends[i]!.placeholder,
+      })),
       // Row order of category_index inputs; any other category uses index categories.length.
       categories: m.categories,
     },
@@ -55,13 +75,23 @@ export function buildManifest(x: ManifestInput): Record<string, unknown> {
       opset: OPSET,
       ir_version: IR_VERSION,
       inputs: m.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.width ? ['N', i.width] : ['N'] })),
-      output: { name: 'scores', dtype: 'float32', shape: ['N', m.actions.length], meaning: 'the policy scores() per action; the argmax (first on ties) is its choice' },
+      output: {
+        name: 'scores',
+        dtype: 'float32',
+        shape: ['N', m.actions.length],
+        meaning: 'the policy scores() per action; the argmax (first on ties) is its choice',
+      },
     },
     decisions: x.decisions,
     seed_pack: { file: 'seed_pack.json', mapping: x.seedPackSource },
     training: m.file.training,
     warnings: x.warnings,
     verification: x.verification,
-    artifacts: Object.fromEntries(Object.entries(x.artifacts).map(([name, data]) => [name, { sha256: sha256(data), bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength }])),
+    artifacts: Object.fromEntries(
+      Object.entries(x.artifacts).map(([name, data]) => [
+        name,
+        { sha256: sha256(data), bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength },
+      ]),
+    ),
   };
 }

@@ -21,7 +21,13 @@ import type { ExportModel } from './types.ts';
 /** Prompt size at which the exported confidence threshold is evaluated. */
 export const TYPICAL_PROMPT_TOKENS = 512;
 
-const levelStats = z.strictObject({ binN: z.array(z.number()), binGood: z.array(z.number()), binBad: z.array(z.number()), good: z.number(), bad: z.number() });
+const levelStats = z.strictObject({
+  binN: z.array(z.number()),
+  binGood: z.array(z.number()),
+  binBad: z.array(z.number()),
+  good: z.number(),
+  bad: z.number(),
+});
 const cascadeFileSchema = z.looseObject({
   hyperparameters: z.looseObject({
     costQualityTradeoff: z.number().min(0).lt(1),
@@ -39,16 +45,28 @@ export function cascadeModel(file: PolicyFile, source: string, pools: PoolObserv
   const h = f.hyperparameters;
   const levels = file.actions.length;
   const bins = h.bins;
-  if (h.costPerCall.length !== levels) throw new Error(`${source}: hyperparameters.costPerCall: expected ${levels} values (one per level), got ${h.costPerCall.length}`);
+  if (h.costPerCall.length !== levels)
+    throw new Error(
+      `${source}: hyperparameters.costPerCall: expected ${levels} values (one per level), got ${h.costPerCall.length}`,
+    );
   for (const [c, s] of Object.entries(f.parameters.stats)) {
-    if (s.length !== levels || s.some((l) => l.binN.length !== bins || l.binGood.length !== bins || l.binBad.length !== bins)) {
+    if (
+      s.length !== levels ||
+      s.some((l) => l.binN.length !== bins || l.binGood.length !== bins || l.binBad.length !== bins)
+    ) {
       throw new Error(`${source}: parameters.stats.${c}: expected ${levels} levels of ${bins} bins`);
     }
   }
   const policy = CascadePolicy.load(file);
   const categories = Object.keys(f.parameters.stats).sort();
   const lambda = h.costQualityTradeoff / (1 - h.costQualityTradeoff);
-  const zero = { binN: new Array<number>(bins).fill(0), binGood: new Array<number>(bins).fill(0), binBad: new Array<number>(bins).fill(0), good: 0, bad: 0 };
+  const zero = {
+    binN: new Array<number>(bins).fill(0),
+    binGood: new Array<number>(bins).fill(0),
+    binBad: new Array<number>(bins).fill(0),
+    good: 0,
+    bad: 0,
+  };
   const statsOf = (c: string) => f.parameters.stats[c] ?? file.actions.map(() => zero);
 
   // Per row (category, then "unseen"): level means, bin probabilities and bin means.
@@ -72,25 +90,43 @@ export function cascadeModel(file: PolicyFile, source: string, pools: PoolObserv
   const index = new Map(categories.map((c, i) => [c, i]));
   const rowOf = (ctx: RoutingContext) => index.get(ctx.labels.category) ?? categories.length;
   // costs_i = tokens * a_i + b_i, as CascadePolicy.costs prices a call.
-  const a = file.actions.map((l, i) => (h.costPerCall[i]! >= 0 ? 0 : (pools.find((p) => p.name === l.pool)?.pricing.inputPer1M ?? 0) / 1e6));
-  const b = file.actions.map((l, i) => (h.costPerCall[i]! >= 0 ? h.costPerCall[i]! : (h.expectedOutputTokens * (pools.find((p) => p.name === l.pool)?.pricing.outputPer1M ?? 0)) / 1e6));
+  const a = file.actions.map((l, i) =>
+    h.costPerCall[i]! >= 0 ? 0 : (pools.find((p) => p.name === l.pool)?.pricing.inputPer1M ?? 0) / 1e6,
+  );
+  const b = file.actions.map((l, i) =>
+    h.costPerCall[i]! >= 0
+      ? h.costPerCall[i]!
+      : (h.expectedOutputTokens * (pools.find((p) => p.name === l.pool)?.pricing.outputPer1M ?? 0)) / 1e6,
+  );
 
   function build(g: GraphBuilder): string {
     const r = rows.length;
     const idx = 'category_index';
     const table = (name: string, cols: number, values: (row: (typeof rows)[number]) => number[]) =>
-      g.node('Gather', [g.constant(name, 'float64', [r, cols], flatten(rows.map(values), cols)), idx], { axis: { i: 0 } });
+      g.node('Gather', [g.constant(name, 'float64', [r, cols], flatten(rows.map(values), cols)), idx], {
+        axis: { i: 0 },
+      });
     const tokens = g.node('Unsqueeze', ['prompt_tokens', g.constant('axis', 'int64', [1], [1])]);
-    const raw = g.node('Add', [g.node('Mul', [tokens, g.constant('a', 'float64', [levels], a)]), g.constant('b', 'float64', [levels], b)]);
+    const raw = g.node('Add', [
+      g.node('Mul', [tokens, g.constant('a', 'float64', [levels], a)]),
+      g.constant('b', 'float64', [levels], b),
+    ]);
     const max = g.node('ReduceMax', [raw], { axes: { ints: [1] }, keepdims: { i: 1 } });
-    const cost = g.node('Mul', [g.node('Div', [raw, g.node('Max', [max, g.constant('tiny', 'float64', [], [1e-300])])]), g.constant('lambda', 'float64', [], [lambda])]);
+    const cost = g.node('Mul', [
+      g.node('Div', [raw, g.node('Max', [max, g.constant('tiny', 'float64', [], [1e-300])])]),
+      g.constant('lambda', 'float64', [], [lambda]),
+    ]);
     const costs = levels > 1 ? g.nodeN('Split', [cost], levels, { axis: { i: 1 } }) : [cost];
     let u = g.node('Sub', [table('last', 1, (x) => [x.mean[levels - 1]!]), costs[levels - 1]!]);
     const us = [u];
     for (let i = levels - 2; i >= 0; i--) {
       const p = table(`p${i}`, bins, (x) => x.p.slice(i * bins, (i + 1) * bins));
       const q = table(`q${i}`, bins, (x) => x.q.slice(i * bins, (i + 1) * bins));
-      const expect = g.node('ReduceSum', [g.node('Mul', [p, g.node('Max', [q, u])]), g.constant('axis', 'int64', [1], [1])], { keepdims: { i: 1 } });
+      const expect = g.node(
+        'ReduceSum',
+        [g.node('Mul', [p, g.node('Max', [q, u])]), g.constant('axis', 'int64', [1], [1])],
+        { keepdims: { i: 1 } },
+      );
       u = g.node('Sub', [expect, costs[i]!]);
       us.unshift(u);
     }
@@ -104,8 +140,18 @@ export function cascadeModel(file: PolicyFile, source: string, pools: PoolObserv
     categories,
     layout: NO_FEATURES,
     inputs: [
-      { name: 'category_index', dtype: 'int64', width: 0, what: `index into the category list (manifest actions.categories); ${categories.length} = any other category` },
-      { name: 'prompt_tokens', dtype: 'float64', width: 0, what: 'prompt token estimate of the request (prices each level)' },
+      {
+        name: 'category_index',
+        dtype: 'int64',
+        width: 0,
+        what: `index into the category list (manifest actions.categories); ${categories.length} = any other category`,
+      },
+      {
+        name: 'prompt_tokens',
+        dtype: 'float64',
+        width: 0,
+        what: 'prompt token estimate of the request (prices each level)',
+      },
     ],
     build,
     encode: (ctxs) => ({
@@ -117,7 +163,10 @@ export function cascadeModel(file: PolicyFile, source: string, pools: PoolObserv
     // Learned answer quality per level in the category (posterior mean).
     value: (ctx) => rows[rowOf(ctx)]!.mean,
     confidence(category) {
-      const alg = policy.toConfidenceAlgorithm(category, policy.costs(categoryContext(category, pools, TYPICAL_PROMPT_TOKENS)));
+      const alg = policy.toConfidenceAlgorithm(
+        category,
+        policy.costs(categoryContext(category, pools, TYPICAL_PROMPT_TOKENS)),
+      );
       return alg.confidence;
     },
     dispose: () => {},

@@ -41,12 +41,25 @@ export function knnModel(file: PolicyFile, source: string): ExportModel {
     const dots = g.node('MatMul', [q, g.constant('points', 'float64', [d, p], unit)]);
     // |q - e|^2 = |q|^2 + |e|^2 - 2 q.e, in the policy's grid cells, negated for TopK.
     const qsq = g.node('ReduceSumSquare', [q], { axes: { ints: [1] }, keepdims: { i: 1 } });
-    const dist = g.node('Sub', [g.node('Add', [qsq, g.constant('sqnorm', 'float64', [p], sq)]), g.node('Mul', [dots, g.constant('two', 'float64', [], [2])])]);
-    const cell = g.node('Add', [g.node('Mul', [dist, g.constant('grid', 'float64', [], [KNN_DISTANCE_GRID])]), g.constant('half', 'float64', [], [0.5])]);
+    const dist = g.node('Sub', [
+      g.node('Add', [qsq, g.constant('sqnorm', 'float64', [p], sq)]),
+      g.node('Mul', [dots, g.constant('two', 'float64', [], [2])]),
+    ]);
+    const cell = g.node('Add', [
+      g.node('Mul', [dist, g.constant('grid', 'float64', [], [KNN_DISTANCE_GRID])]),
+      g.constant('half', 'float64', [], [0.5]),
+    ]);
     const rank = g.node('Neg', [g.node('Floor', [cell])]);
-    const [, idx] = g.nodeN('TopK', [rank, g.constant('k', 'int64', [1], [Math.min(policy.k, p)])], 2, { axis: { i: -1 }, largest: { i: 1 }, sorted: { i: 1 } });
+    const [, idx] = g.nodeN('TopK', [rank, g.constant('k', 'int64', [1], [Math.min(policy.k, p)])], 2, {
+      axis: { i: -1 },
+      largest: { i: 1 },
+      sorted: { i: 1 },
+    });
     const rows = g.node('Gather', [g.constant('votes', 'float64', [p, kActions], votes), idx!], { axis: { i: 0 } });
-    return g.cast(g.node('ReduceSum', [rows, g.constant('axis', 'int64', [1], [1])], { keepdims: { i: 0 } }), 'float32');
+    return g.cast(
+      g.node('ReduceSum', [rows, g.constant('axis', 'int64', [1], [1])], { keepdims: { i: 0 } }),
+      'float32',
+    );
   }
 
   return {
@@ -55,7 +68,14 @@ export function knnModel(file: PolicyFile, source: string): ExportModel {
     actions: file.actions,
     categories: layoutCategories(file.features),
     layout: file.features,
-    inputs: [{ name: 'features', dtype: 'float64', width: d, what: 'the policy feature layout (manifest features.layout), float64, not normalised' }],
+    inputs: [
+      {
+        name: 'features',
+        dtype: 'float64',
+        width: d,
+        what: 'the policy feature layout (manifest features.layout), float64, not normalised',
+      },
+    ],
     build,
     encode(ctxs) {
       const rows = ctxs.map((c) => shared.featurizer.featurize(c));
@@ -68,7 +88,18 @@ export function knnModel(file: PolicyFile, source: string): ExportModel {
       const s = v.reduce((a, b) => a + b, 0);
       return v.map((x) => (s > 0 ? x / s : 0));
     },
-    knn: { algorithm: 'knn', format_version: 2, trained: true, k: policy.k, embeddings: pts.embeddings, labelIndex: pts.labels, qualities: pts.qualities, latencies: pts.latencies, num_samples: policy.size, feature_dim: d },
+    knn: {
+      algorithm: 'knn',
+      format_version: 2,
+      trained: true,
+      k: policy.k,
+      embeddings: pts.embeddings,
+      labelIndex: pts.labels,
+      qualities: pts.qualities,
+      latencies: pts.latencies,
+      num_samples: policy.size,
+      feature_dim: d,
+    },
     dispose: () => {},
   };
 }

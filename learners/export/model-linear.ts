@@ -18,7 +18,10 @@ import { flatten, layoutCategories, sharedFeaturizer } from './features.ts';
 import type { GraphBuilder } from './onnx-graph.ts';
 import type { ExportModel } from './types.ts';
 
-const armsSchema = z.looseObject({ dim: z.number().int(), arms: z.array(z.looseObject({ theta: z.array(z.number()).optional(), mu: z.array(z.number()).optional() })) });
+const armsSchema = z.looseObject({
+  dim: z.number().int(),
+  arms: z.array(z.looseObject({ theta: z.array(z.number()).optional(), mu: z.array(z.number()).optional() })),
+});
 
 /**
  * Lower Cholesky factor L of a symmetric positive (semi-)definite d x d matrix, row-major. A
@@ -51,7 +54,10 @@ function columns(vectors: number[][], d: number): Float64Array {
 export function linearModel(file: PolicyFile, source: string): ExportModel {
   const shared = sharedFeaturizer(file.features);
   const p = armsSchema.parse(file.parameters);
-  if (p.dim === 0) throw new Error(`${source}: this ${file.learner} policy was never updated (parameters.dim is 0): nothing to export`);
+  if (p.dim === 0)
+    throw new Error(
+      `${source}: this ${file.learner} policy was never updated (parameters.dim is 0): nothing to export`,
+    );
   const d = p.dim;
   const k = file.actions.length;
   const ucb = file.learner === 'linucb' ? LinUcb.load(file, source, shared.options) : undefined;
@@ -60,7 +66,8 @@ export function linearModel(file: PolicyFile, source: string): ExportModel {
   if (!learner) throw new Error(`${source}: not a linear learner: ${file.learner}`);
   const weights = p.arms.map((a, i) => {
     const w = ucb ? a.theta : a.mu;
-    if (!w || w.length !== d) throw new Error(`${source}: parameters.arms[${i}]: expected ${ucb ? 'theta' : 'mu'} of length ${d}`);
+    if (!w || w.length !== d)
+      throw new Error(`${source}: parameters.arms[${i}]: expected ${ucb ? 'theta' : 'mu'} of length ${d}`);
     return w;
   });
   const alpha = ucb ? Number(file.hyperparameters['alpha']) : 0;
@@ -79,7 +86,10 @@ export function linearModel(file: PolicyFile, source: string): ExportModel {
       const y = g.cast(y32, 'float64');
       const y3 = g.node('Reshape', [y, g.constant('shape', 'int64', [3], [-1, k, d])]);
       const q = g.node('ReduceSumSquare', [y3], { axes: { ints: [2] }, keepdims: { i: 0 } });
-      scores = g.node('Add', [scores, g.node('Mul', [g.node('Sqrt', [q]), g.constant('alpha', 'float64', [], [alpha])])]);
+      scores = g.node('Add', [
+        scores,
+        g.node('Mul', [g.node('Sqrt', [q]), g.constant('alpha', 'float64', [], [alpha])]),
+      ]);
     }
     return g.cast(scores, 'float32');
   }
@@ -90,7 +100,14 @@ export function linearModel(file: PolicyFile, source: string): ExportModel {
     actions: file.actions,
     categories: layoutCategories(file.features),
     layout: file.features,
-    inputs: [{ name: 'features', dtype: 'float64', width: d, what: 'the policy feature layout (manifest features.layout), float64' }],
+    inputs: [
+      {
+        name: 'features',
+        dtype: 'float64',
+        width: d,
+        what: 'the policy feature layout (manifest features.layout), float64',
+      },
+    ],
     build,
     encode(ctxs) {
       const rows = ctxs.map((c) => shared.featurizer.featurize(c));

@@ -25,7 +25,8 @@ function softmax(logits: number[], t: number): number[] {
 /** [in, out] row-major from PyTorch's [out][in]. */
 function transposed(l: Extract<MlpLayer, { type: 'linear' }>): Float32Array {
   const out = new Float32Array(l.in_features * l.out_features);
-  for (let o = 0; o < l.out_features; o++) for (let i = 0; i < l.in_features; i++) out[i * l.out_features + o] = l.weight[o]![i]!;
+  for (let o = 0; o < l.out_features; o++)
+    for (let i = 0; i < l.in_features; i++) out[i * l.out_features + o] = l.weight[o]![i]!;
   return out;
 }
 
@@ -55,14 +56,18 @@ export async function neuralModel(file: PolicyFile, source: string): Promise<Exp
     return h;
   }
 
-  const poolState = policy.hp.poolState ? ` + pool state (${POOL_STATE_PER_POOL} per action pool: log queue depth, KV usage, log TTFT, as in learners/rl/pool-state.ts)` : '';
+  const poolState = policy.hp.poolState
+    ? ` + pool state (${POOL_STATE_PER_POOL} per action pool: log queue depth, KV usage, log TTFT, as in learners/rl/pool-state.ts)`
+    : '';
   return {
     kind: 'mlp',
     file,
     actions: file.actions,
     categories: layoutCategories(file.features),
     layout: file.features,
-    inputs: [{ name: 'features', dtype: 'float32', width: dim, what: `the policy feature layout${poolState}, float32` }],
+    inputs: [
+      { name: 'features', dtype: 'float32', width: dim, what: `the policy feature layout${poolState}, float32` },
+    ],
     build,
     encode(ctxs) {
       const data = new Float32Array(ctxs.length * dim);

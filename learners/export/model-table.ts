@@ -14,7 +14,15 @@ import { categoryContext, UNSEEN_CATEGORY } from './contexts.ts';
 import { flatten } from './features.ts';
 import type { ExportModel } from './types.ts';
 
-export const TABLE_LEARNERS = ['static', 'beta_thompson', 'ucb1', 'epsilon_greedy', 'best_single', 'random', 'round_robin'] as const;
+export const TABLE_LEARNERS = [
+  'static',
+  'beta_thompson',
+  'ucb1',
+  'epsilon_greedy',
+  'best_single',
+  'random',
+  'round_robin',
+] as const;
 
 const statsParams = z.looseObject({ stats: statsJsonSchema });
 const bestSingleParams = z.looseObject({ n: z.array(z.number()), s: z.array(z.number()) });
@@ -40,7 +48,10 @@ function categoriesOf(file: PolicyFile, counts: Counts[]): string[] {
   const cats = new Set(counts.map((c) => c.key).filter((k) => k !== '*'));
   if (file.learner === 'static') Object.keys(staticParams.parse(file.parameters).map).forEach((c) => cats.add(c));
   const seeds = file.parameters['quality_seeds'];
-  if (seeds && typeof seeds === 'object') Object.keys(seeds).filter((k) => k !== '*').forEach((c) => cats.add(c));
+  if (seeds && typeof seeds === 'object')
+    Object.keys(seeds)
+      .filter((k) => k !== '*')
+      .forEach((c) => cats.add(c));
   return [...cats].sort();
 }
 
@@ -72,12 +83,21 @@ export function tableModel(file: PolicyFile, learner: Learner): ExportModel {
     actions: file.actions,
     categories,
     layout: NO_FEATURES,
-    inputs: [{ name: 'category_index', dtype: 'int64', width: 0, what: `index into the category list (manifest actions.categories); ${categories.length} = any other category` }],
+    inputs: [
+      {
+        name: 'category_index',
+        dtype: 'int64',
+        width: 0,
+        what: `index into the category list (manifest actions.categories); ${categories.length} = any other category`,
+      },
+    ],
     build(g) {
       const table = g.constant('table', 'float64', [rowNames.length, k], flatten(rows, k));
       return g.cast(g.node('Gather', [table, 'category_index'], { axis: { i: 0 } }), 'float32');
     },
-    encode: (ctxs) => ({ category_index: { data: BigInt64Array.from(ctxs, (c) => BigInt(rowOf(c))), dims: [ctxs.length] } }),
+    encode: (ctxs) => ({
+      category_index: { data: BigInt64Array.from(ctxs, (c) => BigInt(rowOf(c))), dims: [ctxs.length] },
+    }),
     prepare: async () => {},
     reference: scores,
     value,
@@ -85,9 +105,14 @@ export function tableModel(file: PolicyFile, learner: Learner): ExportModel {
   };
   if (learner instanceof BetaThompson) {
     const bt = learner;
-    model.posteriors = () => [...categories, '*'].map((key) => ({ key, ...bt.posterior(categoryContext(key === '*' ? UNSEEN_CATEGORY : key)) }));
+    model.posteriors = () =>
+      [...categories, '*'].map((key) => ({
+        key,
+        ...bt.posterior(categoryContext(key === '*' ? UNSEEN_CATEGORY : key)),
+      }));
   } else if (counting) {
-    model.posteriors = () => counts.map((c) => ({ key: c.key, alpha: c.s.map((s) => s + 1), beta: c.n.map((n, i) => n - c.s[i]! + 1) }));
+    model.posteriors = () =>
+      counts.map((c) => ({ key: c.key, alpha: c.s.map((s) => s + 1), beta: c.n.map((n, i) => n - c.s[i]! + 1) }));
   }
   return model;
 }

@@ -57,7 +57,12 @@ export class GraphBuilder {
     const size = dims.reduce((a, b) => a * b, 1);
     if (values.length !== size) throw new Error(`constant ${prefix}: ${values.length} values for shape [${dims}]`);
     const name = `${prefix}_${this.counter++}`;
-    const data = dtype === 'float32' ? Float32Array.from(values) : dtype === 'float64' ? Float64Array.from(values) : BigInt64Array.from(Array.from(values, (x) => BigInt(x)));
+    const data =
+      dtype === 'float32'
+        ? Float32Array.from(values)
+        : dtype === 'float64'
+          ? Float64Array.from(values)
+          : BigInt64Array.from(Array.from(values, (x) => BigInt(x)));
     this.inits.push({ name, dims, dataType: ELEM[dtype], rawData: rawBytes(data) });
     return name;
   }
@@ -97,7 +102,13 @@ export class GraphBuilder {
       docString: meta.doc,
       opsetImport: [{ domain: '', version: OPSET }],
       metadataProps: Object.entries(meta.props).map(([key, value]) => ({ key, value })),
-      graph: { name: meta.name, node: this.nodes, initializer: this.inits, input: this.ins.map(valueInfo), output: this.outs.map(valueInfo) },
+      graph: {
+        name: meta.name,
+        node: this.nodes,
+        initializer: this.inits,
+        input: this.ins.map(valueInfo),
+        output: this.outs.map(valueInfo),
+      },
     });
     return onnx.ModelProto.encode(model).finish();
   }

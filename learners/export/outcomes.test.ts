@@ -49,11 +49,26 @@ function record(i: number, extra: Partial<RequestResult> = {}): RequestResult {
   return {
     id: `s${i}/0`,
     runId: 'run-1',
-    labels: { id: `s${i}/0`, source: 'synthetic', category: 'math', archetype: 'chat', sessionId: `s${i}`, turn: 0, warm: false, lengthClass: 'balanced' },
+    labels: {
+      id: `s${i}/0`,
+      source: 'synthetic',
+      category: 'math',
+      archetype: 'chat',
+      sessionId: `s${i}`,
+      turn: 0,
+      warm: false,
+      lengthClass: 'balanced',
+    },
     stage: 0,
     stageLabel: '',
     features: { promptTokensEstimate: 10, textChars: 20, turn: 0, poolRunning: {}, poolWaiting: {} },
-    decision: { pool: 'router', model: 'auto', propensity: 1, policy: 'external', routerSelectedModel: i % 2 ? 'qwen3-8b' : 'llama-3.1-70b' },
+    decision: {
+      pool: 'router',
+      model: 'auto',
+      propensity: 1,
+      policy: 'external',
+      routerSelectedModel: i % 2 ? 'qwen3-8b' : 'llama-3.1-70b',
+    },
     status: 'ok',
     responseHeaders: { 'x-vsr-replay-id': `replay-${i}`, 'x-vsr-selected-model': 'ignored' },
     timing: { scheduledMs: 0, sentMs: 0, sendLagMs: 0, itlMs: [] },
@@ -88,12 +103,28 @@ afterAll(async () => {
 describe('wrp outcomes', () => {
   it('posts each verdict once with its replay id and an Idempotency-Key; a re-run posts nothing twice', async () => {
     const first = await postOutcomes({ run: dir, router: `${server.url}/` });
-    expect(first).toMatchObject({ requests: 15, eligible: 13, accepted: 12, duplicate: 0, failed: 1, alreadyPosted: 0, noReplayId: 1, noVerdict: 1 });
+    expect(first).toMatchObject({
+      requests: 15,
+      eligible: 13,
+      accepted: 12,
+      duplicate: 0,
+      failed: 1,
+      alreadyPosted: 0,
+      noReplayId: 1,
+      noVerdict: 1,
+    });
     expect(first.failures[0]).toMatchObject({ id: 's14/0' });
     expect(first.failures[0]!.reason).toMatch(/HTTP 500/);
     const r3 = server.received.find((x) => x.body.replay_id === 'replay-3')!;
     expect(r3.key).toBe('wrp-run-1-s3/0');
-    expect(r3.body).toEqual({ replay_id: 'replay-3', target: 'model', target_ref: 'qwen3-8b', verdict: 'underpowered', score: 0.25, reason: 'wrp numeric quality 0.250' });
+    expect(r3.body).toEqual({
+      replay_id: 'replay-3',
+      target: 'model',
+      target_ref: 'qwen3-8b',
+      verdict: 'underpowered',
+      score: 0.25,
+      reason: 'wrp numeric quality 0.250',
+    });
     expect(readFileSync(join(dir, LEDGER_FILE), 'utf8').trim().split('\n')).toHaveLength(12);
 
     const posted = server.received.length;
@@ -118,7 +149,9 @@ describe('wrp outcomes', () => {
     const r = await postOutcomes({ run: run2, router: 'http://127.0.0.1:9', timeoutMs: 2000 });
     expect(r).toMatchObject({ accepted: 0, failed: 1 });
     expect(existsSync(join(run2, LEDGER_FILE))).toBe(false);
-    await expect(postOutcomes({ run: run2, router: 'router:8080' })).rejects.toThrow(/--router: expected an http\(s\) URL/);
+    await expect(postOutcomes({ run: run2, router: 'router:8080' })).rejects.toThrow(
+      /--router: expected an http\(s\) URL/,
+    );
     await expect(postOutcomes({ run: join(run2, 'nope'), router: server.url })).rejects.toThrow(/no requests\.jsonl/);
     rmSync(run2, { recursive: true, force: true });
   });

@@ -75,14 +75,16 @@ function readRun(run: string): { records: RequestResult[]; dir: string } {
   const file = existsSync(run) && statSync(run).isDirectory() ? join(run, 'requests.jsonl') : run;
   if (!existsSync(file)) throw new Error(`--run ${run}: no requests.jsonl there (expected a run folder from wrp run)`);
   const records: RequestResult[] = [];
-  readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    try {
-      records.push(JSON.parse(line) as RequestResult);
-    } catch (e) {
-      throw new Error(`${file}:${i + 1}: not JSON (${(e as Error).message})`, { cause: e });
-    }
-  });
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (line.trim() === '') return;
+      try {
+        records.push(JSON.parse(line) as RequestResult);
+      } catch (e) {
+        throw new Error(`${file}:${i + 1}: not JSON (${(e as Error).message})`, { cause: e });
+      }
+    });
   return { records, dir: dirname(file) };
 }
 
@@ -102,7 +104,12 @@ function readLedger(path: string, router: string): Set<string> {
 }
 
 /** How the router answered: 2xx accepted (unless it says it already had it), 409 duplicate. */
-export async function postOutcome(base: string, key: string, body: OutcomeBody, timeoutMs: number): Promise<{ status: OutcomeStatus; detail: string }> {
+export async function postOutcome(
+  base: string,
+  key: string,
+  body: OutcomeBody,
+  timeoutMs: number,
+): Promise<{ status: OutcomeStatus; detail: string }> {
   try {
     const res = await request(`${base}${OUTCOMES_PATH}`, {
       method: 'POST',
@@ -113,7 +120,8 @@ export async function postOutcome(base: string, key: string, body: OutcomeBody, 
     });
     const text = await res.body.text();
     if (res.statusCode === 409) return { status: 'duplicate', detail: 'HTTP 409' };
-    if (res.statusCode < 200 || res.statusCode >= 300) return { status: 'failed', detail: `HTTP ${res.statusCode}: ${text.slice(0, 200)}` };
+    if (res.statusCode < 200 || res.statusCode >= 300)
+      return { status: 'failed', detail: `HTTP ${res.statusCode}: ${text.slice(0, 200)}` };
     let dup = res.headers['idempotent-replayed'] === 'true';
     try {
       const j = JSON.parse(text) as { duplicate?: unknown; status?: unknown };
@@ -129,11 +137,23 @@ export async function postOutcome(base: string, key: string, body: OutcomeBody, 
 
 export async function postOutcomes(o: OutcomesOptions): Promise<OutcomesReport> {
   const base = o.router.replace(/\/+$/, '');
-  if (!/^https?:\/\//.test(base)) throw new Error(`--router: expected an http(s) URL of the router's management API, got "${o.router}"`);
+  if (!/^https?:\/\//.test(base))
+    throw new Error(`--router: expected an http(s) URL of the router's management API, got "${o.router}"`);
   const { records, dir } = readRun(o.run);
   const ledger = join(dir, LEDGER_FILE);
   const done = readLedger(ledger, base);
-  const report: OutcomesReport = { requests: records.length, eligible: 0, accepted: 0, duplicate: 0, failed: 0, alreadyPosted: 0, noReplayId: 0, noVerdict: 0, failures: [], ledger };
+  const report: OutcomesReport = {
+    requests: records.length,
+    eligible: 0,
+    accepted: 0,
+    duplicate: 0,
+    failed: 0,
+    alreadyPosted: 0,
+    noReplayId: 0,
+    noVerdict: 0,
+    failures: [],
+    ledger,
+  };
   const queue: { key: string; id: string; body: OutcomeBody }[] = [];
   const seen = new Set<string>();
   for (const r of records) {
@@ -154,7 +174,18 @@ export async function postOutcomes(o: OutcomesOptions): Promise<OutcomesReport> 
       report[status]++;
       if (status === 'failed') report.failures.push({ id: item.id, reason: detail });
       // Written as each answer arrives: a crash loses at most the in-flight posts' entries.
-      else appendFileSync(ledger, JSON.stringify({ router: base, key: item.key, id: item.id, replay_id: item.body.replay_id, status, at: new Date().toISOString() }) + '\n');
+      else
+        appendFileSync(
+          ledger,
+          JSON.stringify({
+            router: base,
+            key: item.key,
+            id: item.id,
+            replay_id: item.body.replay_id,
+            status,
+            at: new Date().toISOString(),
+          }) + '\n',
+        );
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, o.concurrency ?? 8) }, worker));

@@ -7,7 +7,13 @@ import { cholesky } from './model-linear.ts';
 import { backendOf, multiFactor, ranked } from './router-config.ts';
 import { seedFromBeta } from './seed-pack.ts';
 
-const layout = { blocks: [{ kind: 'bias' as const, dim: 1 as const }, { kind: 'category_onehot' as const, categories: ['a', 'b'], dim: 3 }], dim: 4 };
+const layout = {
+  blocks: [
+    { kind: 'bias' as const, dim: 1 as const },
+    { kind: 'category_onehot' as const, categories: ['a', 'b'], dim: 3 },
+  ],
+  dim: 4,
+};
 const actions = [
   { pool: 'p1', model: 'zeta' },
   { pool: 'p2', model: 'alpha' },
@@ -53,7 +59,12 @@ describe('export parts', () => {
 
   it('router model names: served names, or pool names when two pools serve one model', () => {
     expect(routerModelNames(actions)).toEqual(['zeta', 'alpha']);
-    expect(routerModelNames([{ pool: 'warm', model: 'm' }, { pool: 'cold', model: 'm' }])).toEqual(['warm', 'cold']);
+    expect(
+      routerModelNames([
+        { pool: 'warm', model: 'm' },
+        { pool: 'cold', model: 'm' },
+      ]),
+    ).toEqual(['warm', 'cold']);
   });
 
   it('backends: host:port and protocol from an endpoint URL (default ports), a marked placeholder for sim pools', () => {
@@ -71,9 +82,16 @@ describe('export parts', () => {
     });
     expect(backendOf(e.pools[0]!)).toEqual({ endpoint: 'gpu:8000', protocol: 'http', placeholder: false });
     expect(backendOf(e.pools[1]!)).toEqual({ endpoint: 'api.example:443', protocol: 'https', placeholder: false });
-    expect(backendOf(e.pools[2]!)).toEqual({ endpoint: 'wrp-sim-sim-1.placeholder.invalid:8000', protocol: 'http', placeholder: true });
+    expect(backendOf(e.pools[2]!)).toEqual({
+      endpoint: 'wrp-sim-sim-1.placeholder.invalid:8000',
+      protocol: 'http',
+      placeholder: true,
+    });
     // Energy has no router factor: quality 2 and cost 1 renormalise; no SLOs configured.
-    expect(multiFactor(e)).toEqual({ type: 'multi_factor', multi_factor: { weights: { quality: 0.6667, latency: 0, cost: 0.3333, load: 0 } } });
+    expect(multiFactor(e)).toEqual({
+      type: 'multi_factor',
+      multi_factor: { weights: { quality: 0.6667, latency: 0, cost: 0.3333, load: 0 } },
+    });
   });
 
   it('ranked: by value, ties in action order, NaN last', () => {
@@ -83,7 +101,9 @@ describe('export parts', () => {
   it('cholesky: L L^T reproduces the matrix; a singular direction gives a zero column', () => {
     const m = Float64Array.from([4, 2, 2, 3]);
     const l = cholesky(m, 2);
-    [l[0]! * l[0]!, l[0]! * l[2]!, l[2]! * l[2]! + l[3]! * l[3]!].forEach((v, i) => expect(v).toBeCloseTo([4, 2, 3][i]!, 12));
+    [l[0]! * l[0]!, l[0]! * l[2]!, l[2]! * l[2]! + l[3]! * l[3]!].forEach((v, i) =>
+      expect(v).toBeCloseTo([4, 2, 3][i]!, 12),
+    );
     expect(l[1]).toBe(0);
     expect(Array.from(cholesky(Float64Array.from([1, 1, 1, 1]), 2))).toEqual([1, 0, 1, 0]);
   });

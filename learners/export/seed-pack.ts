@@ -44,7 +44,11 @@ export function seedFromBeta(alpha: number, beta: number): { quality_seed: numbe
   return { quality_seed: w > 0 ? Math.min(1, Math.max(0, (alpha - 1) / w)) : 0.5, seed_weight: w };
 }
 
-export function buildSeedPack(model: ExportModel, names: string[], perCategory: CategoryValues[]): { pack: SeedPack; source: string } {
+export function buildSeedPack(
+  model: ExportModel,
+  names: string[],
+  perCategory: CategoryValues[],
+): { pack: SeedPack; source: string } {
   const posts = model.posteriors?.();
   const byKey = new Map(posts?.map((p) => [p.key, p]));
   const records: SeedRecord[] = [];
@@ -67,6 +71,8 @@ export function buildSeedPack(model: ExportModel, names: string[], perCategory: 
       });
     });
   }
-  const source = posts ? 'bandit Beta posteriors: seed_weight = alpha + beta - 2, quality_seed = (alpha - 1) / seed_weight' : `per-category learned values as weak seeds (seed_weight ${WEAK_SEED_WEIGHT})`;
+  const source = posts
+    ? 'bandit Beta posteriors: seed_weight = alpha + beta - 2, quality_seed = (alpha - 1) / seed_weight'
+    : `per-category learned values as weak seeds (seed_weight ${WEAK_SEED_WEIGHT})`;
   return { pack: { version: 1, records }, source };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { routerConfigProblems, validateRouterConfig } from './sr-schema.ts';
-import { ConfigError } from "../../core/errors.ts";
+import { ConfigError } from '../../core/errors.ts';
 
 /** A small valid v0.3 config; each test breaks one thing. */
 type Cfg = Record<string, unknown> & { routing: Record<string, unknown> & { decisions: Record<string, unknown>[] } };
@@ -12,25 +12,60 @@ function valid(): Cfg {
     providers: {
       defaults: { default_model: 'small' },
       models: [
-        { name: 'small', provider_model_id: 'llama-3.2-3b', pricing: { currency: 'USD', prompt_per_1m: 0.06, completion_per_1m: 0.06 }, backend_refs: [{ name: 'b', endpoint: 'host:8000', protocol: 'http', weight: 100 }] },
-        { name: 'large', provider_model_id: 'llama-3.1-70b', backend_refs: [{ name: 'c', endpoint: '10.0.0.2:8000', protocol: 'https', weight: 100 }] },
+        {
+          name: 'small',
+          provider_model_id: 'llama-3.2-3b',
+          pricing: { currency: 'USD', prompt_per_1m: 0.06, completion_per_1m: 0.06 },
+          backend_refs: [{ name: 'b', endpoint: 'host:8000', protocol: 'http', weight: 100 }],
+        },
+        {
+          name: 'large',
+          provider_model_id: 'llama-3.1-70b',
+          backend_refs: [{ name: 'c', endpoint: '10.0.0.2:8000', protocol: 'https', weight: 100 }],
+        },
       ],
     },
     routing: {
       strategy: 'priority',
       modelCards: [{ name: 'small', quality_score: 0.6, modality: 'ar' }],
-      signals: { domains: [{ name: 'math', mmlu_categories: ['math'], model_scores: [{ model: 'large', score: 0.9, use_reasoning: false }] }] },
+      signals: {
+        domains: [
+          {
+            name: 'math',
+            mmlu_categories: ['math'],
+            model_scores: [{ model: 'large', score: 0.9, use_reasoning: false }],
+          },
+        ],
+      },
       decisions: [
         {
           name: 'route-math',
           priority: 100,
           rules: { operator: 'OR', conditions: [{ type: 'domain', name: 'math' }] },
-          modelRefs: [{ model: 'small', use_reasoning: false }, { model: 'large', weight: 0.5 }],
-          algorithm: { type: 'confidence', confidence: { confidence_method: 'hybrid', threshold: 0.7, escalation_order: 'small_to_large', cost_quality_tradeoff: 0.3 } },
+          modelRefs: [
+            { model: 'small', use_reasoning: false },
+            { model: 'large', weight: 0.5 },
+          ],
+          algorithm: {
+            type: 'confidence',
+            confidence: {
+              confidence_method: 'hybrid',
+              threshold: 0.7,
+              escalation_order: 'small_to_large',
+              cost_quality_tradeoff: 0.3,
+            },
+          },
         },
       ],
     },
-    global: { router: { learning: { enabled: true, adaptation: { enabled: true, strategy: 'routing_sampling', candidate_set: 'decision' } } } },
+    global: {
+      router: {
+        learning: {
+          enabled: true,
+          adaptation: { enabled: true, strategy: 'routing_sampling', candidate_set: 'decision' },
+        },
+      },
+    },
   };
 }
 
@@ -67,13 +102,16 @@ describe('the v0.3 router config schema', () => {
   it.each(['bandit', 'elo', 'rl_driven'])('rejects decision-level online learning (%s)', (type) => {
     const c = valid();
     c.routing.decisions[0]!.algorithm = { type };
-    expect(first(c)).toContain(`routing.decisions[0].algorithm.type: "${type}" is rejected at decision level (online learning lives in global.router.learning)`);
+    expect(first(c)).toContain(
+      `routing.decisions[0].algorithm.type: "${type}" is rejected at decision level (online learning lives in global.router.learning)`,
+    );
   });
 
   it('rejects bad values: version, endpoint, threshold 0, quality_score > 1, strategy', () => {
     expect(first({ ...valid(), version: 'v0.2' })).toContain('version');
     const e = valid();
-    (e.providers as { models: { backend_refs: { endpoint: string }[] }[] }).models[0]!.backend_refs[0]!.endpoint = 'http://host:8000';
+    (e.providers as { models: { backend_refs: { endpoint: string }[] }[] }).models[0]!.backend_refs[0]!.endpoint =
+      'http://host:8000';
     expect(first(e)).toContain('providers.models[0].backend_refs[0].endpoint: expected "host:port"');
     const t = valid();
     (t.routing.decisions[0]!.algorithm as { confidence: { threshold: number } }).confidence.threshold = 0;
@@ -81,7 +119,9 @@ describe('the v0.3 router config schema', () => {
     const q = valid();
     (q.routing as unknown as { modelCards: { quality_score: number }[] }).modelCards[0]!.quality_score = 1.5;
     expect(first(q)).toContain('routing.modelCards[0].quality_score');
-    expect(first({ ...valid(), routing: { ...valid().routing, strategy: 'round_robin' } })).toContain('routing.strategy');
+    expect(first({ ...valid(), routing: { ...valid().routing, strategy: 'round_robin' } })).toContain(
+      'routing.strategy',
+    );
   });
 
   it('checks cross-references: models, signals, ML artifacts, duplicates', () => {
@@ -105,6 +145,8 @@ describe('the v0.3 router config schema', () => {
   it('validateRouterConfig throws a ConfigError listing every problem', () => {
     const c = { ...valid(), vllm_endpoints: [], default_model: 'small' };
     expect(() => validateRouterConfig(c, 'x.yaml')).toThrow(ConfigError);
-    expect(() => validateRouterConfig(c, 'x.yaml')).toThrow(/^x\.yaml: vllm_endpoints: removed in v0\.3.*; default_model: removed in v0\.3/);
+    expect(() => validateRouterConfig(c, 'x.yaml')).toThrow(
+      /^x\.yaml: vllm_endpoints: removed in v0\.3.*; default_model: removed in v0\.3/,
+    );
   });
 });

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { zodProblems } from '../../core/validate.ts';
-import { ConfigError } from "../../core/errors.ts";
+import { ConfigError } from '../../core/errors.ts';
 
 const name = z.string().min(1);
 const unit = z.number().min(0).max(1);
@@ -21,10 +21,26 @@ const pricing = z.strictObject({
   completion_per_1m: z.number().min(0),
   cached_input_per_1m: z.number().min(0).optional(),
 });
-const backendRef = z.strictObject({ name, endpoint: hostPort, protocol: z.enum(['http', 'https']), weight: z.number().int().min(0).max(100) });
-const providerModel = z.strictObject({ name, reasoning_family: name.optional(), provider_model_id: name, pricing: pricing.optional(), backend_refs: z.array(backendRef).min(1) });
+const backendRef = z.strictObject({
+  name,
+  endpoint: hostPort,
+  protocol: z.enum(['http', 'https']),
+  weight: z.number().int().min(0).max(100),
+});
+const providerModel = z.strictObject({
+  name,
+  reasoning_family: name.optional(),
+  provider_model_id: name,
+  pricing: pricing.optional(),
+  backend_refs: z.array(backendRef).min(1),
+});
 const providers = z.strictObject({
-  defaults: z.strictObject({ default_model: name, reasoning_families: z.record(name, z.strictObject({ type: z.enum(['chat_template_kwargs', 'reasoning_effort']), parameter: name })).optional() }),
+  defaults: z.strictObject({
+    default_model: name,
+    reasoning_families: z
+      .record(name, z.strictObject({ type: z.enum(['chat_template_kwargs', 'reasoning_effort']), parameter: name }))
+      .optional(),
+  }),
   models: z.array(providerModel).min(1),
 });
 
@@ -43,7 +59,12 @@ const domain = z.strictObject({
   mmlu_categories: z.array(name).optional(),
   model_scores: z.array(z.strictObject({ model: name, score: unit, use_reasoning: z.boolean() })).optional(),
 });
-const keyword = z.strictObject({ name, operator: z.enum(['AND', 'OR', 'NOR']), keywords: z.array(z.string().min(1)).min(1), case_sensitive: z.boolean().optional() });
+const keyword = z.strictObject({
+  name,
+  operator: z.enum(['AND', 'OR', 'NOR']),
+  keywords: z.array(z.string().min(1)).min(1),
+  case_sensitive: z.boolean().optional(),
+});
 /** Signals export never writes: accepted as named objects, not checked further. */
 const namedSignal = z.looseObject({ name });
 const signals = z.strictObject({
@@ -55,8 +76,15 @@ const signals = z.strictObject({
 });
 
 const SIGNAL_TYPES = ['domain', 'keyword', 'context', 'complexity', 'embedding'] as const;
-const rules = z.strictObject({ operator: z.enum(['AND', 'OR', 'NOT']), conditions: z.array(z.strictObject({ type: z.enum(SIGNAL_TYPES), name })).min(1) });
-const modelRef = z.strictObject({ model: name, use_reasoning: z.boolean().optional(), weight: z.number().min(0).optional() });
+const rules = z.strictObject({
+  operator: z.enum(['AND', 'OR', 'NOT']),
+  conditions: z.array(z.strictObject({ type: z.enum(SIGNAL_TYPES), name })).min(1),
+});
+const modelRef = z.strictObject({
+  model: name,
+  use_reasoning: z.boolean().optional(),
+  weight: z.number().min(0).optional(),
+});
 const bare = <T extends string>(t: T) => z.strictObject({ type: z.literal(t) });
 const ONLINE = ['elo', 'rl_driven', 'bandit'];
 const algorithm = z.discriminatedUnion('type', [
@@ -75,19 +103,41 @@ const algorithm = z.discriminatedUnion('type', [
       cost_quality_tradeoff: unit,
     }),
   }),
-  z.strictObject({ type: z.literal('automix'), automix: z.strictObject({ verification_threshold: unit, max_escalations: z.number().int().min(0), cost_quality_tradeoff: unit }) }),
+  z.strictObject({
+    type: z.literal('automix'),
+    automix: z.strictObject({
+      verification_threshold: unit,
+      max_escalations: z.number().int().min(0),
+      cost_quality_tradeoff: unit,
+    }),
+  }),
   z.strictObject({
     type: z.literal('multi_factor'),
     multi_factor: z.strictObject({
-      weights: z.strictObject({ quality: unit, latency: unit, cost: unit, load: unit }).refine((w) => w.quality + w.latency + w.cost + w.load > 0, 'expected at least one weight > 0'),
-      slo: z.strictObject({ max_ttft_ms: z.number().positive().optional(), max_tpot_ms: z.number().positive().optional(), max_cost_per_1m: z.number().positive().optional() }).optional(),
+      weights: z
+        .strictObject({ quality: unit, latency: unit, cost: unit, load: unit })
+        .refine((w) => w.quality + w.latency + w.cost + w.load > 0, 'expected at least one weight > 0'),
+      slo: z
+        .strictObject({
+          max_ttft_ms: z.number().positive().optional(),
+          max_tpot_ms: z.number().positive().optional(),
+          max_cost_per_1m: z.number().positive().optional(),
+        })
+        .optional(),
     }),
   }),
   bare('latency_aware'),
   bare('router_dc'),
   bare('hybrid'),
 ]);
-const decision = z.strictObject({ name, description: z.string().optional(), priority: z.number().int().min(0), rules, modelRefs: z.array(modelRef).min(1), algorithm });
+const decision = z.strictObject({
+  name,
+  description: z.string().optional(),
+  priority: z.number().int().min(0),
+  rules,
+  modelRefs: z.array(modelRef).min(1),
+  algorithm,
+});
 const routing = z.strictObject({
   strategy: z.enum(['priority', 'confidence']).optional(),
   modelCards: z.array(modelCard).optional(),
@@ -114,7 +164,13 @@ const globalBlock = z.strictObject({
       learning: z
         .strictObject({
           enabled: z.boolean(),
-          adaptation: z.strictObject({ enabled: z.boolean(), strategy: z.literal('routing_sampling'), candidate_set: z.enum(['decision', 'tier', 'global']) }).optional(),
+          adaptation: z
+            .strictObject({
+              enabled: z.boolean(),
+              strategy: z.literal('routing_sampling'),
+              candidate_set: z.enum(['decision', 'tier', 'global']),
+            })
+            .optional(),
         })
         .optional(),
     })
@@ -123,7 +179,16 @@ const globalBlock = z.strictObject({
 
 export const routerConfigSchema = z.strictObject({
   version: z.literal('v0.3'),
-  listeners: z.array(z.strictObject({ name, address: z.string().min(1), port: z.number().int().min(1).max(65_535), timeout: duration.optional() })).min(1),
+  listeners: z
+    .array(
+      z.strictObject({
+        name,
+        address: z.string().min(1),
+        port: z.number().int().min(1).max(65_535),
+        timeout: duration.optional(),
+      }),
+    )
+    .min(1),
   providers,
   routing,
   global: globalBlock.optional(),
@@ -141,17 +206,22 @@ const REMOVED: Record<string, string> = {
 export function routerConfigProblems(raw: unknown): string[] {
   const problems: string[] = [];
   const top = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
-  for (const [key, now] of Object.entries(REMOVED)) if (key in top) problems.push(`${key}: removed in v0.3 (use ${now})`);
+  for (const [key, now] of Object.entries(REMOVED))
+    if (key in top) problems.push(`${key}: removed in v0.3 (use ${now})`);
   const decisions = (top.routing as { decisions?: unknown } | undefined)?.decisions;
   if (Array.isArray(decisions)) {
     decisions.forEach((d, i) => {
       const t = (d as { algorithm?: { type?: unknown } } | null)?.algorithm?.type;
-      if (typeof t === 'string' && ONLINE.includes(t)) problems.push(`routing.decisions[${i}].algorithm.type: "${t}" is rejected at decision level (online learning lives in global.router.learning)`);
+      if (typeof t === 'string' && ONLINE.includes(t))
+        problems.push(
+          `routing.decisions[${i}].algorithm.type: "${t}" is rejected at decision level (online learning lives in global.router.learning)`,
+        );
     });
   }
   const stripped = Object.fromEntries(Object.entries(top).filter(([k]) => !(k in REMOVED)));
   const r = routerConfigSchema.safeParse(stripped);
-  if (!r.success) problems.push(...zodProblems(r.error, stripped).filter((p) => !ONLINE.some((t) => p.includes(`"${t}"`))));
+  if (!r.success)
+    problems.push(...zodProblems(r.error, stripped).filter((p) => !ONLINE.some((t) => p.includes(`"${t}"`))));
   else problems.push(...crossReferences(r.data));
   return problems;
 }
@@ -159,24 +229,41 @@ export function routerConfigProblems(raw: unknown): string[] {
 function crossReferences(c: RouterConfig): string[] {
   const out: string[] = [];
   const models = new Set<string>();
-  c.providers.models.forEach((m, i) => (models.has(m.name) ? out.push(`providers.models[${i}].name: "${m.name}" twice`) : models.add(m.name)));
-  if (!models.has(c.providers.defaults.default_model)) out.push(`providers.defaults.default_model: "${c.providers.defaults.default_model}" is not in providers.models`);
-  c.routing.modelCards?.forEach((m, i) => models.has(m.name) || out.push(`routing.modelCards[${i}].name: "${m.name}" is not in providers.models`));
+  c.providers.models.forEach((m, i) =>
+    models.has(m.name) ? out.push(`providers.models[${i}].name: "${m.name}" twice`) : models.add(m.name),
+  );
+  if (!models.has(c.providers.defaults.default_model))
+    out.push(`providers.defaults.default_model: "${c.providers.defaults.default_model}" is not in providers.models`);
+  c.routing.modelCards?.forEach(
+    (m, i) => models.has(m.name) || out.push(`routing.modelCards[${i}].name: "${m.name}" is not in providers.models`),
+  );
   const domains = new Set(c.routing.signals?.domains?.map((d) => d.name));
   const keywords = new Set(c.routing.signals?.keywords?.map((d) => d.name));
-  c.routing.signals?.domains?.forEach((d, i) => d.model_scores?.forEach((s, j) => models.has(s.model) || out.push(`routing.signals.domains[${i}].model_scores[${j}].model: "${s.model}" is not in providers.models`)));
+  c.routing.signals?.domains?.forEach((d, i) =>
+    d.model_scores?.forEach(
+      (s, j) =>
+        models.has(s.model) ||
+        out.push(`routing.signals.domains[${i}].model_scores[${j}].model: "${s.model}" is not in providers.models`),
+    ),
+  );
   const names = new Set<string>();
   const ml = c.global?.router?.model_selection?.ml;
   c.routing.decisions.forEach((d, i) => {
     if (names.has(d.name)) out.push(`routing.decisions[${i}].name: "${d.name}" twice`);
     names.add(d.name);
-    d.modelRefs.forEach((r, j) => models.has(r.model) || out.push(`routing.decisions[${i}].modelRefs[${j}].model: "${r.model}" is not in providers.models`));
+    d.modelRefs.forEach(
+      (r, j) =>
+        models.has(r.model) ||
+        out.push(`routing.decisions[${i}].modelRefs[${j}].model: "${r.model}" is not in providers.models`),
+    );
     d.rules.conditions.forEach((cond, j) => {
       const known = cond.type === 'domain' ? domains : cond.type === 'keyword' ? keywords : undefined;
-      if (known && !known.has(cond.name)) out.push(`routing.decisions[${i}].rules.conditions[${j}].name: no ${cond.type} signal "${cond.name}"`);
+      if (known && !known.has(cond.name))
+        out.push(`routing.decisions[${i}].rules.conditions[${j}].name: no ${cond.type} signal "${cond.name}"`);
     });
     const t = d.algorithm.type;
-    if ((t === 'mlp' || t === 'knn' || t === 'kmeans' || t === 'svm') && !ml?.[t]) out.push(`routing.decisions[${i}].algorithm: type ${t} needs global.router.model_selection.ml.${t}`);
+    if ((t === 'mlp' || t === 'knn' || t === 'kmeans' || t === 'svm') && !ml?.[t])
+      out.push(`routing.decisions[${i}].algorithm: type ${t} needs global.router.model_selection.ml.${t}`);
   });
   return out;
 }

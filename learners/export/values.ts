@@ -21,12 +21,22 @@ export interface ContextSets {
 }
 
 /** Half from the experiment's workload (when it can be generated here), the rest generic. */
-export function contextSets(e: ExperimentConfig, file: string, categories: string[], pools: PoolObservation[], n: number, seed: number, warn: (note: string) => void): ContextSets {
+export function contextSets(
+  e: ExperimentConfig,
+  file: string,
+  categories: string[],
+  pools: PoolObservation[],
+  n: number,
+  seed: number,
+  warn: (note: string) => void,
+): ContextSets {
   let workload: RoutingContext[] = [];
   try {
     workload = workloadContexts(e, file, pools, Math.ceil(n / 2), seed);
   } catch (err) {
-    warn(`held-out contexts: the experiment's workload cannot be generated here (${(err as Error).message.split('\n')[0]}); generic contexts only`);
+    warn(
+      `held-out contexts: the experiment's workload cannot be generated here (${(err as Error).message.split('\n')[0]}); generic contexts only`,
+    );
   }
   return { workload, generic: heldOutContexts({ categories, pools, n: n - workload.length, seed }) };
 }
@@ -55,7 +65,12 @@ function meanRows(rows: number[][], k: number): number[] {
   return m;
 }
 
-export async function categoryValues(model: ExportModel, onnx: Uint8Array, categories: string[], sets: ContextSets): Promise<{ perCategory: CategoryValues[]; overall: number[] }> {
+export async function categoryValues(
+  model: ExportModel,
+  onnx: Uint8Array,
+  categories: string[],
+  sets: ContextSets,
+): Promise<{ perCategory: CategoryValues[]; overall: number[] }> {
   const k = model.actions.length;
   const chosen = categories.map((category) => {
     const own = sets.workload.filter((c) => c.labels.category === category);

@@ -50,24 +50,38 @@ class Tally {
   }
   result(): Comparison {
     const agreement = this.n ? this.agree / this.n : 0;
-    return { contexts: this.n, argmaxAgreement: agreement, maxAbsDiff: this.max, pass: this.n > 0 && agreement === 1 && this.max <= MAX_ABS_DIFF };
+    return {
+      contexts: this.n,
+      argmaxAgreement: agreement,
+      maxAbsDiff: this.max,
+      pass: this.n > 0 && agreement === 1 && this.max <= MAX_ABS_DIFF,
+    };
   }
 }
 
 export function toOrtFeeds(batch: Batch): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   for (const [name, t] of Object.entries(batch)) {
-    feeds[name] = t.data instanceof BigInt64Array ? new ort.Tensor('int64', t.data, t.dims) : t.data instanceof Float64Array ? new ort.Tensor('float64', t.data, t.dims) : new ort.Tensor('float32', t.data, t.dims);
+    feeds[name] =
+      t.data instanceof BigInt64Array
+        ? new ort.Tensor('int64', t.data, t.dims)
+        : t.data instanceof Float64Array
+          ? new ort.Tensor('float64', t.data, t.dims)
+          : new ort.Tensor('float32', t.data, t.dims);
   }
   return feeds;
 }
 
 /** An MLP forward pass straight from mlp_model.json's layer list (float64, dropout = identity). */
-export function mlpForward(json: { layers: { type: string; weight?: number[][]; bias?: number[] }[] }, x: ArrayLike<number>): number[] {
+export function mlpForward(
+  json: { layers: { type: string; weight?: number[][]; bias?: number[] }[] },
+  x: ArrayLike<number>,
+): number[] {
   let h = Array.from(x);
   for (const l of json.layers) {
     if (l.type === 'relu') h = h.map((v) => Math.max(0, v));
-    else if (l.type === 'linear') h = l.weight!.map((row, o) => row.reduce((acc, w, i) => acc + w * h[i]!, l.bias![o]!));
+    else if (l.type === 'linear')
+      h = l.weight!.map((row, o) => row.reduce((acc, w, i) => acc + w * h[i]!, l.bias![o]!));
   }
   return h;
 }
@@ -94,13 +108,20 @@ export interface VerifyOptions {
   artifactContexts?: number;
 }
 
-export async function verifyExport(dir: string, model: ExportModel, ctxs: RoutingContext[], o: VerifyOptions): Promise<VerificationReport> {
+export async function verifyExport(
+  dir: string,
+  model: ExportModel,
+  ctxs: RoutingContext[],
+  o: VerifyOptions,
+): Promise<VerificationReport> {
   await model.prepare(ctxs);
   const session = await ort.InferenceSession.create(join(dir, 'policy.onnx'));
   const onnx = new Tally();
   const mlp = model.mlp ? new Tally() : undefined;
   const knn = model.knn ? new Tally() : undefined;
-  const mlpJson = mlp ? (JSON.parse(readFileSync(join(dir, 'mlp_model.json'), 'utf8')) as Parameters<typeof mlpForward>[0]) : undefined;
+  const mlpJson = mlp
+    ? (JSON.parse(readFileSync(join(dir, 'mlp_model.json'), 'utf8')) as Parameters<typeof mlpForward>[0])
+    : undefined;
   const knnJson = knn ? (JSON.parse(readFileSync(join(dir, 'knn_model.json'), 'utf8')) as KnnModelJson) : undefined;
   const knnUnit = knnJson?.embeddings.map((e) => {
     const n = Math.sqrt(e.reduce((s, v) => s + v * v, 0));
@@ -125,7 +146,10 @@ export async function verifyExport(dir: string, model: ExportModel, ctxs: Routin
         if (mlp && mlpJson) mlp.add(mlpForward(mlpJson, x), want);
         if (knn && knnJson && knnUnit) {
           const votes = knnForward(knnJson, x, knnUnit);
-          knn.add(o.names.map((name) => votes.get(name) ?? 0), want);
+          knn.add(
+            o.names.map((name) => votes.get(name) ?? 0),
+            want,
+          );
         }
       });
     }

@@ -24,7 +24,12 @@ beforeAll(async () => {
         return;
       }
       batches.push(input.length);
-      const data = input.map((t, index) => ({ index, embedding: [t.length, 1, model === 'wide' ? 2 : 0, ...(model === 'wide' ? [5] : [])] })).reverse();
+      const data = input
+        .map((t, index) => ({
+          index,
+          embedding: [t.length, 1, model === 'wide' ? 2 : 0, ...(model === 'wide' ? [5] : [])],
+        }))
+        .reverse();
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data }));
     });
   });
@@ -63,7 +68,9 @@ describe('EmbeddingClient', () => {
 
   it('reports HTTP errors and dimension changes clearly; sends the key', async () => {
     await expect(new EmbeddingClient({ url: base, model: 'broken' }).embed('x')).rejects.toThrow(/HTTP 500: boom/);
-    await expect(new EmbeddingClient({ url: base, model: 'wide', dim: 3 }).embed('x')).rejects.toThrow(/expected 3-dimensional embeddings, got 4/);
+    await expect(new EmbeddingClient({ url: base, model: 'wide', dim: 3 }).embed('x')).rejects.toThrow(
+      /expected 3-dimensional embeddings, got 4/,
+    );
     auth.length = 0;
     await new EmbeddingClient({ url: base, model: 'e', apiKey: 'k1' }).embed('y');
     expect(auth).toEqual(['Bearer k1']);
@@ -72,7 +79,14 @@ describe('EmbeddingClient', () => {
 
 describe('Featurizer and a learner over an endpoint block', () => {
   it('fixes the layout dimension from the first response and feeds LinUCB via prepare', async () => {
-    const layout = buildLayout({ categories: false, archetypes: false, length: false, turn: false, text: false, embedding: { url: base, model: 'e' } });
+    const layout = buildLayout({
+      categories: false,
+      archetypes: false,
+      length: false,
+      turn: false,
+      text: false,
+      embedding: { url: base, model: 'e' },
+    });
     expect(layout.dim).toBe(1);
     const f = new Featurizer(layout);
     expect(f.resolved).toBe(false);
@@ -94,7 +108,10 @@ describe('Featurizer and a learner over an endpoint block', () => {
   });
 
   it('names a missing API key variable', () => {
-    const layout = buildLayout({ text: false, embedding: { url: base, model: 'e', api_key_env: 'WRP_TEST_MISSING_KEY' } });
+    const layout = buildLayout({
+      text: false,
+      embedding: { url: base, model: 'e', api_key_env: 'WRP_TEST_MISSING_KEY' },
+    });
     expect(() => new Featurizer(layout, { env: {} })).toThrow(/WRP_TEST_MISSING_KEY is not set/);
   });
 });

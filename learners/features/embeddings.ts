@@ -134,12 +134,15 @@ export class EmbeddingClient {
       throw new Error(`${where}: response is not JSON: ${body.slice(0, 200)}`);
     }
     const parsed = responseSchema.safeParse(json);
-    if (!parsed.success) throw new Error(`${where}: expected {data: [{index, embedding: number[]}]}, got ${body.slice(0, 200)}`);
+    if (!parsed.success)
+      throw new Error(`${where}: expected {data: [{index, embedding: number[]}]}, got ${body.slice(0, 200)}`);
     const out = new Array<Float64Array | undefined>(texts.length);
     for (const d of parsed.data.data) {
-      if (d.index >= texts.length) throw new Error(`${where}: index ${d.index} out of range for a batch of ${texts.length}`);
+      if (d.index >= texts.length)
+        throw new Error(`${where}: index ${d.index} out of range for a batch of ${texts.length}`);
       if (this.dimension === 0) this.dimension = d.embedding.length; // fixed from now on
-      if (d.embedding.length !== this.dimension) throw new Error(`${where}: expected ${this.dimension}-dimensional embeddings, got ${d.embedding.length}`);
+      if (d.embedding.length !== this.dimension)
+        throw new Error(`${where}: expected ${this.dimension}-dimensional embeddings, got ${d.embedding.length}`);
       out[d.index] = this.o.normalize ? l2normalize(d.embedding) : Float64Array.from(d.embedding);
     }
     const missing = out.findIndex((v) => v === undefined);

@@ -4,22 +4,44 @@ import { featurize } from './featurize.ts';
 import { hashNgramsInto } from './hashing.ts';
 import { buildLayout, featureLayoutSchema } from './spec.ts';
 
-const hashedOnly = (text: object = {}) => buildLayout({ bias: false, categories: false, archetypes: false, length: false, turn: false, text: { dim: 256, ...text } });
+const hashedOnly = (text: object = {}) =>
+  buildLayout({
+    bias: false,
+    categories: false,
+    archetypes: false,
+    length: false,
+    turn: false,
+    text: { dim: 256, ...text },
+  });
 const norm = (v: Float64Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 const cos = (a: Float64Array, b: Float64Array) => a.reduce((s, x, i) => s + x * b[i]!, 0) / (norm(a) * norm(b));
 
 describe('buildLayout', () => {
   it('default layout: bias, 7 categories + other, 5 archetypes + other, length, turn, hashed 256', () => {
     const l = buildLayout({});
-    expect(l.blocks.map((b) => [b.kind, b.dim])).toEqual([['bias', 1], ['category_onehot', 8], ['archetype_onehot', 6], ['length', 2], ['turn', 4], ['hashed_ngrams', 256]]);
+    expect(l.blocks.map((b) => [b.kind, b.dim])).toEqual([
+      ['bias', 1],
+      ['category_onehot', 8],
+      ['archetype_onehot', 6],
+      ['length', 2],
+      ['turn', 4],
+      ['hashed_ngrams', 256],
+    ]);
     expect(l.dim).toBe(277);
     expect(featureLayoutSchema.safeParse(l).success).toBe(true);
   });
 
   it('pool_state adds 4 per pool; embedding dim 0 until known', () => {
-    const l = buildLayout({ text: false, pool_state: true, embedding: { url: 'http://localhost:1/v1', model: 'e' } }, ['a', 'b']);
+    const l = buildLayout({ text: false, pool_state: true, embedding: { url: 'http://localhost:1/v1', model: 'e' } }, [
+      'a',
+      'b',
+    ]);
     expect(l.blocks.at(-2)).toMatchObject({ kind: 'embedding_endpoint', dim: 0, normalize: true });
-    expect(l.blocks.at(-1)).toMatchObject({ kind: 'pool_state', dim: 8, scale: { running: 64, waiting: 64, ttftMs: 5000 } });
+    expect(l.blocks.at(-1)).toMatchObject({
+      kind: 'pool_state',
+      dim: 8,
+      scale: { running: 64, waiting: 64, ttftMs: 5000 },
+    });
   });
 
   it('the layout schema rejects inconsistent dims', () => {
@@ -37,12 +59,30 @@ describe('buildLayout', () => {
 
 describe('featurize', () => {
   const ctx = makeCtx({
-    category: 'code', archetype: 'agent', turn: 2, tokens: 1200, text: 'Write a Python function that reverses a linked list.', previousPool: 'small',
-    pools: [{ name: 'large', model: 'm', running: 32, waiting: 200, kvCacheUsage: 0.5, recentTtftMs: 1000, pricing: { inputPer1M: 1, outputPer1M: 1 } }],
+    category: 'code',
+    archetype: 'agent',
+    turn: 2,
+    tokens: 1200,
+    text: 'Write a Python function that reverses a linked list.',
+    previousPool: 'small',
+    pools: [
+      {
+        name: 'large',
+        model: 'm',
+        running: 32,
+        waiting: 200,
+        kvCacheUsage: 0.5,
+        recentTtftMs: 1000,
+        pricing: { inputPer1M: 1, outputPer1M: 1 },
+      },
+    ],
   });
 
   it('is deterministic, and a JSON-rebuilt layout gives the identical vector', () => {
-    const layout = buildLayout({ pool_state: true }, ACTIONS.map((a) => a.pool));
+    const layout = buildLayout(
+      { pool_state: true },
+      ACTIONS.map((a) => a.pool),
+    );
     const a = featurize(layout, ctx);
     const b = featurize(JSON.parse(JSON.stringify(layout)), ctx);
     expect(Array.from(b)).toEqual(Array.from(a));
@@ -50,7 +90,10 @@ describe('featurize', () => {
   });
 
   it('writes each block as documented', () => {
-    const layout = buildLayout({ categories: ['math', 'code'], archetypes: ['chat'], text: false, pool_state: true }, ['small', 'large']);
+    const layout = buildLayout({ categories: ['math', 'code'], archetypes: ['chat'], text: false, pool_state: true }, [
+      'small',
+      'large',
+    ]);
     const v = Array.from(featurize(layout, ctx));
     expect(v.slice(0, 1)).toEqual([1]); // bias
     expect(v.slice(1, 4)).toEqual([0, 1, 0]); // math, code, other

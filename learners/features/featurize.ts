@@ -15,7 +15,14 @@ function oneHot(list: readonly string[], value: string, out: Float64Array, offse
   out[offset + (i >= 0 ? i : list.length)] = 1; // unknown -> the trailing "other" slot
 }
 
-function writeBlock(b: FeatureBlock, index: number, ctx: RoutingContext, out: Float64Array, o: number, embeddings: EmbeddingLookup | undefined): void {
+function writeBlock(
+  b: FeatureBlock,
+  index: number,
+  ctx: RoutingContext,
+  out: Float64Array,
+  o: number,
+  embeddings: EmbeddingLookup | undefined,
+): void {
   switch (b.kind) {
     case 'bias':
       out[o] = 1;
@@ -43,10 +50,17 @@ function writeBlock(b: FeatureBlock, index: number, ctx: RoutingContext, out: Fl
       hashNgramsInto(ctx.text, out, o, b.dim, b.n, b.charN, b.seed);
       return;
     case 'embedding_endpoint': {
-      if (b.dim === 0) throw new Error(`feature block ${index} (embedding ${b.model}): dimension unknown until the first embedding is fetched (call prepare first)`);
+      if (b.dim === 0)
+        throw new Error(
+          `feature block ${index} (embedding ${b.model}): dimension unknown until the first embedding is fetched (call prepare first)`,
+        );
       const v = embeddings?.(index, ctx.text);
-      if (!v) throw new Error(`feature block ${index} (embedding ${b.model}): no embedding fetched for this text (call the policy's prepare(ctx) before choose/update)`);
-      if (v.length !== b.dim) throw new Error(`feature block ${index} (embedding ${b.model}): expected ${b.dim} dimensions, got ${v.length}`);
+      if (!v)
+        throw new Error(
+          `feature block ${index} (embedding ${b.model}): no embedding fetched for this text (call the policy's prepare(ctx) before choose/update)`,
+        );
+      if (v.length !== b.dim)
+        throw new Error(`feature block ${index} (embedding ${b.model}): expected ${b.dim} dimensions, got ${v.length}`);
       out.set(v, o);
       return;
     }
@@ -66,7 +80,12 @@ function writeBlock(b: FeatureBlock, index: number, ctx: RoutingContext, out: Fl
 }
 
 /** Writes the vector into `out` (length >= layout.dim), zeroing it first. */
-export function featurizeInto(layout: FeatureLayout, ctx: RoutingContext, out: Float64Array, embeddings?: EmbeddingLookup): Float64Array {
+export function featurizeInto(
+  layout: FeatureLayout,
+  ctx: RoutingContext,
+  out: Float64Array,
+  embeddings?: EmbeddingLookup,
+): Float64Array {
   out.fill(0, 0, layout.dim);
   let o = 0;
   for (let i = 0; i < layout.blocks.length; i++) {

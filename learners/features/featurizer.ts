@@ -10,7 +10,9 @@ import { EmbeddingClient } from './embeddings.ts';
 import { featurizeInto } from './featurize.ts';
 import { layoutResolved, type EmbeddingSpec } from './spec.ts';
 
-export type EmbeddingRuntime = Partial<Pick<EmbeddingSpec, 'batch_size' | 'batch_wait_ms' | 'timeout_ms' | 'cache_size'>>;
+export type EmbeddingRuntime = Partial<
+  Pick<EmbeddingSpec, 'batch_size' | 'batch_wait_ms' | 'timeout_ms' | 'cache_size'>
+>;
 
 export interface FeaturizerOptions {
   /** Batching, timeout and cache settings of the endpoint clients (not part of the vector). */
@@ -32,7 +34,8 @@ export class Featurizer {
       const given = opts.clients?.get(i);
       if (given) return void this.clients.set(i, given);
       const apiKey = b.apiKeyEnv === undefined ? undefined : env[b.apiKeyEnv];
-      if (b.apiKeyEnv !== undefined && !apiKey) throw new Error(`features.embedding.api_key_env: environment variable ${b.apiKeyEnv} is not set`);
+      if (b.apiKeyEnv !== undefined && !apiKey)
+        throw new Error(`features.embedding.api_key_env: environment variable ${b.apiKeyEnv} is not set`);
       const r = opts.embedding ?? {};
       this.clients.set(
         i,
@@ -84,7 +87,9 @@ export class Featurizer {
   }
 
   featurize(ctx: RoutingContext, out?: Float64Array): Float64Array {
-    return featurizeInto(this.live, ctx, out ?? new Float64Array(this.live.dim), (i, text) => this.clients.get(i)?.get(text));
+    return featurizeInto(this.live, ctx, out ?? new Float64Array(this.live.dim), (i, text) =>
+      this.clients.get(i)?.get(text),
+    );
   }
 
   private fixDims(): void {

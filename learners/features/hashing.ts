@@ -34,7 +34,15 @@ function mix(h: number, k: number): number {
 }
 
 function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || (c >= 0x2000 && c <= 0x200b) || c === 0x3000 || c === 0x2028 || c === 0x2029;
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    c === 0xa0 ||
+    (c >= 0x2000 && c <= 0x200b) ||
+    c === 0x3000 ||
+    c === 0x2028 ||
+    c === 0x2029
+  );
 }
 
 function isWordChar(c: number): boolean {
@@ -52,7 +60,8 @@ const charNs = new Int32Array(MAX_ORDER);
 
 export function checkOrders(orders: readonly number[], what: string): void {
   for (const n of orders) {
-    if (!Number.isInteger(n) || n < 1 || n > MAX_ORDER) throw new RangeError(`${what}: n-gram orders must be integers in 1..${MAX_ORDER}, got ${n}`);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_ORDER)
+      throw new RangeError(`${what}: n-gram orders must be integers in 1..${MAX_ORDER}, got ${n}`);
   }
 }
 
@@ -67,7 +76,15 @@ function addHash(out: Float64Array, offset: number, dim: number, h: number): voi
  * Writes the block into out[offset, offset + dim). `wordN` and `charN` are the n-gram orders
  * (e.g. [1, 2] and [3]); `seed` changes every bucket and sign.
  */
-export function hashNgramsInto(text: string, out: Float64Array, offset: number, dim: number, wordN: readonly number[], charN: readonly number[], seed: number): void {
+export function hashNgramsInto(
+  text: string,
+  out: Float64Array,
+  offset: number,
+  dim: number,
+  wordN: readonly number[],
+  charN: readonly number[],
+  seed: number,
+): void {
   checkOrders(wordN, 'word n-grams');
   checkOrders(charN, 'char n-grams');
   out.fill(0, offset, offset + dim);

@@ -23,7 +23,10 @@ export const embeddingSpecSchema = z.strictObject({
   /** Expected dimension; detected from the first response when absent. */
   dim: z.number().int().positive().optional(),
   normalize: z.boolean().default(true),
-  api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name').optional(),
+  api_key_env: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name')
+    .optional(),
   /** Texts per request (requests arriving together are batched). */
   batch_size: z.number().int().min(1).max(2048).default(32),
   /** How long a batch waits for more texts before it is sent. */
@@ -47,7 +50,9 @@ export const featureSpecSchema = z.strictObject({
   length: z.boolean().default(true),
   turn: z.boolean().default(true),
   /** Hashed n-gram embedding of the text (the default: needs no model or endpoint). */
-  text: z.union([z.literal(false), hashedTextSchema]).default({ dim: 256, word_ngrams: [1, 2], char_ngrams: [3], seed: 0 }),
+  text: z
+    .union([z.literal(false), hashedTextSchema])
+    .default({ dim: 256, word_ngrams: [1, 2], char_ngrams: [3], seed: 0 }),
   /** An OpenAI-compatible /v1/embeddings endpoint; false (default) = none. */
   embedding: z.union([z.literal(false), embeddingSpecSchema]).default(false),
   /** Per-pool load features over the policy's actions; true = default scales. */
@@ -70,18 +75,47 @@ export function buildLayout(spec: FeatureSpec | FeatureSpecInput, pools: readonl
   const s = featureSpecSchema.parse(spec);
   const blocks: FeatureBlock[] = [];
   if (s.bias) blocks.push({ kind: 'bias', dim: 1 });
-  if (s.categories) blocks.push({ kind: 'category_onehot', categories: uniqueList(s.categories, 'categories'), dim: s.categories.length + 1 });
-  if (s.archetypes) blocks.push({ kind: 'archetype_onehot', archetypes: uniqueList(s.archetypes, 'archetypes'), dim: s.archetypes.length + 1 });
+  if (s.categories)
+    blocks.push({
+      kind: 'category_onehot',
+      categories: uniqueList(s.categories, 'categories'),
+      dim: s.categories.length + 1,
+    });
+  if (s.archetypes)
+    blocks.push({
+      kind: 'archetype_onehot',
+      archetypes: uniqueList(s.archetypes, 'archetypes'),
+      dim: s.archetypes.length + 1,
+    });
   if (s.length) blocks.push({ kind: 'length', dim: 2 });
   if (s.turn) blocks.push({ kind: 'turn', dim: 4 });
-  if (s.text) blocks.push({ kind: 'hashed_ngrams', dim: s.text.dim, n: [...s.text.word_ngrams], charN: [...s.text.char_ngrams], seed: s.text.seed });
+  if (s.text)
+    blocks.push({
+      kind: 'hashed_ngrams',
+      dim: s.text.dim,
+      n: [...s.text.word_ngrams],
+      charN: [...s.text.char_ngrams],
+      seed: s.text.seed,
+    });
   if (s.embedding) {
     const e = s.embedding;
-    blocks.push({ kind: 'embedding_endpoint', dim: e.dim ?? 0, url: e.url, model: e.model, normalize: e.normalize, ...(e.api_key_env ? { apiKeyEnv: e.api_key_env } : {}) });
+    blocks.push({
+      kind: 'embedding_endpoint',
+      dim: e.dim ?? 0,
+      url: e.url,
+      model: e.model,
+      normalize: e.normalize,
+      ...(e.api_key_env ? { apiKeyEnv: e.api_key_env } : {}),
+    });
   }
   if (s.pool_state !== false) {
     const sc = s.pool_state === true ? scaleSchema.parse({}) : s.pool_state;
-    blocks.push({ kind: 'pool_state', pools: uniqueList([...pools], 'pool_state'), dim: 4 * pools.length, scale: { running: sc.running, waiting: sc.waiting, ttftMs: sc.ttft_ms } });
+    blocks.push({
+      kind: 'pool_state',
+      pools: uniqueList([...pools], 'pool_state'),
+      dim: 4 * pools.length,
+      scale: { running: sc.running, waiting: sc.waiting, ttftMs: sc.ttft_ms },
+    });
   }
   return { blocks, dim: blocks.reduce((d, b) => d + b.dim, 0) };
 }
@@ -98,20 +132,46 @@ export const featureLayoutSchema = z
     blocks: z.array(
       z.discriminatedUnion('kind', [
         z.strictObject({ kind: z.literal('bias'), dim: z.literal(1) }),
-        z.strictObject({ kind: z.literal('category_onehot'), categories: z.array(str), dim: z.number().int() }).refine((b) => b.dim === b.categories.length + 1, 'dim must be categories + 1'),
-        z.strictObject({ kind: z.literal('archetype_onehot'), archetypes: z.array(str), dim: z.number().int() }).refine((b) => b.dim === b.archetypes.length + 1, 'dim must be archetypes + 1'),
+        z
+          .strictObject({ kind: z.literal('category_onehot'), categories: z.array(str), dim: z.number().int() })
+          .refine((b) => b.dim === b.categories.length + 1, 'dim must be categories + 1'),
+        z
+          .strictObject({ kind: z.literal('archetype_onehot'), archetypes: z.array(str), dim: z.number().int() })
+          .refine((b) => b.dim === b.archetypes.length + 1, 'dim must be archetypes + 1'),
         z.strictObject({ kind: z.literal('length'), dim: z.literal(2) }),
         z.strictObject({ kind: z.literal('turn'), dim: z.literal(4) }),
-        z.strictObject({ kind: z.literal('hashed_ngrams'), dim: z.number().int().min(1), n: orders, charN: orders, seed: z.number().int() }),
-        z.strictObject({ kind: z.literal('embedding_endpoint'), dim: z.number().int().min(0), url: str, model: str, normalize: z.boolean(), apiKeyEnv: str.optional() }),
         z.strictObject({
-          kind: z.literal('pool_state'),
-          pools: z.array(str),
-          dim: z.number().int(),
-          scale: z.strictObject({ running: z.number().positive(), waiting: z.number().positive(), ttftMs: z.number().positive() }),
-        }).refine((b) => b.dim === 4 * b.pools.length, 'dim must be 4 per pool'),
+          kind: z.literal('hashed_ngrams'),
+          dim: z.number().int().min(1),
+          n: orders,
+          charN: orders,
+          seed: z.number().int(),
+        }),
+        z.strictObject({
+          kind: z.literal('embedding_endpoint'),
+          dim: z.number().int().min(0),
+          url: str,
+          model: str,
+          normalize: z.boolean(),
+          apiKeyEnv: str.optional(),
+        }),
+        z
+          .strictObject({
+            kind: z.literal('pool_state'),
+            pools: z.array(str),
+            dim: z.number().int(),
+            scale: z.strictObject({
+              running: z.number().positive(),
+              waiting: z.number().positive(),
+              ttftMs: z.number().positive(),
+            }),
+          })
+          .refine((b) => b.dim === 4 * b.pools.length, 'dim must be 4 per pool'),
       ]),
     ),
     dim: z.number().int().min(0),
   })
-  .refine((l) => l.dim === l.blocks.reduce((d, b) => d + b.dim, 0), { message: 'dim must be the sum of the block dims', path: ['dim'] });
+  .refine((l) => l.dim === l.blocks.reduce((d, b) => d + b.dim, 0), {
+    message: 'dim must be the sum of the block dims',
+    path: ['dim'],
+  });

@@ -52,11 +52,16 @@ export class Adam {
   }
 
   save(): AdamState {
-    return { step: this.t, m: this.m.map((x) => Array.from(x.dataSync())), v: this.v.map((x) => Array.from(x.dataSync())) };
+    return {
+      step: this.t,
+      m: this.m.map((x) => Array.from(x.dataSync())),
+      v: this.v.map((x) => Array.from(x.dataSync())),
+    };
   }
 
   load(state: AdamState): void {
-    if (state.m.length !== this.vars.length || state.v.length !== this.vars.length) throw new Error('optimizer state does not match the network');
+    if (state.m.length !== this.vars.length || state.v.length !== this.vars.length)
+      throw new Error('optimizer state does not match the network');
     this.t = state.step;
     this.vars.forEach((x, i) => {
       this.m[i]!.assign(this.tf.tensor(Float32Array.from(state.m[i]!), x.shape));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { answerDim, answerSignals, answerVector, questionOptions } from './answer-features.ts';
 
-const FEW_SHOT = 'Solved example.\nA) cat\nB) dog\nAnswer:\nB\n\nWho stayed home because _ was sick?\nA) Ian\nB) Dennis\nAnswer:';
+const FEW_SHOT =
+  'Solved example.\nA) cat\nB) dog\nAnswer:\nB\n\nWho stayed home because _ was sick?\nA) Ian\nB) Dennis\nAnswer:';
 
 describe('answer features', () => {
   it('reads the options of the last question, not of the few-shot examples', () => {

@@ -55,7 +55,8 @@ export interface AnswerSignals {
 const CLEAN = /^\(?([A-Ja-j])\)?[.):]?$/;
 const LEADING = /^\(?([A-J])[).:\s]/;
 const STATED = /\banswer(?: is)?[:\s]+\(?([A-J])\b/i;
-const HEDGE = /\b(maybe|perhaps|possibly|probably|not sure|unsure|unclear|i think|i believe|might|could be|cannot|can't|it depends)\b/i;
+const HEDGE =
+  /\b(maybe|perhaps|possibly|probably|not sure|unsure|unclear|i think|i believe|might|could be|cannot|can't|it depends)\b/i;
 
 /** Reads an answer against the question's options. */
 export function answerSignals(answer: string, options: QuestionOptions): AnswerSignals {
@@ -65,7 +66,9 @@ export function answerSignals(answer: string, options: QuestionOptions): AnswerS
   if (letter === undefined) letter = (LEADING.exec(text) ?? STATED.exec(text))?.[1]?.toUpperCase();
   if (letter === undefined) {
     // One option letter standing alone somewhere in the text ("Maybe A, not sure").
-    const alone = new Set([...text.matchAll(/\b([A-J])\b/g)].map((m) => m[1]!).filter((l) => options.letters.includes(l)));
+    const alone = new Set(
+      [...text.matchAll(/\b([A-J])\b/g)].map((m) => m[1]!).filter((l) => options.letters.includes(l)),
+    );
     if (alone.size === 1) letter = [...alone][0];
   }
   if (letter === undefined && text.length >= 3) {
@@ -106,8 +109,15 @@ export function answerDim(l: AnswerLayout): number {
  * agreement and disagreement with the peer's letter, each per category (consistency means
  * more on some tasks than others), and "the peer gave no letter"; hashed n-grams of the text.
  */
-export function answerVector(l: AnswerLayout, category: string, answer: AnswerSignals, text: string, peers: readonly (AnswerSignals | undefined)[]): Float64Array {
-  if (peers.length !== l.peers) throw new RangeError(`answerVector: expected ${l.peers} peer answers, got ${peers.length}`);
+export function answerVector(
+  l: AnswerLayout,
+  category: string,
+  answer: AnswerSignals,
+  text: string,
+  peers: readonly (AnswerSignals | undefined)[],
+): Float64Array {
+  if (peers.length !== l.peers)
+    throw new RangeError(`answerVector: expected ${l.peers} peer answers, got ${peers.length}`);
   const x = new Float64Array(answerDim(l));
   const cats = l.categories.length + 1;
   const ci = l.categories.indexOf(category);
@@ -125,7 +135,8 @@ export function answerVector(l: AnswerLayout, category: string, answer: AnswerSi
   x[o + (li >= 0 ? li : LETTERS.length)] = 1;
   o += LETTERS.length + 2;
   for (const p of peers) {
-    if (p?.letter !== undefined && answer.letter !== undefined) x[o + (p.letter === answer.letter ? 0 : cats) + cat] = 1;
+    if (p?.letter !== undefined && answer.letter !== undefined)
+      x[o + (p.letter === answer.letter ? 0 : cats) + cat] = 1;
     else x[o + 2 * cats] = 1;
     o += 2 * cats + 1;
   }

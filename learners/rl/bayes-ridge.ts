@@ -3,7 +3,15 @@
  * precision B = lambda I + sum x x^T (stored as its upper Cholesky factor R), f = sum y x,
  * mean mu = B^-1 f; a Thompson draw of x . theta is N(x . mu, v^2 ||R^-T x||^2).
  */
-import { cholUpdate, dot, packUpper, scaledIdentity, solveUpper, solveUpperTransposed, unpackUpper } from '../bandits/linalg.ts';
+import {
+  cholUpdate,
+  dot,
+  packUpper,
+  scaledIdentity,
+  solveUpper,
+  solveUpperTransposed,
+  unpackUpper,
+} from '../bandits/linalg.ts';
 import type { Rng } from './rng.ts';
 
 export interface BayesRidgeState {

@@ -57,8 +57,10 @@ describe('CascadePolicy', () => {
     expect(tEasy).toBeLessThanOrEqual(tHard);
     // Cheaper than always calling the large model, at close to its quality.
     expect(res.meanCost).toBeLessThan(10);
-    console.log(`[cascade] quality ${res.meanQuality.toFixed(3)} cost/row ${res.meanCost.toFixed(2)} (large only: 10); ` +
-      `hard: calls/row ${hard.callsPerRow.toFixed(2)} served ${hard.servedBy}; easy served ${easy.servedBy}; thresholds easy ${tEasy} hard ${tHard}`);
+    console.log(
+      `[cascade] quality ${res.meanQuality.toFixed(3)} cost/row ${res.meanCost.toFixed(2)} (large only: 10); ` +
+        `hard: calls/row ${hard.callsPerRow.toFixed(2)} served ${hard.servedBy}; easy served ${easy.servedBy}; thresholds easy ${tEasy} hard ${tHard}`,
+    );
   });
 
   it('skips the small model when its confidence says nothing and it is usually wrong', () => {
@@ -92,7 +94,11 @@ describe('CascadePolicy', () => {
   });
 
   it('works through RoutingContext: plan, afterAnswer, observe, choose/update', () => {
-    const p = new CascadePolicy({ levels: LEVELS.map((l, i) => ({ ...l, costPerCall: [1, 10][i]! })), costQualityTradeoff: 0.2, seed: 4 });
+    const p = new CascadePolicy({
+      levels: LEVELS.map((l, i) => ({ ...l, costPerCall: [1, 10][i]! })),
+      costQualityTradeoff: 0.2,
+      seed: 4,
+    });
     const rng = new Rng(11);
     for (let i = 0; i < 1000; i++) {
       const ctx = makeCtx({ category: 'hard', pools: ['small', 'large'] });
@@ -115,7 +121,15 @@ describe('CascadePolicy', () => {
     expect(d.propensity).toBeLessThanOrEqual(1);
     expect(p.scores(ctx)).toHaveLength(2);
     const block = f.toConfidenceAlgorithm('hard');
-    expect(block).toEqual({ type: 'confidence', confidence: { confidence_method: 'hybrid', threshold: expect.any(Number), escalation_order: 'small_to_large', cost_quality_tradeoff: 0.2 } });
+    expect(block).toEqual({
+      type: 'confidence',
+      confidence: {
+        confidence_method: 'hybrid',
+        threshold: expect.any(Number),
+        escalation_order: 'small_to_large',
+        cost_quality_tradeoff: 0.2,
+      },
+    });
     expect(block.confidence.threshold).toBeGreaterThan(0.1);
     expect(block.confidence.threshold).toBeLessThanOrEqual(0.9);
   });
@@ -134,7 +148,9 @@ describe('CascadePolicy', () => {
     const q = CascadePolicy.load(JSON.parse(JSON.stringify(p.save())));
     expect(q.values('hard', [1, 10])).toEqual(p.values('hard', [1, 10]));
     const probe = Array.from({ length: 50 }, (_, i) => (i % 10) / 10);
-    expect(probe.map((c) => q.decideFor('hard', 0, c, [1, 10]))).toEqual(probe.map((c) => p.decideFor('hard', 0, c, [1, 10])));
+    expect(probe.map((c) => q.decideFor('hard', 0, c, [1, 10]))).toEqual(
+      probe.map((c) => p.decideFor('hard', 0, c, [1, 10])),
+    );
     expect(JSON.parse(JSON.stringify(q.save()))).toEqual(JSON.parse(JSON.stringify(p.save())));
   });
 
@@ -143,7 +159,9 @@ describe('CascadePolicy', () => {
     simulateCascade(rows(1500, 1), p, { train: true, observeAll: true, confidence: 'none', seed: 2 });
     const r = simulateCascade(rows(200, 9), p, { confidence: 'none', trace: true, planCosts: [1, 10] });
     expect(r.trace!.every((t) => t.confidence.every((c) => c === undefined))).toBe(true);
-    expect(p.escalationValue('hard', 0, undefined, [1, 10])).toBeGreaterThan(p.escalationValue('easy', 0, undefined, [1, 10]));
+    expect(p.escalationValue('hard', 0, undefined, [1, 10])).toBeGreaterThan(
+      p.escalationValue('easy', 0, undefined, [1, 10]),
+    );
     expect(r.byCategory['easy']!.servedBy[0]).toBe(r.byCategory['easy']!.n);
     expect(() => simulateCascade(rows(2, 1), p, { planCosts: [1] })).toThrow(/planCosts: expected 2 values, got 1/);
   });

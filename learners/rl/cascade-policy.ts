@@ -15,11 +15,30 @@
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { Learner, PolicyFile } from '../types.ts';
 import { Rng } from './rng.ts';
-import type { AnswerFeatures, CascadeAction, CascadeLevel, CascadeOptions, ConfidenceAlgorithm, LevelStats } from './cascade-types.ts';
+import type {
+  AnswerFeatures,
+  CascadeAction,
+  CascadeLevel,
+  CascadeOptions,
+  ConfidenceAlgorithm,
+  LevelStats,
+} from './cascade-types.ts';
 
-export type { AnswerFeatures, CascadeAction, CascadeLevel, CascadeOptions, ConfidenceAlgorithm } from './cascade-types.ts';
+export type {
+  AnswerFeatures,
+  CascadeAction,
+  CascadeLevel,
+  CascadeOptions,
+  ConfidenceAlgorithm,
+} from './cascade-types.ts';
 
-export { simulateCascade, type CascadeRow, type CascadeSimResult, type CascadeTrace, type SimulateOptions } from './cascade-sim.ts';
+export {
+  simulateCascade,
+  type CascadeRow,
+  type CascadeSimResult,
+  type CascadeTrace,
+  type SimulateOptions,
+} from './cascade-sim.ts';
 
 /** The router drops a zero threshold (omitempty) and uses its default: export this instead. */
 const MIN_EXPORTED_THRESHOLD = 1e-6;
@@ -44,7 +63,8 @@ export class CascadePolicy implements Learner {
 
   constructor(opts: CascadeOptions) {
     if (opts.levels.length < 1) throw new Error('a cascade needs at least one level');
-    if (!(opts.costQualityTradeoff >= 0 && opts.costQualityTradeoff < 1)) throw new Error('costQualityTradeoff must be in [0, 1)');
+    if (!(opts.costQualityTradeoff >= 0 && opts.costQualityTradeoff < 1))
+      throw new Error('costQualityTradeoff must be in [0, 1)');
     this.name = opts.name ?? 'cascade';
     this.levels = opts.levels.map((l) => ({ ...l }));
     this.tradeoff = opts.costQualityTradeoff;
@@ -103,7 +123,8 @@ export class CascadePolicy implements Learner {
       const st = s[i]!;
       const total = st.binN.reduce((a, b) => a + b, 0) + this.bins * 0.5; // Dirichlet(0.5) over bins
       let expect = 0;
-      for (let b = 0; b < this.bins; b++) expect += ((st.binN[b]! + 0.5) / total) * Math.max(this.quality(st, b, false), u[i + 1]!);
+      for (let b = 0; b < this.bins; b++)
+        expect += ((st.binN[b]! + 0.5) / total) * Math.max(this.quality(st, b, false), u[i + 1]!);
       u[i] = expect - this.lambda * c[i]!;
     }
     return u;
@@ -126,7 +147,9 @@ export class CascadePolicy implements Learner {
     this.counters.planned++;
     const best = this.bestStart(category, costs);
     if (best === 0 || this.probeRate === 0) return { level: best, propensity: 1 };
-    return this.rng.next() < this.probeRate ? { level: 0, propensity: this.probeRate } : { level: best, propensity: 1 - this.probeRate };
+    return this.rng.next() < this.probeRate
+      ? { level: 0, propensity: this.probeRate }
+      : { level: best, propensity: 1 - this.probeRate };
   }
 
   planFor(category: string, costs: number[]): number {
@@ -151,7 +174,8 @@ export class CascadePolicy implements Learner {
    * means; higher = more worth the next model (ranks requests for the two-level PGR curve).
    */
   escalationValue(category: string, level: number, confidence: number | undefined, costs: number[]): number {
-    if (level < 0 || level >= this.levels.length - 1) throw new RangeError(`escalationValue: expected a level below ${this.levels.length - 1}, got ${level}`);
+    if (level < 0 || level >= this.levels.length - 1)
+      throw new RangeError(`escalationValue: expected a level below ${this.levels.length - 1}, got ${level}`);
     const bin = confidence === undefined ? undefined : this.bin(confidence);
     return this.values(category, costs)[level + 1]! - this.quality(this.cell(category)[level]!, bin, false);
   }
@@ -227,11 +251,19 @@ export class CascadePolicy implements Learner {
   }
 
   /** A Semantic Router `algorithm` block for the category's decision (the level-0 threshold). */
-  toConfidenceAlgorithm(category: string, costs: number[] = this.levels.map((l) => l.costPerCall ?? 1)): ConfidenceAlgorithm {
+  toConfidenceAlgorithm(
+    category: string,
+    costs: number[] = this.levels.map((l) => l.costPerCall ?? 1),
+  ): ConfidenceAlgorithm {
     const t = this.levels.length > 1 ? this.thresholds(category, costs)[0]! : 0;
     return {
       type: 'confidence',
-      confidence: { confidence_method: this.method, threshold: Math.max(t, MIN_EXPORTED_THRESHOLD), escalation_order: 'small_to_large', cost_quality_tradeoff: this.tradeoff },
+      confidence: {
+        confidence_method: this.method,
+        threshold: Math.max(t, MIN_EXPORTED_THRESHOLD),
+        escalation_order: 'small_to_large',
+        cost_quality_tradeoff: this.tradeoff,
+      },
     };
   }
 
@@ -244,10 +276,24 @@ export class CascadePolicy implements Learner {
     return {
       version: 1,
       learner: 'cascade',
-      hyperparameters: { costQualityTradeoff: this.tradeoff, bins: this.bins, shrinkage: this.shrinkage, explore: this.explore, probeRate: this.probeRate, seed: this.seed, confidenceMethod: this.method, expectedOutputTokens: this.outTokens, costPerCall: this.levels.map((l) => l.costPerCall ?? -1) },
+      hyperparameters: {
+        costQualityTradeoff: this.tradeoff,
+        bins: this.bins,
+        shrinkage: this.shrinkage,
+        explore: this.explore,
+        probeRate: this.probeRate,
+        seed: this.seed,
+        confidenceMethod: this.method,
+        expectedOutputTokens: this.outTokens,
+        costPerCall: this.levels.map((l) => l.costPerCall ?? -1),
+      },
       features: { blocks: [{ kind: 'category_onehot', categories: cats, dim: cats.length + 1 }], dim: cats.length + 1 }, // + the "other" slot, as every layout
       actions: this.levels.map((l) => ({ pool: l.pool, model: l.model })),
-      parameters: { name: this.name, rngState: this.rng.state, stats: Object.fromEntries(cats.map((c) => [c, this.stats.get(c)])) },
+      parameters: {
+        name: this.name,
+        rngState: this.rng.state,
+        stats: Object.fromEntries(cats.map((c) => [c, this.stats.get(c)])),
+      },
       training: { ...this.counters },
     };
   }
@@ -259,9 +305,15 @@ export class CascadePolicy implements Learner {
     const p = file.parameters as { name: string; rngState: number; stats: Record<string, LevelStats[]> };
     const policy = new CascadePolicy({
       levels: file.actions.map((a, i) => ({ ...a, ...(costs[i]! >= 0 ? { costPerCall: costs[i]! } : {}) })),
-      costQualityTradeoff: h['costQualityTradeoff'] as number, bins: h['bins'] as number, shrinkage: h['shrinkage'] as number,
-      explore: h['explore'] as boolean, probeRate: h['probeRate'] as number, seed: h['seed'] as number, confidenceMethod: h['confidenceMethod'] as CascadeOptions['confidenceMethod'],
-      expectedOutputTokens: h['expectedOutputTokens'] as number, name: p.name,
+      costQualityTradeoff: h['costQualityTradeoff'] as number,
+      bins: h['bins'] as number,
+      shrinkage: h['shrinkage'] as number,
+      explore: h['explore'] as boolean,
+      probeRate: h['probeRate'] as number,
+      seed: h['seed'] as number,
+      confidenceMethod: h['confidenceMethod'] as CascadeOptions['confidenceMethod'],
+      expectedOutputTokens: h['expectedOutputTokens'] as number,
+      name: p.name,
     });
     policy.rng.state = p.rngState;
     for (const [c, s] of Object.entries(p.stats)) policy.stats.set(c, structuredClone(s));

@@ -56,7 +56,10 @@ export interface CascadeSimResult {
   escalationRate: number;
   startedAt: number[];
   servedBy: number[];
-  byCategory: Record<string, { n: number; meanQuality: number; meanCost: number; callsPerRow: number; servedBy: number[] }>;
+  byCategory: Record<
+    string,
+    { n: number; meanQuality: number; meanCost: number; callsPerRow: number; servedBy: number[] }
+  >;
   trace?: CascadeTrace[];
 }
 
@@ -66,11 +69,16 @@ function required(map: Record<string, number>, model: string, what: string, row:
   return v;
 }
 
-export function simulateCascade(rows: CascadeRow[], policy: CascadePolicy, opts: SimulateOptions = {}): CascadeSimResult {
+export function simulateCascade(
+  rows: CascadeRow[],
+  policy: CascadePolicy,
+  opts: SimulateOptions = {},
+): CascadeSimResult {
   const rng = new Rng(opts.seed ?? 1);
   const noise = opts.confidenceNoise ?? 0.15;
   const proxy = (opts.confidence ?? 'proxy') === 'proxy';
-  if (opts.planCosts && opts.planCosts.length !== policy.levels.length) throw new RangeError(`planCosts: expected ${policy.levels.length} values, got ${opts.planCosts.length}`);
+  if (opts.planCosts && opts.planCosts.length !== policy.levels.length)
+    throw new RangeError(`planCosts: expected ${policy.levels.length} values, got ${opts.planCosts.length}`);
   const L = policy.levels.length;
   const models = policy.levels.map((l) => l.model);
   const startedAt = new Array<number>(L).fill(0);
@@ -86,7 +94,10 @@ export function simulateCascade(rows: CascadeRow[], policy: CascadePolicy, opts:
     const costs = models.map((m) => required(row.costs, m, 'cost', row));
     const scores = models.map((m) => required(row.scores, m, 'score', row));
     // Drawn for every level up front so the noise stream does not depend on the path taken.
-    const conf = models.map((m, i) => row.confidence?.[m] ?? (proxy ? Math.min(1, Math.max(0, scores[i]! + noise * rng.normal())) : undefined));
+    const conf = models.map(
+      (m, i) =>
+        row.confidence?.[m] ?? (proxy ? Math.min(1, Math.max(0, scores[i]! + noise * rng.normal())) : undefined),
+    );
     const plan = opts.planCosts ?? costs;
     let level = policy.planFor(row.category, plan);
     startedAt[level]!++;
@@ -102,7 +113,8 @@ export function simulateCascade(rows: CascadeRow[], policy: CascadePolicy, opts:
     servedBy[level]!++;
     const quality = scores[level]!;
     if (opts.train) {
-      for (let i = 0; i < L; i++) if (opts.observeAll || called.includes(i)) policy.observeFor(row.category, i, scores[i]!, conf[i]);
+      for (let i = 0; i < L; i++)
+        if (opts.observeAll || called.includes(i)) policy.observeFor(row.category, i, scores[i]!, conf[i]);
     }
     calls += called.length;
     qSum += quality;
@@ -114,7 +126,15 @@ export function simulateCascade(rows: CascadeRow[], policy: CascadePolicy, opts:
     cat.c += cost;
     cat.calls += called.length;
     cats.set(row.category, cat);
-    if (opts.trace) trace.push({ ...(row.id !== undefined ? { id: row.id } : {}), category: row.category, levels: called, quality, cost, confidence: conf });
+    if (opts.trace)
+      trace.push({
+        ...(row.id !== undefined ? { id: row.id } : {}),
+        category: row.category,
+        levels: called,
+        quality,
+        cost,
+        confidence: conf,
+      });
   }
 
   const n = rows.length;
@@ -128,7 +148,12 @@ export function simulateCascade(rows: CascadeRow[], policy: CascadePolicy, opts:
     escalationRate: calls ? escalations / calls : 0,
     startedAt,
     servedBy,
-    byCategory: Object.fromEntries([...cats].map(([k, v]) => [k, { n: v.n, meanQuality: v.q / v.n, meanCost: v.c / v.n, callsPerRow: v.calls / v.n, servedBy: v.served }])),
+    byCategory: Object.fromEntries(
+      [...cats].map(([k, v]) => [
+        k,
+        { n: v.n, meanQuality: v.q / v.n, meanCost: v.c / v.n, callsPerRow: v.calls / v.n, servedBy: v.served },
+      ]),
+    ),
     ...(opts.trace ? { trace } : {}),
   };
 }

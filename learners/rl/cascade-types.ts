@@ -46,5 +46,10 @@ export interface LevelStats {
 
 export interface ConfidenceAlgorithm {
   type: 'confidence';
-  confidence: { confidence_method: string; threshold: number; escalation_order: 'small_to_large'; cost_quality_tradeoff: number };
+  confidence: {
+    confidence_method: string;
+    threshold: number;
+    escalation_order: 'small_to_large';
+    cost_quality_tradeoff: number;
+  };
 }

@@ -21,8 +21,14 @@ export interface MlpModelJson {
 }
 
 /** A dense layer from a tfjs kernel stored row-major as [in, out]; PyTorch's weight is [out][in]. */
-export function linearFromKernel(kernel: ArrayLike<number>, bias: ArrayLike<number>, inF: number, outF: number): MlpLayer {
-  if (kernel.length !== inF * outF || bias.length !== outF) throw new Error(`kernel/bias size mismatch for ${inF}x${outF}`);
+export function linearFromKernel(
+  kernel: ArrayLike<number>,
+  bias: ArrayLike<number>,
+  inF: number,
+  outF: number,
+): MlpLayer {
+  if (kernel.length !== inF * outF || bias.length !== outF)
+    throw new Error(`kernel/bias size mismatch for ${inF}x${outF}`);
   const weight: number[][] = [];
   for (let o = 0; o < outF; o++) {
     const row = new Array<number>(inF);

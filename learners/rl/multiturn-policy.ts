@@ -44,7 +44,15 @@ interface Cell {
 
 type Hp = Required<Omit<MultiTurnOptions, 'actions' | 'name'>>;
 
-const DEFAULTS: Hp = { switchCostPer1k: 0.05, switchCostSd: 0.05, baseSd: 1, noiseSd: 0.2, explore: true, propensitySamples: 64, seed: 1 };
+const DEFAULTS: Hp = {
+  switchCostPer1k: 0.05,
+  switchCostSd: 0.05,
+  baseSd: 1,
+  noiseSd: 0.2,
+  explore: true,
+  propensitySamples: 64,
+  seed: 1,
+};
 
 export class MultiTurnPolicy implements Learner {
   readonly name: string;
@@ -60,7 +68,8 @@ export class MultiTurnPolicy implements Learner {
     this.name = opts.name ?? 'multiturn';
     this.actions = opts.actions.map((a) => ({ ...a }));
     const hp: Hp = { ...DEFAULTS };
-    for (const key of Object.keys(DEFAULTS) as (keyof Hp)[]) if (opts[key] !== undefined) Object.assign(hp, { [key]: opts[key] });
+    for (const key of Object.keys(DEFAULTS) as (keyof Hp)[])
+      if (opts[key] !== undefined) Object.assign(hp, { [key]: opts[key] });
     this.hp = hp;
     this.rng = new Rng(hp.seed);
   }
@@ -78,7 +87,11 @@ export class MultiTurnPolicy implements Learner {
     if (!c) {
       const pb = 1 / this.hp.baseSd ** 2;
       const ps = 1 / this.hp.switchCostSd ** 2;
-      c = { category: ctx.labels.category, previous, arms: this.actions.map(() => ({ p: [pb, 0, ps], h: [0, -this.hp.switchCostPer1k * ps], n: 0 })) };
+      c = {
+        category: ctx.labels.category,
+        previous,
+        arms: this.actions.map(() => ({ p: [pb, 0, ps], h: [0, -this.hp.switchCostPer1k * ps], n: 0 })),
+      };
       this.cells.set(key, c);
     }
     return c;
@@ -160,7 +173,10 @@ export class MultiTurnPolicy implements Learner {
   /** Switches per turn that had a previous pool, and the unnecessary share of switches. */
   rates(): { switchRate: number; unnecessarySwitchRate: number } {
     const c = this.counters;
-    return { switchRate: c.turnsWithPrevious ? c.switches / c.turnsWithPrevious : 0, unnecessarySwitchRate: c.switches ? c.unnecessarySwitches / c.switches : 0 };
+    return {
+      switchRate: c.turnsWithPrevious ? c.switches / c.turnsWithPrevious : 0,
+      unnecessarySwitchRate: c.switches ? c.unnecessarySwitches / c.switches : 0,
+    };
   }
 
   save(): PolicyFile {
@@ -179,11 +195,16 @@ export class MultiTurnPolicy implements Learner {
   static load(file: PolicyFile): MultiTurnPolicy {
     if (file.learner !== 'multiturn') throw new Error(`not a multiturn policy: ${file.learner}`);
     const p = file.parameters as { name: string; rngState: number; cells: Cell[] };
-    const policy = new MultiTurnPolicy({ ...(file.hyperparameters as unknown as Hp), actions: file.actions, name: p.name });
+    const policy = new MultiTurnPolicy({
+      ...(file.hyperparameters as unknown as Hp),
+      actions: file.actions,
+      name: p.name,
+    });
     policy.rng.state = p.rngState;
     for (const c of p.cells) policy.cells.set(`${c.category}\u0000${c.previous}`, structuredClone(c));
     const t = file.training as Partial<MultiTurnPolicy['counters']>;
-    for (const key of Object.keys(policy.counters) as (keyof MultiTurnPolicy['counters'])[]) if (typeof t[key] === 'number') policy.counters[key] = t[key];
+    for (const key of Object.keys(policy.counters) as (keyof MultiTurnPolicy['counters'])[])
+      if (typeof t[key] === 'number') policy.counters[key] = t[key];
     return policy;
   }
 }

@@ -12,7 +12,7 @@ import type { LearnerEntry } from '../registry.ts';
 import type { PolicyFile } from '../types.ts';
 import { currentTf } from './backend.ts';
 import { NeuralPolicy } from './neural-policy.ts';
-import { ConfigError } from "../../core/errors.ts";
+import { ConfigError } from '../../core/errors.ts';
 
 export const neuralSchema = z.strictObject({
   type: z.literal('neural'),
@@ -28,7 +28,8 @@ export const neuralSchema = z.strictObject({
 
 function tf() {
   const handle = currentTf();
-  if (!handle) throw new Error('the neural learner needs tfjs: await initTf() (learners/rl/backend.ts) before building it');
+  if (!handle)
+    throw new Error('the neural learner needs tfjs: await initTf() (learners/rl/backend.ts) before building it');
   return handle;
 }
 
@@ -36,10 +37,15 @@ export const NEURAL_ENTRY: LearnerEntry = {
   schema: neuralSchema,
   create(spec, ctx) {
     const s = parseOrThrow(neuralSchema, spec, ctx.file, ['router']);
-    const layout = buildLayout(s.features, ctx.actions.map((a) => a.pool));
+    const layout = buildLayout(
+      s.features,
+      ctx.actions.map((a) => a.pool),
+    );
     // The network's input width is fixed when it is built: an endpoint's width must be known.
     if (!layoutResolved(layout)) {
-      throw new ConfigError(ctx.file, ['router.features.embedding.dim: the neural learner sizes its network up front: expected the endpoint\'s embedding dimension (e.g. 1024)']);
+      throw new ConfigError(ctx.file, [
+        "router.features.embedding.dim: the neural learner sizes its network up front: expected the endpoint's embedding dimension (e.g. 1024)",
+      ]);
     }
     const featurizer = new Featurizer(layout, s.features.embedding ? { embedding: s.features.embedding } : {});
     return NeuralPolicy.withTf(tf(), {
@@ -57,6 +63,11 @@ export const NEURAL_ENTRY: LearnerEntry = {
   },
   load(file: PolicyFile) {
     const featurizer = new Featurizer(file.features);
-    return NeuralPolicy.loadWithTf(tf(), file, (c) => featurizer.featurize(c), (c) => featurizer.prepare(c));
+    return NeuralPolicy.loadWithTf(
+      tf(),
+      file,
+      (c) => featurizer.featurize(c),
+      (c) => featurizer.prepare(c),
+    );
   },
 };

@@ -11,8 +11,21 @@ const CATS = ['A', 'B'];
 const POOLS = ['p0', 'p1', 'p2'];
 const RULE: Record<string, string> = { A: 'p0', B: 'p1' };
 const { featurize, dim } = categoryFeaturizer(CATS);
-const layout: FeatureLayout = { blocks: [{ kind: 'category_onehot', categories: CATS, dim: 2 }, { kind: 'bias', dim: 1 }], dim };
-const base: NeuralPolicyOptions = { actions: POOLS.map((p) => ({ pool: p, model: `${p}-model` })), featurize, layout, learningRate: 0.05, batchSize: 16, seed: 7 };
+const layout: FeatureLayout = {
+  blocks: [
+    { kind: 'category_onehot', categories: CATS, dim: 2 },
+    { kind: 'bias', dim: 1 },
+  ],
+  dim,
+};
+const base: NeuralPolicyOptions = {
+  actions: POOLS.map((p) => ({ pool: p, model: `${p}-model` })),
+  featurize,
+  layout,
+  learningRate: 0.05,
+  batchSize: 16,
+  seed: 7,
+};
 const created: NeuralPolicy[] = [];
 
 async function policy(extra: Partial<NeuralPolicyOptions> = {}): Promise<NeuralPolicy> {
@@ -25,7 +38,11 @@ async function policy(extra: Partial<NeuralPolicyOptions> = {}): Promise<NeuralP
 function contexts(n: number, seed: number): RoutingContext[] {
   const rng = new Rng(seed);
   return Array.from({ length: n }, () =>
-    makeCtx({ category: CATS[rng.int(2)]!, pools: POOLS, state: { p0: { running: rng.int(20), kvCacheUsage: rng.next() }, p1: { recentTtftMs: 2000 * rng.next() } } }),
+    makeCtx({
+      category: CATS[rng.int(2)]!,
+      pools: POOLS,
+      state: { p0: { running: rng.int(20), kvCacheUsage: rng.next() }, p1: { recentTtftMs: 2000 * rng.next() } },
+    }),
   );
 }
 
@@ -102,7 +119,13 @@ describe('NeuralPolicy', () => {
       p.scores(c).forEach((v, i) => expect(Math.abs(v - ref[i]!)).toBeLessThan(1e-5));
     }
     const model = p.toMlpModel();
-    expect(model).toMatchObject({ algorithm: 'mlp', feature_dim: p.inputDim, n_classes: 3, hidden_sizes: [32, 16], model_names: ['p0-model', 'p1-model', 'p2-model'] });
+    expect(model).toMatchObject({
+      algorithm: 'mlp',
+      feature_dim: p.inputDim,
+      n_classes: 3,
+      hidden_sizes: [32, 16],
+      model_names: ['p0-model', 'p1-model', 'p2-model'],
+    });
   }, 60_000);
 
   it('trains off-policy from uniformly logged data (trainBatch)', async () => {
@@ -111,7 +134,13 @@ describe('NeuralPolicy', () => {
     const ctxs = contexts(400, 10);
     const actions = ctxs.map(() => POOLS[rng.int(3)]!);
     const rewards = ctxs.map((c, i) => (actions[i] === RULE[c.labels.category] ? 1 : 0));
-    const stats = p.trainBatch(ctxs, actions, rewards, ctxs.map(() => 1 / 3), { epochs: 2 });
+    const stats = p.trainBatch(
+      ctxs,
+      actions,
+      rewards,
+      ctxs.map(() => 1 / 3),
+      { epochs: 2 },
+    );
     expect(stats.steps).toBe(50);
     expect(greedyAccuracy(p, contexts(200, 11))).toBeGreaterThanOrEqual(0.9);
   }, 60_000);
@@ -151,7 +180,13 @@ describe('NeuralPolicy', () => {
 
   it('adds pool state only when the layout has none, and builds synchronously after initTf', async () => {
     const handle = await initTf();
-    const withBlock: FeatureLayout = { blocks: [...layout.blocks, { kind: 'pool_state', pools: POOLS, dim: 12, scale: { running: 64, waiting: 64, ttftMs: 10_000 } }], dim: dim + 12 };
+    const withBlock: FeatureLayout = {
+      blocks: [
+        ...layout.blocks,
+        { kind: 'pool_state', pools: POOLS, dim: 12, scale: { running: 64, waiting: 64, ttftMs: 10_000 } },
+      ],
+      dim: dim + 12,
+    };
     const a = NeuralPolicy.withTf(handle, { ...base, layout: withBlock, featurize: () => new Float64Array(dim + 12) });
     const b = NeuralPolicy.withTf(handle, base);
     created.push(a, b);
@@ -161,18 +196,34 @@ describe('NeuralPolicy', () => {
 
   it('measures training throughput (printed, not asserted)', async () => {
     const features = 256;
-    const wide = (ctx: RoutingContext) => Float64Array.from({ length: features }, (_, i) => ((i * 31 + ctx.labels.id.length) % 7) / 7);
-    const p = await policy({ featurize: wide, layout: { blocks: [{ kind: 'length', dim: features }], dim: features }, batchSize: 32, actions: ['a', 'b', 'c', 'd'].map((x) => ({ pool: x, model: x })) });
-    const ctxs = Array.from({ length: 32 * 20 }, (_, i) => makeCtx({ category: 'A', pools: ['a', 'b', 'c', 'd'], id: `t${i}/0` }));
+    const wide = (ctx: RoutingContext) =>
+      Float64Array.from({ length: features }, (_, i) => ((i * 31 + ctx.labels.id.length) % 7) / 7);
+    const p = await policy({
+      featurize: wide,
+      layout: { blocks: [{ kind: 'length', dim: features }], dim: features },
+      batchSize: 32,
+      actions: ['a', 'b', 'c', 'd'].map((x) => ({ pool: x, model: x })),
+    });
+    const ctxs = Array.from({ length: 32 * 20 }, (_, i) =>
+      makeCtx({ category: 'A', pools: ['a', 'b', 'c', 'd'], id: `t${i}/0` }),
+    );
     const t0 = performance.now();
     for (const [i, c] of ctxs.entries()) p.update(c, p.choose(c).action, (i % 5) / 4);
     const online = (performance.now() - t0) / 1000;
     const t1 = performance.now();
-    const stats = p.trainBatch(ctxs, ctxs.map(() => 'a'), ctxs.map(() => 0.5), ctxs.map(() => 0.25), { epochs: 2 });
+    const stats = p.trainBatch(
+      ctxs,
+      ctxs.map(() => 'a'),
+      ctxs.map(() => 0.5),
+      ctxs.map(() => 0.25),
+      { epochs: 2 },
+    );
     const offline = (performance.now() - t1) / 1000;
-    console.log(`[rl bench] backend=${p.backend} d=${p.inputDim} hidden=64 actions=4 batch=32: ` +
-      `online choose+update ${(ctxs.length / online).toFixed(0)} req/s (${(20 / online).toFixed(1)} steps/s); ` +
-      `trainBatch ${(stats.steps / offline).toFixed(1)} steps/s (${(stats.samples * 2 / offline).toFixed(0)} samples/s)`);
+    console.log(
+      `[rl bench] backend=${p.backend} d=${p.inputDim} hidden=64 actions=4 batch=32: ` +
+        `online choose+update ${(ctxs.length / online).toFixed(0)} req/s (${(20 / online).toFixed(1)} steps/s); ` +
+        `trainBatch ${(stats.steps / offline).toFixed(1)} steps/s (${((stats.samples * 2) / offline).toFixed(0)} samples/s)`,
+    );
     expect(stats.steps).toBe(40);
   }, 60_000);
 });

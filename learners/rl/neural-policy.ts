@@ -13,9 +13,23 @@ import { initTf, type Tf, type TfHandle } from './backend.ts';
 import { layersFromDense, mlpModelJson, type MlpLayer, type MlpModelJson } from './mlp-export.ts';
 import { poolStateFeatures, POOL_STATE_PER_POOL } from './pool-state.ts';
 import { Rng, argmax, sampleIndex } from './rng.ts';
-import { NEURAL_DEFAULTS, type ActionSpec, type NeuralHyperparameters, type NeuralPolicyOptions, type SavedSample, type SavedTensor, type TrainStats } from './neural-types.ts';
+import {
+  NEURAL_DEFAULTS,
+  type ActionSpec,
+  type NeuralHyperparameters,
+  type NeuralPolicyOptions,
+  type SavedSample,
+  type SavedTensor,
+  type TrainStats,
+} from './neural-types.ts';
 
-export type { ActionSpec, NeuralHyperparameters, NeuralPolicyOptions, SavedTensor, TrainStats } from './neural-types.ts';
+export type {
+  ActionSpec,
+  NeuralHyperparameters,
+  NeuralPolicyOptions,
+  SavedTensor,
+  TrainStats,
+} from './neural-types.ts';
 
 interface Sample {
   x: Float32Array;
@@ -69,8 +83,18 @@ export class NeuralPolicy implements Learner {
   ): NeuralPolicy {
     if (file.learner !== 'neural') throw new Error(`not a neural policy: ${file.learner}`);
     const hp = file.hyperparameters as unknown as NeuralHyperparameters;
-    const params = file.parameters as { tensors: SavedTensor[]; rngState: number; name?: string; optimizer: AdamState; pending: SavedSample[] };
-    const policy = new NeuralPolicy(handle, { ...hp, actions: file.actions, featurize, prepare, layout: file.features, name: params.name }, params.tensors);
+    const params = file.parameters as {
+      tensors: SavedTensor[];
+      rngState: number;
+      name?: string;
+      optimizer: AdamState;
+      pending: SavedSample[];
+    };
+    const policy = new NeuralPolicy(
+      handle,
+      { ...hp, actions: file.actions, featurize, prepare, layout: file.features, name: params.name },
+      params.tensors,
+    );
     policy.rng.state = params.rngState;
     policy.optimizer.load(params.optimizer);
     policy.buffer = params.pending.map((p) => ({ x: Float32Array.from(p.x), a: p.a, r: p.r, mu: p.mu ?? undefined }));
@@ -92,7 +116,10 @@ export class NeuralPolicy implements Learner {
     this.layout = opts.layout;
     this.featurize = opts.featurize;
     // The layout may carry pool state already (learners/features' pool_state block): don't add it twice.
-    const hp: NeuralHyperparameters = { ...NEURAL_DEFAULTS, poolState: !opts.layout.blocks.some((b) => b.kind === 'pool_state') };
+    const hp: NeuralHyperparameters = {
+      ...NEURAL_DEFAULTS,
+      poolState: !opts.layout.blocks.some((b) => b.kind === 'pool_state'),
+    };
     for (const key of Object.keys(NEURAL_DEFAULTS) as (keyof NeuralHyperparameters)[]) {
       if (opts[key] !== undefined) Object.assign(hp, { [key]: opts[key] });
     }
@@ -121,8 +148,11 @@ export class NeuralPolicy implements Learner {
     for (const { name, shape, limit } of shapes) {
       const size = shape.reduce((a, b) => a * b, 1);
       const found = saved?.find((t) => t.name === name);
-      if (saved && (!found || found.values.length !== size)) throw new Error(`saved policy lacks ${name} of shape [${shape}]`);
-      const values = found ? Float32Array.from(found.values) : Float32Array.from({ length: size }, () => (2 * this.rng.next() - 1) * limit);
+      if (saved && (!found || found.values.length !== size))
+        throw new Error(`saved policy lacks ${name} of shape [${shape}]`);
+      const values = found
+        ? Float32Array.from(found.values)
+        : Float32Array.from({ length: size }, () => (2 * this.rng.next() - 1) * limit);
       this.vars.push({ name, v: this.tf.variable(this.tf.tensor(values, shape), true) });
     }
   }
@@ -135,7 +165,8 @@ export class NeuralPolicy implements Learner {
     const tf = this.tf;
     const w = this.trainable;
     let h = x;
-    for (let i = 0; i < this.hp.hiddenSizes.length; i++) h = tf.relu(tf.add(tf.matMul(h, w[2 * i] as Tensor2D), w[2 * i + 1]!)) as Tensor2D;
+    for (let i = 0; i < this.hp.hiddenSizes.length; i++)
+      h = tf.relu(tf.add(tf.matMul(h, w[2 * i] as Tensor2D), w[2 * i + 1]!)) as Tensor2D;
     const k = 2 * this.hp.hiddenSizes.length;
     const logits = tf.add(tf.matMul(h, w[k] as Tensor2D), w[k + 1]!) as Tensor2D;
     const value = tf.squeeze(tf.add(tf.matMul(h, w[k + 2] as Tensor2D), w[k + 3]!), [1]) as Tensor1D;
@@ -149,10 +180,18 @@ export class NeuralPolicy implements Learner {
   /** The network input (float32, as the network sees it): prompt features then pool state. */
   inputVector(ctx: RoutingContext): Float32Array {
     const f = this.featurize(ctx);
-    if (f.length !== this.layout.dim) throw new Error(`featurize gave ${f.length} values, layout says ${this.layout.dim}`);
+    if (f.length !== this.layout.dim)
+      throw new Error(`featurize gave ${f.length} values, layout says ${this.layout.dim}`);
     const x = new Float32Array(this.inputDim);
     x.set(f);
-    if (this.hp.poolState) x.set(poolStateFeatures(ctx, this.actions.map((a) => a.pool)), f.length);
+    if (this.hp.poolState)
+      x.set(
+        poolStateFeatures(
+          ctx,
+          this.actions.map((a) => a.pool),
+        ),
+        f.length,
+      );
     return x;
   }
 
@@ -169,7 +208,12 @@ export class NeuralPolicy implements Learner {
 
   private probs(x: Float32Array): Float32Array {
     const tf = this.tf;
-    return tf.tidy(() => tf.softmax(tf.div(this.forward(tf.tensor2d(x, [1, this.inputDim])).logits, this.hp.temperature)).dataSync() as Float32Array);
+    return tf.tidy(
+      () =>
+        tf
+          .softmax(tf.div(this.forward(tf.tensor2d(x, [1, this.inputDim])).logits, this.hp.temperature))
+          .dataSync() as Float32Array,
+    );
   }
 
   choose(ctx: RoutingContext): Decision {
@@ -206,7 +250,13 @@ export class NeuralPolicy implements Learner {
   }
 
   /** Off-policy training from logs: importance-weighted (pi/mu, clipped) policy gradient. */
-  trainBatch(contexts: RoutingContext[], actions: string[], rewards: number[], propensities: number[], opts: { epochs?: number; batchSize?: number } = {}): TrainStats {
+  trainBatch(
+    contexts: RoutingContext[],
+    actions: string[],
+    rewards: number[],
+    propensities: number[],
+    opts: { epochs?: number; batchSize?: number } = {},
+  ): TrainStats {
     const samples: Sample[] = [];
     contexts.forEach((ctx, i) => {
       const a = this.index.get(actions[i]!);
@@ -232,7 +282,17 @@ export class NeuralPolicy implements Learner {
     const xs = new Float32Array(k * this.inputDim);
     batch.forEach((s, i) => xs.set(s.x, i * this.inputDim));
     const X = tf.tensor2d(xs, [k, this.inputDim]);
-    const A = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.map((s) => s.a), 'int32'), n).toFloat());
+    const A = tf.tidy(() =>
+      tf
+        .oneHot(
+          tf.tensor1d(
+            batch.map((s) => s.a),
+            'int32',
+          ),
+          n,
+        )
+        .toFloat(),
+    );
     const R = tf.tensor1d(batch.map((s) => s.r));
     // Constants of this step (no gradient flows through them): pi(a|x) and the baseline V(x).
     const [pa, v] = tf.tidy(() => {
@@ -242,14 +302,18 @@ export class NeuralPolicy implements Learner {
     const w = batch.map((s, i) => (s.mu === undefined ? 1 : Math.min(pa[i]! / s.mu, this.hp.maxImportanceWeight)));
     const W = tf.tensor1d(w);
     const WA = tf.tensor1d(batch.map((s, i) => w[i]! * (s.r - v[i]!)));
-    const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-      const out = this.forward(X);
-      const logp = tf.logSoftmax(tf.div(out.logits, T));
-      const pg = tf.neg(tf.mean(tf.mul(WA, tf.sum(tf.mul(logp, A), 1))));
-      const vl = tf.mean(tf.mul(W, tf.square(tf.sub(R, out.value))));
-      const entropy = tf.neg(tf.mean(tf.sum(tf.mul(tf.exp(logp), logp), 1)));
-      return tf.sub(tf.add(pg, tf.mul(vl, this.hp.valueCoef)), tf.mul(entropy, this.hp.entropyBonus)) as Scalar;
-    }), this.trainable);
+    const { value, grads } = tf.variableGrads(
+      () =>
+        tf.tidy(() => {
+          const out = this.forward(X);
+          const logp = tf.logSoftmax(tf.div(out.logits, T));
+          const pg = tf.neg(tf.mean(tf.mul(WA, tf.sum(tf.mul(logp, A), 1))));
+          const vl = tf.mean(tf.mul(W, tf.square(tf.sub(R, out.value))));
+          const entropy = tf.neg(tf.mean(tf.sum(tf.mul(tf.exp(logp), logp), 1)));
+          return tf.sub(tf.add(pg, tf.mul(vl, this.hp.valueCoef)), tf.mul(entropy, this.hp.entropyBonus)) as Scalar;
+        }),
+      this.trainable,
+    );
     this.optimizer.apply(grads);
     const lossValue = value.dataSync()[0]!;
     tf.dispose([X, A, R, W, WA, value, ...Object.values(grads)]);
@@ -272,12 +336,18 @@ export class NeuralPolicy implements Learner {
   /** The policy head as mlp_model.json layers (weights [out][in], PyTorch convention). */
   toLayers(): MlpLayer[] {
     const t = this.tensors().slice(0, -2); // the value head is training-only
-    return layersFromDense(t.map((x) => x.values), [this.inputDim, ...this.hp.hiddenSizes, this.actions.length]);
+    return layersFromDense(
+      t.map((x) => x.values),
+      [this.inputDim, ...this.hp.hiddenSizes, this.actions.length],
+    );
   }
 
   /** The whole mlp_model.json artifact; its feature layout is this policy's (see save().features). */
   toMlpModel(): MlpModelJson {
-    return mlpModelJson(this.toLayers(), this.actions.map((a) => a.model));
+    return mlpModelJson(
+      this.toLayers(),
+      this.actions.map((a) => a.model),
+    );
   }
 
   /** Everything to resume exactly: weights, Adam moments, buffered samples, RNG state, counters (not in-flight propensities). */
@@ -289,10 +359,19 @@ export class NeuralPolicy implements Learner {
       features: this.layout,
       actions: this.actions.map((a) => ({ ...a })),
       parameters: {
-        tensors: this.tensors(), rngState: this.rng.state, name: this.name, inputDim: this.inputDim, optimizer: this.optimizer.save(),
+        tensors: this.tensors(),
+        rngState: this.rng.state,
+        name: this.name,
+        inputDim: this.inputDim,
+        optimizer: this.optimizer.save(),
         pending: this.buffer.map((b): SavedSample => ({ x: Array.from(b.x), a: b.a, r: b.r, mu: b.mu ?? null })),
       },
-      training: { ...this.stats, pending: this.buffer.length, backend: this.backend, meanReward: this.stats.samples ? this.stats.rewardSum / this.stats.samples : 0 },
+      training: {
+        ...this.stats,
+        pending: this.buffer.length,
+        backend: this.backend,
+        meanReward: this.stats.samples ? this.stats.rewardSum / this.stats.samples : 0,
+      },
     };
   }
 

@@ -57,6 +57,14 @@ export interface TrainStats {
 
 /** Defaults: lr 0.01 suits noisy rewards; raise it (0.05) for clean synthetic tasks. */
 export const NEURAL_DEFAULTS: NeuralHyperparameters = {
-  poolState: true, hiddenSizes: [64], learningRate: 0.01, batchSize: 32, temperature: 1,
-  entropyBonus: 0.01, valueCoef: 0.5, maxImportanceWeight: 10, explore: true, seed: 1,
+  poolState: true,
+  hiddenSizes: [64],
+  learningRate: 0.01,
+  batchSize: 32,
+  temperature: 1,
+  entropyBonus: 0.01,
+  valueCoef: 0.5,
+  maxImportanceWeight: 10,
+  explore: true,
+  seed: 1,
 };

@@ -29,14 +29,19 @@ function need(map: Record<string, number> | undefined, model: string, what: stri
 
 function answerOf(row: DatasetRow, model: string): string {
   const a = row.responses?.[model];
-  if (a === undefined) throw new Error(`row ${row.promptId} has no response of ${model} (load the dataset with responses)`);
+  if (a === undefined)
+    throw new Error(`row ${row.promptId} has no response of ${model} (load the dataset with responses)`);
   return a;
 }
 
 const queryOf = (row: DatasetRow) => ({ id: row.promptId, category: row.category, prompt: row.prompt });
 
 /** Runs the cascade over the rows; `train` feeds quality back as the policy's feedback mode allows. */
-export function replayResponseCascade(rows: readonly DatasetRow[], policy: ResponseCascadePolicy, opts: { train?: boolean; trace?: boolean } = {}): ResponseCascadeResult {
+export function replayResponseCascade(
+  rows: readonly DatasetRow[],
+  policy: ResponseCascadePolicy,
+  opts: { train?: boolean; trace?: boolean } = {},
+): ResponseCascadeResult {
   const L = policy.levels.length;
   const servedBy = new Array<number>(L).fill(0);
   let q = 0;
@@ -64,11 +69,20 @@ export function replayResponseCascade(rows: readonly DatasetRow[], policy: Respo
     servedBy[level]!++;
     const served = { ...called[called.length - 1]!, answer: answerOf(row, policy.levels[level]!.model) };
     q += served.quality;
-    if (opts.trace) trace.push({ id: query.id, levels: called.map((c) => c.level), quality: served.quality, cost: cost - before });
+    if (opts.trace)
+      trace.push({ id: query.id, levels: called.map((c) => c.level), quality: served.quality, cost: cost - before });
     if (opts.train) policy.observe(query.id, served, policy.feedback === 'called' ? called.slice(0, -1) : []);
   }
   const n = rows.length;
-  return { n, meanQuality: n ? q / n : 0, meanCost: n ? cost / n : 0, callsPerRow: n ? calls / n : 0, lastLevelShare: n ? last / n : 0, servedBy, ...(opts.trace ? { trace } : {}) };
+  return {
+    n,
+    meanQuality: n ? q / n : 0,
+    meanCost: n ? cost / n : 0,
+    callsPerRow: n ? calls / n : 0,
+    lastLevelShare: n ? last / n : 0,
+    servedBy,
+    ...(opts.trace ? { trace } : {}),
+  };
 }
 
 export interface TwoLevelCurve {
@@ -91,18 +105,41 @@ export interface TwoLevelCurve {
  * level-0 escalation value, and the same curve over cost.
  */
 export function twoLevelCurve(rows: readonly DatasetRow[], policy: ResponseCascadePolicy): TwoLevelCurve {
-  if (policy.levels.length !== 2) throw new Error(`twoLevelCurve: expected a two-level cascade, got ${policy.levels.length} levels`);
+  if (policy.levels.length !== 2)
+    throw new Error(`twoLevelCurve: expected a two-level cascade, got ${policy.levels.length} levels`);
   const [weak, strong] = policy.levels.map((l) => l.model) as [string, string];
   const qS = rows.map((r) => need(r.scores, strong, 'score', r));
   const qW = rows.map((r) => need(r.scores, weak, 'score', r));
-  const score = rows.map((r) => policy.escalationValue(queryOf(r), 0, answerOf(r, weak), policy.peers.map((p) => answerOf(r, p.model))));
+  const score = rows.map((r) =>
+    policy.escalationValue(
+      queryOf(r),
+      0,
+      answerOf(r, weak),
+      policy.peers.map((p) => answerOf(r, p.model)),
+    ),
+  );
   const cW = rows.map((r) => need(r.costs, weak, 'cost', r));
   const cS = rows.map((r) => need(r.costs, strong, 'cost', r));
   const cPeers = rows.map((r) => policy.peers.reduce((a, p) => a + need(r.costs, p.model, 'cost', r), 0));
   const curve = pgrCurve(qS, qW, score);
   const base = { weakOnly: mean(cW), strongOnly: mean(cS) };
-  const costCurve = costPgrCurve(qS, qW, score, cW.map((c, i) => c + cPeers[i]!), cW.map((c, i) => c + cPeers[i]! + cS[i]!), base);
-  return { apgr: curve.apgr, cpt50: cpt(curve, 0.5), cpt80: cpt(curve, 0.8), costApgr: costCurve.costApgr, costAt50: costAtPgr(costCurve, 0.5), costAt80: costAtPgr(costCurve, 0.8), ...base };
+  const costCurve = costPgrCurve(
+    qS,
+    qW,
+    score,
+    cW.map((c, i) => c + cPeers[i]!),
+    cW.map((c, i) => c + cPeers[i]! + cS[i]!),
+    base,
+  );
+  return {
+    apgr: curve.apgr,
+    cpt50: cpt(curve, 0.5),
+    cpt80: cpt(curve, 0.8),
+    costApgr: costCurve.costApgr,
+    costAt50: costAtPgr(costCurve, 0.5),
+    costAt80: costAtPgr(costCurve, 0.8),
+    ...base,
+  };
 }
 
 function mean(xs: readonly number[]): number {

@@ -22,7 +22,14 @@ function rows(n: number, seed: number, opts: { signal?: boolean } = {}): Dataset
     const truth = LETTERS[rng.int(4)]!;
     const weakRight = rng.next() < (opts.signal === false ? 0.7 : P_WEAK[category]!);
     // Without signal the weak answer is a clean random letter, whatever its score.
-    const weak = opts.signal === false ? LETTERS[rng.int(4)]! : weakRight ? truth : rng.next() < 0.25 ? 'I cannot tell' : other(truth);
+    const weak =
+      opts.signal === false
+        ? LETTERS[rng.int(4)]!
+        : weakRight
+          ? truth
+          : rng.next() < 0.25
+            ? 'I cannot tell'
+            : other(truth);
     const peer = rng.next() < 0.8 ? truth : other(truth);
     const strongRight = rng.next() < 0.95;
     return {
@@ -39,7 +46,10 @@ function rows(n: number, seed: number, opts: { signal?: boolean } = {}): Dataset
 
 function policy(extra: Partial<ResponseCascadeOptions> = {}, peers = true): ResponseCascadePolicy {
   return new ResponseCascadePolicy({
-    levels: [{ pool: 'weak', model: 'weak', costPerCall: COSTS.weak }, { pool: 'strong', model: 'strong', costPerCall: COSTS.strong }],
+    levels: [
+      { pool: 'weak', model: 'weak', costPerCall: COSTS.weak },
+      { pool: 'strong', model: 'strong', costPerCall: COSTS.strong },
+    ],
     peers: peers ? [{ pool: 'peer', model: 'peer', costPerCall: COSTS.peer }] : [],
     categories: ['easy', 'hard'],
     seed: 3,
@@ -76,7 +86,10 @@ describe('ResponseCascadePolicy', () => {
   });
 
   it('finds nothing where the answer carries no signal (APGR near 0.5)', () => {
-    const curve = twoLevelCurve(rows(3000, 9, { signal: false }), trained({}, true, rows(3000, 1, { signal: false })).frozen());
+    const curve = twoLevelCurve(
+      rows(3000, 9, { signal: false }),
+      trained({}, true, rows(3000, 1, { signal: false })).frozen(),
+    );
     expect(curve.apgr).toBeGreaterThan(0.4);
     expect(curve.apgr).toBeLessThan(0.6);
   });
@@ -122,12 +135,26 @@ describe('ResponseCascadePolicy', () => {
     const copy = ResponseCascadePolicy.load(JSON.parse(JSON.stringify(p.save())));
     const q = { id: 'z', category: 'hard', prompt: PROMPT };
     expect(copy.escalationValue(q, 0, 'B', ['C'])).toBe(p.escalationValue(q, 0, 'B', ['C']));
-    for (let i = 0; i < 50; i++) expect(copy.decide({ ...q, id: `z${i}` }, 0, 'B', [LETTERS[i % 4]!])).toEqual(p.decide({ ...q, id: `z${i}` }, 0, 'B', [LETTERS[i % 4]!]));
+    for (let i = 0; i < 50; i++)
+      expect(copy.decide({ ...q, id: `z${i}` }, 0, 'B', [LETTERS[i % 4]!])).toEqual(
+        p.decide({ ...q, id: `z${i}` }, 0, 'B', [LETTERS[i % 4]!]),
+      );
     expect(copy.save()).toEqual(p.save());
   });
 
   it('rejects levels without a price and files of another learner', () => {
-    expect(() => new ResponseCascadePolicy({ levels: [{ pool: 'a', model: 'a' }, { pool: 'b', model: 'b', costPerCall: 1 }], categories: [] })).toThrow(/costPerCall/);
-    expect(() => ResponseCascadePolicy.load({ ...policy().save(), learner: 'cascade' })).toThrow(/not a response_cascade policy/);
+    expect(
+      () =>
+        new ResponseCascadePolicy({
+          levels: [
+            { pool: 'a', model: 'a' },
+            { pool: 'b', model: 'b', costPerCall: 1 },
+          ],
+          categories: [],
+        }),
+    ).toThrow(/costPerCall/);
+    expect(() => ResponseCascadePolicy.load({ ...policy().save(), learner: 'cascade' })).toThrow(
+      /not a response_cascade policy/,
+    );
   });
 });

@@ -23,7 +23,15 @@ import { z } from 'zod';
 import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { Learner, PolicyFile } from '../types.ts';
-import { answerDim, answerSignals, answerVector, questionOptions, type AnswerLayout, type AnswerSignals, type QuestionOptions } from './answer-features.ts';
+import {
+  answerDim,
+  answerSignals,
+  answerVector,
+  questionOptions,
+  type AnswerLayout,
+  type AnswerSignals,
+  type QuestionOptions,
+} from './answer-features.ts';
 import { BayesRidge, type BayesRidgeState } from './bayes-ridge.ts';
 import type { CascadeAction, CascadeLevel } from './cascade-types.ts';
 import { Rng } from './rng.ts';
@@ -74,7 +82,12 @@ interface Pending {
   steps: { level: number; x: number[]; action: CascadeAction; letter?: string }[];
 }
 
-const ridgeState = z.strictObject({ dim: z.number().int().min(1), r: z.array(z.number()), f: z.array(z.number()), n: z.number().int().min(0) });
+const ridgeState = z.strictObject({
+  dim: z.number().int().min(1),
+  r: z.array(z.number()),
+  f: z.array(z.number()),
+  n: z.number().int().min(0),
+});
 const paramsSchema = z.strictObject({
   name: z.string(),
   rngState: z.number(),
@@ -116,7 +129,8 @@ export class ResponseCascadePolicy implements Learner {
   constructor(o: ResponseCascadeOptions) {
     if (o.levels.length < 2) throw new Error('a response cascade needs at least two levels');
     for (const l of [...o.levels, ...(o.peers ?? [])]) {
-      if (!(l.costPerCall !== undefined && l.costPerCall >= 0)) throw new Error(`cascade level ${l.pool}: costPerCall (>= 0) is required`);
+      if (!(l.costPerCall !== undefined && l.costPerCall >= 0))
+        throw new Error(`cascade level ${l.pool}: costPerCall (>= 0) is required`);
     }
     const w = o.costQualityTradeoff ?? 0;
     if (!(w >= 0 && w < 1)) throw new Error('costQualityTradeoff must be in [0, 1)');
@@ -148,7 +162,9 @@ export class ResponseCascadePolicy implements Learner {
   /** The answer vector of `answer` (from `level`'s model) with the peers' answers. */
   vector(q: CascadeQuery, answer: string, peerAnswers: readonly (string | undefined)[] = []): Float64Array {
     const options = questionOptions(q.prompt);
-    const peers: (AnswerSignals | undefined)[] = this.peers.map((_, k) => (peerAnswers[k] === undefined ? undefined : answerSignals(peerAnswers[k]!, options)));
+    const peers: (AnswerSignals | undefined)[] = this.peers.map((_, k) =>
+      peerAnswers[k] === undefined ? undefined : answerSignals(peerAnswers[k]!, options),
+    );
     return answerVector(this.layout, q.category, answerSignals(answer, options), answer, peers);
   }
 
@@ -159,7 +175,12 @@ export class ResponseCascadePolicy implements Learner {
   }
 
   /** escalate - accept (posterior means, cost not included): higher = more worth the next model. */
-  escalationValue(q: CascadeQuery, level: number, answer: string, peerAnswers: readonly (string | undefined)[] = []): number {
+  escalationValue(
+    q: CascadeQuery,
+    level: number,
+    answer: string,
+    peerAnswers: readonly (string | undefined)[] = [],
+  ): number {
     const x = this.vector(q, answer, peerAnswers);
     return this.escalate[level]!.mean(x) - this.accept[level]!.mean(x);
   }
@@ -168,13 +189,24 @@ export class ResponseCascadePolicy implements Learner {
    * Accept or escalate `level`'s answer, with the propensity of that action given the
    * posterior draw. The last level always accepts. Remembered for observe().
    */
-  decide(q: CascadeQuery, level: number, answer: string, peerAnswers: readonly (string | undefined)[] = []): { action: CascadeAction; propensity: number } {
+  decide(
+    q: CascadeQuery,
+    level: number,
+    answer: string,
+    peerAnswers: readonly (string | undefined)[] = [],
+  ): { action: CascadeAction; propensity: number } {
     if (level < 0 || level >= this.levels.length) throw new RangeError(`no cascade level ${level}`);
     if (level === this.levels.length - 1) return { action: 'accept', propensity: 1 };
     this.counters.decisions++;
     const options = questionOptions(q.prompt);
     const own = answerSignals(answer, options);
-    const x = answerVector(this.layout, q.category, own, answer, this.peers.map((_, k) => (peerAnswers[k] === undefined ? undefined : answerSignals(peerAnswers[k]!, options))));
+    const x = answerVector(
+      this.layout,
+      q.category,
+      own,
+      answer,
+      this.peers.map((_, k) => (peerAnswers[k] === undefined ? undefined : answerSignals(peerAnswers[k]!, options))),
+    );
     const v = this.opts.explore ? this.opts.v : 0;
     const qa = this.accept[level]!.sample(x, v, this.rng);
     const qe = this.escalate[level]!.sample(x, v, this.rng) - this.lambdaCost * this.nextCost(level);
@@ -199,7 +231,11 @@ export class ResponseCascadePolicy implements Learner {
    * `inferred`), and (feedback `called`) the qualities of other called levels. Updates the
    * models of every decision made for the request.
    */
-  observe(id: string, served: { level: number; quality: number; answer?: string }, called: readonly { level: number; quality: number }[] = []): void {
+  observe(
+    id: string,
+    served: { level: number; quality: number; answer?: string },
+    called: readonly { level: number; quality: number }[] = [],
+  ): void {
     const pend = this.pending.get(id);
     if (!pend || !Number.isFinite(served.quality)) return;
     this.pending.delete(id);
@@ -218,7 +254,12 @@ export class ResponseCascadePolicy implements Learner {
   }
 
   /** The grade of an escalated answer, where the feedback mode gives or implies one. */
-  private ownGrade(step: Pending['steps'][number], served: { quality: number; answer?: string }, called: readonly { level: number; quality: number }[], options: QuestionOptions): number | undefined {
+  private ownGrade(
+    step: Pending['steps'][number],
+    served: { quality: number; answer?: string },
+    called: readonly { level: number; quality: number }[],
+    options: QuestionOptions,
+  ): number | undefined {
     if (this.opts.feedback === 'called') {
       const q = called.find((c) => c.level === step.level)?.quality;
       return q !== undefined && Number.isFinite(q) ? q : undefined;
@@ -260,31 +301,53 @@ export class ResponseCascadePolicy implements Learner {
         peerModels: this.peers.map((p) => p.model),
         peerCosts: this.peers.map((p) => p.costPerCall!),
         levelCosts: this.levels.map((l) => l.costPerCall!),
-        costQualityTradeoff: o.costQualityTradeoff, hashDim: o.hashDim, lambda: o.lambda, v: o.v, probeRate: o.probeRate, explore: o.explore, feedback: o.feedback, seed: o.seed,
+        costQualityTradeoff: o.costQualityTradeoff,
+        hashDim: o.hashDim,
+        lambda: o.lambda,
+        v: o.v,
+        probeRate: o.probeRate,
+        explore: o.explore,
+        feedback: o.feedback,
+        seed: o.seed,
       },
       // The answer vector is not a prompt feature layout; the category block records the categories.
       features: { blocks: [{ kind: 'category_onehot', categories: cats, dim: cats.length + 1 }], dim: cats.length + 1 },
       actions: this.levels.map((l) => ({ pool: l.pool, model: l.model })),
-      parameters: { name: this.name, rngState: this.rng.state, accept: this.accept.map((m) => m.save()), escalate: this.escalate.map((m) => m.save()) },
+      parameters: {
+        name: this.name,
+        rngState: this.rng.state,
+        accept: this.accept.map((m) => m.save()),
+        escalate: this.escalate.map((m) => m.save()),
+      },
       training: { ...this.counters },
     };
   }
 
   static load(file: PolicyFile, source = 'policy.json'): ResponseCascadePolicy {
-    if (file.learner !== 'response_cascade') throw new Error(`${source}: not a response_cascade policy: ${file.learner}`);
+    if (file.learner !== 'response_cascade')
+      throw new Error(`${source}: not a response_cascade policy: ${file.learner}`);
     const h = parseOrThrow(hyperSchema, file.hyperparameters, source, ['hyperparameters']);
     const p = parseOrThrow(paramsSchema, file.parameters, source, ['parameters']);
-    if (h.levelCosts.length !== file.actions.length) throw new Error(`${source}: hyperparameters.levelCosts: expected ${file.actions.length} values`);
+    if (h.levelCosts.length !== file.actions.length)
+      throw new Error(`${source}: hyperparameters.levelCosts: expected ${file.actions.length} values`);
     const policy = new ResponseCascadePolicy({
       levels: file.actions.map((a, i) => ({ ...a, costPerCall: h.levelCosts[i]! })),
       peers: h.peerPools.map((pool, k) => ({ pool, model: h.peerModels[k]!, costPerCall: h.peerCosts[k]! })),
       categories: h.categories,
-      costQualityTradeoff: h.costQualityTradeoff, hashDim: h.hashDim, lambda: h.lambda, v: h.v, probeRate: h.probeRate, explore: h.explore, feedback: h.feedback, seed: h.seed,
+      costQualityTradeoff: h.costQualityTradeoff,
+      hashDim: h.hashDim,
+      lambda: h.lambda,
+      v: h.v,
+      probeRate: h.probeRate,
+      explore: h.explore,
+      feedback: h.feedback,
+      seed: h.seed,
       name: p.name,
     });
     const d = answerDim(policy.layout);
     const restore = (states: BayesRidgeState[], into: BayesRidge[], what: string) => {
-      if (states.length !== into.length || states.some((s) => s.dim !== d)) throw new Error(`${source}: parameters.${what}: expected ${into.length} models of dimension ${d}`);
+      if (states.length !== into.length || states.some((s) => s.dim !== d))
+        throw new Error(`${source}: parameters.${what}: expected ${into.length} models of dimension ${d}`);
       states.forEach((s, i) => (into[i] = BayesRidge.load(s)));
     };
     restore(p.accept, policy.accept, 'accept');

@@ -23,7 +23,16 @@ export function makeCtx(spec: CtxSpec): RoutingContext {
     ...spec.state?.[name],
   }));
   return {
-    labels: { id, source: 'synthetic', category: spec.category, archetype: 'chat', sessionId: id.split('/')[0]!, turn: 0, warm: false, lengthClass: 'balanced' },
+    labels: {
+      id,
+      source: 'synthetic',
+      category: spec.category,
+      archetype: 'chat',
+      sessionId: id.split('/')[0]!,
+      turn: 0,
+      warm: false,
+      lengthClass: 'balanced',
+    },
     text: spec.text ?? `a ${spec.category} question`,
     messages: [{ role: 'user', content: spec.text ?? `a ${spec.category} question` }],
     promptTokensEstimate: spec.promptTokens ?? 100,
@@ -33,7 +42,10 @@ export function makeCtx(spec: CtxSpec): RoutingContext {
 }
 
 /** A one-hot category featurizer with a bias term, standing in for learners/features. */
-export function categoryFeaturizer(categories: string[]): { featurize: (ctx: RoutingContext) => Float64Array; dim: number } {
+export function categoryFeaturizer(categories: string[]): {
+  featurize: (ctx: RoutingContext) => Float64Array;
+  dim: number;
+} {
   const dim = categories.length + 1;
   return {
     dim,

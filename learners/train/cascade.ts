@@ -35,8 +35,15 @@ export interface CascadeSetup {
 const EXAMPLE = '--models mistralai/mixtral-8x7b-chat,gpt-4-1106-preview';
 
 /** The setup `wrp train` builds from --learner, --models (the levels, small -> large) and --params. */
-export function cascadeSetup(learner: ReplayLearnerName, models: string[] | undefined, params: Record<string, unknown>): CascadeSetup {
-  if (!models || models.length < 2) throw new Error(`--models: ${learner} needs its levels, at least two dataset models ordered small to large, e.g. ${EXAMPLE}`);
+export function cascadeSetup(
+  learner: ReplayLearnerName,
+  models: string[] | undefined,
+  params: Record<string, unknown>,
+): CascadeSetup {
+  if (!models || models.length < 2)
+    throw new Error(
+      `--models: ${learner} needs its levels, at least two dataset models ordered small to large, e.g. ${EXAMPLE}`,
+    );
   const dup = models.find((m, i) => models.indexOf(m) !== i);
   if (dup !== undefined) throw new Error(`--models: expected each level once, got "${dup}" twice`);
   if (learner === 'cascade') {
@@ -52,7 +59,8 @@ export function cascadeSetup(learner: ReplayLearnerName, models: string[] | unde
 /** The setup a saved cascade policy needs to be replayed. */
 export function cascadeSetupOf(file: PolicyFile): CascadeSetup {
   const learner = file.learner as ReplayLearnerName;
-  const peers = learner === 'response_cascade' ? z.array(z.string()).parse(file.hyperparameters['peerModels'] ?? []) : [];
+  const peers =
+    learner === 'response_cascade' ? z.array(z.string()).parse(file.hyperparameters['peerModels'] ?? []) : [];
   return { learner, levels: file.actions.map((a) => a.model), peers, needsResponses: learner === 'response_cascade' };
 }
 
@@ -60,14 +68,25 @@ export function cascadeSetupOf(file: PolicyFile): CascadeSetup {
  * The rows the replay can use: every level and peer has a score and a cost (and, for
  * response_cascade, an answer text). Others are dropped and counted; none left is an error.
  */
-export function cascadeRows(rows: readonly DatasetRow[], setup: CascadeSetup, source: string): { rows: DatasetRow[]; dropped: number } {
+export function cascadeRows(
+  rows: readonly DatasetRow[],
+  setup: CascadeSetup,
+  source: string,
+): { rows: DatasetRow[]; dropped: number } {
   const models = [...setup.levels, ...setup.peers];
   const usable = (r: DatasetRow) =>
-    models.every((m) => Number.isFinite(r.scores?.[m]) && Number.isFinite(r.costs?.[m]) && (!setup.needsResponses || r.responses?.[m] !== undefined));
+    models.every(
+      (m) =>
+        Number.isFinite(r.scores?.[m]) &&
+        Number.isFinite(r.costs?.[m]) &&
+        (!setup.needsResponses || r.responses?.[m] !== undefined),
+    );
   const kept = rows.filter(usable);
   if (kept.length === 0) {
     const what = setup.needsResponses ? 'a score, a cost and an answer text' : 'a score and a cost';
-    throw new Error(`--data ${source}: no row has ${what} for every cascade model (${models.join(', ')}); the cascades replay routerbench, which has them`);
+    throw new Error(
+      `--data ${source}: no row has ${what} for every cascade model (${models.join(', ')}); the cascades replay routerbench, which has them`,
+    );
   }
   return { rows: kept, dropped: rows.length - kept.length };
 }
@@ -75,30 +94,57 @@ export function cascadeRows(rows: readonly DatasetRow[], setup: CascadeSetup, so
 const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const meanCost = (rows: readonly DatasetRow[], m: string) => mean(rows.map((r) => r.costs![m]!));
 
-const cascadeRow = (r: DatasetRow): CascadeRow => ({ id: r.promptId, category: r.category, scores: r.scores ?? {}, costs: r.costs ?? {} });
+const cascadeRow = (r: DatasetRow): CascadeRow => ({
+  id: r.promptId,
+  category: r.category,
+  scores: r.scores ?? {},
+  costs: r.costs ?? {},
+});
 
 /** How the cascade's replay got answer confidences (kept in policy.json's training, for eval). */
 const replaySchema = z.object({ confidence: z.enum(['none', 'proxy']), noise: z.number().min(0).optional() });
 type ReplaySettings = z.infer<typeof replaySchema>;
 
 /** One pass over the rows in a seeded order; returns the trained learner and its training record. */
-export function trainCascade(setup: CascadeSetup, params: Record<string, unknown>, rows: readonly DatasetRow[], defaultSeed: number): { learner: Learner; training: Record<string, unknown> } {
+export function trainCascade(
+  setup: CascadeSetup,
+  params: Record<string, unknown>,
+  rows: readonly DatasetRow[],
+  defaultSeed: number,
+): { learner: Learner; training: Record<string, unknown> } {
   const level = (m: string) => ({ pool: poolNameOf(m), model: m, costPerCall: meanCost(rows, m) });
   if (setup.learner === 'cascade') {
     const p = parseOrThrow(cascadeParamsSchema, params, '--params');
     const seed = p.seed ?? defaultSeed;
     const order = shuffled(rows.length, seed).map((i) => cascadeRow(rows[i]!));
     const policy = new CascadePolicy({
-      levels: setup.levels.map(level), costQualityTradeoff: p.cost_quality_tradeoff, bins: p.bins, shrinkage: p.shrinkage,
-      explore: p.explore, probeRate: p.probe_rate, seed, confidenceMethod: p.confidence_method,
+      levels: setup.levels.map(level),
+      costQualityTradeoff: p.cost_quality_tradeoff,
+      bins: p.bins,
+      shrinkage: p.shrinkage,
+      explore: p.explore,
+      probeRate: p.probe_rate,
+      seed,
+      confidenceMethod: p.confidence_method,
     });
-    const replay: ReplaySettings = p.confidence_noise === undefined ? { confidence: 'none' } : { confidence: 'proxy', noise: p.confidence_noise };
-    const r = simulateCascade(order, policy, { train: true, observeAll: p.observe_all, seed, ...simConfidence(replay), planCosts: policy.levels.map((l) => l.costPerCall!) });
+    const replay: ReplaySettings =
+      p.confidence_noise === undefined ? { confidence: 'none' } : { confidence: 'proxy', noise: p.confidence_noise };
+    const r = simulateCascade(order, policy, {
+      train: true,
+      observeAll: p.observe_all,
+      seed,
+      ...simConfidence(replay),
+      planCosts: policy.levels.map((l) => l.costPerCall!),
+    });
     return {
       learner: policy,
       training: {
         feedback: p.observe_all ? 'full information (every level graded)' : 'bandit (quality of each answer called)',
-        replay, meanQuality: r.meanQuality, meanCost: r.meanCost, callsPerRow: r.callsPerRow, escalationRate: r.escalationRate,
+        replay,
+        meanQuality: r.meanQuality,
+        meanCost: r.meanCost,
+        callsPerRow: r.callsPerRow,
+        escalationRate: r.escalationRate,
       },
     };
   }
@@ -106,13 +152,26 @@ export function trainCascade(setup: CascadeSetup, params: Record<string, unknown
   const seed = p.seed ?? defaultSeed;
   const order = shuffled(rows.length, seed).map((i) => rows[i]!);
   const policy = new ResponseCascadePolicy({
-    levels: setup.levels.map(level), peers: p.peers.map(level), categories: [...new Set(rows.map((r) => r.category))].sort(),
-    costQualityTradeoff: p.cost_quality_tradeoff, hashDim: p.hash_dim, lambda: p.lambda, v: p.v, probeRate: p.probe_rate, feedback: p.feedback, seed,
+    levels: setup.levels.map(level),
+    peers: p.peers.map(level),
+    categories: [...new Set(rows.map((r) => r.category))].sort(),
+    costQualityTradeoff: p.cost_quality_tradeoff,
+    hashDim: p.hash_dim,
+    lambda: p.lambda,
+    v: p.v,
+    probeRate: p.probe_rate,
+    feedback: p.feedback,
+    seed,
   });
   const r = replayResponseCascade(order, policy, { train: true });
   return {
     learner: policy,
-    training: { feedback: `answer texts; quality: ${p.feedback}`, meanQuality: r.meanQuality, meanCost: r.meanCost, callsPerRow: r.callsPerRow },
+    training: {
+      feedback: `answer texts; quality: ${p.feedback}`,
+      meanQuality: r.meanQuality,
+      meanCost: r.meanCost,
+      callsPerRow: r.callsPerRow,
+    },
   };
 }
 
@@ -156,7 +215,12 @@ export interface CascadeEval {
 }
 
 /** Replays a saved cascade greedily (posterior means, no probes) on held-out rows. */
-export function evaluateCascade(file: PolicyFile, rows: readonly DatasetRow[], lambda: number, source = 'policy.json'): CascadeEval {
+export function evaluateCascade(
+  file: PolicyFile,
+  rows: readonly DatasetRow[],
+  lambda: number,
+  source = 'policy.json',
+): CascadeEval {
   const setup = cascadeSetupOf(file);
   const pools = file.actions.map((a) => a.pool);
   let traces: { levels: number[]; quality: number; cost: number }[];
@@ -166,9 +230,15 @@ export function evaluateCascade(file: PolicyFile, rows: readonly DatasetRow[], l
     const policy = CascadePolicy.load({ ...file, hyperparameters: { ...file.hyperparameters, explore: false } });
     // A policy trained outside `wrp train` has no replay record: no confidence signal.
     const given = file.training['replay'];
-    const replay: ReplaySettings = given === undefined ? { confidence: 'none' } : parseOrThrow(replaySchema, given, source, ['training', 'replay']);
+    const replay: ReplaySettings =
+      given === undefined ? { confidence: 'none' } : parseOrThrow(replaySchema, given, source, ['training', 'replay']);
     const planCosts = policy.levels.map((l) => l.costPerCall ?? 0);
-    const r = simulateCascade(rows.map(cascadeRow), policy, { trace: true, seed: Number(file.hyperparameters['seed'] ?? 1), ...simConfidence(replay), planCosts });
+    const r = simulateCascade(rows.map(cascadeRow), policy, {
+      trace: true,
+      seed: Number(file.hyperparameters['seed'] ?? 1),
+      ...simConfidence(replay),
+      planCosts,
+    });
     const t = r.trace!;
     traces = t;
     escalation = (row, i) => policy.escalationValue(row.category, 0, t[i]!.confidence[0], planCosts);
@@ -176,7 +246,13 @@ export function evaluateCascade(file: PolicyFile, rows: readonly DatasetRow[], l
     const policy = ResponseCascadePolicy.load(file).frozen();
     traces = replayResponseCascade(rows, policy, { trace: true }).trace!;
     const [weak] = setup.levels as [string];
-    escalation = (row) => policy.escalationValue({ id: row.promptId, category: row.category, prompt: row.prompt }, 0, row.responses![weak]!, setup.peers.map((m) => row.responses![m]));
+    escalation = (row) =>
+      policy.escalationValue(
+        { id: row.promptId, category: row.category, prompt: row.prompt },
+        0,
+        row.responses![weak]!,
+        setup.peers.map((m) => row.responses![m]),
+      );
     extraCost = (row) => setup.peers.reduce((a, m) => a + row.costs![m]!, 0);
   }
   const clip = (x: number) => Math.min(1, Math.max(0, x));
@@ -210,12 +286,31 @@ export function evaluateCascade(file: PolicyFile, rows: readonly DatasetRow[], l
       const cW = rows.map((r) => r.costs![weak]!);
       const cS = rows.map((r) => r.costs![strong]!);
       const base = { weakOnly: mean(cW), strongOnly: mean(cS) };
-      out.twoLevel = { weak: pools[0]!, strong: pools[1]!, pgr: pgr(out.quality.estimate, mean(qW), mean(qS)), apgr: curve.apgr, cpt50: cpt(curve, 0.5), cpt80: cpt(curve, 0.8), ...base };
+      out.twoLevel = {
+        weak: pools[0]!,
+        strong: pools[1]!,
+        pgr: pgr(out.quality.estimate, mean(qW), mean(qS)),
+        apgr: curve.apgr,
+        cpt50: cpt(curve, 0.5),
+        cpt80: cpt(curve, 0.8),
+        ...base,
+      };
       if (base.strongOnly > base.weakOnly) {
         // Kept on the weak side: the weak call (and peers); escalated: the strong call on top.
         const ifWeak = rows.map((r, i) => cW[i]! + extraCost(r));
-        const cc = costPgrCurve(qS, qW, score, ifWeak, ifWeak.map((c, i) => c + cS[i]!), base);
-        Object.assign(out.twoLevel, { costApgr: cc.costApgr, costAt50: costAtPgr(cc, 0.5), costAt80: costAtPgr(cc, 0.8) });
+        const cc = costPgrCurve(
+          qS,
+          qW,
+          score,
+          ifWeak,
+          ifWeak.map((c, i) => c + cS[i]!),
+          base,
+        );
+        Object.assign(out.twoLevel, {
+          costApgr: cc.costApgr,
+          costAt50: costAtPgr(cc, 0.5),
+          costAt80: costAtPgr(cc, 0.8),
+        });
       }
     }
   }

@@ -11,7 +11,14 @@ import { loadRouterDc } from '../../datasets/routerdc.ts';
 import type { DatasetRow, LoadReport } from '../../datasets/types.ts';
 
 export type DataSpec =
-  | { kind: 'dataset'; name: 'routerdc' | 'routerbench'; split: 'train' | 'test' | 'all'; files?: string[]; models?: string[]; responses?: boolean }
+  | {
+      kind: 'dataset';
+      name: 'routerdc' | 'routerbench';
+      split: 'train' | 'test' | 'all';
+      files?: string[];
+      models?: string[];
+      responses?: boolean;
+    }
   | { kind: 'logged'; path: string }
   | { kind: 'sim'; experiment: string };
 
@@ -19,24 +26,39 @@ export type DataSpec =
  * `--data` as a spec. A dataset may name its split (`routerbench:test`); `--split` then must
  * agree. `defaultSplit` is the split when neither names one (train for training, test for eval).
  */
-export function parseDataSpec(data: string, opts: { split?: string; files?: string; models?: string }, defaultSplit: 'train' | 'test' = 'train'): DataSpec {
+export function parseDataSpec(
+  data: string,
+  opts: { split?: string; files?: string; models?: string },
+  defaultSplit: 'train' | 'test' = 'train',
+): DataSpec {
   const named = /^(routerdc|routerbench)(?::(.*))?$/.exec(data);
   if (named) {
     const name = named[1] as 'routerdc' | 'routerbench';
     const inData = named[2];
-    if (inData !== undefined && opts.split !== undefined && opts.split !== inData) throw new Error(`--split: "${opts.split}" contradicts --data ${data}; give the split once`);
+    if (inData !== undefined && opts.split !== undefined && opts.split !== inData)
+      throw new Error(`--split: "${opts.split}" contradicts --data ${data}; give the split once`);
     const given = inData ?? opts.split;
     const split = (given ?? defaultSplit) as 'train' | 'test' | 'all';
-    if (!['train', 'test', 'all'].includes(split)) throw new Error(`${inData !== undefined ? '--data' : '--split'}: expected a split of train, test or all, got "${given}"`);
+    if (!['train', 'test', 'all'].includes(split))
+      throw new Error(
+        `${inData !== undefined ? '--data' : '--split'}: expected a split of train, test or all, got "${given}"`,
+      );
     return { kind: 'dataset', name, split, files: list(opts.files), models: list(opts.models) };
   }
   if (data.startsWith('sim:')) return { kind: 'sim', experiment: data.slice(4) };
   if (existsSync(data)) return { kind: 'logged', path: data };
-  throw new Error(`--data: expected routerdc[:split], routerbench[:split], sim:<experiment.yaml> or a run folder, got "${data}" (no such file)`);
+  throw new Error(
+    `--data: expected routerdc[:split], routerbench[:split], sim:<experiment.yaml> or a run folder, got "${data}" (no such file)`,
+  );
 }
 
 function list(s: string | undefined): string[] | undefined {
-  return s === undefined || s === '' ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean);
+  return s === undefined || s === ''
+    ? undefined
+    : s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
 }
 
 export interface DatasetData {
@@ -48,12 +70,18 @@ export interface DatasetData {
 
 /** Loads a full-information dataset; rows with an empty score cell are dropped and counted. */
 export function loadDataset(spec: Extract<DataSpec, { kind: 'dataset' }>): DatasetData {
-  const opts = { split: spec.split, files: spec.files, impute: 'skip-row' as const, responses: spec.responses ?? false };
+  const opts = {
+    split: spec.split,
+    files: spec.files,
+    impute: 'skip-row' as const,
+    responses: spec.responses ?? false,
+  };
   const { rows, report } = spec.name === 'routerdc' ? loadRouterDc(opts) : loadRouterBench(opts);
   if (rows.length === 0) throw new Error(`${spec.name} (${spec.split}): no rows`);
   const all = Object.keys(rows[0]!.scores ?? {});
   const models = spec.models ?? all;
-  for (const m of models) if (!all.includes(m)) throw new Error(`--models: expected names among ${all.join(', ')}, got "${m}"`);
+  for (const m of models)
+    if (!all.includes(m)) throw new Error(`--models: expected names among ${all.join(', ')}, got "${m}"`);
   return { rows, report, models };
 }
 

@@ -61,7 +61,11 @@ export function contextFromRecord(r: RequestResult): RoutingContext {
  * A learner's router block with a category one-hot over the data's categories, for
  * learners that take `features` (the caller's own features.categories wins).
  */
-export function withCategories(entry: { schema: unknown }, spec: Record<string, unknown>, categories: string[]): Record<string, unknown> {
+export function withCategories(
+  entry: { schema: unknown },
+  spec: Record<string, unknown>,
+  categories: string[],
+): Record<string, unknown> {
   const takesFeatures = 'features' in ((entry.schema as { shape?: object }).shape ?? {});
   if (!takesFeatures) return spec;
   return { ...spec, features: { categories, ...((spec.features ?? {}) as Record<string, unknown>) } };

@@ -27,7 +27,15 @@ export interface DatasetEval {
   actionCounts: Record<string, number>;
   references: ReferencePoints;
   /** costApgr / costAt50: the same curve over cost (two-model.ts costPgrCurve), when the rows carry costs. */
-  twoModel?: { strong: string; weak: string; apgr: number; cpt50?: number; cpt80?: number; costApgr?: number; costAt50?: number };
+  twoModel?: {
+    strong: string;
+    weak: string;
+    apgr: number;
+    cpt50?: number;
+    cpt80?: number;
+    costApgr?: number;
+    costAt50?: number;
+  };
   manyModels?: { aiq: number; zeroRouterAiq: number; points: CostQualityPoint[] };
 }
 
@@ -43,14 +51,34 @@ function decide(learner: Learner, ctx: RoutingContext, actions: string[]): RowDe
   return { action: greedyAction(learner, ctx, actions), scores: scores && Array.from(scores) };
 }
 
-export function evaluateOnDataset(learner: Learner, rows: DatasetRow[], task: DatasetTask, actions: string[]): DatasetEval {
-  return summarize(rows.map((r, i) => decide(learner, contextFromRow(r, i), actions)), rows, task, actions);
+export function evaluateOnDataset(
+  learner: Learner,
+  rows: DatasetRow[],
+  task: DatasetTask,
+  actions: string[],
+): DatasetEval {
+  return summarize(
+    rows.map((r, i) => decide(learner, contextFromRow(r, i), actions)),
+    rows,
+    task,
+    actions,
+  );
 }
 
 /** evaluateOnDataset for learners whose features come from an embeddings endpoint (fetched a slice at a time). */
-export async function evaluateOnDatasetPrepared(learner: Learner, rows: DatasetRow[], task: DatasetTask, actions: string[]): Promise<DatasetEval> {
+export async function evaluateOnDatasetPrepared(
+  learner: Learner,
+  rows: DatasetRow[],
+  task: DatasetTask,
+  actions: string[],
+): Promise<DatasetEval> {
   const decisions: RowDecision[] = [];
-  await forEachPrepared(learner, rows.map((_, i) => i), (i) => contextFromRow(rows[i]!, i), (_i, ctx) => decisions.push(decide(learner, ctx, actions)));
+  await forEachPrepared(
+    learner,
+    rows.map((_, i) => i),
+    (i) => contextFromRow(rows[i]!, i),
+    (_i, ctx) => decisions.push(decide(learner, ctx, actions)),
+  );
   return summarize(decisions, rows, task, actions);
 }
 
@@ -69,7 +97,10 @@ function summarize(decisions: RowDecision[], rows: DatasetRow[], task: DatasetTa
     quality: bootstrapMean(quality),
     meanCost: costs.every((c) => c !== undefined) ? mean(costs as number[]) : undefined,
     reward: mean(chosen.map((a, i) => task.reward(rows[i]!, task.actionModel[a]!))),
-    regret: regretFromTable(utilities, chosen.map((a) => actions.indexOf(a))).total,
+    regret: regretFromTable(
+      utilities,
+      chosen.map((a) => actions.indexOf(a)),
+    ).total,
     actionCounts: counts,
     references: referencePoints(rows, models),
   };
@@ -84,7 +115,13 @@ function summarize(decisions: RowDecision[], rows: DatasetRow[], task: DatasetTa
     const qS = rows.map((r) => r.scores![models[strong]!]!);
     const qW = rows.map((r) => r.scores![models[weak]!]!);
     const curve = pgrCurve(qS, qW, s);
-    out.twoModel = { strong: actions[strong]!, weak: actions[weak]!, apgr: curve.apgr, cpt50: cpt(curve, 0.5), cpt80: cpt(curve, 0.8) };
+    out.twoModel = {
+      strong: actions[strong]!,
+      weak: actions[weak]!,
+      apgr: curve.apgr,
+      cpt50: cpt(curve, 0.5),
+      cpt80: cpt(curve, 0.8),
+    };
     const [mS, mW] = [models[strong]!, models[weak]!];
     if (rows.every((r) => r.costs?.[mS] !== undefined && r.costs?.[mW] !== undefined)) {
       const cS = rows.map((r) => r.costs![mS]!);
@@ -108,7 +145,11 @@ function summarize(decisions: RowDecision[], rows: DatasetRow[], task: DatasetTa
  */
 function aiqOf(scores: number[][], rows: DatasetRow[], models: string[]): DatasetEval['manyModels'] {
   const price = models.map((m) => mean(rows.map((r) => r.costs![m]!)));
-  const singles: CostQualityPoint[] = models.map((m, k) => ({ cost: price[k]!, quality: mean(rows.map((r) => r.scores![m]!)), label: m }));
+  const singles: CostQualityPoint[] = models.map((m, k) => ({
+    cost: price[k]!,
+    quality: mean(rows.map((r) => r.scores![m]!)),
+    label: m,
+  }));
   const zero = zeroRouter(singles);
   const spread = Math.max(...price) - Math.min(...price);
   const points: CostQualityPoint[] = [];
@@ -141,7 +182,12 @@ export interface LoggedEval {
 }
 
 /** Off-policy value of the learner's greedy policy on a logged run (DR's reward model: per category x pool means). */
-export function evaluateOnLogs(learner: Learner, samples: LoggedSample<RequestResult>[], actions: string[], toContext: (r: RequestResult) => RoutingContext): LoggedEval {
+export function evaluateOnLogs(
+  learner: Learner,
+  samples: LoggedSample<RequestResult>[],
+  actions: string[],
+  toContext: (r: RequestResult) => RoutingContext,
+): LoggedEval {
   const means = new Map<string, { s: number; n: number }>();
   for (const x of samples) {
     const k = `${x.context.labels.category}\u0000${x.action}`;
@@ -155,7 +201,11 @@ export function evaluateOnLogs(learner: Learner, samples: LoggedSample<RequestRe
     const m = means.get(`${r.labels.category}\u0000${a}`);
     return m ? m.s / m.n : overall;
   };
-  const est = offPolicyEstimate(samples, { kind: 'deterministic', choose: (r: RequestResult) => greedyAction(learner, toContext(r), actions) }, { rewardModel, skipInvalid: true });
+  const est = offPolicyEstimate(
+    samples,
+    { kind: 'deterministic', choose: (r: RequestResult) => greedyAction(learner, toContext(r), actions) },
+    { rewardModel, skipInvalid: true },
+  );
   return {
     n: samples.length,
     matched: est.matched,

@@ -37,14 +37,27 @@ const rows = (n: number, offset = 0): DatasetRow[] =>
   Array.from({ length: n }, (_, i) => {
     const alpha = (i + offset) % 5 < 3; // 60%: a is the stronger model overall
     return {
-      promptId: `p${i + offset}`, source: 'test', category: 'same', prompt: `${alpha ? 'alpha' : 'beta'} question ${i + offset}`,
+      promptId: `p${i + offset}`,
+      source: 'test',
+      category: 'same',
+      prompt: `${alpha ? 'alpha' : 'beta'} question ${i + offset}`,
       scores: { a: alpha ? 1 : 0, b: alpha ? 0 : 1 },
     };
   });
 
 function learner(): LinUcb {
-  const features = featureSpecSchema.parse({ categories: false, archetypes: false, length: false, turn: false, text: false, embedding: { url, model: 'toy' } });
-  const actions = [{ pool: 'a', model: 'a' }, { pool: 'b', model: 'b' }];
+  const features = featureSpecSchema.parse({
+    categories: false,
+    archetypes: false,
+    length: false,
+    turn: false,
+    text: false,
+    embedding: { url, model: 'toy' },
+  });
+  const actions = [
+    { pool: 'a', model: 'a' },
+    { pool: 'b', model: 'b' },
+  ];
   return new LinUcb(actions, buildLayout(features, ['a', 'b']), linucbHyperSchema.parse({ alpha: 0.3 }));
 }
 
@@ -67,11 +80,24 @@ describe('offline training with an embeddings endpoint', () => {
 
   it('builds, trains and reloads a neural policy on endpoint embeddings, which needs the dimension up front', async () => {
     await initTf();
-    const actions = [{ pool: 'a', model: 'a' }, { pool: 'b', model: 'b' }];
+    const actions = [
+      { pool: 'a', model: 'a' },
+      { pool: 'b', model: 'b' },
+    ];
     const ctx = { pools: ['a', 'b'], seed: 1, file: 'test', actions };
-    const features = { categories: false, archetypes: false, length: false, turn: false, text: false, embedding: { url, model: 'toy' } };
+    const features = {
+      categories: false,
+      archetypes: false,
+      length: false,
+      turn: false,
+      text: false,
+      embedding: { url, model: 'toy' },
+    };
     expect(() => LEARNERS.neural!.create({ type: 'neural', features }, ctx)).toThrow(/features\.embedding\.dim/);
-    const neural = LEARNERS.neural!.create({ type: 'neural', features: { ...features, embedding: { url, model: 'toy', dim: 2 } } }, ctx);
+    const neural = LEARNERS.neural!.create(
+      { type: 'neural', features: { ...features, embedding: { url, model: 'toy', dim: 2 } } },
+      ctx,
+    );
     await trainOnRowsPrepared(neural, rows(600), task, { seed: 1 });
     const reloaded = LEARNERS.neural!.load(neural.save());
     const e = await evaluateOnDatasetPrepared(reloaded, rows(200, 1), task, ['a', 'b']);

@@ -56,7 +56,12 @@ export async function trainOnRowsPrepared(
   opts: { seed?: number; every?: number; onCheckpoint?(p: TrainProgress): void } = {},
 ): Promise<TrainProgress> {
   const pass = new TrainingPass(learner, rows, task, opts);
-  await forEachPrepared(learner, shuffled(rows.length, opts.seed ?? 1), (i) => contextFromRow(rows[i]!, i), (i, ctx) => pass.step(i, ctx));
+  await forEachPrepared(
+    learner,
+    shuffled(rows.length, opts.seed ?? 1),
+    (i) => contextFromRow(rows[i]!, i),
+    (i, ctx) => pass.step(i, ctx),
+  );
   return pass.progress();
 }
 
@@ -134,7 +139,12 @@ export function evalOnRows(learner: Learner, rows: DatasetRow[], task: DatasetTa
     r += task.reward(row, model);
     counts[action] = (counts[action] ?? 0) + 1;
   });
-  return { n: rows.length, quality: q / Math.max(1, rows.length), reward: r / Math.max(1, rows.length), actionCounts: counts };
+  return {
+    n: rows.length,
+    quality: q / Math.max(1, rows.length),
+    reward: r / Math.max(1, rows.length),
+    actionCounts: counts,
+  };
 }
 
 /** Indices 0..n-1 in a seeded order (Fisher-Yates, mulberry32): the order training passes use. */

@@ -7,7 +7,12 @@
 import { computeReward } from '../../harness/feedback/reward.ts';
 import { builtinQualityTable } from '../../harness/pool/sim/quality.ts';
 import { mulberry32 } from '../../core/random.ts';
-import { runVirtual, type VirtualOutcome, type VirtualPool, type VirtualRunResult } from '../../harness/pool/sim/virtual-env.ts';
+import {
+  runVirtual,
+  type VirtualOutcome,
+  type VirtualPool,
+  type VirtualRunResult,
+} from '../../harness/pool/sim/virtual-env.ts';
 import type { ExperimentConfig } from '../../harness/runner/config.ts';
 import { simPoolSpecOf } from '../../harness/runner/pools.ts';
 import { createWorkload } from '../../harness/workload/mix.ts';
@@ -16,7 +21,10 @@ import type { Learner } from '../types.ts';
 /** The experiment's pools as virtual pools; live endpoints cannot run in virtual time. */
 export function virtualPools(config: ExperimentConfig): VirtualPool[] {
   return config.pools.map((p, i) => {
-    if (!p.sim) throw new Error(`pools[${i}] (${p.name}): a live endpoint cannot run in the virtual-time simulator; use sim pools`);
+    if (!p.sim)
+      throw new Error(
+        `pools[${i}] (${p.name}): a live endpoint cannot run in the virtual-time simulator; use sim pools`,
+      );
     return {
       name: p.name,
       pricing: { inputPer1M: p.pricing.input_per_1m, outputPer1M: p.pricing.output_per_1m },
@@ -33,7 +41,9 @@ function rateOf(config: ExperimentConfig): number {
     const stage = a.stages.find((s) => s.rate !== undefined && s.rate > 0);
     if (stage?.rate) return stage.rate;
   }
-  throw new Error(`workload.arrival: virtual-time training needs an open-loop rate (constant, poisson, gamma or a sweep with rates), got ${a.type}`);
+  throw new Error(
+    `workload.arrival: virtual-time training needs an open-loop rate (constant, poisson, gamma or a sweep with rates), got ${a.type}`,
+  );
 }
 
 export function trainInSimulator(
@@ -58,7 +68,9 @@ export function trainInSimulator(
       computeReward(config.feedback.reward, {
         quality,
         costUsd,
-        sloViolated: (slo.ttft_ms !== undefined && ttftS * 1000 > slo.ttft_ms) || (slo.e2e_ms !== undefined && e2eS * 1000 > slo.e2e_ms),
+        sloViolated:
+          (slo.ttft_ms !== undefined && ttftS * 1000 > slo.ttft_ms) ||
+          (slo.e2e_ms !== undefined && e2eS * 1000 > slo.e2e_ms),
       }) ?? 0,
     onOutcome,
   });

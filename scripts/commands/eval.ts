@@ -12,7 +12,7 @@ import { evaluateOnDatasetPrepared, evaluateOnLogs } from '../../learners/train/
 import { qualityCostReward } from '../../learners/train/offline.ts';
 import { prepareLearners } from '../../learners/policy-factories.ts';
 import { asUsage } from './usage-error.ts';
-import { DatasetError, ConfigError, UsageError } from "../../core/errors.ts";
+import { DatasetError, ConfigError, UsageError } from '../../core/errors.ts';
 
 interface EvalArgs {
   policy: string;
@@ -27,23 +27,42 @@ const f = (x: number | undefined, d = 4) => (x === undefined || Number.isNaN(x) 
 /** A cascade replayed on held-out rows: served quality, every call's cost, escalations, the two-level curve. */
 function evaluateCascadeOn(a: EvalArgs, file: PolicyFile, path: string, spec: DataSpec): void {
   if (spec.kind !== 'dataset') {
-    const why = spec.kind === 'logged' ? 'a logged run made one call per request, so it cannot show what escalating would have given' : 'the simulator is for training';
-    throw new UsageError(`--data: a ${file.learner} policy is evaluated on a dataset with every model's score and cost (--data routerbench:test); ${why}`);
+    const why =
+      spec.kind === 'logged'
+        ? 'a logged run made one call per request, so it cannot show what escalating would have given'
+        : 'the simulator is for training';
+    throw new UsageError(
+      `--data: a ${file.learner} policy is evaluated on a dataset with every model's score and cost (--data routerbench:test); ${why}`,
+    );
   }
   const setup = cascadeSetupOf(file);
-  const data = asUsage(() => loadDataset({ ...spec, models: [...setup.levels, ...setup.peers], responses: setup.needsResponses }));
+  const data = asUsage(() =>
+    loadDataset({ ...spec, models: [...setup.levels, ...setup.peers], responses: setup.needsResponses }),
+  );
   const source = `${spec.name}:${spec.split}`;
   const { rows, dropped } = asUsage(() => cascadeRows(data.rows, setup, source));
   const e = evaluateCascade(file, rows, a.lambda, path);
   const ref = e.references;
-  console.log(`${file.learner} ${file.actions.map((x) => x.pool).join(' -> ')} on ${source} (${e.n} prompts${dropped ? `, ${dropped} without every level's score, cost${setup.needsResponses ? ' or answer' : ''} dropped` : ''})`);
-  console.log(`  quality ${f(e.quality.estimate)} [95% CI ${f(e.quality.lower)}, ${f(e.quality.upper)}], reward ${f(e.reward)}, mean cost (every call) ${f(e.meanCost, 6)}, regret vs per-prompt best ${f(e.regret, 1)}`);
-  console.log(`  best single (${ref.bestSingle.model}) ${f(ref.bestSingle.quality)} at ${f(ref.bestSingle.cost, 6)}, best per category ${f(ref.bestPerCategory.quality)}, oracle ${f(ref.oracle.quality)}`);
-  console.log(`  calls/request ${f(e.callsPerRow, 3)}, escalation share ${f(e.escalationShare, 3)}, started at ${JSON.stringify(e.startedAt)}, served by ${JSON.stringify(e.servedBy)}`);
+  console.log(
+    `${file.learner} ${file.actions.map((x) => x.pool).join(' -> ')} on ${source} (${e.n} prompts${dropped ? `, ${dropped} without every level's score, cost${setup.needsResponses ? ' or answer' : ''} dropped` : ''})`,
+  );
+  console.log(
+    `  quality ${f(e.quality.estimate)} [95% CI ${f(e.quality.lower)}, ${f(e.quality.upper)}], reward ${f(e.reward)}, mean cost (every call) ${f(e.meanCost, 6)}, regret vs per-prompt best ${f(e.regret, 1)}`,
+  );
+  console.log(
+    `  best single (${ref.bestSingle.model}) ${f(ref.bestSingle.quality)} at ${f(ref.bestSingle.cost, 6)}, best per category ${f(ref.bestPerCategory.quality)}, oracle ${f(ref.oracle.quality)}`,
+  );
+  console.log(
+    `  calls/request ${f(e.callsPerRow, 3)}, escalation share ${f(e.escalationShare, 3)}, started at ${JSON.stringify(e.startedAt)}, served by ${JSON.stringify(e.servedBy)}`,
+  );
   const t = e.twoLevel;
   if (t) {
-    console.log(`  ${t.strong} over ${t.weak}: PGR ${f(t.pgr)}; escalation-threshold curve: APGR ${f(t.apgr)}, CPT(50%) ${f(t.cpt50, 3)}, CPT(80%) ${f(t.cpt80, 3)}`);
-    console.log(`  cost-APGR ${f(t.costApgr)}, USD/request at PGR 50% ${f(t.costAt50, 6)} / 80% ${f(t.costAt80, 6)} (weak alone ${f(t.weakOnly, 6)}, strong alone ${f(t.strongOnly, 6)})`);
+    console.log(
+      `  ${t.strong} over ${t.weak}: PGR ${f(t.pgr)}; escalation-threshold curve: APGR ${f(t.apgr)}, CPT(50%) ${f(t.cpt50, 3)}, CPT(80%) ${f(t.cpt80, 3)}`,
+    );
+    console.log(
+      `  cost-APGR ${f(t.costApgr)}, USD/request at PGR 50% ${f(t.costAt50, 6)} / 80% ${f(t.costAt80, 6)} (weak alone ${f(t.weakOnly, 6)}, strong alone ${f(t.strongOnly, 6)})`,
+    );
   }
 }
 
@@ -58,21 +77,35 @@ export async function evaluate(a: EvalArgs): Promise<void> {
   const actions = file.actions.map((x) => x.pool);
   if (spec.kind === 'dataset') {
     const data = asUsage(() => loadDataset(spec));
-    const task = { actionModel: Object.fromEntries(file.actions.map((x) => [x.pool, x.model])), reward: qualityCostReward(a.lambda) };
+    const task = {
+      actionModel: Object.fromEntries(file.actions.map((x) => [x.pool, x.model])),
+      reward: qualityCostReward(a.lambda),
+    };
     const e = await evaluateOnDatasetPrepared(learner, data.rows, task, actions);
     const ref = e.references;
     console.log(`${file.learner} on ${spec.name}:${spec.split} (${e.n} prompts)`);
-    console.log(`  quality ${f(e.quality.estimate)} [95% CI ${f(e.quality.lower)}, ${f(e.quality.upper)}], reward ${f(e.reward)}, mean cost ${f(e.meanCost, 6)}, regret vs per-prompt best ${f(e.regret, 1)}`);
-    console.log(`  best single (${ref.bestSingle.model}) ${f(ref.bestSingle.quality)}, best per category ${f(ref.bestPerCategory.quality)}, oracle ${f(ref.oracle.quality)}`);
+    console.log(
+      `  quality ${f(e.quality.estimate)} [95% CI ${f(e.quality.lower)}, ${f(e.quality.upper)}], reward ${f(e.reward)}, mean cost ${f(e.meanCost, 6)}, regret vs per-prompt best ${f(e.regret, 1)}`,
+    );
+    console.log(
+      `  best single (${ref.bestSingle.model}) ${f(ref.bestSingle.quality)}, best per category ${f(ref.bestPerCategory.quality)}, oracle ${f(ref.oracle.quality)}`,
+    );
     console.log(`  actions: ${JSON.stringify(e.actionCounts)}`);
-    if (e.twoModel) console.log(`  ${e.twoModel.strong} vs ${e.twoModel.weak}: APGR ${f(e.twoModel.apgr)}, CPT(50%) ${f(e.twoModel.cpt50, 3)}, CPT(80%) ${f(e.twoModel.cpt80, 3)}`);
+    if (e.twoModel)
+      console.log(
+        `  ${e.twoModel.strong} vs ${e.twoModel.weak}: APGR ${f(e.twoModel.apgr)}, CPT(50%) ${f(e.twoModel.cpt50, 3)}, CPT(80%) ${f(e.twoModel.cpt80, 3)}`,
+      );
     if (e.manyModels) console.log(`  AIQ ${f(e.manyModels.aiq)} vs zero router ${f(e.manyModels.zeroRouterAiq)}`);
   } else if (spec.kind === 'logged') {
     const run = readLoggedRun(spec.path);
     const e = evaluateOnLogs(learner, run.samples, actions, contextFromRecord);
-    console.log(`${file.learner} on logged run ${spec.path} (${e.n} records with rewards, ${e.matched} where the policy agrees with the log)`);
+    console.log(
+      `${file.learner} on logged run ${spec.path} (${e.n} records with rewards, ${e.matched} where the policy agrees with the log)`,
+    );
     console.log(`  logged policy reward ${f(e.loggedReward)}`);
-    console.log(`  IPS ${f(e.ips.estimate)} [${f(e.ips.lower)}, ${f(e.ips.upper)}], SNIPS ${f(e.snips)}, DR ${f(e.dr?.estimate)} [${f(e.dr?.lower)}, ${f(e.dr?.upper)}], ESS ${f(e.ess, 1)}`);
+    console.log(
+      `  IPS ${f(e.ips.estimate)} [${f(e.ips.lower)}, ${f(e.ips.upper)}], SNIPS ${f(e.snips)}, DR ${f(e.dr?.estimate)} [${f(e.dr?.lower)}, ${f(e.dr?.upper)}], ESS ${f(e.ess, 1)}`,
+    );
   } else {
     throw new UsageError('--data: evaluate on a dataset or a logged run (the simulator is for training)');
   }
@@ -84,7 +117,11 @@ export const evalCommand: CommandModule = {
   builder: (y: Argv) =>
     y.options({
       policy: { type: 'string', demandOption: true, describe: 'folder with policy.json (or the file)' },
-      data: { type: 'string', demandOption: true, describe: 'routerdc[:split] | routerbench[:split] | a run folder (cascades: a dataset)' },
+      data: {
+        type: 'string',
+        demandOption: true,
+        describe: 'routerdc[:split] | routerbench[:split] | a run folder (cascades: a dataset)',
+      },
       split: { type: 'string', describe: 'dataset split: test (default) | train | all' },
       files: { type: 'string', describe: 'dataset files or families, comma-separated' },
       lambda: { type: 'number', default: 0, describe: 'reward = quality - lambda * USD cost' },

@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { printRunSummary } from '../../harness/runner/print-summary.ts';
 import { reportRun } from '../../harness/runner/report.ts';
-import { ConfigError, UsageError } from "../../core/errors.ts";
+import { ConfigError, UsageError } from '../../core/errors.ts';
 
 interface ReportArgs {
   dir: string;
@@ -10,7 +10,9 @@ interface ReportArgs {
 
 async function report(args: ReportArgs): Promise<void> {
   const fin = await reportRun(args.dir, (line) => console.error(line)).catch((e: unknown) => {
-    throw e instanceof ConfigError || (e instanceof Error && e.message.startsWith(`${args.dir}:`)) ? new UsageError(e.message) : e;
+    throw e instanceof ConfigError || (e instanceof Error && e.message.startsWith(`${args.dir}:`))
+      ? new UsageError(e.message)
+      : e;
   });
   printRunSummary(fin.summary, console.log);
   console.log(`summary: ${args.dir}/summary.json, ${args.dir}/summary.md`);
@@ -18,7 +20,9 @@ async function report(args: ReportArgs): Promise<void> {
 
 export const reportCommand: CommandModule = {
   command: 'report <dir>',
-  describe: "Recompute a run's summary.json and summary.md from its requests.jsonl and telemetry.jsonl (finished or killed runs)",
-  builder: (y: Argv) => y.positional('dir', { type: 'string', describe: 'a run directory (results/<name>/<run-id>)', demandOption: true }),
+  describe:
+    "Recompute a run's summary.json and summary.md from its requests.jsonl and telemetry.jsonl (finished or killed runs)",
+  builder: (y: Argv) =>
+    y.positional('dir', { type: 'string', describe: 'a run directory (results/<name>/<run-id>)', demandOption: true }),
   handler: (a) => report(a as unknown as ReportArgs),
 };

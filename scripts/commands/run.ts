@@ -8,7 +8,7 @@ import { printRunSummary } from '../../harness/runner/print-summary.ts';
 import { readRunMeta } from '../../harness/runner/run-dir.ts';
 import { POLICY_FACTORIES, prepareLearners } from '../../learners/policy-factories.ts';
 import { checkpointable } from '../../learners/checkpointed.ts';
-import { ConfigError, UsageError } from "../../core/errors.ts";
+import { ConfigError, UsageError } from '../../core/errors.ts';
 
 interface RunArgs {
   experiment?: string;
@@ -33,7 +33,8 @@ function load(file: string): ExperimentConfig {
  */
 function resumeConfig(dir: string): { config: ExperimentConfig; configFile: string } {
   const resolved = join(dir, 'config.resolved.yaml');
-  if (!existsSync(resolved)) throw new UsageError(`--resume: expected a run directory holding config.resolved.yaml, got "${dir}"`);
+  if (!existsSync(resolved))
+    throw new UsageError(`--resume: expected a run directory holding config.resolved.yaml, got "${dir}"`);
   const config = load(resolved);
   const experimentFile = readRunMeta(dir)?.experimentFile;
   return { config, configFile: experimentFile ?? resolved };
@@ -43,8 +44,12 @@ export async function runCommandHandler(args: RunArgs): Promise<void> {
   if ((args.experiment === undefined) === (args.resume === undefined)) {
     throw new UsageError('expected an experiment file or --resume DIR (not both)');
   }
-  if (args.resume !== undefined && args.out !== undefined) throw new UsageError('--out: a resumed run stays in its directory');
-  const { config, configFile } = args.resume !== undefined ? resumeConfig(args.resume) : { config: load(args.experiment!), configFile: args.experiment! };
+  if (args.resume !== undefined && args.out !== undefined)
+    throw new UsageError('--out: a resumed run stays in its directory');
+  const { config, configFile } =
+    args.resume !== undefined
+      ? resumeConfig(args.resume)
+      : { config: load(args.experiment!), configFile: args.experiment! };
   if (args.requests !== undefined) config.stop.requests = args.requests;
   if (args.duration !== undefined) config.stop.duration_s = args.duration;
   await prepareLearners(config.router);
@@ -71,14 +76,19 @@ export const runCommand: CommandModule = {
   command: 'run [experiment]',
   describe: 'Run an experiment: send its workload to its pools through its router, record latency, energy and quality',
   builder: (y: Argv) =>
-    y
-      .positional('experiment', { type: 'string', describe: 'experiment YAML (experiments/*.yaml)' })
-      .options({
-        resume: { type: 'string', describe: 'continue the run in this directory (after a kill): skips the requests already recorded' },
-        out: { type: 'string', describe: 'results root (default: the config\'s output.dir, "results")' },
-        requests: { type: 'number', describe: 'override stop.requests' },
-        duration: { type: 'number', describe: 'override stop.duration_s (seconds)' },
-        progress: { type: 'boolean', default: true, describe: 'progress bar on a TTY, a line every few seconds otherwise' },
-      }),
+    y.positional('experiment', { type: 'string', describe: 'experiment YAML (experiments/*.yaml)' }).options({
+      resume: {
+        type: 'string',
+        describe: 'continue the run in this directory (after a kill): skips the requests already recorded',
+      },
+      out: { type: 'string', describe: 'results root (default: the config\'s output.dir, "results")' },
+      requests: { type: 'number', describe: 'override stop.requests' },
+      duration: { type: 'number', describe: 'override stop.duration_s (seconds)' },
+      progress: {
+        type: 'boolean',
+        default: true,
+        describe: 'progress bar on a TTY, a line every few seconds otherwise',
+      },
+    }),
   handler: (a) => runCommandHandler(a as unknown as RunArgs),
 };

@@ -7,7 +7,7 @@ import { PROJECT_ROOT } from '../../datasets/paths.ts';
 import { loadLearner, loadPolicyFile } from '../../learners/registry.ts';
 import { evaluate } from './eval.ts';
 import { train } from './train.ts';
-import { UsageError } from "../../core/errors.ts";
+import { UsageError } from '../../core/errors.ts';
 
 const FIX = join(PROJECT_ROOT, 'datasets/fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'wrp-cascade-'));
@@ -15,7 +15,15 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const LEVELS = 'acme/small-1,acme/big-1';
 const args = (extra: Partial<Parameters<typeof train>[0]> = {}) => ({
-  learner: 'cascade', data: 'routerbench:train', models: LEVELS, out: join(tmp, 'cascade'), params: '{}', lambda: 0, requests: 0, seed: 1, ...extra,
+  learner: 'cascade',
+  data: 'routerbench:train',
+  models: LEVELS,
+  out: join(tmp, 'cascade'),
+  params: '{}',
+  lambda: 0,
+  requests: 0,
+  seed: 1,
+  ...extra,
 });
 
 let log: MockInstance<typeof console.log>;
@@ -45,8 +53,16 @@ describe('wrp train / wrp eval --learner cascade', () => {
     expect(again).toEqual(file);
     const f = file as { version: number; learner: string; actions: unknown; training: Record<string, unknown> };
     expect([f.version, f.learner]).toEqual([1, 'cascade']);
-    expect(f.actions).toEqual([{ pool: 'small-1', model: 'acme/small-1' }, { pool: 'big-1', model: 'acme/big-1' }]);
-    expect(f.training).toMatchObject({ data: 'routerbench:train', rows: 120, droppedRows: 0, replay: { confidence: 'none' } });
+    expect(f.actions).toEqual([
+      { pool: 'small-1', model: 'acme/small-1' },
+      { pool: 'big-1', model: 'acme/big-1' },
+    ]);
+    expect(f.training).toMatchObject({
+      data: 'routerbench:train',
+      rows: 120,
+      droppedRows: 0,
+      replay: { confidence: 'none' },
+    });
 
     log.mockClear();
     await evaluate({ policy: out, data: 'routerbench:test', lambda: 0 });
@@ -55,7 +71,9 @@ describe('wrp train / wrp eval --learner cascade', () => {
     // The small model is good on arc and poor on winograde: the cascade starts winograde at the big one.
     expect(text).toMatch(/started at \{"small-1":30,"big-1":30\}/);
     expect(num(/quality ([\d.]+)/)).toBeGreaterThan(0.75);
-    expect(num(/mean cost \(every call\) ([\d.]+)/)).toBeLessThan(num(/best single \(acme\/big-1\) [\d.]+ at ([\d.]+)/));
+    expect(num(/mean cost \(every call\) ([\d.]+)/)).toBeLessThan(
+      num(/best single \(acme\/big-1\) [\d.]+ at ([\d.]+)/),
+    );
     expect(text).toMatch(/escalation share [\d.]+/);
     expect(text).toMatch(/big-1 over small-1: PGR [\d.]+; escalation-threshold curve: APGR [\d.]+, CPT\(50%\) [\d.]+/);
     expect(text).toMatch(/cost-APGR [\d.]+, USD\/request at PGR 50% [\d.]+/);
@@ -63,10 +81,19 @@ describe('wrp train / wrp eval --learner cascade', () => {
 
   it('trains a response-aware cascade with a peer and reads its answers on the test split', async () => {
     const out = join(tmp, 'response');
-    await train(args({ learner: 'response_cascade', out, params: '{"cost_quality_tradeoff": 0.3, "peers": ["acme/tiny-1"], "feedback": "inferred"}' }));
+    await train(
+      args({
+        learner: 'response_cascade',
+        out,
+        params: '{"cost_quality_tradeoff": 0.3, "peers": ["acme/tiny-1"], "feedback": "inferred"}',
+      }),
+    );
     const { file, again } = roundTrip(out);
     expect(again).toEqual(file);
-    expect((file as { hyperparameters: Record<string, unknown> }).hyperparameters).toMatchObject({ peerModels: ['acme/tiny-1'], feedback: 'inferred' });
+    expect((file as { hyperparameters: Record<string, unknown> }).hyperparameters).toMatchObject({
+      peerModels: ['acme/tiny-1'],
+      feedback: 'inferred',
+    });
 
     log.mockClear();
     await evaluate({ policy: out, data: 'routerbench', split: 'test', lambda: 0 });
@@ -87,29 +114,58 @@ describe('cascade bad input: one usage line naming the flag and what is supporte
 
   it('refuses logged runs and the simulator: each request made one call', async () => {
     await fails(args({ data: tmp }));
-    await says(args({ data: tmp }), /^--data: the cascades train on a dataset with every model's score and cost \(--data routerbench:train\); a logged run made one call per request/);
-    await says(args({ data: 'sim:experiments/quickstart.yaml' }), /^--data: .*the simulator's runner makes one call per request/);
-    await expect(evaluate({ policy: join(tmp, 'cascade'), data: tmp, lambda: 0 })).rejects.toThrow(/^--data: a cascade policy is evaluated on a dataset .*a logged run made one call per request/);
+    await says(
+      args({ data: tmp }),
+      /^--data: the cascades train on a dataset with every model's score and cost \(--data routerbench:train\); a logged run made one call per request/,
+    );
+    await says(
+      args({ data: 'sim:experiments/quickstart.yaml' }),
+      /^--data: .*the simulator's runner makes one call per request/,
+    );
+    await expect(evaluate({ policy: join(tmp, 'cascade'), data: tmp, lambda: 0 })).rejects.toThrow(
+      /^--data: a cascade policy is evaluated on a dataset .*a logged run made one call per request/,
+    );
   });
 
   it('needs the levels, costs and (response_cascade) answer texts', async () => {
-    await says(args({ models: undefined }), /^--models: cascade needs its levels, at least two dataset models ordered small to large/);
+    await says(
+      args({ models: undefined }),
+      /^--models: cascade needs its levels, at least two dataset models ordered small to large/,
+    );
     await says(args({ models: 'acme/big-1' }), /^--models: cascade needs its levels/);
-    await says(args({ models: 'acme/big-1,acme/big-1' }), /^--models: expected each level once, got "acme\/big-1" twice/);
+    await says(
+      args({ models: 'acme/big-1,acme/big-1' }),
+      /^--models: expected each level once, got "acme\/big-1" twice/,
+    );
     await says(args({ models: 'acme/small-1,acme/huge-9' }), /^--models: expected names among .*got "acme\/huge-9"/);
-    await says(args({ learner: 'response_cascade', params: '{"peers": ["acme/big-1"]}' }), /^--params: peers: expected models that are not levels, got "acme\/big-1"/);
+    await says(
+      args({ learner: 'response_cascade', params: '{"peers": ["acme/big-1"]}' }),
+      /^--params: peers: expected models that are not levels, got "acme\/big-1"/,
+    );
     await says(args({ params: '{"bins": 0}' }), /^--params: bins: /);
     await says(args({ lambda: 0.5 }), /^--lambda: the cascades weigh cost with --params .*cost_quality_tradeoff/);
-    await says(args({ data: 'routerbench:train', split: 'test' }), /^--split: "test" contradicts --data routerbench:train/);
+    await says(
+      args({ data: 'routerbench:train', split: 'test' }),
+      /^--split: "test" contradicts --data routerbench:train/,
+    );
     await says(args({ data: 'routerbench:dev' }), /^--data: expected a split of train, test or all, got "dev"/);
     // RouterDC has scores but no costs or answers.
     cpSync(join(FIX, 'routerdc'), join(tmp, 'data', 'routerdc-7b'), { recursive: true });
     vi.stubEnv('WRP_DATA_DIR', join(tmp, 'data'));
-    await says(args({ data: 'routerdc:test', files: 'gsm8k', models: 'org/model-a,org/model-b' }), /^--data routerdc:test: no row has a score and a cost for every cascade model/);
-    await says(args({ learner: 'response_cascade', data: 'routerdc:test', files: 'gsm8k', models: 'org/model-a,org/model-b' }), /no row has a score, a cost and an answer text for every cascade model/);
+    await says(
+      args({ data: 'routerdc:test', files: 'gsm8k', models: 'org/model-a,org/model-b' }),
+      /^--data routerdc:test: no row has a score and a cost for every cascade model/,
+    );
+    await says(
+      args({ learner: 'response_cascade', data: 'routerdc:test', files: 'gsm8k', models: 'org/model-a,org/model-b' }),
+      /no row has a score, a cost and an answer text for every cascade model/,
+    );
   });
 
   it('lists the cascades among the learners', async () => {
-    await says(args({ learner: 'cascadee' }), /^--learner: expected one of .*cascade, response_cascade, got "cascadee"/);
+    await says(
+      args({ learner: 'cascadee' }),
+      /^--learner: expected one of .*cascade, response_cascade, got "cascadee"/,
+    );
   });
 });

@@ -15,7 +15,7 @@ import { NeuralPolicy } from '../../learners/rl/neural-policy.ts';
 import type { Learner } from '../../learners/types.ts';
 import { prepareLearners } from '../../learners/policy-factories.ts';
 import { asUsage } from './usage-error.ts';
-import { DatasetError, ConfigError, UsageError } from "../../core/errors.ts";
+import { DatasetError, ConfigError, UsageError } from '../../core/errors.ts';
 
 interface TrainArgs {
   learner: string;
@@ -36,7 +36,9 @@ function params(json: string): Record<string, unknown> {
     if (p === null || typeof p !== 'object' || Array.isArray(p)) throw new Error('not an object');
     return p as Record<string, unknown>;
   } catch (e) {
-    throw new UsageError(`--params: expected a JSON object of hyperparameters, e.g. '{"alpha": 0.5}' (${(e as Error).message})`);
+    throw new UsageError(
+      `--params: expected a JSON object of hyperparameters, e.g. '{"alpha": 0.5}' (${(e as Error).message})`,
+    );
   }
 }
 
@@ -48,25 +50,50 @@ function create(a: TrainArgs, actions: { pool: string; model: string }[], catego
   const entry = LEARNERS[a.learner];
   if (!entry) throw new UsageError(`--learner: expected one of ${TRAINABLE.join(', ')}, got "${a.learner}"`);
   const p = categories ? withCategories(entry, params(a.params), categories) : params(a.params);
-  return entry.create({ type: a.learner, ...p }, { pools: actions.map((x) => x.pool), seed: a.seed, file: '--params', actions });
+  return entry.create(
+    { type: a.learner, ...p },
+    { pools: actions.map((x) => x.pool), seed: a.seed, file: '--params', actions },
+  );
 }
 
 /** Where a cascade can learn from: it calls several models per request, so only full-information datasets show what escalating gives. */
-const CASCADE_DATA = 'the cascades train on a dataset with every model\'s score and cost (--data routerbench:train)';
+const CASCADE_DATA = "the cascades train on a dataset with every model's score and cost (--data routerbench:train)";
 
 /** A cascade replays the dataset, calling levels small -> large and paying each call (learners/train/cascade.ts). */
-function trainCascadeOn(a: TrainArgs, learner: ReplayLearnerName, spec: DataSpec): { learner: Learner; training: Record<string, unknown> } {
-  if (spec.kind === 'logged') throw new UsageError(`--data: ${CASCADE_DATA}; a logged run made one call per request, so it cannot show what escalating would have given`);
-  if (spec.kind === 'sim') throw new UsageError(`--data: ${CASCADE_DATA}; the simulator's runner makes one call per request`);
-  if (a.lambda !== 0) throw new UsageError(`--lambda: the cascades weigh cost with --params '{"cost_quality_tradeoff": w}' (w in [0, 1)), expected 0, got ${a.lambda}`);
+function trainCascadeOn(
+  a: TrainArgs,
+  learner: ReplayLearnerName,
+  spec: DataSpec,
+): { learner: Learner; training: Record<string, unknown> } {
+  if (spec.kind === 'logged')
+    throw new UsageError(
+      `--data: ${CASCADE_DATA}; a logged run made one call per request, so it cannot show what escalating would have given`,
+    );
+  if (spec.kind === 'sim')
+    throw new UsageError(`--data: ${CASCADE_DATA}; the simulator's runner makes one call per request`);
+  if (a.lambda !== 0)
+    throw new UsageError(
+      `--lambda: the cascades weigh cost with --params '{"cost_quality_tradeoff": w}' (w in [0, 1)), expected 0, got ${a.lambda}`,
+    );
   const p = params(a.params);
   const setup = asUsage(() => cascadeSetup(learner, spec.models, p));
-  const data = asUsage(() => loadDataset({ ...spec, models: [...setup.levels, ...setup.peers], responses: setup.needsResponses }));
+  const data = asUsage(() =>
+    loadDataset({ ...spec, models: [...setup.levels, ...setup.peers], responses: setup.needsResponses }),
+  );
   const source = `${spec.name}:${spec.split}`;
   const { rows, dropped } = asUsage(() => cascadeRows(data.rows, setup, source));
   const t0 = performance.now();
   const r = trainCascade(setup, p, rows, a.seed);
-  return { learner: r.learner, training: { data: source, rows: rows.length, droppedRows: dropped, ...r.training, seconds: (performance.now() - t0) / 1000 } };
+  return {
+    learner: r.learner,
+    training: {
+      data: source,
+      rows: rows.length,
+      droppedRows: dropped,
+      ...r.training,
+      seconds: (performance.now() - t0) / 1000,
+    },
+  };
 }
 
 export async function train(a: TrainArgs): Promise<void> {
@@ -80,10 +107,20 @@ export async function train(a: TrainArgs): Promise<void> {
     const data = asUsage(() => loadDataset(spec));
     const actions = data.models.map((m) => ({ pool: poolNameOf(m), model: m }));
     learner = create(a, actions, [...new Set(data.rows.map((r) => r.category))].sort());
-    const task = { actionModel: Object.fromEntries(actions.map((x) => [x.pool, x.model])), reward: qualityCostReward(a.lambda) };
+    const task = {
+      actionModel: Object.fromEntries(actions.map((x) => [x.pool, x.model])),
+      reward: qualityCostReward(a.lambda),
+    };
     const t0 = performance.now();
     const progress = await trainOnRowsPrepared(learner, data.rows, task, { seed: a.seed });
-    training = { data: `${spec.name}:${spec.split}`, feedback: 'bandit (chosen model only)', rows: data.rows.length, lambda: a.lambda, meanReward: progress.meanReward, seconds: (performance.now() - t0) / 1000 };
+    training = {
+      data: `${spec.name}:${spec.split}`,
+      feedback: 'bandit (chosen model only)',
+      rows: data.rows.length,
+      lambda: a.lambda,
+      meanReward: progress.meanReward,
+      seconds: (performance.now() - t0) / 1000,
+    };
   } else if (spec.kind === 'logged') {
     const run = readLoggedRun(spec.path);
     const pools = new Map<string, string>();
@@ -94,7 +131,13 @@ export async function train(a: TrainArgs): Promise<void> {
     let feedback: string;
     if (learner instanceof NeuralPolicy) {
       // Off-policy gradient with clipped importance weights from the logged propensities.
-      learner.trainBatch(contexts, run.samples.map((s) => s.action), run.samples.map((s) => s.reward), run.samples.map((s) => s.propensity), { epochs: 3 });
+      learner.trainBatch(
+        contexts,
+        run.samples.map((s) => s.action),
+        run.samples.map((s) => s.reward),
+        run.samples.map((s) => s.propensity),
+        { epochs: 3 },
+      );
       feedback = 'logged decisions, importance-weighted by their propensities';
     } else {
       // Bandit learners: replay each logged decision and its reward (the direct method).
@@ -108,7 +151,12 @@ export async function train(a: TrainArgs): Promise<void> {
     learner = create(a, actions);
     const t0 = performance.now();
     const r = trainInSimulator(learner, config, a.requests);
-    training = { data: `sim:${spec.experiment}`, feedback: 'virtual-time simulator', ...r, seconds: (performance.now() - t0) / 1000 };
+    training = {
+      data: `sim:${spec.experiment}`,
+      feedback: 'virtual-time simulator',
+      ...r,
+      seconds: (performance.now() - t0) / 1000,
+    };
   }
   const file = learner.save();
   file.training = { ...file.training, ...training };
@@ -123,12 +171,25 @@ export const trainCommand: CommandModule = {
   describe: 'Train a routing policy from a dataset (bandit feedback), a logged run, or the virtual-time simulator',
   builder: (y: Argv) =>
     y.options({
-      learner: { type: 'string', demandOption: true, describe: 'e.g. linucb, lin_thompson, beta_thompson, ucb1, epsilon_greedy; cascade, response_cascade (datasets only)' },
-      data: { type: 'string', demandOption: true, describe: 'routerdc[:split] | routerbench[:split] | a run folder | sim:<experiment.yaml>' },
+      learner: {
+        type: 'string',
+        demandOption: true,
+        describe:
+          'e.g. linucb, lin_thompson, beta_thompson, ucb1, epsilon_greedy; cascade, response_cascade (datasets only)',
+      },
+      data: {
+        type: 'string',
+        demandOption: true,
+        describe: 'routerdc[:split] | routerbench[:split] | a run folder | sim:<experiment.yaml>',
+      },
       out: { type: 'string', demandOption: true, describe: 'folder for policy.json' },
       split: { type: 'string', describe: 'dataset split: train (default) | test | all' },
       files: { type: 'string', describe: 'dataset files or families, comma-separated (e.g. arc_challenge,winograde)' },
-      models: { type: 'string', describe: 'dataset models to route between, comma-separated (default: all); cascades: the levels, small to large' },
+      models: {
+        type: 'string',
+        describe:
+          'dataset models to route between, comma-separated (default: all); cascades: the levels, small to large',
+      },
       params: { type: 'string', default: '{}', describe: 'hyperparameters as JSON, e.g. \'{"alpha": 0.5}\'' },
       lambda: { type: 'number', default: 0, describe: 'dataset reward = quality - lambda * USD cost' },
       requests: { type: 'number', default: 100_000, describe: 'requests to simulate (sim: data)' },

@@ -6,14 +6,24 @@ const norm = (s: string): string => s.replace(/\s+/g, '').toLowerCase();
 
 describe('wrongAnswer', () => {
   it('never equals the reference (case/whitespace-insensitive), for any reference and salt', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 40 }), fc.integer(), (ref, salt) => norm(wrongAnswer(ref, salt)) !== norm(ref)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 40 }),
+        fc.integer(),
+        (ref, salt) => norm(wrongAnswer(ref, salt)) !== norm(ref),
+      ),
+      { numRuns: 2000 },
+    );
     const kinds = fc.oneof(
       fc.constantFrom('A', 'B', 'C', 'D', 'E', 'a', 'e', ' C '),
       fc.integer({ min: -1e9, max: 1e9 }).map(String),
       fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((x) => x.toFixed(2)),
       fc.constantFrom('none of the above', 'None Of The Above', 'all of the above', '1,234', '99999999999999999999'),
     );
-    fc.assert(fc.property(kinds, fc.double({ noNaN: true }), (ref, salt) => norm(wrongAnswer(ref, salt)) !== norm(ref)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(kinds, fc.double({ noNaN: true }), (ref, salt) => norm(wrongAnswer(ref, salt)) !== norm(ref)),
+      { numRuns: 2000 },
+    );
   });
 
   it('keeps the kind: letter -> letter, number -> number of another value', () => {
@@ -33,9 +43,16 @@ describe('wrongAnswer', () => {
 
 describe('responsePieces', () => {
   it('returns exactly N pieces for any N, answer and salt', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 600 }), fc.option(fc.string({ maxLength: 30 }), { nil: undefined }), fc.integer(), (n, ans, salt) => {
-      return responsePieces(n, ans, salt).length === n;
-    }));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 600 }),
+        fc.option(fc.string({ maxLength: 30 }), { nil: undefined }),
+        fc.integer(),
+        (n, ans, salt) => {
+          return responsePieces(n, ans, salt).length === n;
+        },
+      ),
+    );
   });
 
   it('round-trips the answer through extractAnswer when there is room', () => {
@@ -43,10 +60,13 @@ describe('responsePieces', () => {
       fc.constantFrom('A', 'C', '72', '-3.5', '1,234', 'none of the above', 'x.y.z'),
       fc.string({ minLength: 1, maxLength: 20 }).filter((s) => s.trim() !== '' && !s.includes('The answer is ')),
     );
-    fc.assert(fc.property(answers, fc.integer({ min: 20, max: 500 }), fc.integer(), (ans, n, salt) => {
-      const text = responsePieces(n, ans, salt).join('');
-      return extractAnswer(text) === ans.trim() && text.trimEnd().endsWith('.');
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(answers, fc.integer({ min: 20, max: 500 }), fc.integer(), (ans, n, salt) => {
+        const text = responsePieces(n, ans, salt).join('');
+        return extractAnswer(text) === ans.trim() && text.trimEnd().endsWith('.');
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('reads as filler reasoning ending with the answer sentence', () => {
@@ -73,7 +93,7 @@ describe('responsePieces', () => {
 
   it('is deterministic and reuses filler strings', () => {
     expect(responsePieces(100, '7', 9)).toEqual(responsePieces(100, '7', 9));
-    expect(responsePieces(100, '7', 9).join('')).not.toBe(responsePieces(100, '7', 10).join('')) ;
+    expect(responsePieces(100, '7', 9).join('')).not.toBe(responsePieces(100, '7', 10).join(''));
   });
 });
 

@@ -99,7 +99,12 @@ function answerPieces(answer: string): string[] {
  * `outputTokens`, as max_tokens cuts it: when the closing sentence does not fit, the answer (or
  * its final period) is missing. Pass the natural length for a finish_reason "length" stream.
  */
-export function responsePieces(outputTokens: number, answer: string | undefined, salt: number, naturalTokens = outputTokens): string[] {
+export function responsePieces(
+  outputTokens: number,
+  answer: string | undefined,
+  salt: number,
+  naturalTokens = outputTokens,
+): string[] {
   const n = Math.max(0, Math.floor(outputTokens));
   const natural = Math.max(n, Math.floor(naturalTokens));
   const closing = answer !== undefined && answer.trim() !== '' ? answerPieces(answer.trim()) : [];

@@ -10,7 +10,12 @@ describe('CostModel tensor-parallel all-reduce', () => {
 
   it('charges two measured all-reduces per layer, not a fitted constant', () => {
     const withComm = new CostModel(model, h100, 4, FITTED_CALIBRATION).step(work);
-    const free = new CostModel(model, { ...h100, allReduce: { latencyS: 0, busBandwidth: Infinity } }, 4, FITTED_CALIBRATION).step(work);
+    const free = new CostModel(
+      model,
+      { ...h100, allReduce: { latencyS: 0, busBandwidth: Infinity } },
+      4,
+      FITTED_CALIBRATION,
+    ).step(work);
     // 128 tokens x 8192 x bf16 = 2 MiB per all-reduce: ~21 us on 4xH100 (vLLM #24532 measured 23 us).
     const perAllReduce = (withComm.seconds - free.seconds) / (2 * model.layers);
     expect(perAllReduce).toBeGreaterThan(18e-6);
@@ -20,7 +25,9 @@ describe('CostModel tensor-parallel all-reduce', () => {
   it('has no all-reduce on one GPU', () => {
     const m8 = modelProfile('llama-3.1-8b');
     const a = new CostModel(m8, h100, 1, FITTED_CALIBRATION).step(work);
-    const b = new CostModel(m8, { ...h100, allReduce: { latencyS: 1, busBandwidth: 1 } }, 1, FITTED_CALIBRATION).step(work);
+    const b = new CostModel(m8, { ...h100, allReduce: { latencyS: 1, busBandwidth: 1 } }, 1, FITTED_CALIBRATION).step(
+      work,
+    );
     expect(a.seconds).toBe(b.seconds);
   });
 });

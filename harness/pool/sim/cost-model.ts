@@ -48,8 +48,16 @@ export interface StepWork {
 
 /** The calibrated constants, in the order the calibration script fits them. */
 export const CALIBRATION_KEYS = [
-  'computeEfficiency', 'memoryEfficiency', 'attentionEfficiency', 'overlapExponent', 'stepOverheadS', 'perLayerOverheadS',
-  'samplerBytesPerLogit', 'powerActiveFloor', 'powerComputeWeight', 'powerMemoryWeight',
+  'computeEfficiency',
+  'memoryEfficiency',
+  'attentionEfficiency',
+  'overlapExponent',
+  'stepOverheadS',
+  'perLayerOverheadS',
+  'samplerBytesPerLogit',
+  'powerActiveFloor',
+  'powerComputeWeight',
+  'powerMemoryWeight',
 ] as const satisfies readonly (keyof Calibration)[];
 
 export interface StepCost {
@@ -110,7 +118,11 @@ export class CostModel {
     // the two all-reduces' in and out buffers (4 x hidden).
     const qk = (model.attentionDim + model.kvDim) / tp;
     const elements =
-      8 * model.hiddenSize + (3 * model.intermediateSize) / tp + 2 * qk + (model.qkNorm ? 2 * qk : 0) + (tp > 1 ? 4 * model.hiddenSize : 0);
+      8 * model.hiddenSize +
+      (3 * model.intermediateSize) / tp +
+      2 * qk +
+      (model.qkNorm ? 2 * qk : 0) +
+      (tp > 1 ? 4 * model.hiddenSize : 0);
     this.activationBytesPerTokenPerGpu = 2 * model.layers * elements;
     // QK^T and PV: 2 matmuls * 2 FLOPs * attention width per attended token per layer.
     this.attnFlopsPerContextTokenPerGpu = (4 * model.layers * model.attentionDim) / tp;
@@ -143,12 +155,17 @@ export class CostModel {
     const gemmMemory = this.layerWeightBytesPerGpu / bw;
     const elementwise = (this.activationBytesPerTokenPerGpu * work.tokens) / bw;
     const attnCompute = (this.attnFlopsPerContextTokenPerGpu * work.attendedContext) / peak;
-    const attnMemory = (this.kvBytesPerTokenPerGpu * (work.kvTokensRead + work.tokens)) / (gpu.memBandwidth * cal.attentionEfficiency);
+    const attnMemory =
+      (this.kvBytesPerTokenPerGpu * (work.kvTokensRead + work.tokens)) / (gpu.memBandwidth * cal.attentionEfficiency);
     const headCompute = (this.lmHeadFlopsPerSeqPerGpu * work.seqs) / peak;
     const headMemory = this.lmHeadBytesPerGpu / bw;
     const sampler = (work.seqs * this.model.vocabSize * cal.samplerBytesPerLogit) / bw;
     const busy =
-      pnorm(gemmCompute, gemmMemory, p) + pnorm(attnCompute, attnMemory, p) + pnorm(headCompute, headMemory, p) + elementwise + sampler;
+      pnorm(gemmCompute, gemmMemory, p) +
+      pnorm(attnCompute, attnMemory, p) +
+      pnorm(headCompute, headMemory, p) +
+      elementwise +
+      sampler;
     let comm = 0;
     if (this.tp > 1) {
       const layers = this.model.layers;
@@ -162,7 +179,8 @@ export class CostModel {
     const memorySeconds = gemmMemory + attnMemory + headMemory + elementwise + sampler;
     const load = Math.min(
       1,
-      cal.powerActiveFloor + (cal.powerComputeWeight * computeSeconds + cal.powerMemoryWeight * memorySeconds) / seconds,
+      cal.powerActiveFloor +
+        (cal.powerComputeWeight * computeSeconds + cal.powerMemoryWeight * memorySeconds) / seconds,
     );
     const watts = this.tp * (gpu.idleWatts + (gpu.maxWatts - gpu.idleWatts) * load);
     return { seconds, watts, computeSeconds, memorySeconds };

@@ -26,7 +26,12 @@ describe('EmissionLagWatch', () => {
       const res = await request(`${server.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [LABEL_HEADERS.outputTokens]: '200' },
-        body: JSON.stringify({ model: 'llama-3.2-1b', messages: [{ role: 'user', content: 'Count slowly.' }], max_tokens: 200, stream: true }),
+        body: JSON.stringify({
+          model: 'llama-3.2-1b',
+          messages: [{ role: 'user', content: 'Count slowly.' }],
+          max_tokens: 200,
+          stream: true,
+        }),
       });
       let blocked = false;
       for await (const _chunk of res.body) {

@@ -22,7 +22,7 @@ export class EmissionLagWatch {
     this.lastWarnedAt = now;
     this.warn(
       `simulated pool ${this.model}: token frames are reaching clients ${Math.round(lag * 1000)} ms behind the engine's schedule ` +
-        '(this host cannot write the engine\'s token rate over HTTP); client-side TTFT/ITL include that lag. ' +
+        "(this host cannot write the engine's token rate over HTTP); client-side TTFT/ITL include that lag. " +
         'Fewer concurrent streams, --uds, or virtual-time training avoid it.',
     );
   }

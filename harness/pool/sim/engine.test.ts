@@ -7,14 +7,20 @@ import { DEFAULT_POOL_SPEC, SimPool, type SimPoolSpec } from './sim-pool.ts';
 function setup(over: Partial<SimPoolSpec> = {}) {
   const clock = new VirtualClock();
   const steps: StepRecord[] = [];
-  const pool = new SimPool({ ...DEFAULT_POOL_SPEC, model: 'llama-3.1-8b', ...over, onStep: (s) => steps.push(s) }, clock);
+  const pool = new SimPool(
+    { ...DEFAULT_POOL_SPEC, model: 'llama-3.1-8b', ...over, onStep: (s) => steps.push(s) },
+    clock,
+  );
   const results = new Map<string, SeqResult>();
   const tokens = new Map<string, number[]>();
   const submit = (id: string, promptTokens: number, outputTokens: number, blockHashes: number[] = []) => {
     const times: number[] = [];
     tokens.set(id, times);
     const req: SeqRequest = {
-      id, promptTokens, outputTokens, blockHashes,
+      id,
+      promptTokens,
+      outputTokens,
+      blockHashes,
       listener: { onToken: (_i, t) => times.push(t), onFinish: (r) => results.set(id, r) },
     };
     pool.submit(req);
@@ -59,7 +65,12 @@ describe('ReplicaEngine', () => {
     submit('first', 8 * 16 + 5, 4, shared);
     clock.run();
     submit('warm', 8 * 16 + 5, 4, shared);
-    submit('cold', 8 * 16 + 5, 4, shared.map((h) => h + 50));
+    submit(
+      'cold',
+      8 * 16 + 5,
+      4,
+      shared.map((h) => h + 50),
+    );
     clock.run();
     expect(results.get('first')!.cachedTokens).toBe(0);
     expect(results.get('warm')!.cachedTokens).toBe(8 * 16);
@@ -82,7 +93,8 @@ describe('ReplicaEngine', () => {
   it('is deterministic: the same submissions give the same timings', () => {
     const run = () => {
       const { clock, results, submit } = setup({ maxNumSeqs: 8, numKvBlocks: 200 });
-      for (let i = 0; i < 40; i++) clock.at(i * 0.01, () => submit(`r${i}`, 50 + ((i * 37) % 300), 5 + ((i * 11) % 60)));
+      for (let i = 0; i < 40; i++)
+        clock.at(i * 0.01, () => submit(`r${i}`, 50 + ((i * 37) % 300), 5 + ((i * 11) % 60)));
       clock.run();
       return [...results.values()].map((r) => [r.id, r.firstTokenTime, r.finishTime, r.preemptions]);
     };
@@ -161,15 +173,20 @@ describe('ReplicaEngine behind a late clock', () => {
     const pool = new SimPool({ ...DEFAULT_POOL_SPEC, model: 'llama-3.1-8b', onStep: (s) => steps.push(s) }, clock);
     const results = new Map<string, SeqResult>();
     const req = (id: string, onToken?: () => void): SeqRequest => ({
-      id, promptTokens: 64, outputTokens: 5, blockHashes: [],
+      id,
+      promptTokens: 64,
+      outputTokens: 5,
+      blockHashes: [],
       listener: { onToken, onFinish: (r) => results.set(id, r) },
     });
     let sentB = false;
     // b arrives during the late callback of a's first token: 5 ms after that step's end.
-    pool.submit(req('a', () => {
-      if (!sentB) pool.submit(req('b'));
-      sentB = true;
-    }));
+    pool.submit(
+      req('a', () => {
+        if (!sentB) pool.submit(req('b'));
+        sentB = true;
+      }),
+    );
     inner.run();
     expect(results.size).toBe(2);
     for (let i = 1; i < steps.length; i++) expect(steps[i]!.start).toBe(steps[i - 1]!.end);

@@ -8,7 +8,7 @@ import type { Clock } from './clock.ts';
 import { type CostModel, type StepWork } from './cost-model.ts';
 import { Deque } from './deque.ts';
 import { KvCache } from './kv-cache.ts';
-import { SimConfigError } from "../../../core/errors.ts";
+import { SimConfigError } from '../../../core/errors.ts';
 
 export interface SeqListener {
   /** Output token `index` (0 = first) became available at engine time `time`. */
@@ -120,7 +120,13 @@ export interface EngineCounters {
 export class ReplicaEngine {
   readonly kv: KvCache;
   readonly counters: EngineCounters = {
-    promptTokens: 0, generationTokens: 0, preemptions: 0, prefixCacheQueries: 0, prefixCacheHits: 0, steps: 0, energyJ: 0,
+    promptTokens: 0,
+    generationTokens: 0,
+    preemptions: 0,
+    prefixCacheQueries: 0,
+    prefixCacheHits: 0,
+    steps: 0,
+    energyJ: 0,
   };
   private waiting = new Deque<Seq>();
   private running: Seq[] = [];
@@ -304,7 +310,13 @@ export class ReplicaEngine {
     const { kv, blockSize } = this;
     this.counters.energyJ += (end - this.stepStart) * this.currentWatts;
     if (this.opts.onStep) {
-      this.opts.onStep({ start: this.stepStart, end, watts: this.currentWatts, tokens: this.stepTokens, seqs: this.batch.length });
+      this.opts.onStep({
+        start: this.stepStart,
+        end,
+        watts: this.currentWatts,
+        tokens: this.stepTokens,
+        seqs: this.batch.length,
+      });
     }
     let finished = 0;
     for (const s of this.batch) {

@@ -43,7 +43,10 @@ const MALFORMED_FRAME = 'data: {"id":"injected-malformed","choices":[{"delta":{"
  * Fires `act` once, on the frame carrying token `afterTokens`; a shorter answer gets it on
  * its final ([DONE]) frame instead, so every planned fault does happen.
  */
-function midStream(afterTokens: number | undefined, act: (frame: string) => ReturnType<NonNullable<RequestFaults['onEvent']>>): RequestFaults {
+function midStream(
+  afterTokens: number | undefined,
+  act: (frame: string) => ReturnType<NonNullable<RequestFaults['onEvent']>>,
+): RequestFaults {
   let fired = false;
   return {
     onEvent({ frame, tokenIndex }: EventWrite) {

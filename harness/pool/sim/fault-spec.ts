@@ -12,7 +12,16 @@ import { z } from 'zod';
 import { parseOrThrow } from '../../../core/validate.ts';
 
 /** In draw order: the order only matters for which indices get which kind, never the rates. */
-export const FAULT_KINDS = ['http_500', 'http_503', 'http_429', 'reset', 'malformed', 'stall', 'slow_first_byte', 'truncate'] as const;
+export const FAULT_KINDS = [
+  'http_500',
+  'http_503',
+  'http_429',
+  'reset',
+  'malformed',
+  'stall',
+  'slow_first_byte',
+  'truncate',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 const rate = z.number().min(0).max(1);
@@ -41,7 +50,10 @@ export const faultSpecSchema = z
     /** The event carrying token `after_tokens` is replaced by one that is not JSON. */
     malformed: kind({ after_tokens: afterTokens.default(4) }, ', after_tokens').optional(),
     /** No bytes for `seconds` after `after_tokens` tokens, then the stream goes on. */
-    stall: kind({ seconds: seconds.default(2), after_tokens: afterTokens.default(4) }, ', seconds, after_tokens').optional(),
+    stall: kind(
+      { seconds: seconds.default(2), after_tokens: afterTokens.default(4) },
+      ', seconds, after_tokens',
+    ).optional(),
     /** The response head (and so the first byte) is held back `seconds`. */
     slow_first_byte: kind({ seconds: seconds.default(2) }, ', seconds').optional(),
     /** The stream ends cleanly without `[DONE]`: after `after_tokens` tokens, or (default) in place of the usage and [DONE] events. */
@@ -51,7 +63,11 @@ export const faultSpecSchema = z
     const rates = FAULT_KINDS.map((k) => s[k]?.rate ?? 0);
     if (rates.some((r) => !(r >= 0 && r <= 1))) return; // that kind's own error says it
     const total = rates.reduce((a, r) => a + r, 0);
-    if (total > 1 + 1e-9) ctx.addIssue({ code: 'custom', message: `expected fault rates summing to at most 1 (one fault per request; these sum to ${Number(total.toFixed(6))})` });
+    if (total > 1 + 1e-9)
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected fault rates summing to at most 1 (one fault per request; these sum to ${Number(total.toFixed(6))})`,
+      });
   });
 
 export type FaultSpec = z.infer<typeof faultSpecSchema>;
@@ -62,7 +78,10 @@ const asNumber = (v: string): string | number => (v.trim() !== '' && Number.isFi
 /** The compact form as a plain object (validated by the schema afterwards, so errors name the key). */
 function parseCompact(text: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const item of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const item of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     const [head, ...params] = item.split(':');
     const eq = head!.indexOf('=');
     const key = eq === -1 ? head!.trim() : head!.slice(0, eq).trim();

@@ -8,7 +8,7 @@ import type { RequestRecord, Timeouts } from '../../client/types.ts';
 import { expectedFaults, faultAt, SpecFaultPolicy } from './fault-policy.ts';
 import { describeFaults, parseFaultSpec, type FaultSpec } from './fault-spec.ts';
 import { startSimServer, type SimServer } from './server.ts';
-import { ConfigError } from "../../../core/errors.ts";
+import { ConfigError } from '../../../core/errors.ts';
 
 const model = 'llama-3.2-1b';
 let open: { server: SimServer; client: OpenAIClient }[] = [];
@@ -20,21 +20,42 @@ afterEach(async () => {
   open = [];
 });
 
-async function ask(spec: string, timeouts: Partial<Timeouts> = {}, tokens = 20): Promise<{ rec: RequestRecord; server: SimServer }> {
+async function ask(
+  spec: string,
+  timeouts: Partial<Timeouts> = {},
+  tokens = 20,
+): Promise<{ rec: RequestRecord; server: SimServer }> {
   const server = await startSimServer({ model, port: 0, faults: new SpecFaultPolicy(parseFaultSpec(spec)) });
   const client = new OpenAIClient({ baseUrl: server.url, timeouts });
   open.push({ server, client });
-  const rec = await client.chat({ model, messages: [{ role: 'user', content: 'Say something.' }], max_tokens: tokens, ignore_eos: true });
+  const rec = await client.chat({
+    model,
+    messages: [{ role: 'user', content: 'Say something.' }],
+    max_tokens: tokens,
+    ignore_eos: true,
+  });
   return { rec, server };
 }
 
 describe('fault spec', () => {
   it('reads the compact form and YAML/JSON, filling defaults', () => {
     const a = parseFaultSpec('http_500=0.1, reset=0.05, stall=0.1:seconds=3:after_tokens=8, seed=4');
-    expect(a).toMatchObject({ seed: 4, http_500: { rate: 0.1 }, reset: { rate: 0.05, after_tokens: 4 }, stall: { rate: 0.1, seconds: 3, after_tokens: 8 } });
+    expect(a).toMatchObject({
+      seed: 4,
+      http_500: { rate: 0.1 },
+      reset: { rate: 0.05, after_tokens: 4 },
+      stall: { rate: 0.1, seconds: 3, after_tokens: 8 },
+    });
     const b = parseFaultSpec('{http_500: 0.1, stall: {rate: 0.1, seconds: 2}, truncate: 0.2}');
-    expect(b).toMatchObject({ http_500: { rate: 0.1 }, stall: { rate: 0.1, seconds: 2, after_tokens: 4 }, truncate: { rate: 0.2 } });
-    expect(parseFaultSpec('{"slow_first_byte": {"rate": 1, "seconds": 5}}').slow_first_byte).toEqual({ rate: 1, seconds: 5 });
+    expect(b).toMatchObject({
+      http_500: { rate: 0.1 },
+      stall: { rate: 0.1, seconds: 2, after_tokens: 4 },
+      truncate: { rate: 0.2 },
+    });
+    expect(parseFaultSpec('{"slow_first_byte": {"rate": 1, "seconds": 5}}').slow_first_byte).toEqual({
+      rate: 1,
+      seconds: 5,
+    });
     expect(describeFaults(b)).toBe('http_500 10%, stall 10% (2 s after 4 tokens), truncate 20%');
   });
 
@@ -61,14 +82,19 @@ describe('fault spec', () => {
     expect(seq(1)).not.toEqual(seq(2));
     const n = 20_000;
     const counts = expectedFaults(spec, 1, n);
-    for (const k of ['http_500', 'reset', 'stall', 'truncate'] as const) expect(Math.abs(counts[k] / n - 0.1)).toBeLessThan(0.01);
+    for (const k of ['http_500', 'reset', 'stall', 'truncate'] as const)
+      expect(Math.abs(counts[k] / n - 0.1)).toBeLessThan(0.01);
     expect(counts.http_503 + counts.malformed).toBe(0);
   });
 });
 
 describe('fault kinds against the client', () => {
   it('http_500 / http_503 / http_429 give http_5xx / http_5xx / http_429 with the vLLM error body', async () => {
-    for (const [spec, cls, status] of [['http_500=1', 'http_5xx', 500], ['http_503=1', 'http_5xx', 503], ['http_429=1', 'http_429', 429]] as const) {
+    for (const [spec, cls, status] of [
+      ['http_500=1', 'http_5xx', 500],
+      ['http_503=1', 'http_5xx', 503],
+      ['http_429=1', 'http_429', 429],
+    ] as const) {
       const { rec } = await ask(spec);
       expect(rec).toMatchObject({ ok: false, errorClass: cls, httpStatus: status });
       expect(rec.errorMessage).toMatch(/injected fault/);
@@ -117,11 +143,17 @@ describe('fault kinds against the client', () => {
   });
 
   it('the server keeps serving after every kind of fault', async () => {
-    const server = await startSimServer({ model, port: 0, faults: new SpecFaultPolicy(parseFaultSpec('http_500=0.2,reset=0.2,malformed=0.2,truncate=0.2'), 5) });
+    const server = await startSimServer({
+      model,
+      port: 0,
+      faults: new SpecFaultPolicy(parseFaultSpec('http_500=0.2,reset=0.2,malformed=0.2,truncate=0.2'), 5),
+    });
     const client = new OpenAIClient({ baseUrl: server.url });
     open.push({ server, client });
     const recs = await Promise.all(
-      Array.from({ length: 40 }, () => client.chat({ model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 8, ignore_eos: true })),
+      Array.from({ length: 40 }, () =>
+        client.chat({ model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 8, ignore_eos: true }),
+      ),
     );
     const expected = expectedFaults(parseFaultSpec('http_500=0.2,reset=0.2,malformed=0.2,truncate=0.2'), 5, 40);
     const count = (c: string) => recs.filter((r) => r.errorClass === c).length;
@@ -129,6 +161,8 @@ describe('fault kinds against the client', () => {
     expect(count('reset')).toBe(expected.reset);
     expect(count('malformed_event')).toBe(expected.malformed);
     expect(count('truncated')).toBe(expected.truncate);
-    expect(recs.filter((r) => r.ok).length).toBe(40 - expected.http_500 - expected.reset - expected.malformed - expected.truncate);
+    expect(recs.filter((r) => r.ok).length).toBe(
+      40 - expected.http_500 - expected.reset - expected.malformed - expected.truncate,
+    );
   });
 });

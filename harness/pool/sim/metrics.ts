@@ -8,9 +8,13 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SimPool } from './sim-pool.ts';
 
 // Bucket boundaries as vLLM's own metrics define them (vllm/v1/metrics/loggers.py).
-const TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80, 160, 640, 2560];
+const TTFT_BUCKETS = [
+  0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80, 160, 640, 2560,
+];
 const ITL_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80];
-const REQUEST_LATENCY_BUCKETS = [0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680];
+const REQUEST_LATENCY_BUCKETS = [
+  0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680,
+];
 const TOKEN_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
 
 /** What the server reports when a request finishes. */
@@ -40,7 +44,15 @@ export class VllmMetrics {
     const labels = { model_name: modelName };
     const registers = [this.registry];
     const gauge = (name: string, help: string, read: () => number) =>
-      new Gauge({ name, help, labelNames: ['model_name'], registers, collect() { this.set(labels, read()); } });
+      new Gauge({
+        name,
+        help,
+        labelNames: ['model_name'],
+        registers,
+        collect() {
+          this.set(labels, read());
+        },
+      });
     gauge('vllm:num_requests_running', 'Requests in model execution batches.', () => pool.numRunning);
     gauge('vllm:num_requests_waiting', 'Requests waiting to be processed.', () => pool.numWaiting);
     gauge('vllm:kv_cache_usage_perc', 'KV-cache usage, 1 = 100 percent.', () => pool.kvCacheUsage);
@@ -49,7 +61,10 @@ export class VllmMetrics {
     const mirrored = (name: string, help: string, read: () => number) => {
       let reported = 0;
       new Counter({
-        name, help, labelNames: ['model_name'], registers,
+        name,
+        help,
+        labelNames: ['model_name'],
+        registers,
         collect() {
           const now = read();
           this.inc(labels, Math.max(0, now - reported)); // inc(0) still exposes a zero sample
@@ -60,14 +75,19 @@ export class VllmMetrics {
     mirrored('vllm:prompt_tokens_total', 'Prefill tokens processed.', () => pool.counter('promptTokens'));
     mirrored('vllm:generation_tokens_total', 'Generation tokens processed.', () => pool.counter('generationTokens'));
     mirrored('vllm:num_preemptions_total', 'Cumulative preemptions.', () => pool.counter('preemptions'));
-    mirrored('vllm:prefix_cache_queries_total', 'Prefix-cache queries, in tokens.', () => pool.counter('prefixCacheQueries'));
+    mirrored('vllm:prefix_cache_queries_total', 'Prefix-cache queries, in tokens.', () =>
+      pool.counter('prefixCacheQueries'),
+    );
     mirrored('vllm:prefix_cache_hits_total', 'Prefix-cache hits, in tokens.', () => pool.counter('prefixCacheHits'));
 
     this.success = new Counter({
-      name: 'vllm:request_success_total', help: 'Successfully processed requests.',
-      labelNames: ['model_name', 'finished_reason'], registers,
+      name: 'vllm:request_success_total',
+      help: 'Successfully processed requests.',
+      labelNames: ['model_name', 'finished_reason'],
+      registers,
     });
-    for (const reason of ['stop', 'length', 'abort']) this.success.inc({ model_name: modelName, finished_reason: reason }, 0);
+    for (const reason of ['stop', 'length', 'abort'])
+      this.success.inc({ model_name: modelName, finished_reason: reason }, 0);
     const histogram = (name: string, help: string, buckets: number[]): Observer => {
       const h = new Histogram({ name, help, buckets, labelNames: ['model_name'], registers });
       h.zero(labels); // exposed from the start, as vLLM does
@@ -106,7 +126,8 @@ export class VllmMetrics {
 
   observeFinished(r: FinishedRequest): void {
     this.success.inc({ model_name: this.modelName, finished_reason: r.finishReason });
-    for (const [key, observer] of Object.entries(this.perRequest)) observer.observe(r[key as keyof FinishedRequest] as number);
+    for (const [key, observer] of Object.entries(this.perRequest))
+      observer.observe(r[key as keyof FinishedRequest] as number);
   }
 }
 
@@ -117,10 +138,18 @@ export function dcgmRegistry(pool: SimPool): Registry {
   const labelNames = ['gpu', 'UUID', 'device', 'modelName', 'Hostname'] as const;
   const host = hostname();
   const gpuName = `NVIDIA ${pool.gpu.name} (simulated)`;
-  const series = (name: string, help: string, pick: (r: ReturnType<SimPool['gpuReadings']>[number]) => number, type: 'gauge' | 'counter') => {
+  const series = (
+    name: string,
+    help: string,
+    pick: (r: ReturnType<SimPool['gpuReadings']>[number]) => number,
+    type: 'gauge' | 'counter',
+  ) => {
     const collect = function (this: Gauge<(typeof labelNames)[number]>) {
       for (const r of pool.gpuReadings()) {
-        this.set({ gpu: String(r.gpu), UUID: r.uuid, device: `nvidia${r.gpu}`, modelName: gpuName, Hostname: host }, pick(r));
+        this.set(
+          { gpu: String(r.gpu), UUID: r.uuid, device: `nvidia${r.gpu}`, modelName: gpuName, Hostname: host },
+          pick(r),
+        );
       }
     };
     // prom-client counters cannot be set; a DCGM counter is a monotone reading, so expose it
@@ -129,7 +158,12 @@ export function dcgmRegistry(pool: SimPool): Registry {
     if (type === 'counter') Object.defineProperty(g, 'type', { value: 'counter' });
   };
   series('DCGM_FI_DEV_POWER_USAGE', 'Power draw (in W).', (r) => r.watts, 'gauge');
-  series('DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION', 'Total energy consumption since boot (in mJ).', (r) => Math.round(r.energyMj), 'counter');
+  series(
+    'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION',
+    'Total energy consumption since boot (in mJ).',
+    (r) => Math.round(r.energyMj),
+    'counter',
+  );
   series('DCGM_FI_DEV_GPU_UTIL', 'GPU utilization (in %).', (r) => r.util, 'gauge');
   series('DCGM_FI_DEV_FB_USED', 'Framebuffer memory used (in MiB).', (r) => Math.round(r.memUsedMiB), 'gauge');
   return registry;

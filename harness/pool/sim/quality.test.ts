@@ -1,12 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import { MODEL_PROFILES } from './profiles.ts';
 import {
-  CategoryQualityTable, PerPromptQualityTable, builtinProxyMapping, builtinQualityData, builtinQualityTable,
-  goodAnswer, promptKeyOf, verdictUniform,
+  CategoryQualityTable,
+  PerPromptQualityTable,
+  builtinProxyMapping,
+  builtinQualityData,
+  builtinQualityTable,
+  goodAnswer,
+  promptKeyOf,
+  verdictUniform,
 } from './quality.ts';
 
 const SIM_MODELS = Object.keys(MODEL_PROFILES);
-const CATEGORIES = ['mmlu', 'gsm8k', 'arc_challenge', 'arc_easy', 'humaneval', 'cmmlu', 'MATH_prealgebra', 'ceval', 'javascript', 'mbpp', 'winograde'];
+const CATEGORIES = [
+  'mmlu',
+  'gsm8k',
+  'arc_challenge',
+  'arc_easy',
+  'humaneval',
+  'cmmlu',
+  'MATH_prealgebra',
+  'ceval',
+  'javascript',
+  'mbpp',
+  'winograde',
+];
 
 describe('builtin table', () => {
   const table = builtinQualityTable();
@@ -27,19 +45,26 @@ describe('builtin table', () => {
     const overall = builtinQualityData().simModels['llama-3.1-8b']!.overall;
     expect(table.probabilityGood('llama-3.1-8b', undefined, 'k')).toBe(overall);
     expect(table.probabilityGood('llama-3.1-8b', 'no-such-category', 'k')).toBe(overall);
-    expect(table.probabilityGood('meta-llama/Llama-3.1-8B-Instruct', 'gsm8k', 'k')).toBe(table.probabilityGood('llama-3.1-8b', 'gsm8k', 'k'));
-    expect(table.probabilityGood('llama-3.1-8b', 'math_prealgebra', 'k')).toBe(table.probabilityGood('llama-3.1-8b', 'MATH_prealgebra', 'k'));
+    expect(table.probabilityGood('meta-llama/Llama-3.1-8B-Instruct', 'gsm8k', 'k')).toBe(
+      table.probabilityGood('llama-3.1-8b', 'gsm8k', 'k'),
+    );
+    expect(table.probabilityGood('llama-3.1-8b', 'math_prealgebra', 'k')).toBe(
+      table.probabilityGood('llama-3.1-8b', 'MATH_prealgebra', 'k'),
+    );
     expect(() => table.probabilityGood('gpt-5', 'gsm8k', 'k')).toThrow(/unknown model/);
   });
 
   it('big models beat their 8B sibling on most categories, but not uniformly', () => {
     const p = (m: string, c: string): number => table.probabilityGood(m, c, '');
-    const wins = (big: string, small: string): number => CATEGORIES.filter((c) => p(big, c) > p(small, c) + 0.02).length;
+    const wins = (big: string, small: string): number =>
+      CATEGORIES.filter((c) => p(big, c) > p(small, c) + 0.02).length;
     expect(wins('llama-3.1-70b', 'llama-3.1-8b')).toBeGreaterThanOrEqual(9);
     expect(wins('qwen3-32b', 'qwen3-8b')).toBeGreaterThanOrEqual(9);
     expect(wins('llama-3.1-8b', 'llama-3.2-1b')).toBeGreaterThanOrEqual(9);
     // Something for a router to learn: some category where a smaller model is as good or better.
-    const smallAsGood = CATEGORIES.some((c) => p('qwen3-8b', c) >= p('llama-3.1-70b', c) || p('llama-3.2-3b', c) >= p('llama-3.1-8b', c));
+    const smallAsGood = CATEGORIES.some(
+      (c) => p('qwen3-8b', c) >= p('llama-3.1-70b', c) || p('llama-3.2-3b', c) >= p('llama-3.1-8b', c),
+    );
     expect(smallAsGood).toBe(true);
   });
 });
@@ -54,7 +79,12 @@ describe('CategoryQualityTable', () => {
 });
 
 describe('PerPromptQualityTable', () => {
-  const fallback = new CategoryQualityTable({ models: { 'llama-3.1-8b': { overall: 0.5, categories: { gsm8k: 0.4 } }, 'llama-3.1-70b': { overall: 0.7, categories: {} } } });
+  const fallback = new CategoryQualityTable({
+    models: {
+      'llama-3.1-8b': { overall: 0.5, categories: { gsm8k: 0.4 } },
+      'llama-3.1-70b': { overall: 0.7, categories: {} },
+    },
+  });
   const records = [
     { prompt: 'What is 2+2?', category: 'gsm8k', scores: { 'meta-llama/Meta-Llama-3-8B': 0.8, other: 0.1 } },
     { id: 'q-2', category: 'gsm8k', scores: { 'meta-llama/Meta-Llama-3-8B': null } },
@@ -74,7 +104,11 @@ describe('PerPromptQualityTable', () => {
   it('applies the proxy transform (gap closing per category)', () => {
     const t = new PerPromptQualityTable(records, mapping, fallback);
     expect(t.probabilityGood('llama-3.1-70b', 'gsm8k', promptKeyOf('What is 2+2?'))).toBeCloseTo(0.5 + 0.5 * 0.8, 12);
-    const scaled = new PerPromptQualityTable(records, { 'llama-3.1-8b': { datasetModel: 'meta-llama/Meta-Llama-3-8B', scale: 0.5 } }, fallback);
+    const scaled = new PerPromptQualityTable(
+      records,
+      { 'llama-3.1-8b': { datasetModel: 'meta-llama/Meta-Llama-3-8B', scale: 0.5 } },
+      fallback,
+    );
     expect(scaled.probabilityGood('llama-3.1-8b', undefined, promptKeyOf('What is 2+2?'))).toBeCloseTo(0.4, 12);
   });
 
@@ -91,7 +125,9 @@ describe('PerPromptQualityTable', () => {
 
   it('keeps no prompt text in memory: only its hash', () => {
     const t = new PerPromptQualityTable(records, mapping, fallback);
-    expect(JSON.stringify([...(t as unknown as { entries: Map<string, unknown> }).entries.keys()])).not.toContain('2+2');
+    expect(JSON.stringify([...(t as unknown as { entries: Map<string, unknown> }).entries.keys()])).not.toContain(
+      '2+2',
+    );
   });
 
   it('builds from the builtin mapping for all six sim models', () => {
@@ -100,8 +136,15 @@ describe('PerPromptQualityTable', () => {
       expect(Object.keys(m).sort()).toEqual([...SIM_MODELS].sort());
     }
     const t = new PerPromptQualityTable(
-      [{ id: 'x', category: 'mmlu', scores: { 'cognitivecomputations/dolphin-2.9-llama3-8b': 0.6, 'mistralai/Mistral-7B-v0.1': 1 } }],
-      builtinProxyMapping('routerdc'), builtinQualityTable(),
+      [
+        {
+          id: 'x',
+          category: 'mmlu',
+          scores: { 'cognitivecomputations/dolphin-2.9-llama3-8b': 0.6, 'mistralai/Mistral-7B-v0.1': 1 },
+        },
+      ],
+      builtinProxyMapping('routerdc'),
+      builtinQualityTable(),
     );
     expect(t.probabilityGood('qwen3-8b', 'mmlu', 'x')).toBe(0.6);
     expect(t.probabilityGood('qwen3-32b', 'mmlu', 'x')).toBeGreaterThan(0.6);

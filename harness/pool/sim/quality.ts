@@ -45,7 +45,10 @@ export class CategoryQualityTable implements QualityModel {
   private readonly resolved = new Map<string, string>();
   private readonly categorySet = new Set<string>();
 
-  constructor(data: CategoryTableData, private readonly label = 'category table') {
+  constructor(
+    data: CategoryTableData,
+    private readonly label = 'category table',
+  ) {
     for (const [model, row] of Object.entries(data.models)) {
       // Lower-cased keys: callers may spell "MATH_prealgebra" as "math_prealgebra".
       const byCategory = new Map<string, number>();
@@ -103,12 +106,15 @@ const SourceProxySchema = z.object({
 const BuiltinSchema = z.object({
   version: z.literal(1),
   categories: z.array(z.string()),
-  simModels: z.record(z.string(), z.object({
-    rationale: z.string(),
-    overall: z.number().min(0).max(1),
-    proxies: z.object({ routerdc: SourceProxySchema, routerbench: SourceProxySchema }),
-    categories: z.record(z.string(), z.object({ mean: z.number().min(0).max(1) })),
-  })),
+  simModels: z.record(
+    z.string(),
+    z.object({
+      rationale: z.string(),
+      overall: z.number().min(0).max(1),
+      proxies: z.object({ routerdc: SourceProxySchema, routerbench: SourceProxySchema }),
+      categories: z.record(z.string(), z.object({ mean: z.number().min(0).max(1) })),
+    }),
+  ),
 });
 export type BuiltinQualityData = z.infer<typeof BuiltinSchema>;
 
@@ -124,7 +130,10 @@ export function builtinQualityTable(): CategoryQualityTable {
   const data = builtinQualityData();
   const models: CategoryTableData['models'] = {};
   for (const [name, m] of Object.entries(data.simModels)) {
-    models[name] = { overall: m.overall, categories: Object.fromEntries(Object.entries(m.categories).map(([c, v]) => [c, v.mean])) };
+    models[name] = {
+      overall: m.overall,
+      categories: Object.fromEntries(Object.entries(m.categories).map(([c, v]) => [c, v.mean])),
+    };
   }
   return new CategoryQualityTable({ models }, 'builtin RouterDC/RouterBench category table');
 }
@@ -219,7 +228,8 @@ export class PerPromptQualityTable implements QualityModel {
     this.lookupCount++;
     const entry = this.entries.get(promptKey);
     const proxy = this.proxyOf(model);
-    const s = entry !== undefined && proxy !== undefined ? entry.scores[this.datasetIndex.get(proxy.datasetModel)!]! : NaN;
+    const s =
+      entry !== undefined && proxy !== undefined ? entry.scores[this.datasetIndex.get(proxy.datasetModel)!]! : NaN;
     if (Number.isNaN(s)) {
       this.fallbackCount++;
       return this.fallback.probabilityGood(model, category ?? entry?.category, promptKey);

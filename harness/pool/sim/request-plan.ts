@@ -65,7 +65,11 @@ export function planRequest(req: ParsedRequest, headers: Headers, ctx: PlanConte
   const labelled = header(headers, LABEL_HEADERS.outputTokens);
   let natural = labelled === undefined ? naturalOutputTokens(ctx.seed, promptKey) : Number(labelled);
   if (!Number.isInteger(natural) || natural < 1) {
-    throw new ApiError(400, 'BadRequestError', `${LABEL_HEADERS.outputTokens}: expected a positive integer, got '${labelled}'`);
+    throw new ApiError(
+      400,
+      'BadRequestError',
+      `${LABEL_HEADERS.outputTokens}: expected a positive integer, got '${labelled}'`,
+    );
   }
   natural = Math.max(natural, req.minTokens);
   const outputTokens = req.ignoreEos ? maxTokens : Math.min(natural, maxTokens);

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { OpenAIClient } from '../../client/openai-client.ts';
 import { LABEL_HEADERS } from '../../types.ts';
 import { startSimServer } from './server.ts';
-import { SimConfigError } from "../../../core/errors.ts";
+import { SimConfigError } from '../../../core/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wrp-uds-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

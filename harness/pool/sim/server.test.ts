@@ -41,14 +41,24 @@ function sample(metrics: string, name: string): number {
   return Number(line.split(' ').at(-1));
 }
 
-type Chunk = { object: string; choices: { delta?: { role?: string; content?: string }; finish_reason: string | null }[]; usage?: Record<string, unknown> };
+type Chunk = {
+  object: string;
+  choices: { delta?: { role?: string; content?: string }; finish_reason: string | null }[];
+  usage?: Record<string, unknown>;
+};
 
 describe('simulated vLLM server', () => {
   it('streams role, content deltas, finish_reason, usage, then [DONE]', async () => {
     const before = await scrape();
     const res = await post(
       '/v1/chat/completions',
-      { model, messages: [{ role: 'user', content: 'Which is larger, 7 or 9?' }], max_tokens: 64, stream: true, stream_options: { include_usage: true } },
+      {
+        model,
+        messages: [{ role: 'user', content: 'Which is larger, 7 or 9?' }],
+        max_tokens: 64,
+        stream: true,
+        stream_options: { include_usage: true },
+      },
       { [LABEL_HEADERS.outputTokens]: '20', [LABEL_HEADERS.reference]: '9' },
     );
     expect(res.status).toBe(200);
@@ -70,12 +80,20 @@ describe('simulated vLLM server', () => {
 
     const after = await scrape();
     expect(sample(after, 'vllm:generation_tokens_total') - sample(before, 'vllm:generation_tokens_total')).toBe(20);
-    expect(sample(after, 'vllm:request_success_total{model_name="llama-3.2-1b",finished_reason="stop"}')).toBeGreaterThanOrEqual(1);
-    expect(sample(after, 'vllm:time_to_first_token_seconds_count')).toBeGreaterThan(sample(before, 'vllm:time_to_first_token_seconds_count'));
+    expect(
+      sample(after, 'vllm:request_success_total{model_name="llama-3.2-1b",finished_reason="stop"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(sample(after, 'vllm:time_to_first_token_seconds_count')).toBeGreaterThan(
+      sample(before, 'vllm:time_to_first_token_seconds_count'),
+    );
   });
 
   it('answers non-streamed completions with usage and finish_reason length at max_tokens', async () => {
-    const res = await post('/v1/completions', { model, prompt: 'Once upon a time', max_tokens: 7 }, { [LABEL_HEADERS.outputTokens]: '50' });
+    const res = await post(
+      '/v1/completions',
+      { model, prompt: 'Once upon a time', max_tokens: 7 },
+      { [LABEL_HEADERS.outputTokens]: '50' },
+    );
     expect(res.status).toBe(200);
     const body = JSON.parse(res.text);
     expect(body.object).toBe('text_completion');
@@ -87,7 +105,12 @@ describe('simulated vLLM server', () => {
     const system = 'You are a careful assistant. '.repeat(40);
     const ask = () =>
       post('/v1/chat/completions', {
-        model, messages: [{ role: 'system', content: system }, { role: 'user', content: 'hi' }], max_tokens: 2,
+        model,
+        messages: [
+          { role: 'system', content: system },
+          { role: 'user', content: 'hi' },
+        ],
+        max_tokens: 2,
       });
     await ask();
     const warm = JSON.parse((await ask()).text);
@@ -97,8 +120,15 @@ describe('simulated vLLM server', () => {
 
   it('gives the same answer text for the same prompt and seed', async () => {
     const ask = async () =>
-      JSON.parse((await post('/v1/chat/completions', { model, messages: [{ role: 'user', content: 'Capital of France? A) Paris B) Rome' }] }, { [LABEL_HEADERS.reference]: 'A' })).text)
-        .choices[0].message.content;
+      JSON.parse(
+        (
+          await post(
+            '/v1/chat/completions',
+            { model, messages: [{ role: 'user', content: 'Capital of France? A) Paris B) Rome' }] },
+            { [LABEL_HEADERS.reference]: 'A' },
+          )
+        ).text,
+      ).choices[0].message.content;
     expect(await ask()).toBe(await ask());
   });
 
@@ -115,10 +145,22 @@ describe('simulated vLLM server', () => {
   describe('bad input gets a vLLM-style error and the server keeps serving', () => {
     const cases: [string, string, unknown, number, RegExp][] = [
       ['invalid JSON', '/v1/chat/completions', '{"model": ', 400, /invalid JSON/],
-      ['unknown model', '/v1/chat/completions', { model: 'gpt-5', messages: [{ role: 'user', content: 'x' }] }, 404, /does not exist/],
+      [
+        'unknown model',
+        '/v1/chat/completions',
+        { model: 'gpt-5', messages: [{ role: 'user', content: 'x' }] },
+        404,
+        /does not exist/,
+      ],
       ['missing messages', '/v1/chat/completions', { model }, 400, /messages/],
       ['max_tokens <= 0', '/v1/completions', { model, prompt: 'x', max_tokens: 0 }, 400, /max_tokens/],
-      ['prompt beyond the context window', '/v1/completions', { model, prompt: 'word '.repeat(140_000), max_tokens: 5 }, 400, /maximum context length/],
+      [
+        'prompt beyond the context window',
+        '/v1/completions',
+        { model, prompt: 'word '.repeat(140_000), max_tokens: 5 },
+        400,
+        /maximum context length/,
+      ],
     ];
     for (const [name, path, body, status, message] of cases) {
       it(name, async () => {

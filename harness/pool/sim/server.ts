@@ -17,7 +17,7 @@ import { builtinQualityTable, type QualityModel } from './quality.ts';
 import { planRequest, type RequestPlan } from './request-plan.ts';
 import { DEFAULT_POOL_SPEC, SimPool, type SimPoolSpec } from './sim-pool.ts';
 import { SseStream } from './sse-stream.ts';
-import { SimConfigError } from "../../../core/errors.ts";
+import { SimConfigError } from '../../../core/errors.ts';
 
 export interface SimServerOptions extends Partial<Omit<SimPoolSpec, 'model'>> {
   /** Model profile name or Hugging Face id. */
@@ -57,7 +57,18 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 export async function startSimServer(opts: SimServerOptions): Promise<SimServer> {
   const clock = new WallClock();
-  const { servedModelName: _s, port: _p, host: _h, uds: _u, seed: _seed, quality: _q, faults: _f, onEmitLag: _o, onWarning: _w, ...specOverrides } = opts;
+  const {
+    servedModelName: _s,
+    port: _p,
+    host: _h,
+    uds: _u,
+    seed: _seed,
+    quality: _q,
+    faults: _f,
+    onEmitLag: _o,
+    onWarning: _w,
+    ...specOverrides
+  } = opts;
   const pool = new SimPool({ ...DEFAULT_POOL_SPEC, ...specOverrides, model: opts.model }, clock);
   const servedModelName = opts.servedModelName ?? opts.model;
   const ctx = {
@@ -92,7 +103,18 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
       res.writeHead(failure.status, { 'content-type': 'application/json', ...failure.headers }).end(failure.body);
       return;
     }
-    const run = () => serveCompletion(res, parsed, plan, { id, requestId, created, servedModelName, pool, metrics, fault, lagWatch, onEmitLag: opts.onEmitLag });
+    const run = () =>
+      serveCompletion(res, parsed, plan, {
+        id,
+        requestId,
+        created,
+        servedModelName,
+        pool,
+        metrics,
+        fault,
+        lagWatch,
+        onEmitLag: opts.onEmitLag,
+      });
     const delay = fault?.headDelayMs?.() ?? 0;
     // A client that gave up during a slow first byte never reaches the engine.
     if (delay > 0) setTimeout(() => (res.destroyed || req.socket.destroyed ? undefined : run()), delay);
@@ -111,7 +133,16 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
           res.writeHead(200, { 'content-type': 'application/json' }).end(
             JSON.stringify({
               object: 'list',
-              data: [{ id: servedModelName, object: 'model', created, owned_by: 'vllm', root: pool.model.hfId, max_model_len: pool.maxModelLen }],
+              data: [
+                {
+                  id: servedModelName,
+                  object: 'model',
+                  created,
+                  owned_by: 'vllm',
+                  root: pool.model.hfId,
+                  max_model_len: pool.maxModelLen,
+                },
+              ],
             }),
           );
           return;
@@ -244,7 +275,10 @@ function serveCompletion(res: ServerResponse, req: ParsedRequest, plan: RequestP
         const piece = plan.pieces[index] ?? '';
         if (stream) {
           const last = index === plan.outputTokens - 1;
-          stream.token(index, piece, last ? plan.finishReason : null, { prompt: plan.promptTokens, completion: index + 1 });
+          stream.token(index, piece, last ? plan.finishReason : null, {
+            prompt: plan.promptTokens,
+            completion: index + 1,
+          });
         } else text.push(piece);
       },
       onFinish(r: SeqResult) {
@@ -273,18 +307,16 @@ function serveCompletion(res: ServerResponse, req: ParsedRequest, plan: RequestP
           req.kind === 'chat'
             ? { index: 0, message: { role: 'assistant', content }, logprobs: null, finish_reason: plan.finishReason }
             : { index: 0, text: content, logprobs: null, finish_reason: plan.finishReason };
-        res
-          .writeHead(200, { 'content-type': 'application/json', 'x-request-id': c.requestId })
-          .end(
-            JSON.stringify({
-              id: c.id,
-              object: req.kind === 'chat' ? 'chat.completion' : 'text_completion',
-              created: c.created,
-              model: c.servedModelName,
-              choices: [choice],
-              usage,
-            }),
-          );
+        res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': c.requestId }).end(
+          JSON.stringify({
+            id: c.id,
+            object: req.kind === 'chat' ? 'chat.completion' : 'text_completion',
+            created: c.created,
+            model: c.servedModelName,
+            choices: [choice],
+            usage,
+          }),
+        );
       },
     },
   };

@@ -54,7 +54,12 @@ export class SseStream {
     this.headers = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': ids.requestId };
   }
 
-  token(index: number, piece: string, finishReason: string | null, usage: { prompt: number; completion: number }): void {
+  token(
+    index: number,
+    piece: string,
+    finishReason: string | null,
+    usage: { prompt: number; completion: number },
+  ): void {
     const fr = finishReason === null ? 'null' : `"${finishReason}"`;
     let frame = '';
     if (index === 0 && this.kind === 'chat') {

@@ -69,21 +69,41 @@ export function runVirtual(o: VirtualRunOptions): VirtualRunResult {
   let issued = 0;
 
   const observe = (): PoolObservation[] =>
-    pools.map((p) => ({ name: p.name, model: p.sim.model.name, running: p.sim.numRunning, waiting: p.sim.numWaiting, kvCacheUsage: p.sim.kvCacheUsage, pricing: p.pricing }));
+    pools.map((p) => ({
+      name: p.name,
+      model: p.sim.model.name,
+      running: p.sim.numRunning,
+      waiting: p.sim.numWaiting,
+      kvCacheUsage: p.sim.kvCacheUsage,
+      pricing: p.pricing,
+    }));
 
   const issue = (): void => {
     const index = issued++;
     const session = o.next(index, clock.now());
     const turn = session.turns[0]!;
-    const messages: ChatMessage[] = [...(session.system ? [{ role: 'system' as const, content: session.system }] : []), { role: 'user', content: turn.user }];
+    const messages: ChatMessage[] = [
+      ...(session.system ? [{ role: 'system' as const, content: session.system }] : []),
+      { role: 'user', content: turn.user },
+    ];
     const promptTokens = countTokens(applyChatTemplate(messages));
-    const ctx: RoutingContext = { labels: turn.labels, text: turn.user, messages, promptTokensEstimate: promptTokens, pools: observe() };
+    const ctx: RoutingContext = {
+      labels: turn.labels,
+      text: turn.user,
+      messages,
+      promptTokensEstimate: promptTokens,
+      pools: observe(),
+    };
     const decision = o.policy.choose(ctx);
     const pool = byName.get(decision.action);
-    if (!pool) throw new Error(`policy ${o.policy.name} chose "${decision.action}", not one of ${[...byName.keys()].join(', ')}`);
+    if (!pool)
+      throw new Error(
+        `policy ${o.policy.name} chose "${decision.action}", not one of ${[...byName.keys()].join(', ')}`,
+      );
     const outputTokens = Math.max(1, Math.min(turn.labels.expectedOutputTokens ?? 150, turn.maxTokens));
     const promptKey = turn.labels.promptId ?? promptKeyOf(turn.user);
-    const pGood = (p: (typeof pools)[number]) => o.quality.probabilityGood(p.sim.model.name, turn.labels.category, promptKey);
+    const pGood = (p: (typeof pools)[number]) =>
+      o.quality.probabilityGood(p.sim.model.name, turn.labels.category, promptKey);
     const cost = (p: VirtualPool) => (promptTokens * p.pricing.inputPer1M + outputTokens * p.pricing.outputPer1M) / 1e6;
     const arrival = clock.now();
     pool.sim.submit({
@@ -104,10 +124,17 @@ export function runVirtual(o: VirtualRunOptions): VirtualRunResult {
           sumQuality += quality;
           sumCost += costUsd;
           o.onOutcome?.({
-            index, ctx, action: decision.action, propensity: decision.propensity, quality,
+            index,
+            ctx,
+            action: decision.action,
+            propensity: decision.propensity,
+            quality,
             expectedQuality: Object.fromEntries(pools.map((p) => [p.name, pGood(p)])),
-            costUsd, expectedCost: Object.fromEntries(pools.map((p) => [p.name, cost(p)])),
-            ttftS, e2eS, reward,
+            costUsd,
+            expectedCost: Object.fromEntries(pools.map((p) => [p.name, cost(p)])),
+            ttftS,
+            e2eS,
+            reward,
           });
         },
       },
