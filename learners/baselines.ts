@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { parseOrThrow } from '../core/validate.ts';
 import type { Decision, RoutingContext } from '../harness/types.ts';
 import { argmaxAll, argmaxFirst, checkReward, LearnerBase, type Action } from './bandits/base.ts';
-import { Rng, rngStateSchema } from './bandits/rng.ts';
 import type { PolicyFile } from './types.ts';
+import { Rng, rngStateSchema } from '../core/rng.ts';
 
 const seedOnly = z.strictObject({ seed: z.number().int().default(0) });
 export const staticHyperSchema = z.strictObject({ default: z.string().min(1) });

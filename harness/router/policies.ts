@@ -4,10 +4,10 @@
  * Policy interface (harness/types.ts) and register their own factories from the CLI.
  */
 import { z } from 'zod';
-import { mulberry32 } from '../../core/random.ts';
 import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, Policy, RoutingContext } from '../types.ts';
 import { ConfigError } from '../../core/errors.ts';
+import { mulberry32 } from '../../core/rng.ts';
 
 export interface PolicyBuildContext {
   /** Pool names, in config order: the action set. */

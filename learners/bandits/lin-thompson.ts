@@ -21,7 +21,7 @@ import type { FeatureLayout, PolicyFile } from '../types.ts';
 import { argmaxFirst, checkReward, type Action, thompsonChoice } from './base.ts';
 import { cholUpdate, dot, packUpper, scaledIdentity, solveUpper, solveUpperTransposed, unpackUpper } from './linalg.ts';
 import { LinearLearner } from './linear-base.ts';
-import { Rng, rngStateSchema } from './rng.ts';
+import { Rng, rngStateSchema } from '../../core/rng.ts';
 
 export const linThompsonHyperSchema = z.strictObject({
   /** Posterior scale: exploration width. */

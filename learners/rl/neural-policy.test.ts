@@ -4,8 +4,8 @@ import type { FeatureLayout } from '../types.ts';
 import { initTf } from './backend.ts';
 import { forwardLayers } from './mlp-export.ts';
 import { NeuralPolicy, type NeuralPolicyOptions } from './neural-policy.ts';
-import { Rng } from './rng.ts';
 import { categoryFeaturizer, makeCtx } from './testing.ts';
+import { Rng } from '../../core/rng.ts';
 
 const CATS = ['A', 'B'];
 const POOLS = ['p0', 'p1', 'p2'];

@@ -34,7 +34,8 @@ import {
 } from './answer-features.ts';
 import { BayesRidge, type BayesRidgeState } from './bayes-ridge.ts';
 import type { CascadeAction, CascadeLevel } from './cascade-types.ts';
-import { Rng } from './rng.ts';
+import { Rng, rngStateSchema } from '../../core/rng.ts';
+import { POLICY_FILE_VERSION } from '../policy-file.ts';
 
 export interface ResponseCascadeOptions {
   /** Ordered small -> large; each level's `costPerCall` is required (any unit shared by all). */
@@ -90,7 +91,7 @@ const ridgeState = z.strictObject({
 });
 const paramsSchema = z.strictObject({
   name: z.string(),
-  rngState: z.number(),
+  rng: rngStateSchema,
   accept: z.array(ridgeState),
   escalate: z.array(ridgeState),
 });
@@ -122,7 +123,7 @@ export class ResponseCascadePolicy implements Learner {
   private readonly lambdaCost: number;
   private readonly accept: BayesRidge[];
   private readonly escalate: BayesRidge[];
-  private readonly rng: Rng;
+  private rng: Rng;
   private readonly pending = new Map<string, Pending>();
   readonly counters = { decisions: 0, accepted: 0, escalated: 0, probes: 0, observed: 0 };
 
@@ -293,7 +294,7 @@ export class ResponseCascadePolicy implements Learner {
     const cats = this.layout.categories;
     const o = this.opts;
     return {
-      version: 1,
+      version: POLICY_FILE_VERSION,
       learner: 'response_cascade',
       hyperparameters: {
         categories: cats,
@@ -315,7 +316,7 @@ export class ResponseCascadePolicy implements Learner {
       actions: this.levels.map((l) => ({ pool: l.pool, model: l.model })),
       parameters: {
         name: this.name,
-        rngState: this.rng.state,
+        rng: this.rng.state(),
         accept: this.accept.map((m) => m.save()),
         escalate: this.escalate.map((m) => m.save()),
       },
@@ -352,7 +353,7 @@ export class ResponseCascadePolicy implements Learner {
     };
     restore(p.accept, policy.accept, 'accept');
     restore(p.escalate, policy.escalate, 'escalate');
-    policy.rng.state = p.rngState;
+    policy.rng = Rng.fromState(p.rng);
     Object.assign(policy.counters, file.training);
     return policy;
   }

@@ -6,7 +6,6 @@
  */
 import { computeReward } from '../../harness/feedback/reward.ts';
 import { builtinQualityTable } from '../../harness/pool/sim/quality.ts';
-import { mulberry32 } from '../../core/random.ts';
 import {
   runVirtual,
   type VirtualOutcome,
@@ -17,6 +16,7 @@ import type { ExperimentConfig } from '../../harness/runner/config.ts';
 import { simPoolSpecOf } from '../../harness/runner/pools.ts';
 import { createWorkload } from '../../harness/workload/mix.ts';
 import type { Learner } from '../types.ts';
+import { mulberry32 } from '../../core/rng.ts';
 
 /** The experiment's pools as virtual pools; live endpoints cannot run in virtual time. */
 export function virtualPools(config: ExperimentConfig): VirtualPool[] {

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { readLoggedRun } from '../../learners/eval/logged.ts';
-import { loadLearner, loadPolicyFile } from '../../learners/registry.ts';
+import { loadLearner } from '../../learners/registry.ts';
 import { isReplayLearner } from '../../learners/rl/cascade-entry.ts';
 import { cascadeRows, cascadeSetupOf, evaluateCascade } from '../../learners/train/cascade.ts';
 import type { PolicyFile } from '../../learners/types.ts';
@@ -13,6 +13,7 @@ import { qualityCostReward } from '../../learners/train/offline.ts';
 import { prepareLearners } from '../../learners/policy-factories.ts';
 import { asUsage } from './usage-error.ts';
 import { DatasetError, ConfigError, UsageError } from '../../core/errors.ts';
+import { loadPolicyFile } from '../../learners/policy-file.ts';
 
 interface EvalArgs {
   policy: string;
