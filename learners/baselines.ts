@@ -11,6 +11,7 @@ import { argmaxAll, argmaxFirst, checkReward, LearnerBase, type Action } from '.
 import type { PolicyFile } from './types.ts';
 import { rngStateSchema, type RngState } from '../core/rng.ts';
 import { RandomPolicy, RoundRobinPolicy, StaticPolicy } from '../harness/router/policies.ts';
+import { WrpError } from '../core/errors.ts';
 
 const seedOnly = z.strictObject({ seed: z.number().int().default(0) });
 export const staticHyperSchema = z.strictObject({ default: z.string().min(1) });
@@ -212,13 +213,15 @@ export class OracleLearner extends LearnerBase {
   scores(ctx: RoutingContext): number[] {
     const table = ctx.labels.scores;
     if (!table)
-      throw new Error(
+      throw new WrpError(
+        'WRP_CONFIG',
         `oracle: request ${ctx.labels.id} has no labels.scores (the oracle needs a full-information dataset)`,
       );
     return this.models.map((m) => {
       const v = table[m];
       if (v === undefined)
-        throw new Error(
+        throw new WrpError(
+          'WRP_CONFIG',
           `oracle: labels.scores of ${ctx.labels.id} has no model "${m}" (has ${Object.keys(table).join(', ')}); map actions with router.models`,
         );
       return v;

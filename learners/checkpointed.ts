@@ -10,6 +10,7 @@ import type { Decision, Policy, RoutingContext } from '../harness/types.ts';
 import { FrozenLearner, loadLearner } from './registry.ts';
 import type { Learner, PolicyFile } from './types.ts';
 import { upgradePolicyFile } from './policy-file.ts';
+import { WrpError } from '../core/errors.ts';
 
 const isLearner = (p: Policy): p is Learner => typeof (p as Partial<Learner>).save === 'function';
 
@@ -35,7 +36,7 @@ export class CheckpointedLearner implements Policy {
     const file = upgradePolicyFile(state, `checkpoint of ${this.inner.name}`);
     const restored = loadLearner(file, `checkpoint of ${this.inner.name}`);
     if (restored.name !== this.inner.name)
-      throw new Error(`checkpoint is of ${restored.name}, the router is ${this.inner.name}`);
+      throw new WrpError('WRP_POLICY_FILE', `checkpoint is of ${restored.name}, the router is ${this.inner.name}`);
     this.inner = restored;
   }
 }

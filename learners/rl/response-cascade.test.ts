@@ -154,7 +154,7 @@ describe('ResponseCascadePolicy', () => {
         }),
     ).toThrow(/costPerCall/);
     expect(() => ResponseCascadePolicy.load({ ...policy().save(), learner: 'cascade' })).toThrow(
-      /not a response_cascade policy/,
+      /policy\.json: learner: expected response_cascade, got cascade/,
     );
   });
 });

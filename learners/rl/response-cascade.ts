@@ -36,6 +36,7 @@ import { BayesRidge, type BayesRidgeState } from './bayes-ridge.ts';
 import type { CascadeAction, CascadeLevel } from './cascade-types.ts';
 import { Rng, rngStateSchema } from '../../core/rng.ts';
 import { POLICY_FILE_VERSION } from '../policy-file.ts';
+import { PolicyFileError } from '../../core/errors.ts';
 
 export interface ResponseCascadeOptions {
   /** Ordered small -> large; each level's `costPerCall` is required (any unit shared by all). */
@@ -326,11 +327,11 @@ export class ResponseCascadePolicy implements Learner {
 
   static load(file: PolicyFile, source = 'policy.json'): ResponseCascadePolicy {
     if (file.learner !== 'response_cascade')
-      throw new Error(`${source}: not a response_cascade policy: ${file.learner}`);
+      throw new PolicyFileError(source, `learner: expected response_cascade, got ${file.learner}`);
     const h = parseOrThrow(hyperSchema, file.hyperparameters, source, ['hyperparameters']);
     const p = parseOrThrow(paramsSchema, file.parameters, source, ['parameters']);
     if (h.levelCosts.length !== file.actions.length)
-      throw new Error(`${source}: hyperparameters.levelCosts: expected ${file.actions.length} values`);
+      throw new PolicyFileError(source, `hyperparameters.levelCosts: expected ${file.actions.length} values`);
     const policy = new ResponseCascadePolicy({
       levels: file.actions.map((a, i) => ({ ...a, costPerCall: h.levelCosts[i]! })),
       peers: h.peerPools.map((pool, k) => ({ pool, model: h.peerModels[k]!, costPerCall: h.peerCosts[k]! })),
@@ -348,7 +349,7 @@ export class ResponseCascadePolicy implements Learner {
     const d = answerDim(policy.layout);
     const restore = (states: BayesRidgeState[], into: BayesRidge[], what: string) => {
       if (states.length !== into.length || states.some((s) => s.dim !== d))
-        throw new Error(`${source}: parameters.${what}: expected ${into.length} models of dimension ${d}`);
+        throw new PolicyFileError(source, `parameters.${what}: expected ${into.length} models of dimension ${d}`);
       states.forEach((s, i) => (into[i] = BayesRidge.load(s)));
     };
     restore(p.accept, policy.accept, 'accept');
