@@ -32,7 +32,6 @@ export const ERROR_CODES = {
   WRP_METRICS_PARSE: { exit: 1, what: 'a /metrics exposition that is not valid Prometheus text' },
   WRP_ENERGY_MISSING: { exit: 1, what: 'an energy source answered without the series wrp reads' },
   WRP_SIM_BAD_REQUEST: { exit: 1, what: 'a request the simulated pool answers with an OpenAI-style error' },
-  WRP_INTERNAL: { exit: 1, what: 'anything else: a bug in wrp (run with --debug for the stack)' },
 } as const satisfies Record<string, { exit: 1 | 2; what: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
