@@ -9,8 +9,7 @@ import { hashString53 } from '../../core/text/tokenizer.ts';
 import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, Policy, RoutingContext } from '../types.ts';
 import type { PolicyBuildContext, PolicyFactory } from './policies.ts';
-import { ConfigError } from '../../core/errors.ts';
-import { WrpError } from '../../core/errors.ts';
+import { ConfigError, WrpError } from '../../core/errors.ts';
 
 const splitSchema = z.strictObject({
   type: z.literal('split'),
