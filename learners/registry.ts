@@ -30,6 +30,8 @@ import { buildLayout, featureLayoutSchema, featureSpecSchema, type FeatureSpec }
 import { isReplayLearner, ONE_CALL_PER_REQUEST, REPLAY_LEARNERS } from './rl/cascade-entry.ts';
 import { NEURAL_ENTRY } from './rl/neural-entry.ts';
 import type { FeatureLayout, Learner, PolicyFile } from './types.ts';
+import { SignalRoutedLearner } from './export/routed-learner.ts';
+import { parseSignalMap, SignalRouter } from './export/signal-map.ts';
 import { ConfigError } from '../core/errors.ts';
 
 export interface LearnerBuildContext extends PolicyBuildContext {
@@ -195,6 +197,8 @@ const policyFileSchema = z.strictObject({
   parameters: z.record(z.string(), z.unknown()),
   tfjsModel: z.string().optional(),
   training: z.record(z.string(), z.unknown()),
+  /** Validated by learners/export/signal-map.ts when the policy is loaded. */
+  signals: z.unknown().optional(),
 });
 
 /** Reads and validates policy.json (the envelope; each learner validates its parameters). */
@@ -221,7 +225,10 @@ export function loadLearner(file: PolicyFile, source = 'policy.json'): Learner {
   const entry = LEARNERS[file.learner] ?? (isReplayLearner(file.learner) ? REPLAY_LEARNERS[file.learner] : undefined);
   if (!entry)
     throw new ConfigError(source, [`learner: expected one of ${TRAINABLE.join(', ')}, got "${file.learner}"`]);
-  return entry.load(file, source);
+  const learner = entry.load(file, source);
+  // A policy trained on signal-map categories keeps deciding on them (learners/export/signal-map.ts).
+  if (file.signals === undefined || isReplayLearner(file.learner)) return learner;
+  return new SignalRoutedLearner(learner, new SignalRouter(parseSignalMap(file.signals, source)));
 }
 
 /** A loaded policy that acts but no longer learns (evaluation runs). */

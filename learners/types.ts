@@ -19,6 +19,19 @@ export interface PolicyFile {
   tfjsModel?: string;
   /** Training data description and metrics (updates seen, reward, regret, ...). */
   training: Record<string, unknown>;
+  /**
+   * The signal map the policy's categories come from (learners/export/signal-map.ts): set when
+   * it was trained on categories vLLM Semantic Router computes from the request text.
+   */
+  signals?: SignalMapFile;
+}
+
+/** A signal map as stored in policy.json (validated by learners/export/signal-map.ts). */
+export interface SignalMapFile {
+  version: 1;
+  name?: string;
+  routes: { name: string; operator: 'AND' | 'OR' | 'NOR'; keywords: string[]; case_sensitive: boolean }[];
+  default: string;
 }
 
 /** The feature layout recorded in a policy: enough to rebuild the exact vectors. */

@@ -6,7 +6,9 @@ import { loadLearner, loadPolicyFile } from '../../learners/registry.ts';
 import { isReplayLearner } from '../../learners/rl/cascade-entry.ts';
 import { cascadeRows, cascadeSetupOf, evaluateCascade } from '../../learners/train/cascade.ts';
 import type { PolicyFile } from '../../learners/types.ts';
-import { contextFromRecord } from '../../learners/train/dataset-context.ts';
+import { contextFromRecord, contextFromRow } from '../../learners/train/dataset-context.ts';
+import { routedRows } from '../../learners/export/routed-learner.ts';
+import { parseSignalMap, SignalRouter } from '../../learners/export/signal-map.ts';
 import { loadDataset, parseDataSpec, type DataSpec } from '../../learners/train/data-source.ts';
 import { evaluateOnDatasetPrepared, evaluateOnLogs } from '../../learners/train/evaluate.ts';
 import { qualityCostReward } from '../../learners/train/offline.ts';
@@ -40,7 +42,10 @@ function evaluateCascadeOn(a: EvalArgs, file: PolicyFile, path: string, spec: Da
     loadDataset({ ...spec, models: [...setup.levels, ...setup.peers], responses: setup.needsResponses }),
   );
   const source = `${spec.name}:${spec.split}`;
-  const { rows, dropped } = asUsage(() => cascadeRows(data.rows, setup, source));
+  const { rows: kept, dropped } = asUsage(() => cascadeRows(data.rows, setup, source));
+  // A cascade trained with --signals replays on the categories the router computes.
+  const router = file.signals === undefined ? undefined : new SignalRouter(parseSignalMap(file.signals, path));
+  const rows = router ? routedRows(kept, router, (row, i) => contextFromRow(row, i).messages) : kept;
   const e = evaluateCascade(file, rows, a.lambda, path);
   const ref = e.references;
   console.log(

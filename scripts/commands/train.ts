@@ -15,6 +15,9 @@ import { NeuralPolicy } from '../../learners/rl/neural-policy.ts';
 import type { Learner } from '../../learners/types.ts';
 import { prepareLearners } from '../../learners/policy-factories.ts';
 import { asUsage } from './usage-error.ts';
+import { routedRows, SignalRoutedLearner, unwrapRouted } from '../../learners/export/routed-learner.ts';
+import { loadSignalMap, SignalRouter } from '../../learners/export/signal-map.ts';
+import { contextFromRow } from '../../learners/train/dataset-context.ts';
 import { DatasetError, ConfigError, UsageError } from '../../core/errors.ts';
 
 interface TrainArgs {
@@ -28,6 +31,7 @@ interface TrainArgs {
   lambda: number;
   requests: number;
   seed: number;
+  signals?: string;
 }
 
 function params(json: string): Record<string, unknown> {
@@ -46,14 +50,22 @@ function params(json: string): Record<string, unknown> {
  * Builds the learner. With data whose categories are known up front (datasets), linear
  * learners get a category one-hot over them unless --params sets features.categories.
  */
-function create(a: TrainArgs, actions: { pool: string; model: string }[], categories?: string[]): Learner {
+function create(
+  a: TrainArgs,
+  actions: { pool: string; model: string }[],
+  categories?: string[],
+  router?: SignalRouter,
+): Learner {
   const entry = LEARNERS[a.learner];
   if (!entry) throw new UsageError(`--learner: expected one of ${TRAINABLE.join(', ')}, got "${a.learner}"`);
-  const p = categories ? withCategories(entry, params(a.params), categories) : params(a.params);
-  return entry.create(
+  const cats = router ? router.categories : categories;
+  const p = cats ? withCategories(entry, params(a.params), cats) : params(a.params);
+  const learner = entry.create(
     { type: a.learner, ...p },
     { pools: actions.map((x) => x.pool), seed: a.seed, file: '--params', actions },
   );
+  // --signals: the learner decides on the categories the router computes (learners/export/signal-map.ts).
+  return router ? new SignalRoutedLearner(learner, router) : learner;
 }
 
 /** Where a cascade can learn from: it calls several models per request, so only full-information datasets show what escalating gives. */
@@ -64,6 +76,7 @@ function trainCascadeOn(
   a: TrainArgs,
   learner: ReplayLearnerName,
   spec: DataSpec,
+  router?: SignalRouter,
 ): { learner: Learner; training: Record<string, unknown> } {
   if (spec.kind === 'logged')
     throw new UsageError(
@@ -81,7 +94,8 @@ function trainCascadeOn(
     loadDataset({ ...spec, models: [...setup.levels, ...setup.peers], responses: setup.needsResponses }),
   );
   const source = `${spec.name}:${spec.split}`;
-  const { rows, dropped } = asUsage(() => cascadeRows(data.rows, setup, source));
+  const { rows: kept, dropped } = asUsage(() => cascadeRows(data.rows, setup, source));
+  const rows = router ? routedRows(kept, router, (row, i) => contextFromRow(row, i).messages) : kept;
   const t0 = performance.now();
   const r = trainCascade(setup, p, rows, a.seed);
   return {
@@ -99,14 +113,15 @@ function trainCascadeOn(
 export async function train(a: TrainArgs): Promise<void> {
   await prepareLearners({ type: a.learner });
   const spec = asUsage(() => parseDataSpec(a.data, a));
+  const router = a.signals === undefined ? undefined : new SignalRouter(loadSignalMap(a.signals));
   let learner: Learner;
   let training: Record<string, unknown>;
   if (isReplayLearner(a.learner)) {
-    ({ learner, training } = trainCascadeOn(a, a.learner, spec));
+    ({ learner, training } = trainCascadeOn(a, a.learner, spec, router));
   } else if (spec.kind === 'dataset') {
     const data = asUsage(() => loadDataset(spec));
     const actions = data.models.map((m) => ({ pool: poolNameOf(m), model: m }));
-    learner = create(a, actions, [...new Set(data.rows.map((r) => r.category))].sort());
+    learner = create(a, actions, [...new Set(data.rows.map((r) => r.category))].sort(), router);
     const task = {
       actionModel: Object.fromEntries(actions.map((x) => [x.pool, x.model])),
       reward: qualityCostReward(a.lambda),
@@ -126,13 +141,15 @@ export async function train(a: TrainArgs): Promise<void> {
     const pools = new Map<string, string>();
     for (const s of run.samples) pools.set(s.action, s.context.decision.model);
     const actions = [...pools].map(([pool, model]) => ({ pool, model }));
-    learner = create(a, actions);
+    learner = create(a, actions, undefined, router);
+    const routed = learner instanceof SignalRoutedLearner ? learner : undefined;
     const contexts = run.samples.map((s) => contextFromRecord(s.context));
+    const inner = unwrapRouted(learner);
     let feedback: string;
-    if (learner instanceof NeuralPolicy) {
+    if (inner instanceof NeuralPolicy) {
       // Off-policy gradient with clipped importance weights from the logged propensities.
-      learner.trainBatch(
-        contexts,
+      inner.trainBatch(
+        routed ? contexts.map((c) => routed.view(c)) : contexts,
         run.samples.map((s) => s.action),
         run.samples.map((s) => s.reward),
         run.samples.map((s) => s.propensity),
@@ -148,7 +165,7 @@ export async function train(a: TrainArgs): Promise<void> {
   } else {
     const config = loadExperiment(spec.experiment);
     const actions = config.pools.map((p) => ({ pool: p.name, model: p.model }));
-    learner = create(a, actions);
+    learner = create(a, actions, undefined, router);
     const t0 = performance.now();
     const r = trainInSimulator(learner, config, a.requests);
     training = {
@@ -160,6 +177,7 @@ export async function train(a: TrainArgs): Promise<void> {
   }
   const file = learner.save();
   file.training = { ...file.training, ...training };
+  if (router) file.signals = structuredClone(router.map);
   mkdirSync(a.out, { recursive: true });
   writeFileSync(join(a.out, 'policy.json'), JSON.stringify(file, null, 2) + '\n');
   console.log(`trained ${a.learner} on ${training.data}: ${JSON.stringify(training)}`);
@@ -194,6 +212,11 @@ export const trainCommand: CommandModule = {
       lambda: { type: 'number', default: 0, describe: 'dataset reward = quality - lambda * USD cost' },
       requests: { type: 'number', default: 100_000, describe: 'requests to simulate (sim: data)' },
       seed: { type: 'number', default: 1 },
+      signals: {
+        type: 'string',
+        describe:
+          'categories vLLM Semantic Router computes: a signal map (YAML/JSON keyword routes) or builtin:synthetic; the policy is trained, evaluated and exported on them',
+      },
     }),
   handler: (a) =>
     train(a as unknown as TrainArgs).catch((e: unknown) => {

@@ -65,7 +65,8 @@ export interface KeywordRuleSpec {
   fuzzy_match?: boolean;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+// Unicode-mode syntax characters only: `u` rejects needless escapes such as \- or \/.
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const WORD_CHAR = /[\p{L}\p{Nd}_]/u;
 const HAN = /\p{Script=Han}/u;
 
