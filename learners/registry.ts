@@ -31,6 +31,7 @@ import { isReplayLearner, ONE_CALL_PER_REQUEST, REPLAY_LEARNERS } from './rl/cas
 import { NEURAL_ENTRY } from './rl/neural-entry.ts';
 import type { FeatureLayout, Learner, PolicyFile } from './types.ts';
 import { SignalRoutedLearner } from './export/routed-learner.ts';
+import { KnnPolicy, knnHyperSchema } from './export/knn-policy.ts';
 import { parseSignalMap, SignalRouter } from './export/signal-map.ts';
 import { ConfigError } from '../core/errors.ts';
 
@@ -75,6 +76,7 @@ const schemas = {
   round_robin: z.strictObject({ type: z.literal('round_robin'), ...common }),
   best_single: z.strictObject({ type: z.literal('best_single'), ...common }),
   oracle: z.strictObject({ type: z.literal('oracle'), models: oracleModelsSchema.default({}), ...common }),
+  knn: knnHyperSchema.extend({ type: z.literal('knn'), features, ...common }),
 };
 
 /** Validates the block; `seed` falls back to the experiment's. */
@@ -100,7 +102,8 @@ function linearSetup(
     features,
     ctx.actions.map((a) => a.pool),
   );
-  return { layout, fopts: features.embedding ? { embedding: features.embedding } : {} };
+  const endpoint = features.embedding || features.router;
+  return { layout, fopts: endpoint ? { embedding: endpoint } : {} };
 }
 
 /** Just the hyperparameters of a parsed block (what the learner stores in policy.json). */
@@ -148,6 +151,15 @@ export const LEARNERS: Record<string, LearnerEntry> = {
       return new LinThompson(ctx.actions, layout, only(linThompsonHyperSchema, s), fopts);
     },
     load: (f, src) => LinThompson.load(f, src),
+  },
+  knn: {
+    schema: schemas.knn,
+    create: (spec, ctx) => {
+      const s = parse(schemas.knn, spec, ctx);
+      const { layout, fopts } = linearSetup(s.features, ctx);
+      return new KnnPolicy(ctx.actions, layout, only(knnHyperSchema, s), fopts);
+    },
+    load: (f, src) => KnnPolicy.load(f, src),
   },
   static: {
     schema: schemas.static,

@@ -59,8 +59,24 @@ export type FeatureBlock =
   /**
    * An OpenAI-compatible /v1/embeddings endpoint. dim 0 = not yet known (fixed from the first
    * response). `apiKeyEnv` names the environment variable holding the key (never the key).
+   * `query: 'router'`: the text embedded is the one vLLM Semantic Router's selectors embed (the
+   * last non-empty user message; none = a zero vector) and values are rounded to float32.
    */
-  | { kind: 'embedding_endpoint'; dim: number; url: string; model: string; normalize: boolean; apiKeyEnv?: string }
+  | {
+      kind: 'embedding_endpoint';
+      dim: number;
+      url: string;
+      model: string;
+      normalize: boolean;
+      apiKeyEnv?: string;
+      query?: 'router';
+    }
+  /**
+   * The router's 14-way category one-hot (learners/export/router-model/features.ts): the slot
+   * of the matched decision's domain. wrp routes on keyword signals, whose decisions name no
+   * domain, so the router always sets "other" (a constant input, kept for the width).
+   */
+  | { kind: 'router_category'; categories: string[]; dim: number }
   /**
    * Per pool, in order: [min(1, running / scale.running), min(1, waiting / scale.waiting),
    * kv cache usage, min(1, recent TTFT ms / scale.ttftMs)]; unobserved values are 0.

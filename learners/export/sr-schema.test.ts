@@ -40,6 +40,7 @@ function valid(): Cfg {
       decisions: [
         {
           name: 'route-math',
+          description: 'math requests',
           priority: 100,
           rules: { operator: 'OR', conditions: [{ type: 'domain', name: 'math' }] },
           modelRefs: [

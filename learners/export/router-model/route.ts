@@ -84,6 +84,7 @@ export interface RouteResult {
   adapted?: boolean;
   /** The router picks among these by hash or tree order: no determined model. */
   tied?: string[];
+  tie?: 'votes' | 'distance';
   /** MLP: winning logit minus the runner-up. */
   margin?: number;
   /** Why a selector fell back to the first modelRef. */
@@ -187,7 +188,10 @@ export class RouterModel {
     if (!refs.includes(p.model)) return fallback(`${type}: selected ${p.model}, not a candidate`);
     const out: RouteResult = { decision: d.name, model: p.model, via: type as 'mlp' | 'knn' };
     if ('margin' in p) out.margin = p.margin;
-    if ('tied' in p && p.tied) out.tied = p.tied.filter((m) => refs.includes(m));
+    if ('tied' in p && p.tied) {
+      out.tied = p.tied.filter((m) => refs.includes(m));
+      if (p.tie) out.tie = p.tie;
+    }
     return out;
   }
 

@@ -29,6 +29,8 @@ export interface KnnPrediction {
   error?: string;
   /** Set when the router's pick among these is decided by hash or tree order. */
   tied?: string[];
+  /** Which: equal vote totals (hash order) or equally distant k-th neighbours (tree order). */
+  tie?: 'votes' | 'distance';
 }
 
 export class RouterKnn {
@@ -129,10 +131,10 @@ export class RouterKnn {
       for (const pick of subsets(boundary, need, 64))
         for (const w of RouterKnn.winners(this.totals([...sure, ...pick]))) options.add(w);
       const tied = [...options].sort();
-      return tied.length === 1 ? { model: tied[0]! } : { model: tied[0]!, tied };
+      return tied.length === 1 ? { model: tied[0]! } : { model: tied[0]!, tied, tie: 'distance' };
     }
     const w = RouterKnn.winners(this.totals(idx.slice(0, k)));
-    return w.length === 1 ? { model: w[0]! } : { model: [...w].sort()[0]!, tied: [...w].sort() };
+    return w.length === 1 ? { model: w[0]! } : { model: [...w].sort()[0]!, tied: [...w].sort(), tie: 'votes' };
   }
 }
 

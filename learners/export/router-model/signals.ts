@@ -83,12 +83,32 @@ export interface CompiledKeywordRule {
   matches(text: string): boolean;
 }
 
+// Every code unit below 0x80 (the character class spans the control characters on purpose).
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+/** The lower-cased text and whether it is ASCII, for the last text seen (rules are tried in a row). */
+let last = { text: '', lower: '', ascii: true };
+function prepared(text: string): typeof last {
+  if (text !== last.text) last = { text, lower: text.toLowerCase(), ascii: ASCII.test(text) };
+  return last;
+}
+
 export function compileKeywordRule(rule: KeywordRuleSpec): CompiledKeywordRule {
   if (rule.method !== undefined && rule.method !== '')
     throw new Error(`keyword rule "${rule.name}": method "${rule.method}" is not modelled (only literal keywords)`);
   if (rule.fuzzy_match) throw new Error(`keyword rule "${rule.name}": fuzzy_match is not modelled`);
-  const patterns = rule.keywords.map((k) => keywordPattern(k, rule.case_sensitive ?? false));
-  const hit = (text: string) => patterns.map((p) => p.test(text));
+  const cs = rule.case_sensitive ?? false;
+  const keys = rule.keywords.map((k) => ({
+    re: keywordPattern(k, cs),
+    needle: cs ? k : k.toLowerCase(),
+    ascii: ASCII.test(k),
+  }));
+  // A substring test first: for ASCII text and keyword, no occurrence means no match (case
+  // folding keeps ASCII within ASCII), and most keywords are absent from most texts.
+  const hit = (text: string) => {
+    const t = prepared(text);
+    return keys.map((k) => (k.ascii && t.ascii && !(cs ? text : t.lower).includes(k.needle) ? false : k.re.test(text)));
+  };
   const matches = {
     AND: (text: string) => hit(text).every(Boolean),
     OR: (text: string) => hit(text).some(Boolean),
