@@ -238,7 +238,7 @@ export async function exportBench(): Promise<{
     }
 
     const knnExport: Record<string, unknown>[] = [];
-    const file = (await knnPolicy({ k: 10, features: router, max_points: 10_000 }, 12_000)).save();
+    const file = (await knnPolicy({ k: 10, features: router, max_points: 10_000 }, 30_000)).save();
     const out = join(dir, 'out-knn10k');
     const r = await exportPolicy({ policy: writePolicy(dir, file, 'knn10k'), experiment, out, allowLowFidelity: true });
     knnExport.push({

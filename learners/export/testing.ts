@@ -119,6 +119,12 @@ export function meanOf(ctx: RoutingContext, arm: number): number {
   return (ctx.labels.turn > 0 ? MEANS.other! : MEANS[ctx.labels.category]!)[arm]!;
 }
 
+/** Fetches every context's embeddings in concurrent slices (the client batches them). */
+async function prefetch(learner: Learner, ctxs: RoutingContext[]): Promise<void> {
+  for (let i = 0; i < ctxs.length; i += 1000)
+    await Promise.all(ctxs.slice(i, i + 1000).map((c) => learner.prepare?.(c)));
+}
+
 /**
  * Trains a registry learner with bandit feedback on trainingContexts (awaiting prepare, for
  * endpoint features); `signals` trains it on a signal map's categories (wrp train --signals).
@@ -135,7 +141,9 @@ export async function trainPolicy(
   );
   const learner = o.signals ? new SignalRoutedLearner(inner, new SignalRouter(loadSignalMap(o.signals))) : inner;
   const rng = new Rng(11);
-  for (const ctx of trainingContexts(o.steps ?? 600)) {
+  const ctxs = trainingContexts(o.steps ?? 600);
+  await prefetch(learner, ctxs);
+  for (const ctx of ctxs) {
     await learner.prepare?.(ctx);
     const d = learner.choose(ctx);
     const arm = ACTIONS.findIndex((a) => a.pool === d.action);
@@ -151,7 +159,9 @@ export async function knnPolicy(spec: Record<string, unknown>, n = 400): Promise
     { pools: ACTIONS.map((a) => a.pool), seed: 3, file: 'test', actions: ACTIONS },
   );
   const rng = new Rng(5);
-  for (const ctx of trainingContexts(n, 23)) {
+  const ctxs = trainingContexts(n, 23);
+  await prefetch(learner, ctxs);
+  for (const ctx of ctxs) {
     await learner.prepare?.(ctx);
     const arm = rng.int(ACTIONS.length);
     learner.update(ctx, ACTIONS[arm]!.pool, rng.next() < meanOf(ctx, arm) ? 1 : 0);
