@@ -14,7 +14,8 @@ import { evaluateOnDatasetPrepared, evaluateOnLogs } from '../../learners/train/
 import { qualityCostReward } from '../../learners/train/offline.ts';
 import { prepareLearners } from '../../learners/policy-factories.ts';
 import { asUsage } from './usage-error.ts';
-import { DatasetError, ConfigError, UsageError } from '../../core/errors.ts';
+import { DatasetError, ConfigError, UsageError, WrpError } from '../../core/errors.ts';
+import { describeReplay, readRouterReplay } from '../../learners/train/router-replay.ts';
 
 interface EvalArgs {
   policy: string;
@@ -30,7 +31,7 @@ const f = (x: number | undefined, d = 4) => (x === undefined || Number.isNaN(x) 
 function evaluateCascadeOn(a: EvalArgs, file: PolicyFile, path: string, spec: DataSpec): void {
   if (spec.kind !== 'dataset') {
     const why =
-      spec.kind === 'logged'
+      spec.kind === 'logged' || spec.kind === 'replay'
         ? 'a logged run made one call per request, so it cannot show what escalating would have given'
         : 'the simulator is for training';
     throw new UsageError(
@@ -111,6 +112,12 @@ export async function evaluate(a: EvalArgs): Promise<void> {
     console.log(
       `  IPS ${f(e.ips.estimate)} [${f(e.ips.lower)}, ${f(e.ips.upper)}], SNIPS ${f(e.snips)}, DR ${f(e.dr?.estimate)} [${f(e.dr?.lower)}, ${f(e.dr?.upper)}], ESS ${f(e.ess, 1)}`,
     );
+  } else if (spec.kind === 'replay') {
+    const { report } = await readRouterReplay(spec.path, a.lambda);
+    throw new WrpError(
+      'WRP_OPE',
+      `--data replay:${spec.path}: off-policy evaluation refused: ${describeReplay(report)}. IPS, SNIPS and DR weight each logged decision by the probability the logging policy gave it, and the router records none; train on these records instead (wrp train --data replay:${spec.path}: the direct method), or evaluate on a dataset or a wrp run`,
+    );
   } else {
     throw new UsageError('--data: evaluate on a dataset or a logged run (the simulator is for training)');
   }
@@ -125,7 +132,8 @@ export const evalCommand: CommandModule = {
       data: {
         type: 'string',
         demandOption: true,
-        describe: 'routerdc[:split] | routerbench[:split] | a run folder (cascades: a dataset)',
+        describe:
+          'routerdc[:split] | routerbench[:split] | a run folder | replay:<file> (OPE refused: no propensities) (cascades: a dataset)',
       },
       split: { type: 'string', describe: 'dataset split: test (default) | train | all' },
       files: { type: 'string', describe: 'dataset files or families, comma-separated' },
@@ -133,6 +141,9 @@ export const evalCommand: CommandModule = {
     }),
   handler: (a) =>
     evaluate(a as unknown as EvalArgs).catch((e: unknown) => {
-      throw e instanceof ConfigError || e instanceof DatasetError ? new UsageError(e.message) : e;
+      // Every user-fixable WrpError (WRP_OPE included) is a one-line exit 2.
+      throw e instanceof ConfigError || e instanceof DatasetError || (e instanceof WrpError && e.exitStatus === 2)
+        ? new UsageError(e.message)
+        : e;
     }),
 };

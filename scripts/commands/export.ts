@@ -1,7 +1,7 @@
 /** `wrp export --policy DIR --target semantic-router --experiment FILE --out DIR`: deployable router artifacts. */
 import type { Argv, CommandModule } from 'yargs';
 import { ExportError, exportPolicy } from '../../learners/export/export.ts';
-import { ConfigError, UsageError } from '../../core/errors.ts';
+import { ConfigError, UsageError, WrpError } from '../../core/errors.ts';
 
 interface ExportArgs {
   policy: string;
@@ -114,6 +114,8 @@ export const exportCommand: CommandModule = {
     }),
   handler: (a) =>
     runExport(a as unknown as ExportArgs).catch((e: unknown) => {
-      throw e instanceof ConfigError || e instanceof ExportError ? new UsageError(e.message) : e;
+      throw e instanceof ConfigError || e instanceof ExportError || (e instanceof WrpError && e.exitStatus === 2)
+        ? new UsageError(e.message)
+        : e;
     }),
 };

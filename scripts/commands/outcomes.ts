@@ -1,6 +1,7 @@
 /** `wrp outcomes --run DIR --router URL`: post a run's verdicts to vLLM Semantic Router's outcome API. */
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_TOKEN_ENV, postOutcomes, ROUTER_RATE_LIMIT } from '../../learners/export/outcomes.ts';
+import { UsageError, WrpError } from '../../core/errors.ts';
 
 interface OutcomesArgs {
   run: string;
@@ -61,5 +62,8 @@ export const outcomesCommand: CommandModule = {
         describe: "posts per rolling minute (the router's limit is 60 per principal)",
       },
     }),
-  handler: (a) => runOutcomes(a as unknown as OutcomesArgs),
+  handler: (a) =>
+    runOutcomes(a as unknown as OutcomesArgs).catch((e: unknown) => {
+      throw e instanceof WrpError && e.exitStatus === 2 ? new UsageError(e.message) : e;
+    }),
 };

@@ -18,7 +18,8 @@ import { asUsage } from './usage-error.ts';
 import { routedRows, SignalRoutedLearner, unwrapRouted } from '../../learners/export/routed-learner.ts';
 import { loadSignalMap, SignalRouter } from '../../learners/export/signal-map.ts';
 import { contextFromRow } from '../../learners/train/dataset-context.ts';
-import { DatasetError, ConfigError, UsageError } from '../../core/errors.ts';
+import { describeReplay, readRouterReplay } from '../../learners/train/router-replay.ts';
+import { DatasetError, ConfigError, UsageError, WrpError } from '../../core/errors.ts';
 
 interface TrainArgs {
   learner: string;
@@ -82,8 +83,10 @@ function trainCascadeOn(
     throw new UsageError(
       `--data: ${CASCADE_DATA}; a logged run made one call per request, so it cannot show what escalating would have given`,
     );
-  if (spec.kind === 'sim')
-    throw new UsageError(`--data: ${CASCADE_DATA}; the simulator's runner makes one call per request`);
+  if (spec.kind === 'sim' || spec.kind === 'replay')
+    throw new UsageError(
+      `--data: ${CASCADE_DATA}; ${spec.kind === 'sim' ? "the simulator's runner makes" : 'the router logged'} one call per request`,
+    );
   if (a.lambda !== 0)
     throw new UsageError(
       `--lambda: the cascades weigh cost with --params '{"cost_quality_tradeoff": w}' (w in [0, 1)), expected 0, got ${a.lambda}`,
@@ -106,6 +109,35 @@ function trainCascadeOn(
       droppedRows: dropped,
       ...r.training,
       seconds: (performance.now() - t0) / 1000,
+    },
+  };
+}
+
+/**
+ * Router Replay records: each logged decision and its outcome's reward replayed into the
+ * learner (the direct method; the router records no propensities to weight them by).
+ */
+async function trainOnReplay(
+  a: TrainArgs,
+  path: string,
+  router?: SignalRouter,
+): Promise<{ learner: Learner; training: Record<string, unknown> }> {
+  const { samples, report } = await readRouterReplay(path, a.lambda);
+  if (samples.length === 0) throw new UsageError(`--data replay:${path}: no usable record: ${describeReplay(report)}`);
+  const actions = [...new Set(samples.map((s) => s.model))].map((model) => ({ pool: poolNameOf(model), model }));
+  const learner = create(a, actions, undefined, router);
+  for (const s of samples) {
+    await learner.prepare?.(s.context);
+    learner.update(s.context, poolNameOf(s.model), s.reward);
+  }
+  return {
+    learner,
+    training: {
+      data: `replay:${path}`,
+      feedback: 'Router Replay decisions and outcomes (direct method: the router records no propensities)',
+      samples: samples.length,
+      lambda: a.lambda,
+      report,
     },
   };
 }
@@ -162,6 +194,8 @@ export async function train(a: TrainArgs): Promise<void> {
       feedback = 'logged decisions (direct method)';
     }
     training = { data: spec.path, feedback, samples: run.samples.length, report: run.report };
+  } else if (spec.kind === 'replay') {
+    ({ learner, training } = await trainOnReplay(a, spec.path, router));
   } else {
     const config = loadExperiment(spec.experiment);
     const actions = config.pools.map((p) => ({ pool: p.name, model: p.model }));
@@ -198,7 +232,8 @@ export const trainCommand: CommandModule = {
       data: {
         type: 'string',
         demandOption: true,
-        describe: 'routerdc[:split] | routerbench[:split] | a run folder | sim:<experiment.yaml>',
+        describe:
+          'routerdc[:split] | routerbench[:split] | a run folder | sim:<experiment.yaml> | replay:<Semantic Router replay records>',
       },
       out: { type: 'string', demandOption: true, describe: 'folder for policy.json' },
       split: { type: 'string', describe: 'dataset split: train (default) | test | all' },
@@ -220,6 +255,8 @@ export const trainCommand: CommandModule = {
     }),
   handler: (a) =>
     train(a as unknown as TrainArgs).catch((e: unknown) => {
-      throw e instanceof ConfigError || e instanceof DatasetError ? new UsageError(e.message) : e;
+      throw e instanceof ConfigError || e instanceof DatasetError || (e instanceof WrpError && e.exitStatus === 2)
+        ? new UsageError(e.message)
+        : e;
     }),
 };
