@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { RoutingContext } from '../../harness/types.ts';
+import { WrpError } from '../../core/errors.ts';
 import { Rng } from '../bandits/rng.ts';
 import { EmbeddingClient } from '../features/embeddings.ts';
 import { releaseLabel } from './router-model/release.ts';
@@ -131,8 +132,17 @@ export async function deployedAgreement(
 
   const client = routerEmbeddingClient(o.dir);
   const queries = ctxs.map((c) => RouterModel.queryText(c.messages));
-  if (client) await client.embedMany([...new Set(queries.filter((q) => q !== ''))]);
-  await model.prepare([...ctxs]);
+  try {
+    if (client) await client.embedMany([...new Set(queries.filter((q) => q !== ''))]);
+    await model.prepare([...ctxs]);
+  } catch (e) {
+    if (e instanceof WrpError) throw e;
+    throw new WrpError(
+      'WRP_POOL_UNREACHABLE',
+      `the deployed-agreement check embeds ${ctxs.length} held-out queries with the endpoint the policy was trained on (and config.yaml points the router at): ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
 
   const perDecision = new Map<string, { n: number; agree: number }>();
   const causes = new Map<string, number>();
