@@ -23,7 +23,8 @@ import { initTf } from '../learners/rl/backend.ts';
 import type { PolicyFile } from '../learners/types.ts';
 import { ExportError, exportPolicy, type ExportResult } from '../learners/export/export.ts';
 import { modelFromFile } from '../learners/export/load-model.ts';
-import { RouterModel, type ModelledConfig } from '../learners/export/router-model/route.ts';
+import { RouterModel } from '../learners/export/router-model/route.ts';
+import { validateRouterConfig } from '../learners/export/sr-schema.ts';
 import { EmbeddingClient } from '../learners/features/embeddings.ts';
 import { contextSets } from '../learners/export/values.ts';
 import {
@@ -129,15 +130,13 @@ async function latencyRow(
   file: PolicyFile,
   ctxs: RoutingContext[],
 ): Promise<LatencyRow> {
-  const config = parseYaml(readFileSync(join(r.out, 'config.yaml'), 'utf8')) as ModelledConfig & {
-    global?: { model_catalog?: { embeddings?: { semantic?: { endpoint?: { base_url: string; model: string } } } } };
-  };
+  const config = validateRouterConfig(parseYaml(readFileSync(join(r.out, 'config.yaml'), 'utf8')));
   const read = (f: string) => JSON.parse(readFileSync(join(r.out, f), 'utf8')) as never;
   const router = new RouterModel(config, {
     ...(r.files.includes('mlp_model.json') ? { mlp: read('mlp_model.json') } : {}),
     ...(r.files.includes('knn_model.json') ? { knn: read('knn_model.json') } : {}),
   });
-  const endpoint = config.global?.model_catalog?.embeddings?.semantic?.endpoint;
+  const endpoint = config.global?.model_catalog?.embeddings.semantic.endpoint;
   const client = endpoint
     ? new EmbeddingClient({ url: endpoint.base_url, model: endpoint.model, normalize: false })
     : undefined;

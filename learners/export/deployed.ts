@@ -19,7 +19,8 @@ import { WrpError } from '../../core/errors.ts';
 import { Rng } from '../bandits/rng.ts';
 import { EmbeddingClient } from '../features/embeddings.ts';
 import { releaseLabel } from './router-model/release.ts';
-import { RouterModel, type ModelledConfig, type RouteResult } from './router-model/route.ts';
+import { RouterModel, type RouteResult } from './router-model/route.ts';
+import { validateRouterConfig } from './sr-schema.ts';
 import type { KnnJson } from './router-model/select-knn.ts';
 import type { MlpJson } from './router-model/select-mlp.ts';
 import type { DecisionPlan } from './decision-plan.ts';
@@ -67,40 +68,23 @@ export interface DeployedOptions {
   seed?: number;
 }
 
-function loadRouter(dir: string): RouterModel {
-  const config = parseYaml(readFileSync(join(dir, 'config.yaml'), 'utf8')) as ModelledConfig & {
-    global?: { model_catalog?: unknown };
-  };
-  const read = <T>(f: string): T | undefined => {
-    try {
-      return JSON.parse(readFileSync(join(dir, f), 'utf8')) as T;
-    } catch {
-      return undefined;
-    }
-  };
-  const ml = (
-    config.global?.router as
-      | { model_selection?: { ml?: { mlp?: { pretrained_path: string }; knn?: { pretrained_path: string } } } }
-      | undefined
-  )?.model_selection?.ml;
-  const mlp = ml?.mlp ? read<MlpJson>(ml.mlp.pretrained_path) : undefined;
-  const knn = ml?.knn ? read<KnnJson>(ml.knn.pretrained_path) : undefined;
-  return new RouterModel(config, { ...(mlp ? { mlp } : {}), ...(knn ? { knn } : {}) });
-}
-
-/** The embedding endpoint config.yaml points the router at (ML selectors only). */
-function routerEmbeddingClient(dir: string): EmbeddingClient | undefined {
-  const config = parseYaml(readFileSync(join(dir, 'config.yaml'), 'utf8')) as {
-    global?: {
-      model_catalog?: {
-        embeddings?: { semantic?: { endpoint?: { base_url: string; model: string; api_key_env?: string } } };
-      };
-    };
-  };
-  const e = config.global?.model_catalog?.embeddings?.semantic?.endpoint;
-  if (!e) return undefined;
+/**
+ * The router as the written files make it: config.yaml (re-validated), the ML artifacts its
+ * pretrained_path names, and a client of the embedding endpoint it points the router at.
+ */
+function loadExport(dir: string): { router: RouterModel; client?: EmbeddingClient } {
+  const file = join(dir, 'config.yaml');
+  const config = validateRouterConfig(parseYaml(readFileSync(file, 'utf8')), file);
+  const read = <T>(f: string): T => JSON.parse(readFileSync(join(dir, f), 'utf8')) as T;
+  const ml = config.global?.router?.model_selection?.ml;
+  const router = new RouterModel(config, {
+    ...(ml?.mlp ? { mlp: read<MlpJson>(ml.mlp.pretrained_path) } : {}),
+    ...(ml?.knn ? { knn: read<KnnJson>(ml.knn.pretrained_path) } : {}),
+  });
+  const e = config.global?.model_catalog?.embeddings.semantic.endpoint;
+  if (!e) return { router };
   const apiKey = e.api_key_env ? process.env[e.api_key_env] : undefined;
-  return new EmbeddingClient({
+  const client = new EmbeddingClient({
     url: e.base_url,
     model: e.model,
     normalize: false,
@@ -108,6 +92,7 @@ function routerEmbeddingClient(dir: string): EmbeddingClient | undefined {
     cacheSize: 200_000,
     ...(apiKey ? { apiKey } : {}),
   });
+  return { router, client };
 }
 
 /** A text that reaches a keyword plan's decision, if its own keywords can. */
@@ -124,13 +109,12 @@ export async function deployedAgreement(
   ctxs: readonly RoutingContext[],
   o: DeployedOptions,
 ): Promise<DeployedReport> {
-  const router = loadRouter(o.dir);
+  const { router, client } = loadExport(o.dir);
   const policyName = (i: number) => o.names[i] ?? String(i);
   const online = router.config.global?.router?.learning?.adaptation?.enabled === true;
   const rng = new Rng(o.seed ?? 17);
   const draw = (a: number, b: number) => rng.beta(a, b);
 
-  const client = routerEmbeddingClient(o.dir);
   const queries = ctxs.map((c) => RouterModel.queryText(c.messages));
   try {
     if (client) await client.embedMany([...new Set(queries.filter((q) => q !== ''))]);

@@ -45,11 +45,7 @@ export async function modelFromFile(file: PolicyFile, source: string, pools: Poo
       'features: an embedding block has no dimension yet (the policy never saw a request): train it first',
     ]);
   const signals = file.signals === undefined ? undefined : new SignalRouter(parseSignalMap(file.signals, source));
-  const view = (ctx: RoutingContext): RoutingContext => {
-    if (!signals) return ctx;
-    const category = signals.categoryOf(ctx.messages);
-    return category === ctx.labels.category ? ctx : { ...ctx, labels: { ...ctx.labels, category } };
-  };
+  const view = (ctx: RoutingContext): RoutingContext => (signals ? signals.view(ctx) : ctx);
   const withSignals = (m: ExportModel): ExportModel => (signals && !m.signals ? { ...m, signals } : m);
   try {
     if ((TABLE_LEARNERS as readonly string[]).includes(learner)) return tableModel(file, loadLearner(file, source));

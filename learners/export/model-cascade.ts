@@ -66,11 +66,7 @@ export function cascadeModel(
   const policy = CascadePolicy.load(file);
   // With a signal map the categories are its routes (and the category comes from the text).
   const categories = signals ? signals.categories : Object.keys(f.parameters.stats).sort();
-  const view = (ctx: RoutingContext): RoutingContext => {
-    if (!signals) return ctx;
-    const category = signals.categoryOf(ctx.messages);
-    return category === ctx.labels.category ? ctx : { ...ctx, labels: { ...ctx.labels, category } };
-  };
+  const view = (ctx: RoutingContext): RoutingContext => (signals ? signals.view(ctx) : ctx);
   const lambda = h.costQualityTradeoff / (1 - h.costQualityTradeoff);
   const zero = {
     binN: new Array<number>(bins).fill(0),

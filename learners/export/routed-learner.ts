@@ -21,8 +21,7 @@ export class SignalRoutedLearner implements Learner {
 
   /** The context as the wrapped learner sees it. */
   view(ctx: RoutingContext): RoutingContext {
-    const category = this.router.categoryOf(ctx.messages);
-    return category === ctx.labels.category ? ctx : { ...ctx, labels: { ...ctx.labels, category } };
+    return this.router.view(ctx);
   }
 
   prepare(ctx: RoutingContext): Promise<void> {

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { parseOrThrow } from '../../core/validate.ts';
 import { InputFileError } from '../../core/errors.ts';
-import type { ChatMessage } from '../../harness/types.ts';
+import type { ChatMessage, RoutingContext } from '../../harness/types.ts';
 import { compileKeywordRule, requestTexts, type CompiledKeywordRule } from './router-model/signals.ts';
 
 const routeSchema = z.strictObject({
@@ -183,6 +183,12 @@ export class SignalRouter {
   /** Every category the map can produce: its routes, then the default. */
   get categories(): string[] {
     return [...this.map.routes.map((r) => r.name), this.map.default];
+  }
+
+  /** The context with its category replaced by the map's (how a policy trained on the map sees it). */
+  view(ctx: RoutingContext): RoutingContext {
+    const category = this.categoryOf(ctx.messages);
+    return category === ctx.labels.category ? ctx : { ...ctx, labels: { ...ctx.labels, category } };
   }
 
   /** The category of a request, from the text the router's signals read. */
