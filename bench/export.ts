@@ -1,203 +1,253 @@
 /**
- * Export benchmarks (issue 5): policy.onnx decision latency at batch 1 in onnxruntime-node
- * (p50/p99 of session.run on pre-encoded inputs, one intra-op thread, median of 3 rounds of
- * n; goal p99 <= 100 us) with the binding's own floor, and batched throughput (batch 1000,
- * default threads), per policy kind; and the wall time of `wrp export` (without --verify)
- * for a 10,000-point knn model at two feature sizes.
+ * Export benchmarks (issue 10), `npm run bench -- --only export`:
+ *
+ * - deployed agreement: every exportable learner, trained on synthetic task texts the way
+ *   `wrp train` would (table learners and the cascade with --signals builtin:synthetic, the
+ *   linear, neural and knn learners on the router's layout over a stand-in embedding
+ *   endpoint), exported; the router model's choice against the policy's greedy choice on
+ *   10,000 held-out contexts, decisions reached / total, undetermined and near-tie requests,
+ *   and the export's wall time (goal: agreement >= 99%, every decision reachable). A policy
+ *   trained on workload labels is the reference row: what exports did before;
+ * - router-model decision latency: p50/p99 of RouterModel.route() per request for a keyword
+ *   (static) config, an mlp and a knn config, against the in-harness policy's own greedy
+ *   decision on the same contexts in the same run (the ratio is the figure);
+ * - the wall time of exporting a 10,000-point knn model.
  */
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
-import { buildLayout } from '../learners/features/spec.ts';
+import { parse as parseYaml } from 'yaml';
+import { loadExperiment } from '../harness/runner/config.ts';
+import type { RoutingContext } from '../harness/types.ts';
 import { initTf } from '../learners/rl/backend.ts';
 import type { PolicyFile } from '../learners/types.ts';
-import { heldOutContexts } from '../learners/export/contexts.ts';
-import { exportPolicy } from '../learners/export/export.ts';
-import { KnnPolicy } from '../learners/export/knn-policy.ts';
+import { ExportError, exportPolicy, type ExportResult } from '../learners/export/export.ts';
 import { modelFromFile } from '../learners/export/load-model.ts';
+import { RouterModel } from '../learners/export/router-model/route.ts';
+import { validateRouterConfig } from '../learners/export/sr-schema.ts';
+import { EmbeddingClient } from '../learners/features/embeddings.ts';
+import { contextSets } from '../learners/export/values.ts';
 import {
-  ACTIONS,
   cascadePolicy,
-  CATS,
+  embeddingServer,
   knnPolicy,
+  routerFeatures,
   tempDir,
-  trainRegistry,
+  trainPolicy,
   writeExperiment,
   writePolicy,
 } from '../learners/export/testing.ts';
-import { toOrtFeeds } from '../learners/export/verify.ts';
-import { GraphBuilder } from '../learners/export/onnx-graph.ts';
-import { Rng } from '../core/rng.ts';
 
-export type LatencyRow = {
-  policy: string;
-  inputs: string;
-  'p50 us': string;
-  'p99 us': string;
-  'batch-1 decisions/s': number;
-  'batch-1000 decisions/s': number | string;
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+const q = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+export type AgreementRow = {
+  learner: string;
+  'deployed agreement': string;
+  decisions: string;
+  undetermined: number;
+  'near-tie': number;
+  'export s': string;
   goal: string;
 };
 
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-
-async function latency(
-  name: string,
+async function agreementRow(
+  label: string,
   file: PolicyFile,
   dir: string,
   experiment: string,
-  n: number,
-): Promise<LatencyRow> {
-  const out = join(dir, `lat-${name}`);
-  await exportPolicy({
-    policy: writePolicy(dir, file, name),
-    experiment,
-    out,
-    allowFeatureMismatch: true,
-    valueContexts: 8,
-  });
-  const bytes = readFileSync(join(out, 'policy.onnx'));
-  const model = await modelFromFile(file, name, []);
-  const ctxs = heldOutContexts({ categories: CATS, pools: [], n: 1000, seed: 77 });
-  await model.prepare(ctxs);
-  const singles = ctxs.map((c) => toOrtFeeds(model.encode([c])));
-  const one = await ort.InferenceSession.create(bytes, SINGLE);
-  const r = await batchOne(one, singles, n);
-  const many = await ort.InferenceSession.create(bytes);
-  const batch = toOrtFeeds(model.encode(ctxs));
-  await many.run(batch);
-  const tb = process.hrtime.bigint();
-  const rounds = 20;
-  for (let i = 0; i < rounds; i++) await many.run(batch);
-  const batchRate = (rounds * ctxs.length) / (Number(process.hrtime.bigint() - tb) / 1e9);
-  await Promise.all([one.release(), many.release()]);
-  model.dispose();
-  return row(name, model.inputs.map((i) => `${i.name}[${i.width || 1}] ${i.dtype}`).join(', '), r, batchRate);
-}
-
-/** Batch-1 sessions: one thread (no pool hand-off for tiny ops), sequential, every graph optimisation. */
-const SINGLE: ort.InferenceSession.SessionOptions = {
-  intraOpNumThreads: 1,
-  interOpNumThreads: 1,
-  executionMode: 'sequential',
-  graphOptimizationLevel: 'all',
-};
-const ROUNDS = 3;
-
-/**
- * p50/p99 of session.run at batch 1 (the Node call included: input wrapping, setImmediate, output
- * tensor), as the median over ROUNDS rounds of n decisions each: one round disturbed by another
- * process on a small machine does not decide the figure.
- */
-async function batchOne(
-  s: ort.InferenceSession,
-  feeds: Record<string, ort.Tensor>[],
-  n: number,
-): Promise<{ p50: number; p99: number; rate: number }> {
-  for (let i = 0; i < 1000; i++) await s.run(feeds[i % feeds.length]!); // warm-up
-  const rounds: { p50: number; p99: number; rate: number }[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const us: number[] = [];
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) {
-      const t = process.hrtime.bigint();
-      await s.run(feeds[i % feeds.length]!);
-      us.push(Number(process.hrtime.bigint() - t) / 1000);
-    }
-    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-    us.sort((a, b) => a - b);
-    rounds.push({ p50: pct(us, 50), p99: pct(us, 99), rate: n / wall });
+  extra: { allowLowFidelity?: boolean } = {},
+): Promise<{ row: AgreementRow; result?: ExportResult }> {
+  const out = join(dir, `out-${label.replace(/[^a-z0-9]+/gi, '-')}`);
+  try {
+    const r = await exportPolicy({
+      policy: writePolicy(dir, file, label.replace(/[^a-z0-9]+/gi, '-')),
+      experiment,
+      out,
+      ...extra,
+    });
+    const d = r.deployed;
+    const reached = d.decisions.filter((x) => x.reachable && x.contexts > 0).length;
+    return {
+      row: {
+        learner: label,
+        'deployed agreement': pct(d.agreement),
+        decisions: `${reached}/${d.decisions.length}`,
+        undetermined: d.undetermined,
+        'near-tie': d.fragile,
+        'export s': r.seconds.toFixed(2),
+        goal: d.pass ? 'met' : 'MISSED',
+      },
+      result: r,
+    };
+  } catch (e) {
+    if (!(e instanceof ExportError)) throw e;
+    const m = /deployed agreement ([\d.]+%)/.exec(e.message);
+    return {
+      row: {
+        learner: label,
+        'deployed agreement': m ? `${m[1]} (refused)` : 'refused',
+        decisions: '-',
+        undetermined: 0,
+        'near-tie': 0,
+        'export s': '-',
+        goal: 'MISSED',
+      },
+    };
   }
-  const mid = <K extends 'p50' | 'p99' | 'rate'>(k: K) =>
-    rounds.map((x) => x[k]).sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!;
-  return { p50: mid('p50'), p99: mid('p99'), rate: mid('rate') };
 }
 
-function row(
-  policy: string,
-  inputs: string,
-  r: { p50: number; p99: number; rate: number },
-  batchRate: number | undefined,
-): LatencyRow {
+type LatencyRow = {
+  config: string;
+  'router p50 us': string;
+  'router p99 us': string;
+  'policy p50 us': string;
+  'policy p99 us': string;
+  'router / policy (p50)': string;
+};
+
+/** Per-request time of fn over the contexts (3 rounds; the median round's percentiles). */
+function time(ctxs: readonly RoutingContext[], fn: (c: RoutingContext) => unknown): { p50: number; p99: number } {
+  for (const c of ctxs.slice(0, 500)) fn(c); // warm-up
+  const rounds: { p50: number; p99: number }[] = [];
+  for (let r = 0; r < 3; r++) {
+    const us = ctxs.map((c) => {
+      const t = process.hrtime.bigint();
+      fn(c);
+      return Number(process.hrtime.bigint() - t) / 1000;
+    });
+    us.sort((a, b) => a - b);
+    rounds.push({ p50: q(us, 50), p99: q(us, 99) });
+  }
+  rounds.sort((a, b) => a.p50 - b.p50);
+  return rounds[1]!;
+}
+
+async function latencyRow(
+  name: string,
+  r: ExportResult,
+  file: PolicyFile,
+  ctxs: RoutingContext[],
+): Promise<LatencyRow> {
+  const config = validateRouterConfig(parseYaml(readFileSync(join(r.out, 'config.yaml'), 'utf8')));
+  const read = (f: string) => JSON.parse(readFileSync(join(r.out, f), 'utf8')) as never;
+  const router = new RouterModel(config, {
+    ...(r.files.includes('mlp_model.json') ? { mlp: read('mlp_model.json') } : {}),
+    ...(r.files.includes('knn_model.json') ? { knn: read('knn_model.json') } : {}),
+  });
+  const endpoint = config.global?.model_catalog?.embeddings.semantic.endpoint;
+  const client = endpoint
+    ? new EmbeddingClient({ url: endpoint.base_url, model: endpoint.model, normalize: false })
+    : undefined;
+  const queries = ctxs.map((c) => RouterModel.queryText(c.messages));
+  if (client) await client.embedMany([...new Set(queries.filter((x) => x !== ''))]);
+  const requests = ctxs.map((c, i) => {
+    const e = client && queries[i] !== '' ? client.get(queries[i]!) : undefined;
+    return { messages: c.messages, ...(e ? { embedding: e } : {}) };
+  });
+  const model = await modelFromFile(file, name, []);
+  await model.prepare(ctxs);
+  let i = 0;
+  const rt = time(ctxs, () => router.route(requests[i++ % requests.length]!));
+  const pt = time(ctxs, (c) => model.greedy(c));
+  model.dispose();
   return {
-    policy,
-    inputs,
-    'p50 us': r.p50.toFixed(1),
-    'p99 us': r.p99.toFixed(1),
-    'batch-1 decisions/s': Math.round(r.rate),
-    'batch-1000 decisions/s': batchRate === undefined ? '-' : Math.round(batchRate),
-    goal: r.p99 <= 100 ? 'met' : 'MISSED',
+    config: name,
+    'router p50 us': rt.p50.toFixed(1),
+    'router p99 us': rt.p99.toFixed(1),
+    'policy p50 us': pt.p50.toFixed(1),
+    'policy p99 us': pt.p99.toFixed(1),
+    'router / policy (p50)': (rt.p50 / pt.p50).toFixed(2),
   };
 }
 
-/** The floor: an Identity graph, i.e. what the Node binding alone costs per call. */
-async function identityFloor(n: number): Promise<LatencyRow> {
-  const g = new GraphBuilder();
-  g.input({ name: 'x', dtype: 'float32', dims: ['N', 1] });
-  g.expose('x', { name: 'scores', dtype: 'float32', dims: ['N', 1] });
-  const s = await ort.InferenceSession.create(g.encode({ name: 'identity', doc: '', props: {} }), SINGLE);
-  const r = await batchOne(s, [{ x: new ort.Tensor('float32', new Float32Array(1), [1, 1]) }], n);
-  await s.release();
-  return row('(floor: Identity graph)', 'x[1] float32', r, undefined);
-}
-
-/** A knn policy of `points` random labelled points over a hashed-text + category layout. */
-function bigKnn(points: number, textDim: number): PolicyFile {
-  const layout = buildLayout({
-    bias: false,
-    categories: CATS,
-    archetypes: false,
-    length: true,
-    turn: false,
-    text: { dim: textDim },
-  });
-  const p = new KnnPolicy(ACTIONS, layout, 10);
-  const rng = new Rng(3);
-  const x = new Float64Array(layout.dim);
-  for (let i = 0; i < points; i++) {
-    for (let j = 0; j < x.length; j++) x[j] = rng.normal();
-    p.add(x, rng.int(ACTIONS.length), rng.next(), rng.int(5_000_000_000));
-  }
-  return p.save();
-}
-
-export async function exportBench(
-  n = 10_000,
-): Promise<{ latency: LatencyRow[]; knnExport: Record<string, unknown>[] }> {
+export async function exportBench(): Promise<{
+  agreement: AgreementRow[];
+  latency: LatencyRow[];
+  knnExport: Record<string, unknown>[];
+}> {
   await initTf({ log: () => {} });
   const dir = tempDir('wrp-bench-export-');
+  const server = await embeddingServer(64);
   try {
     const experiment = writeExperiment(dir);
-    const linear = { features: { categories: CATS, text: { dim: 256 } } };
-    const kinds: [string, PolicyFile][] = [
-      ['beta_thompson (table)', trainRegistry('beta_thompson').save()],
-      ['cascade (3 levels)', cascadePolicy().save()],
-      ['linucb d=270', trainRegistry('linucb', linear).save()],
-      ['neural 64 hidden', trainRegistry('neural', { hidden_sizes: [64], ...linear }, 320).save()],
-      ['knn 1,000 points d=31', knnPolicy(1000, 10).save()],
+    const router = routerFeatures(server.url, 64);
+    const signals = { signals: 'builtin:synthetic' };
+    const learners: [string, () => Promise<PolicyFile>][] = [
+      [
+        'static',
+        async () => ({
+          ...(
+            await trainPolicy(
+              'static',
+              { map: { math: 'medium', code: 'large' }, default: 'small' },
+              { steps: 10, ...signals },
+            )
+          ).save(),
+        }),
+      ],
+      ['beta_thompson', async () => (await trainPolicy('beta_thompson', {}, signals)).save()],
+      ['ucb1', async () => (await trainPolicy('ucb1', {}, signals)).save()],
+      ['epsilon_greedy', async () => (await trainPolicy('epsilon_greedy', {}, signals)).save()],
+      ['best_single', async () => (await trainPolicy('best_single')).save()],
+      ['linucb (router layout, 64-d)', async () => (await trainPolicy('linucb', { features: router })).save()],
+      [
+        'lin_thompson (router layout, 64-d)',
+        async () => (await trainPolicy('lin_thompson', { features: router })).save(),
+      ],
+      [
+        'neural 32 hidden (router layout)',
+        async () => (await trainPolicy('neural', { hidden_sizes: [32], features: router }, { steps: 800 })).save(),
+      ],
+      ['knn k=7 (router layout)', async () => (await knnPolicy({ k: 7, features: router }, 1500)).save()],
+      ['cascade (3 levels)', async () => cascadePolicy()],
     ];
-    const rows: LatencyRow[] = [await identityFloor(n)];
-    for (const [name, file] of kinds) rows.push(await latency(name, file, dir, experiment, n));
+    const agreement: AgreementRow[] = [];
+    const exported = new Map<string, { r: ExportResult; file: PolicyFile }>();
+    for (const [label, make] of learners) {
+      const file = await make();
+      const { row, result } = await agreementRow(label, file, dir, experiment);
+      agreement.push(row);
+      if (result) exported.set(label, { r: result, file });
+    }
+    // Reference: trained on workload labels, the routes recover them only on first turns.
+    agreement.push(
+      (
+        await agreementRow(
+          'beta_thompson on workload labels (reference)',
+          (await trainPolicy('beta_thompson')).save(),
+          dir,
+          experiment,
+        )
+      ).row,
+    );
+
+    const e = loadExperiment(experiment);
+    const sets = contextSets(e, experiment, ['math', 'code', 'chitchat', 'summarize'], [], 10_000, 99, () => {}, false);
+    const ctxs = [...sets.workload, ...sets.generic];
+    const latency: LatencyRow[] = [];
+    for (const [label, name] of [
+      ['beta_thompson', 'static (keyword routes)'],
+      ['linucb (router layout, 64-d)', 'mlp (linear, 64-d embedding)'],
+      ['knn k=7 (router layout)', 'knn (k=7)'],
+    ] as const) {
+      const x = exported.get(label);
+      if (x) latency.push(await latencyRow(name, x.r, x.file, ctxs));
+    }
 
     const knnExport: Record<string, unknown>[] = [];
-    for (const textDim of [256, 1024]) {
-      const file = bigKnn(10_000, textDim);
-      const policy = writePolicy(dir, file, `knn10k-${textDim}`);
-      const out = join(dir, `out-knn10k-${textDim}`);
-      const r = await exportPolicy({ policy, experiment, out, allowFeatureMismatch: true });
-      const size = (f: string) => `${(statSync(join(out, f)).size / 1e6).toFixed(1)} MB`;
-      knnExport.push({
-        points: 10_000,
-        'feature dim': file.features.dim,
-        'export s': r.seconds.toFixed(2),
-        'knn_model.json': size('knn_model.json'),
-        'policy.onnx': size('policy.onnx'),
-      });
-      rmSync(out, { recursive: true, force: true });
-    }
-    return { latency: rows, knnExport };
+    const file = (await knnPolicy({ k: 10, features: router, max_points: 10_000 }, 30_000)).save();
+    const out = join(dir, 'out-knn10k');
+    const r = await exportPolicy({ policy: writePolicy(dir, file, 'knn10k'), experiment, out, allowLowFidelity: true });
+    knnExport.push({
+      points: (file.parameters as { points: unknown[] }).points.length,
+      'feature dim': file.features.dim,
+      'export s (incl. the 10,000-context check)': r.seconds.toFixed(2),
+      'deployed agreement': pct(r.deployed.agreement),
+    });
+    return { agreement, latency, knnExport };
   } finally {
+    await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

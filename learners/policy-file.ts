@@ -29,6 +29,8 @@ const policyFileSchema = z.strictObject({
   parameters: z.record(z.string(), z.unknown()),
   tfjsModel: z.string().optional(),
   training: z.record(z.string(), z.unknown()),
+  /** Validated by learners/export/signal-map.ts when the policy is loaded. */
+  signals: z.unknown().optional(),
 });
 
 /**

@@ -29,6 +29,9 @@ import { buildLayout, featureSpecSchema, type FeatureSpec } from './features/spe
 import { isReplayLearner, ONE_CALL_PER_REQUEST, REPLAY_LEARNERS } from './rl/cascade-entry.ts';
 import { NEURAL_ENTRY } from './rl/neural-entry.ts';
 import type { FeatureLayout, Learner, PolicyFile } from './types.ts';
+import { SignalRoutedLearner } from './export/routed-learner.ts';
+import { KnnPolicy, knnHyperSchema } from './export/knn-policy.ts';
+import { parseSignalMap, SignalRouter } from './export/signal-map.ts';
 import { ConfigError } from '../core/errors.ts';
 import { loadPolicyFile } from './policy-file.ts';
 
@@ -73,6 +76,7 @@ const schemas = {
   round_robin: z.strictObject({ type: z.literal('round_robin'), ...common }),
   best_single: z.strictObject({ type: z.literal('best_single'), ...common }),
   oracle: z.strictObject({ type: z.literal('oracle'), models: oracleModelsSchema.default({}), ...common }),
+  knn: knnHyperSchema.extend({ type: z.literal('knn'), features, ...common }),
 };
 
 /** Validates the block; `seed` falls back to the experiment's. */
@@ -98,7 +102,8 @@ function linearSetup(
     features,
     ctx.actions.map((a) => a.pool),
   );
-  return { layout, fopts: features.embedding ? { embedding: features.embedding } : {} };
+  const endpoint = features.embedding || features.router;
+  return { layout, fopts: endpoint ? { embedding: endpoint } : {} };
 }
 
 /** Just the hyperparameters of a parsed block (what the learner stores in policy.json). */
@@ -147,6 +152,15 @@ export const LEARNERS: Record<string, LearnerEntry> = {
     },
     load: (f, src) => LinThompson.load(f, src),
   },
+  knn: {
+    schema: schemas.knn,
+    create: (spec, ctx) => {
+      const s = parse(schemas.knn, spec, ctx);
+      const { layout, fopts } = linearSetup(s.features, ctx);
+      return new KnnPolicy(ctx.actions, layout, only(knnHyperSchema, s), fopts);
+    },
+    load: (f, src) => KnnPolicy.load(f, src),
+  },
   static: {
     schema: schemas.static,
     create: (spec, ctx) => {
@@ -191,7 +205,10 @@ export function loadLearner(file: PolicyFile, source = 'policy.json'): Learner {
   const entry = LEARNERS[file.learner] ?? (isReplayLearner(file.learner) ? REPLAY_LEARNERS[file.learner] : undefined);
   if (!entry)
     throw new ConfigError(source, [`learner: expected one of ${TRAINABLE.join(', ')}, got "${file.learner}"`]);
-  return entry.load(file, source);
+  const learner = entry.load(file, source);
+  // A policy trained on signal-map categories keeps deciding on them (learners/export/signal-map.ts).
+  if (file.signals === undefined || isReplayLearner(file.learner)) return learner;
+  return new SignalRoutedLearner(learner, new SignalRouter(parseSignalMap(file.signals, source)));
 }
 
 /** A loaded policy that acts but no longer learns (evaluation runs). */

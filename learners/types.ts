@@ -19,6 +19,19 @@ export interface PolicyFile {
   tfjsModel?: string;
   /** Training data description and metrics (updates seen, reward, regret, ...). */
   training: Record<string, unknown>;
+  /**
+   * The signal map the policy's categories come from (learners/export/signal-map.ts): set when
+   * it was trained on categories vLLM Semantic Router computes from the request text.
+   */
+  signals?: SignalMapFile;
+}
+
+/** A signal map as stored in policy.json (validated by learners/export/signal-map.ts). */
+export interface SignalMapFile {
+  version: 1;
+  name?: string;
+  routes: { name: string; operator: 'AND' | 'OR' | 'NOR'; keywords: string[]; case_sensitive: boolean }[];
+  default: string;
 }
 
 /** The feature layout recorded in a policy: enough to rebuild the exact vectors. */
@@ -46,8 +59,24 @@ export type FeatureBlock =
   /**
    * An OpenAI-compatible /v1/embeddings endpoint. dim 0 = not yet known (fixed from the first
    * response). `apiKeyEnv` names the environment variable holding the key (never the key).
+   * `query: 'router'`: the text embedded is the one vLLM Semantic Router's selectors embed (the
+   * last non-empty user message; none = a zero vector) and values are rounded to float32.
    */
-  | { kind: 'embedding_endpoint'; dim: number; url: string; model: string; normalize: boolean; apiKeyEnv?: string }
+  | {
+      kind: 'embedding_endpoint';
+      dim: number;
+      url: string;
+      model: string;
+      normalize: boolean;
+      apiKeyEnv?: string;
+      query?: 'router';
+    }
+  /**
+   * The router's 14-way category one-hot (learners/export/router-model/features.ts): the slot
+   * of the matched decision's domain. wrp routes on keyword signals, whose decisions name no
+   * domain, so the router always sets "other" (a constant input, kept for the width).
+   */
+  | { kind: 'router_category'; categories: string[]; dim: number }
   /**
    * Per pool, in order: [min(1, running / scale.running), min(1, waiting / scale.waiting),
    * kv cache usage, min(1, recent TTFT ms / scale.ttftMs)]; unobserved values are 0.

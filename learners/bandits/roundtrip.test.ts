@@ -71,6 +71,7 @@ const SPECS: Record<string, Record<string, unknown>> = {
   best_single: { type: 'best_single' },
   oracle: { type: 'oracle' },
   neural: { type: 'neural', batch_size: 16, features: { text: { dim: 32 } } },
+  knn: { type: 'knn', k: 3, max_points: 100, features: { text: { dim: 16 } } },
 };
 
 describe('save/load is an exact round trip', () => {

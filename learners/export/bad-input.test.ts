@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResponseCascadePolicy } from '../rl/response-cascade.ts';
 import type { PolicyFile } from '../types.ts';
 import { ExportError, exportPolicy } from './export.ts';
-import { tempDir, trainRegistry, writeExperiment, writePolicy } from './testing.ts';
+import { tempDir, trainPolicy, writeExperiment, writePolicy } from './testing.ts';
 import { ConfigError } from '../../core/errors.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -14,10 +14,10 @@ let dir: string;
 let experiment: string;
 let policy: string;
 let file: PolicyFile;
-beforeAll(() => {
+beforeAll(async () => {
   dir = tempDir();
   experiment = writeExperiment(dir);
-  file = trainRegistry('beta_thompson').save();
+  file = (await trainPolicy('beta_thompson', {}, { signals: 'builtin:synthetic' })).save();
   policy = writePolicy(dir, file, 'beta');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -90,7 +90,7 @@ describe('wrp export refuses bad input clearly and writes nothing half-way', () 
       /holds a previous export; pass --force to replace it/,
     );
     expect(readFileSync(join(o, 'manifest.json'), 'utf8')).toBe(before);
-    const other = writePolicy(dir, trainRegistry('ucb1').save(), 'ucb1');
+    const other = writePolicy(dir, (await trainPolicy('ucb1', {}, { signals: 'builtin:synthetic' })).save(), 'ucb1');
     await exportPolicy({ policy: other, experiment, out: o, force: true });
     expect(JSON.parse(readFileSync(join(o, 'manifest.json'), 'utf8')).policy.learner).toBe('ucb1');
     expect(readdirSync(dir).filter((f) => f.includes('o-prev.tmp-'))).toEqual([]);
@@ -107,17 +107,25 @@ describe('wrp export refuses bad input clearly and writes nothing half-way', () 
   });
 
   it('a failure after writing started (verification fails) leaves nothing behind', async () => {
-    const lin = trainRegistry('linucb', { features: { categories: ['math'], text: false } }).save();
+    const lin = (await trainPolicy('linucb', { features: { categories: ['math'], text: false } })).save();
     // A weight float32 cannot hold: the ONNX scores overflow where the policy's do not.
     (lin.parameters as { arms: { theta: number[] }[] }).arms[0]!.theta[0] = 1e300;
     const p = writePolicy(dir, lin, 'huge');
-    await expect(exportPolicy({ policy: p, experiment, out: out('o-huge'), verify: true })).rejects.toThrow(
-      /verification failed \(nothing written\)/,
-    );
+    await expect(
+      exportPolicy({ policy: p, experiment, out: out('o-huge'), verify: true, allowLowFidelity: true }),
+    ).rejects.toThrow(/verification failed \(nothing written\)/);
     nothingWritten('o-huge');
   }, 60_000);
 
-  it('the CLI: a usage error is one line and exit status 2; a good export prints the verification', () => {
+  it('random and round_robin: no greedy choice a router decision could serve', async () => {
+    const r = writePolicy(dir, { ...file, learner: 'random', hyperparameters: { seed: 1 }, parameters: {} }, 'random');
+    await expect(exportPolicy({ policy: r, experiment, out: out('o-random') })).rejects.toThrow(
+      /random picks uniformly per request/,
+    );
+    nothingWritten('o-random');
+  });
+
+  it('the CLI: a usage error is one line and exit status 2; a good export prints the deployed agreement', () => {
     const wrp = (args: string[]) =>
       spawnSync(process.execPath, [join(ROOT, 'bin/wrp.js'), 'export', ...args], { cwd: ROOT, encoding: 'utf8' });
     const bad = wrp(['--policy', policy, '--experiment', join(dir, 'missing.yaml'), '--out', out('o-cli-bad')]);
@@ -128,7 +136,24 @@ describe('wrp export refuses bad input clearly and writes nothing half-way', () 
     expect(target.status).toBe(2);
     const ok = wrp(['--policy', policy, '--experiment', experiment, '--out', out('o-cli'), '--verify']);
     expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(
+      /deployed agreement \(semantic-router v0\.3\.0-390-g3d48f8c9c.*\): 100\.00% of 10000 held-out contexts/,
+    );
+    expect(ok.stdout).toMatch(/wrp-math +math +\d+ +100\.00% +yes/);
     expect(ok.stdout).toMatch(/policy\.onnx vs scores\(\): 10000 contexts, argmax agreement 100\.00%/);
     expect(ok.stdout).toMatch(/config\.yaml re-validated: ok/);
+    const low = wrp([
+      '--policy',
+      policy,
+      '--experiment',
+      experiment,
+      '--out',
+      out('o-cli-2'),
+      '--signals',
+      'builtin:synthetic',
+    ]);
+    expect(low.status).toBe(2);
+    expect(low.stderr.trim().split('\n')).toHaveLength(1);
+    expect(low.stderr).toMatch(/trained on its own signal map/);
   }, 60_000);
 });

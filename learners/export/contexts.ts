@@ -24,6 +24,8 @@ export interface ContextOptions {
   pools: PoolObservation[];
   n: number;
   seed?: number;
+  /** Add a category no policy has seen (exercises policy.onnx's fallback row); default true. */
+  unseen?: boolean;
 }
 
 /** Random observed load on each pool (20% of the time nothing was scraped yet). */
@@ -102,7 +104,7 @@ export function categoryContext(category: string, pools: PoolObservation[] = [],
 
 export function heldOutContexts(o: ContextOptions): RoutingContext[] {
   const rng = new Rng(o.seed ?? 0x5eed_e4e0);
-  const cats = [...o.categories, UNSEEN_CATEGORY];
+  const cats = o.unseen === false ? [...o.categories] : [...o.categories, UNSEEN_CATEGORY];
   const out: RoutingContext[] = [];
   for (let i = 0; i < o.n; i++) {
     const category = cats[i % cats.length]!;

@@ -1,25 +1,28 @@
+/**
+ * wrp export end to end: every exportable learner becomes a config the router model (built
+ * from Semantic Router's source, router-model/) serves the policy's greedy choice with, on
+ * >= 10,000 held-out contexts; exports that would not do so are refused with the figure and
+ * the cause, or written with --allow-low-fidelity and the figure recorded.
+ */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import onnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { LEARNERS } from '../registry.ts';
 import { initTf } from '../rl/backend.ts';
-import { NeuralPolicy } from '../rl/neural-policy.ts';
 import type { PolicyFile } from '../types.ts';
-import { categoryContext } from './contexts.ts';
-import { ExportError, exportPolicy, type ExportOptions } from './export.ts';
+import { ExportError, exportPolicy, type ExportOptions, type ExportResult } from './export.ts';
 import { sha256 } from './manifest.ts';
-import { ROUTER_CATEGORIES } from './ml-artifacts.ts';
+import { loadSignalMap } from './signal-map.ts';
 import type { RouterConfig } from './sr-schema.ts';
 import {
   ACTIONS,
   cascadePolicy,
-  CATS,
   embeddingServer,
   knnPolicy,
+  routerFeatures,
   tempDir,
-  trainRegistry,
+  trainPolicy,
   writeExperiment,
   writePolicy,
 } from './testing.ts';
@@ -27,235 +30,253 @@ import type { KnnModelJson } from './types.ts';
 
 let dir: string;
 let experiment: string;
+let server: Awaited<ReturnType<typeof embeddingServer>>;
 beforeAll(async () => {
   dir = tempDir();
   experiment = writeExperiment(dir, { live: true });
+  server = await embeddingServer(48);
   await initTf({ log: () => {} });
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
-interface Exported {
+interface Exported extends ExportResult {
   config: RouterConfig;
   manifest: Record<string, unknown> & { artifacts: Record<string, { sha256: string }> };
-  seed: {
-    version: number;
-    records: { decision_id: string; model: string; quality_seed: number; seed_weight: number }[];
-  };
-  out: string;
-  verification: NonNullable<Awaited<ReturnType<typeof exportPolicy>>['verification']>;
 }
 
 async function run(file: PolicyFile, name: string, extra: Partial<ExportOptions> = {}): Promise<Exported> {
   const out = join(dir, `out-${name}`);
-  const r = await exportPolicy({ policy: writePolicy(dir, file, name), experiment, out, verify: true, ...extra });
+  const r = await exportPolicy({ policy: writePolicy(dir, file, name), experiment, out, ...extra });
   const read = (f: string) => readFileSync(join(out, f), 'utf8');
+  return { ...r, config: parseYaml(read('config.yaml')) as RouterConfig, manifest: JSON.parse(read('manifest.json')) };
+}
+
+function expectDeployed(e: Exported): void {
+  expect(e.deployed.contexts).toBeGreaterThanOrEqual(10_000);
+  expect(e.deployed.agreement).toBeGreaterThanOrEqual(0.99);
+  expect(e.deployed.unreachable).toEqual([]);
+  expect(e.deployed.decisions.every((d) => d.reachable && d.contexts > 0)).toBe(true);
+  expect(e.deployed.pass).toBe(true);
+}
+
+const decision = (c: RouterConfig, name: string) => c.routing.decisions.find((d) => d.name === name)!;
+const SYNTHETIC = loadSignalMap('builtin:synthetic');
+
+describe('wrp export: what the router does is what the policy does', () => {
+  it('a policy trained on workload labels is refused with the figure and the cause; --allow-low-fidelity writes it and records both', async () => {
+    const file = (await trainPolicy('beta_thompson')).save();
+    const out = join(dir, 'out-labels');
+    const err = await exportPolicy({ policy: writePolicy(dir, file, 'labels'), experiment, out }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ExportError);
+    expect((err as Error).message).toMatch(/deployed agreement \d+\.\d\d% on 10000 held-out contexts \(goal 99\.00%/);
+    expect((err as Error).message).toMatch(
+      /keyword signals put the request in "other", the policy decides on its category/,
+    );
+    expect(existsSync(out)).toBe(false);
+    const e = await run(file, 'labels-low', { allowLowFidelity: true });
+    expect(e.deployed.pass).toBe(false);
+    expect(e.manifest.deployed_agreement).toMatchObject({ written_below_goal: true, agreement: e.deployed.agreement });
+    expect(e.warnings.join('\n')).toMatch(/builtin:synthetic keyword routes/);
+  }, 180_000);
+
+  it('beta_thompson on builtin:synthetic: one keyword decision per route, the greedy model first, adaptation and protection off, Router Replay on', async () => {
+    const learner = await trainPolicy('beta_thompson', {}, { signals: 'builtin:synthetic' });
+    const e = await run(learner.save(), 'beta', { verify: true });
+    expectDeployed(e);
+    expect(e.deployed.agreement).toBe(1);
+    expect(e.verification!.pass).toBe(true);
+    expect(e.config.routing.signals!.keywords!.map((k) => k.name)).toEqual(
+      SYNTHETIC.routes.map((r) => `wrp-${r.name}`),
+    );
+    expect(e.config.routing.decisions.map((d) => d.name)).toEqual([
+      ...SYNTHETIC.routes.map((r) => `wrp-${r.name}`),
+      'wrp-other',
+    ]);
+    const other = decision(e.config, 'wrp-other');
+    expect(other.rules).toBeUndefined();
+    expect(other.priority).toBe(0);
+    expect(decision(e.config, 'wrp-math').priority).toBeGreaterThan(decision(e.config, 'wrp-code').priority);
+    // The greedy (posterior-mean) choice per route is the first modelRef.
+    const ctx = (text: string) => ({ ...learnerCtx(text) });
+    expect(decision(e.config, 'wrp-code').modelRefs[0]!.model).toBe(
+      ACTIONS[argmax(learner.scores!(ctx('Write a function that counts vowels.')))]!.model,
+    );
+    expect(e.config.global?.router?.learning).toEqual({
+      enabled: true,
+      adaptation: { enabled: false, strategy: 'routing_sampling', candidate_set: 'decision' },
+      protection: { enabled: false },
+    });
+    expect(e.config.global?.services?.router_replay).toEqual({ enabled: true });
+    expect(e.files).not.toContain('seed_pack.json');
+    expect(e.config.providers.defaults.default_model).toBe(other.modelRefs[0]!.model);
+  }, 180_000);
+
+  it('online learning: routing_sampling explores from the model cards, so the export is refused with that cause', async () => {
+    const file = (await trainPolicy('beta_thompson', {}, { signals: 'builtin:synthetic' })).save();
+    const err = await exportPolicy({
+      policy: writePolicy(dir, file, 'online'),
+      experiment,
+      out: join(dir, 'out-online'),
+      onlineLearning: true,
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/routing_sampling adaptation replaced the selector's model/);
+    const e = await run(file, 'online-low', { onlineLearning: true, allowLowFidelity: true });
+    expect(e.config.global?.router?.learning?.adaptation?.enabled).toBe(true);
+    expect(e.deployed.meanChoiceAgreement).toBeDefined();
+    expect(e.config.routing.modelCards!.every((c) => (c.quality_score ?? 0) > 0)).toBe(true);
+  }, 180_000);
+
+  it('static, ucb1, epsilon_greedy and best_single deploy at >= 99%', async () => {
+    const staticFile = {
+      ...LEARNERS.static!.create(
+        { type: 'static', map: { math: 'medium', code: 'large' }, default: 'small' },
+        { pools: ACTIONS.map((a) => a.pool), seed: 1, file: 't', actions: ACTIONS },
+      ).save(),
+      signals: SYNTHETIC,
+    };
+    const s = await run(staticFile, 'static');
+    expectDeployed(s);
+    expect(decision(s.config, 'wrp-math').modelRefs[0]!.model).toBe('qwen3-8b');
+    expect(decision(s.config, 'wrp-code').modelRefs[0]!.model).toBe('llama-3.1-70b');
+    expect(decision(s.config, 'wrp-chitchat').modelRefs[0]!.model).toBe('llama-3.2-3b');
+    for (const type of ['ucb1', 'epsilon_greedy'])
+      expectDeployed(await run((await trainPolicy(type, {}, { signals: 'builtin:synthetic' })).save(), type));
+    const best = await run((await trainPolicy('best_single')).save(), 'best');
+    expectDeployed(best);
+    expect(best.config.routing.decisions.map((d) => d.name)).toEqual(['wrp-all']);
+  }, 240_000);
+
+  it('linucb and lin_thompson on the router layout: an mlp decision, a linear mlp_model.json, the router embedding the same endpoint', async () => {
+    for (const type of ['linucb', 'lin_thompson']) {
+      const e = await run((await trainPolicy(type, { features: routerFeatures(server.url, 48) })).save(), type, {
+        verify: true,
+      });
+      expectDeployed(e);
+      expect(decision(e.config, 'wrp-all').algorithm).toEqual({ type: 'mlp' });
+      const mlp = JSON.parse(readFileSync(join(e.out, 'mlp_model.json'), 'utf8')) as {
+        feature_dim: number;
+        layers: { type: string }[];
+        model_names: string[];
+      };
+      expect(mlp.layers.map((l) => l.type)).toEqual(['linear']);
+      expect(mlp.feature_dim).toBe(48 + 14);
+      expect(mlp.model_names).toEqual(ACTIONS.map((a) => a.model));
+      expect(e.config.global?.model_catalog?.embeddings.semantic).toEqual({
+        embedding_config: { backend: 'openai_compatible', model_type: 'remote', target_dimension: 48 },
+        endpoint: { base_url: `${server.url}/embeddings`, model: 'stand-in-embedding' },
+      });
+      expect(e.config.global?.router?.model_selection?.ml).toMatchObject({
+        embedding_dim: 48,
+        mlp: { pretrained_path: 'mlp_model.json' },
+      });
+    }
+  }, 240_000);
+
+  it('a linear policy on features the router cannot compute is refused: its selector falls back', async () => {
+    const file = (await trainPolicy('linucb', { features: { text: { dim: 16 } } })).save();
+    const err = await exportPolicy({
+      policy: writePolicy(dir, file, 'hashed'),
+      experiment,
+      out: join(dir, 'out-hashed'),
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/mlp selector fell back to the first modelRef/);
+  }, 120_000);
+
+  it('neural on the router layout: the network as mlp_model.json, no pool state', async () => {
+    const learner = await trainPolicy(
+      'neural',
+      { hidden_sizes: [16], features: routerFeatures(server.url, 48) },
+      { steps: 300 },
+    );
+    const e = await run(learner.save(), 'neural');
+    expectDeployed(e);
+    const mlp = JSON.parse(readFileSync(join(e.out, 'mlp_model.json'), 'utf8')) as {
+      feature_dim: number;
+      layers: { type: string }[];
+    };
+    expect(mlp.layers.map((l) => l.type)).toEqual(['linear', 'relu', 'linear']);
+    expect(mlp.feature_dim).toBe(62);
+  }, 240_000);
+
+  it('knn: knn_model.json in the router format, scored by its rule', async () => {
+    const e = await run((await knnPolicy({ k: 7, features: routerFeatures(server.url, 48) })).save(), 'knn');
+    expectDeployed(e);
+    const knn = JSON.parse(readFileSync(join(e.out, 'knn_model.json'), 'utf8')) as KnnModelJson;
+    expect(knn).toMatchObject({ algorithm: 'knn', trained: true, k: 7, feature_dim: 62 });
+    expect(knn.embeddings).toHaveLength(knn.labels.length);
+    expect(knn.latencies.every((l) => Number.isInteger(l))).toBe(true);
+    expect(e.config.global?.router?.model_selection?.ml.knn).toEqual({ k: 7, pretrained_path: 'knn_model.json' });
+  }, 240_000);
+
+  it('cascade: a confidence decision per route whose modelRefs start at the greedy start level', async () => {
+    const e = await run(cascadePolicy(), 'cascade', { verify: true });
+    expectDeployed(e);
+    for (const d of e.config.routing.decisions) {
+      expect(d.algorithm.type).toBe('confidence');
+      const levels = d.modelRefs.map((r) => ACTIONS.findIndex((a) => a.model === r.model));
+      expect(levels).toEqual(levels.map((_, i) => levels[0]! + i));
+    }
+  }, 180_000);
+
+  it('manifest: the router release, sha256 of every artifact, the signal map and the decisions', async () => {
+    const e = await run((await trainPolicy('ucb1', {}, { signals: 'builtin:synthetic' })).save(), 'manifest');
+    for (const [name, { sha256: sum }] of Object.entries(e.manifest.artifacts))
+      expect(sha256(readFileSync(join(e.out, name)))).toBe(sum);
+    expect(Object.keys(e.manifest.artifacts).sort()).toEqual(['config.yaml', 'policy.onnx']);
+    expect(e.manifest).toMatchObject({
+      exporter: 'wrp',
+      router_release: { tag: 'v0.3.0', commit: expect.stringMatching(/^3d48f8c9c/) },
+      signals: { source: 'policy', map: { name: 'builtin:synthetic' } },
+      deployed_agreement: { pass: true, written_below_goal: false },
+    });
+    expect((e.manifest.actions as { map: { placeholder: boolean }[] }).map.map((a) => a.placeholder)).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  }, 180_000);
+
+  it('categories no router signal computes, without a map, are refused before anything is written', async () => {
+    const learner = LEARNERS.beta_thompson!.create(
+      { type: 'beta_thompson' },
+      { pools: ACTIONS.map((a) => a.pool), seed: 1, file: 't', actions: ACTIONS },
+    );
+    learner.update(learnerCtx('q', 'arc_challenge'), 'small', 1);
+    const err = await exportPolicy({
+      policy: writePolicy(dir, learner.save(), 'arc'),
+      experiment,
+      out: join(dir, 'out-arc'),
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(
+      /arc_challenge\) that are no signal vLLM Semantic Router computes: retrain with --signals FILE/,
+    );
+  });
+});
+
+function learnerCtx(text: string, category = 'code') {
   return {
-    config: parseYaml(read('config.yaml')) as RouterConfig,
-    manifest: JSON.parse(read('manifest.json')),
-    seed: JSON.parse(read('seed_pack.json')),
-    out,
-    verification: r.verification!,
+    labels: {
+      id: 'x/0',
+      source: 't',
+      category,
+      archetype: 'chat',
+      sessionId: 'x',
+      turn: 0,
+      warm: false,
+      lengthClass: 'balanced' as const,
+    },
+    text,
+    messages: [{ role: 'user' as const, content: text }],
+    promptTokensEstimate: 10,
+    pools: [],
   };
 }
 
-function expectVerified(v: Exported['verification']): void {
-  expect(v.contexts).toBeGreaterThanOrEqual(10_000);
-  expect(v.onnx.argmaxAgreement).toBe(1);
-  expect(v.onnx.maxAbsDiff).toBeLessThanOrEqual(1e-5);
-  expect(v.config.problems).toEqual([]);
-  expect(v.pass).toBe(true);
+function argmax(v: number[]): number {
+  return v.reduce((b, x, i) => (x > v[b]! ? i : b), 0);
 }
-
-const decision = (c: RouterConfig, cat: string) => c.routing.decisions.find((d) => d.name === `route-${cat}`)!;
-const opsOf = (out: string) =>
-  onnxProto.onnx.ModelProto.decode(readFileSync(join(out, 'policy.onnx'))).graph!.node!.map((n) => n.opType);
-
-describe('wrp export to vLLM Semantic Router', () => {
-  it('static: a static decision per category with the mapped model first; providers from the pools', async () => {
-    const learner = LEARNERS.static!.create(
-      { type: 'static', map: { math: 'medium', code: 'large' }, default: 'small' },
-      { pools: ACTIONS.map((a) => a.pool), seed: 1, file: 't', actions: ACTIONS },
-    );
-    const e = await run(learner.save(), 'static');
-    expectVerified(e.verification);
-    expect(decision(e.config, 'math').algorithm).toEqual({ type: 'static' });
-    expect(decision(e.config, 'math').modelRefs[0]!.model).toBe('qwen3-8b');
-    expect(decision(e.config, 'code').modelRefs[0]!.model).toBe('llama-3.1-70b');
-    const large = e.config.providers.models.find((m) => m.name === 'llama-3.1-70b')!;
-    expect(large.backend_refs[0]).toMatchObject({ endpoint: 'gpu-host.example:8443', protocol: 'https' });
-    expect(large.pricing).toEqual({ currency: 'USD', prompt_per_1m: 0.88, completion_per_1m: 0.88 });
-    expect(e.config.providers.models[0]!.backend_refs[0]!.endpoint).toBe('wrp-sim-small.placeholder.invalid:8000');
-    expect(readFileSync(join(e.out, 'config.yaml'), 'utf8')).toMatch(/PLACEHOLDER backends .*small, medium/);
-    expect(e.config.global?.router?.learning?.adaptation?.enabled).toBe(false);
-    expect(opsOf(e.out)).toContain('Gather');
-  }, 120_000);
-
-  it('beta_thompson: modelRefs by posterior mean, adaptation on, and a seed pack that reproduces the posterior', async () => {
-    const learner = trainRegistry('beta_thompson', { seed_weight: 3, quality_seeds: { '*': { large: 0.9 } } });
-    const e = await run(learner.save(), 'beta');
-    expectVerified(e.verification);
-    expect(e.config.global?.router?.learning).toEqual({
-      enabled: true,
-      adaptation: { enabled: true, strategy: 'routing_sampling', candidate_set: 'decision' },
-    });
-    expect(decision(e.config, 'math').modelRefs[0]!.model).toBe('qwen3-8b');
-    expect(decision(e.config, 'code').modelRefs[0]!.model).toBe('llama-3.1-70b');
-    const bt = learner as unknown as {
-      posterior(c: ReturnType<typeof categoryContext>): { alpha: number[]; beta: number[] };
-    };
-    for (const cat of CATS) {
-      const { alpha, beta } = bt.posterior(categoryContext(cat));
-      ACTIONS.forEach((a, i) => {
-        const r = e.seed.records.find((x) => x.decision_id === `route-${cat}` && x.model === a.model)!;
-        // The router's prior with no outcomes: alpha = w q + 1, beta = w (1 - q) + 1.
-        expect(r.seed_weight * r.quality_seed + 1).toBeCloseTo(alpha[i]!, 4);
-        expect(r.seed_weight * (1 - r.quality_seed) + 1).toBeCloseTo(beta[i]!, 4);
-      });
-    }
-  }, 120_000);
-
-  it('ucb1 with untried arms (infinite scores) and epsilon_greedy export and verify', async () => {
-    const ucb = await run(trainRegistry('ucb1', {}, 5).save(), 'ucb1');
-    expectVerified(ucb.verification);
-    const eps = await run(trainRegistry('epsilon_greedy').save(), 'eps');
-    expectVerified(eps.verification);
-    expect(decision(eps.config, 'chitchat').modelRefs[0]!.model).toBe('llama-3.2-3b');
-  }, 120_000);
-
-  it('linucb and lin_thompson: multi_factor with the reward weights and SLOs, ONNX MatMul graphs', async () => {
-    for (const type of ['linucb', 'lin_thompson']) {
-      const e = await run(trainRegistry(type, { features: { categories: CATS, text: { dim: 32 } } }).save(), type);
-      expectVerified(e.verification);
-      expect(decision(e.config, 'math').algorithm).toEqual({
-        type: 'multi_factor',
-        multi_factor: {
-          weights: { quality: 0.6667, latency: 0.1333, cost: 0.2, load: 0 },
-          slo: { max_ttft_ms: 1500, max_tpot_ms: 100 },
-        },
-      });
-      expect(opsOf(e.out)).toContain('MatMul');
-    }
-  }, 120_000);
-
-  it('neural: refuses hashed features the router cannot compute, nothing written; exports with --allow-feature-mismatch', async () => {
-    const learner = trainRegistry(
-      'neural',
-      { hidden_sizes: [16], features: { categories: CATS, text: { dim: 32 } } },
-      200,
-    );
-    const out = join(dir, 'out-neural');
-    const policy = writePolicy(dir, learner.save(), 'neural');
-    await expect(exportPolicy({ policy, experiment, out })).rejects.toThrow(ExportError);
-    await expect(exportPolicy({ policy, experiment, out })).rejects.toThrow(/hashed n-gram.*--allow-feature-mismatch/);
-    expect(existsSync(out)).toBe(false);
-    const e = await run(learner.save(), 'neural', { allowFeatureMismatch: true });
-    expectVerified(e.verification);
-    expect(e.verification.mlp!.pass).toBe(true);
-    expect(e.verification.mlp!.contexts).toBeGreaterThanOrEqual(10_000);
-    expect(decision(e.config, 'math').algorithm).toEqual({ type: 'mlp' });
-    expect(e.config.global?.router?.model_selection?.ml.mlp).toEqual({
-      device: 'cpu',
-      pretrained_path: 'mlp_model.json',
-    });
-    const mlp = JSON.parse(readFileSync(join(e.out, 'mlp_model.json'), 'utf8')) as {
-      model_names: string[];
-      n_classes: number;
-      layers: { type: string }[];
-    };
-    expect(mlp.model_names).toEqual(ACTIONS.map((a) => a.model));
-    expect(mlp.layers.map((l) => l.type)).toEqual(['linear', 'relu', 'linear']);
-    expect(opsOf(e.out)).toEqual(expect.arrayContaining(['MatMul', 'Add', 'Relu']));
-    expect((e.manifest.features as { router: { compatible: boolean } }).router.compatible).toBe(false);
-  }, 180_000);
-
-  it('neural on the router layout (1024-d Qwen3 embedding + 14-way category one-hot) exports without the flag', async () => {
-    const server = await embeddingServer(1024);
-    try {
-      const handle = await initTf({ log: () => {} });
-      const layout = {
-        blocks: [
-          {
-            kind: 'embedding_endpoint' as const,
-            dim: 1024,
-            url: server.url,
-            model: 'Qwen/Qwen3-Embedding-0.6B',
-            normalize: true,
-          },
-          { kind: 'category_onehot' as const, categories: ROUTER_CATEGORIES.slice(0, -1), dim: 14 },
-        ],
-        dim: 1038,
-      };
-      const p = NeuralPolicy.withTf(handle, {
-        actions: ACTIONS,
-        layout,
-        featurize: () => new Float64Array(1038),
-        poolState: false,
-        hiddenSizes: [8],
-        seed: 4,
-      });
-      const file = p.save();
-      p.dispose();
-      const e = await run(file, 'neural-router');
-      expectVerified(e.verification);
-      expect(e.verification.mlp!.pass).toBe(true);
-      expect(JSON.parse(readFileSync(join(e.out, 'mlp_model.json'), 'utf8')).feature_dim).toBe(1038);
-      expect((e.manifest.features as { router: { compatible: boolean } }).router.compatible).toBe(true);
-      expect(e.config.global?.router?.model_selection?.ml.embedding_dim).toBe(1024);
-    } finally {
-      await server.close();
-    }
-  }, 180_000);
-
-  it('knn: knn_model.json in the router format; the ONNX graph and an independent pass agree with the policy', async () => {
-    const e = await run(knnPolicy(300, 7).save(), 'knn', { allowFeatureMismatch: true });
-    expectVerified(e.verification);
-    expect(e.verification.knn!.pass).toBe(true);
-    const knn = JSON.parse(readFileSync(join(e.out, 'knn_model.json'), 'utf8')) as KnnModelJson;
-    expect(knn).toMatchObject({
-      algorithm: 'knn',
-      format_version: 2,
-      trained: true,
-      k: 7,
-      num_samples: 300,
-      feature_dim: 31,
-    });
-    expect(knn.model_names).toEqual([...ACTIONS.map((a) => a.model)].sort());
-    expect(new Set(knn.labels)).toEqual(new Set(knn.model_names));
-    expect(knn.latencies.every((l) => Number.isInteger(l))).toBe(true);
-    expect(decision(e.config, 'code').algorithm).toEqual({ type: 'knn' });
-    expect(e.config.global?.router?.model_selection?.ml.knn).toEqual({ k: 7, pretrained_path: 'knn_model.json' });
-    expect(opsOf(e.out)).toContain('TopK');
-  }, 120_000);
-
-  it('cascade: a confidence decision with the learned threshold, levels small to large', async () => {
-    const policy = cascadePolicy();
-    const e = await run(policy.save(), 'cascade');
-    expectVerified(e.verification);
-    const pools = [
-      { name: 'small', model: 'llama-3.2-3b', pricing: { inputPer1M: 0.06, outputPer1M: 0.06 } },
-      { name: 'medium', model: 'qwen3-8b', pricing: { inputPer1M: 0.18, outputPer1M: 0.18 } },
-      { name: 'large', model: 'llama-3.1-70b', pricing: { inputPer1M: 0.88, outputPer1M: 0.88 } },
-    ];
-    for (const cat of CATS) {
-      const want = policy.toConfidenceAlgorithm(cat, policy.costs(categoryContext(cat, pools, 512)));
-      const d = decision(e.config, cat);
-      expect(d.algorithm).toEqual(want);
-      expect(d.modelRefs.map((r) => r.model)).toEqual(ACTIONS.map((a) => a.model));
-    }
-  }, 120_000);
-
-  it('manifest: sha256 of every artifact, the action map and the ONNX inputs', async () => {
-    const e = await run(trainRegistry('ucb1').save(), 'manifest');
-    for (const [name, { sha256: sum }] of Object.entries(e.manifest.artifacts))
-      expect(sha256(readFileSync(join(e.out, name)))).toBe(sum);
-    expect(Object.keys(e.manifest.artifacts).sort()).toEqual(['config.yaml', 'policy.onnx', 'seed_pack.json']);
-    expect(e.manifest).toMatchObject({
-      exporter: 'wrp',
-      target: 'semantic-router',
-      onnx: { inputs: [{ name: 'category_index', dtype: 'int64', shape: ['N'] }] },
-    });
-    expect(
-      (e.manifest.actions as { map: { router_model: string; placeholder: boolean }[] }).map.map((a) => a.placeholder),
-    ).toEqual([true, true, false]);
-  }, 120_000);
-});

@@ -1,9 +1,14 @@
 /**
  * exportPolicy: a trained policy + its experiment -> a vLLM Semantic Router deployment folder
- * (config.yaml, seed_pack.json, policy.onnx, mlp_model.json / knn_model.json, manifest.json).
- * Everything is written into a temporary sibling folder, validated (and verified when asked)
- * there, then renamed into place, so a failure leaves nothing behind and an earlier export is
- * only replaced (with force) once the new one is complete.
+ * (config.yaml, mlp_model.json / knn_model.json, policy.onnx, manifest.json) whose router does
+ * what the policy does. Every export is checked against the router model
+ * (router-model/, reading the written files back): on >= 10,000 held-out contexts the router's
+ * model must be the policy's greedy choice at least 99% of the time and every decision must be
+ * reachable, else nothing is written and the refusal gives the figure and the causes
+ * (--allow-low-fidelity writes it anyway and records the figure). --verify also checks
+ * policy.onnx against the policy. Files go into a temporary sibling folder and are renamed into
+ * place, so a failure leaves nothing behind and an earlier export is only replaced (with
+ * force) once the new one is complete.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -11,26 +16,26 @@ import { Document } from 'yaml';
 import { loadExperiment } from '../../harness/runner/config.ts';
 import type { PoolObservation } from '../../harness/types.ts';
 import { CATEGORY_NAMES } from '../../harness/workload/tasks.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { embeddingsUrl } from '../features/embeddings.ts';
+import { UNSEEN_CATEGORY } from './contexts.ts';
+import { planDecisions } from './decision-plan.ts';
+import { AGREEMENT_GOAL, deployedAgreement, describeCauses, type DeployedReport } from './deployed.ts';
+import { ExportError } from './errors.ts';
 import { routerModelNames } from './features.ts';
 import { modelFromFile, readPolicy } from './load-model.ts';
 import { buildManifest, sha256 } from './manifest.ts';
-import { knnArtifact, mlpArtifact, ROUTER_FEATURE_LAYOUT, routerFeatureProblems } from './ml-artifacts.ts';
+import { knnArtifact, mlpArtifact, routerEmbedding, routerLayoutProblems } from './ml-artifacts.ts';
 import { GraphBuilder } from './onnx-graph.ts';
 import { backendOf, buildRouterConfig } from './router-config.ts';
-import { buildSeedPack } from './seed-pack.ts';
+import { releaseLabel } from './router-model/release.ts';
+import { loadSignalMap, SignalRouter } from './signal-map.ts';
 import { routerConfigProblems } from './sr-schema.ts';
 import type { ExportModel } from './types.ts';
-import { categoryValues, contextSets } from './values.ts';
+import { contextSets, meanValues } from './values.ts';
 import { verifyExport, type VerificationReport } from './verify.ts';
-import { WrpError, ConfigError } from '../../core/errors.ts';
 
-/** A refusal: bad input or a folder export will not touch. */
-export class ExportError extends WrpError {
-  override name = 'ExportError';
-  constructor(message: string) {
-    super('WRP_EXPORT', message);
-  }
-}
+export { ExportError } from './errors.ts';
 
 export interface ExportOptions {
   /** Folder with policy.json, or the file. */
@@ -38,11 +43,19 @@ export interface ExportOptions {
   experiment: string;
   out: string;
   force?: boolean;
-  allowFeatureMismatch?: boolean;
+  /** Write an export whose deployed agreement is below 99% (the manifest records it). */
+  allowLowFidelity?: boolean;
+  /** Also check policy.onnx against the policy. */
   verify?: boolean;
-  /** Held-out contexts for verification (at least 10,000 by default). */
+  /** Held-out contexts for the deployed-agreement check (and --verify); at least 10,000. */
   verifyContexts?: number;
-  /** Contexts per category for the learned values in config.yaml. */
+  /** A signal map (file or builtin:NAME) for a policy trained on workload labels. */
+  signals?: string;
+  /** Keep Router Learning's routing_sampling adapting online. */
+  onlineLearning?: boolean;
+  /** Environment variable for the management API's bearer token (config.yaml, operator role). */
+  managementTokenEnv?: string;
+  /** Contexts for the learned values in config.yaml. */
   valueContexts?: number;
   listenPort?: number;
   seed?: number;
@@ -53,12 +66,15 @@ export interface ExportResult {
   out: string;
   files: string[];
   kind: ExportModel['kind'];
+  deployed: DeployedReport;
   verification: VerificationReport | null;
   warnings: string[];
   seconds: number;
 }
 
 const MANIFEST = 'manifest.json';
+const ML_KINDS = new Set(['mlp', 'linear', 'knn']);
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 /** Refuses an out folder that holds anything but an empty folder or (with force) a previous export. */
 function checkOut(out: string, force: boolean): void {
@@ -77,11 +93,26 @@ export function policyPath(p: string): string {
   return p.endsWith('.json') ? p : join(p, 'policy.json');
 }
 
+/** Moves tmp into out (an old export moves aside first and is removed only after the rename). */
+function swapIn(tmp: string, out: string): void {
+  const old = existsSync(out) ? `${tmp}.old` : undefined;
+  if (old) renameSync(out, old);
+  try {
+    renameSync(tmp, out);
+  } catch (e) {
+    if (old) renameSync(old, out);
+    throw e;
+  }
+  if (old) rmSync(old, { recursive: true, force: true });
+}
+
 export async function exportPolicy(o: ExportOptions): Promise<ExportResult> {
   const t0 = performance.now();
   const log = o.log ?? (() => {});
   const out = resolve(o.out);
   checkOut(out, o.force ?? false);
+  const n = o.verifyContexts ?? 10_000;
+  if (n < 10_000) throw new ExportError(`verifyContexts: expected at least 10000, got ${n}`);
   const experiment = loadExperiment(o.experiment);
   const path = policyPath(o.policy);
   const file = readPolicy(path);
@@ -92,10 +123,11 @@ export async function exportPolicy(o: ExportOptions): Promise<ExportResult> {
     ]);
   }
   const warnings: string[] = [];
+  const warn = (note: string) => warnings.includes(note) || warnings.push(note);
   file.actions.forEach((a) => {
     const p = experiment.pools.find((x) => x.name === a.pool)!;
     if (p.model !== a.model)
-      warnings.push(
+      warn(
         `pool ${a.pool}: the policy was trained on model "${a.model}", the experiment's pool serves "${p.model}" (deployed as provider_model_id)`,
       );
   });
@@ -106,57 +138,44 @@ export async function exportPolicy(o: ExportOptions): Promise<ExportResult> {
   }));
   const model = await modelFromFile(file, path, pools);
   try {
-    const names = routerModelNames(model.actions);
-    const k = model.actions.length;
-
-    // Router features: the ML selectors must be able to compute the policy's input.
-    let routerFeatures = null;
-    if (model.kind === 'mlp' || model.kind === 'knn') {
-      const problems = routerFeatureProblems(model);
-      if (problems.length > 0 && !o.allowFeatureMismatch) {
-        throw new ExportError(
-          `${path}: the router cannot compute this ${file.learner} policy's features: ${problems.join('; ')}. Its selector reads a ${ROUTER_FEATURE_LAYOUT.dim}-d vector (1024-d Qwen3 embedding + 14-way category one-hot). Retrain on that layout, or pass --allow-feature-mismatch to export anyway (the manifest records the mismatch)`,
-        );
-      }
-      if (problems.length > 0)
-        warnings.push(`feature mismatch (exported with --allow-feature-mismatch): ${problems.join('; ')}`);
-      routerFeatures = { compatible: problems.length === 0, problems, routerLayout: ROUTER_FEATURE_LAYOUT };
-    }
-
-    // Learned values per category, from held-out contexts (the workload's own where it has the category).
-    const categories = model.categories.length > 0 ? model.categories : [...CATEGORY_NAMES];
-    if (model.categories.length === 0)
-      warnings.push(
-        `the policy distinguishes no categories: one decision per synthetic workload category (${categories.join(', ')})`,
+    if (o.signals !== undefined && model.signals)
+      throw new ExportError(
+        `--signals ${o.signals}: this policy was trained on its own signal map (${model.signals.map.name ?? 'in policy.json'}); it is exported on that map`,
       );
-    const warn = (note: string) => warnings.includes(note) || warnings.push(note);
-    const contexts = (n: number, seed: number) =>
-      contextSets(experiment, o.experiment, categories, pools, n, seed, warn);
-
-    const g = new GraphBuilder();
-    for (const i of model.inputs) g.input({ name: i.name, dtype: i.dtype, dims: i.width ? ['N', i.width] : ['N'] });
-    g.expose(model.build(g), { name: 'scores', dtype: 'float32', dims: ['N', k] });
-    const onnxBytes = g.encode({
-      name: `wrp_${file.learner}`,
-      doc: `wrp ${file.learner} policy: scores per action (argmax = choice)`,
-      props: { learner: file.learner, kind: model.kind, actions: JSON.stringify(names) },
-    });
-
-    const per = o.valueContexts ?? 64;
-    const { perCategory, overall } = await categoryValues(
-      model,
-      onnxBytes,
-      categories,
-      contexts(2 * per * (categories.length + 1), (o.seed ?? 1) * 7919 + 1),
+    const given = o.signals === undefined ? undefined : new SignalRouter(loadSignalMap(o.signals));
+    const names = routerModelNames(model.actions);
+    const categories = (model.categories.length > 0 ? model.categories : [...CATEGORY_NAMES]).filter(
+      (c) => c !== UNSEEN_CATEGORY,
     );
-
+    const contexts = (count: number, seed: number, unseen: boolean) => {
+      const c = contextSets(experiment, o.experiment, categories, pools, count, seed, warn, unseen);
+      return [...c.workload, ...c.generic];
+    };
+    const per = o.valueContexts ?? 64;
+    const overall = await meanValues(
+      model,
+      contexts(2 * per * (categories.length + 1), (o.seed ?? 1) * 7919 + 1, false),
+    );
+    const plan = planDecisions(model, names, overall, given);
+    if (plan.mapSource.startsWith('builtin'))
+      warn(
+        'the policy was trained on workload labels: exported on builtin:synthetic keyword routes (deployed agreement measures how often they recover the labels); wrp train --signals builtin:synthetic trains on what the router computes',
+      );
+    const ml = ML_KINDS.has(model.kind);
+    const layoutProblems = ml ? routerLayoutProblems(model) : [];
+    if (layoutProblems.length > 0) warn(`the router cannot compute this policy's input: ${layoutProblems.join('; ')}`);
+    const emb = ml ? routerEmbedding(model.layout) : undefined;
     const config = buildRouterConfig({
       experiment,
       model,
       names,
-      perCategory,
+      plans: plan.plans,
       overall,
+      defaultAction: plan.defaultAction,
       listenPort: o.listenPort ?? 8801,
+      online: o.onlineLearning ?? false,
+      ...(o.managementTokenEnv ? { managementTokenEnv: o.managementTokenEnv } : {}),
+      ...(emb ? { embedding: { ...emb, url: embeddingsUrl(emb.url) } } : {}),
     });
     const problems = routerConfigProblems(config);
     if (problems.length > 0)
@@ -166,6 +185,7 @@ export async function exportPolicy(o: ExportOptions): Promise<ExportResult> {
     const doc = new Document(config);
     doc.commentBefore = [
       ` vLLM Semantic Router v0.3 config exported by wrp from ${basename(path)} (${file.learner}) for experiment ${experiment.name}.`,
+      ` Modelled on ${releaseLabel()}; see manifest.json for the deployed agreement.`,
       ...(placeholders.length > 0
         ? [
             ` PLACEHOLDER backends (simulated pools have no fixed address): ${placeholders.join(', ')}.`,
@@ -174,11 +194,16 @@ export async function exportPolicy(o: ExportOptions): Promise<ExportResult> {
         : []),
     ].join('\n');
 
-    const seed = buildSeedPack(model, names, perCategory);
+    const g = new GraphBuilder();
+    for (const i of model.inputs) g.input({ name: i.name, dtype: i.dtype, dims: i.width ? ['N', i.width] : ['N'] });
+    g.expose(model.build(g), { name: 'scores', dtype: 'float32', dims: ['N', model.actions.length] });
     const artifacts: Record<string, string | Uint8Array> = {
       'config.yaml': String(doc),
-      'seed_pack.json': JSON.stringify(seed.pack, null, 2) + '\n',
-      'policy.onnx': onnxBytes,
+      'policy.onnx': g.encode({
+        name: `wrp_${file.learner}`,
+        doc: `wrp ${file.learner} policy: scores per action (argmax = choice); no Semantic Router component reads this file`,
+        props: { learner: file.learner, kind: model.kind, actions: JSON.stringify(names) },
+      }),
     };
     if (model.mlp) artifacts['mlp_model.json'] = JSON.stringify(mlpArtifact(model, names)) + '\n';
     if (model.knn) artifacts['knn_model.json'] = JSON.stringify(knnArtifact(model, names)) + '\n';
@@ -188,16 +213,26 @@ export async function exportPolicy(o: ExportOptions): Promise<ExportResult> {
     try {
       mkdirSync(tmp);
       for (const [name, data] of Object.entries(artifacts)) writeFileSync(join(tmp, name), data);
+      log(`checking what the router does on ${n} held-out contexts (${releaseLabel()}) ...`);
+      const deployed = await deployedAgreement(model, contexts(n, (o.seed ?? 1) * 104_729 + 3, false), {
+        dir: tmp,
+        plans: plan.plans,
+        names,
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      });
+      const figure = `deployed agreement ${pct(deployed.agreement)} on ${deployed.contexts} held-out contexts (goal ${pct(AGREEMENT_GOAL)}, all decisions reachable)`;
+      if (!deployed.pass) {
+        const why = describeCauses(deployed);
+        if (!o.allowLowFidelity)
+          throw new ExportError(
+            `${path}: ${figure}: ${why}. Nothing written${o.onlineLearning ? '' : '; retrain on what the router computes (wrp train --signals, features: {router: ...})'} or pass --allow-low-fidelity to write it anyway`,
+          );
+        warn(`written below the goal (--allow-low-fidelity): ${figure}: ${why}`);
+      }
       let verification: VerificationReport | null = null;
       if (o.verify) {
-        const n = o.verifyContexts ?? 10_000;
-        log(`verifying on ${n} held-out contexts ...`);
-        const c = contexts(n, (o.seed ?? 1) * 104_729 + 3);
-        const ctxs = [...c.workload, ...c.generic];
-        verification = await verifyExport(tmp, model, ctxs, {
-          names,
-          artifactContexts: model.knn ? Math.min(n, 2000) : n,
-        });
+        log(`verifying policy.onnx on ${n} held-out contexts ...`);
+        verification = await verifyExport(tmp, model, contexts(n, (o.seed ?? 1) * 15_485_863 + 7, true));
         if (!verification.pass)
           throw new ExportError(`verification failed (nothing written): ${JSON.stringify(verification)}`);
       }
@@ -210,40 +245,28 @@ export async function exportPolicy(o: ExportOptions): Promise<ExportResult> {
         experimentName: experiment.name,
         experimentSha: sha256(readFileSync(o.experiment)),
         backends,
-        routerFeatures,
-        seedPackSource: seed.source,
+        plan,
+        decisions: config.routing.decisions.map((d, j) => ({
+          plan: plan.plans[j]!,
+          algorithm: d.algorithm.type,
+          ...(d.algorithm.type === 'confidence' ? { threshold: d.algorithm.confidence.threshold } : {}),
+        })),
+        routerLayoutProblems: layoutProblems,
+        online: o.onlineLearning ?? false,
+        deployed,
+        lowFidelity: !deployed.pass,
         warnings,
         verification,
         artifacts,
-        decisions: config.routing.decisions.map((d, j) => ({
-          category: perCategory[j]!.category,
-          decision: d.name,
-          algorithm: d.algorithm.type,
-          modelOrder: d.modelRefs.map((r) => r.model),
-          ...(d.algorithm.type === 'confidence'
-            ? {
-                threshold: d.algorithm.confidence.threshold,
-                cost_quality_tradeoff: d.algorithm.confidence.cost_quality_tradeoff,
-              }
-            : {}),
-        })),
       });
       writeFileSync(join(tmp, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
-      // Swap in: the old export (force) moves aside first and is removed only after the rename.
-      const old = existsSync(out) ? `${tmp}.old` : undefined;
-      if (old) renameSync(out, old);
-      try {
-        renameSync(tmp, out);
-      } catch (e) {
-        if (old) renameSync(old, out);
-        throw e;
-      }
-      if (old) rmSync(old, { recursive: true, force: true });
+      swapIn(tmp, out);
       log(`exported ${file.learner} (${model.kind}) to ${out}`);
       return {
         out,
         files: [...Object.keys(artifacts), MANIFEST],
         kind: model.kind,
+        deployed,
         verification,
         warnings,
         seconds: (performance.now() - t0) / 1000,

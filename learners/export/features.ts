@@ -47,7 +47,7 @@ export function sharedFeaturizer(layout: FeatureLayout): {
     featurizer,
     options,
     prefetch: async (ctxs) => {
-      if (featurizer.needsPrepare) await featurizer.prefetch([...new Set(ctxs.map((c) => c.text))]);
+      if (featurizer.needsPrepare) await featurizer.prefetch(ctxs);
     },
   };
 }

@@ -1,15 +1,20 @@
 /**
- * manifest.json: what a deployer (or a later verification) needs to trust and use the
- * artifacts: the feature layout and ONNX inputs, the action map, per-decision thresholds,
- * the training data and metrics, placeholders and warnings, the verification result, and the
- * sha256 of every artifact file.
+ * manifest.json: what a deployer (or a later check) needs to trust and use the artifacts:
+ * the router release the export was modelled on, the deployed agreement and per-decision
+ * reachability (and, with --allow-low-fidelity, the figure it was written despite), the
+ * signal map and where it came from, the feature layout and the router's embedding endpoint,
+ * the action map, per-decision algorithm and order, the training data and metrics, warnings,
+ * the policy.onnx check, and the sha256 of every artifact file.
  */
 import { createHash } from 'node:crypto';
+import type { DecisionPlan, PlanResult } from './decision-plan.ts';
+import type { DeployedReport } from './deployed.ts';
 import { IR_VERSION, OPSET } from './onnx-graph.ts';
+import { ROUTER_RELEASE } from './router-model/release.ts';
 import type { VerificationReport } from './verify.ts';
 import type { ExportModel } from './types.ts';
 
-export const MANIFEST_FORMAT = 1;
+export const MANIFEST_FORMAT = 2;
 
 export const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
@@ -22,16 +27,12 @@ export interface ManifestInput {
   experimentName: string;
   experimentSha: string;
   backends: { endpoint: string; placeholder: boolean }[];
-  decisions: {
-    category: string;
-    decision: string;
-    algorithm: string;
-    modelOrder: string[];
-    threshold?: number;
-    cost_quality_tradeoff?: number;
-  }[];
-  routerFeatures: { compatible: boolean; problems: string[]; routerLayout: unknown } | null;
-  seedPackSource: string;
+  plan: PlanResult;
+  decisions: { plan: DecisionPlan; algorithm: string; threshold?: number }[];
+  routerLayoutProblems: string[];
+  online: boolean;
+  deployed: DeployedReport;
+  lowFidelity: boolean;
   warnings: string[];
   verification: VerificationReport | null;
   artifacts: Record<string, string | Uint8Array>;
@@ -45,6 +46,7 @@ export function buildManifest(x: ManifestInput): Record<string, unknown> {
     created: new Date().toISOString(),
     target: 'semantic-router',
     router_config_version: 'v0.3',
+    router_release: ROUTER_RELEASE,
     policy: {
       path: x.policyPath,
       sha256: x.policySha,
@@ -53,10 +55,19 @@ export function buildManifest(x: ManifestInput): Record<string, unknown> {
       hyperparameters: m.file.hyperparameters,
     },
     experiment: { path: x.experimentPath, name: x.experimentName, sha256: x.experimentSha },
+    deployed_agreement: {
+      ...x.deployed,
+      written_below_goal: x.lowFidelity,
+      online_learning: x.online,
+    },
+    signals: {
+      source: x.plan.mapSource,
+      map: x.plan.map?.map ?? null,
+    },
     features: {
       layout: m.layout,
+      router_layout_problems: x.routerLayoutProblems,
       onnx_inputs: m.inputs,
-      router: x.routerFeatures,
     },
     actions: {
       map: m.actions.map((a, i) => ({
@@ -69,9 +80,22 @@ export function buildManifest(x: ManifestInput): Record<string, unknown> {
       })),
       // Row order of category_index inputs; any other category uses index categories.length.
       categories: m.categories,
+      default_model: x.names[x.plan.defaultAction],
     },
+    decisions: x.decisions.map(({ plan, algorithm, threshold }) => ({
+      decision: plan.name,
+      category: plan.category,
+      priority: plan.priority,
+      algorithm,
+      ...(plan.keyword ? { signal: plan.keyword.signal } : {}),
+      model_order: plan.order.map((i) => x.names[i]),
+      greedy: x.names[plan.greedy],
+      ...(threshold !== undefined ? { threshold } : {}),
+    })),
     onnx: {
       file: 'policy.onnx',
+      reader:
+        'none in vLLM Semantic Router (its ONNX binding serves classifiers): a portable copy of the scoring function',
       opset: OPSET,
       ir_version: IR_VERSION,
       inputs: m.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.width ? ['N', i.width] : ['N'] })),
@@ -82,8 +106,6 @@ export function buildManifest(x: ManifestInput): Record<string, unknown> {
         meaning: 'the policy scores() per action; the argmax (first on ties) is its choice',
       },
     },
-    decisions: x.decisions,
-    seed_pack: { file: 'seed_pack.json', mapping: x.seedPackSource },
     training: m.file.training,
     warnings: x.warnings,
     verification: x.verification,

@@ -16,6 +16,7 @@ import type { PolicyFile } from '../types.ts';
 import { categoryContext, UNSEEN_CATEGORY } from './contexts.ts';
 import { flatten } from './features.ts';
 import type { GraphBuilder } from './onnx-graph.ts';
+import type { SignalRouter } from './signal-map.ts';
 import type { ExportModel } from './types.ts';
 
 /** Prompt size at which the exported confidence threshold is evaluated. */
@@ -40,7 +41,12 @@ const cascadeFileSchema = z.looseObject({
   parameters: z.looseObject({ stats: z.record(z.string(), z.array(levelStats)) }),
 });
 
-export function cascadeModel(file: PolicyFile, source: string, pools: PoolObservation[]): ExportModel {
+export function cascadeModel(
+  file: PolicyFile,
+  source: string,
+  pools: PoolObservation[],
+  signals?: SignalRouter,
+): ExportModel {
   const f = parseOrThrow(cascadeFileSchema, file, source);
   const h = f.hyperparameters;
   const levels = file.actions.length;
@@ -58,7 +64,9 @@ export function cascadeModel(file: PolicyFile, source: string, pools: PoolObserv
     }
   }
   const policy = CascadePolicy.load(file);
-  const categories = Object.keys(f.parameters.stats).sort();
+  // With a signal map the categories are its routes (and the category comes from the text).
+  const categories = signals ? signals.categories : Object.keys(f.parameters.stats).sort();
+  const view = (ctx: RoutingContext): RoutingContext => (signals ? signals.view(ctx) : ctx);
   const lambda = h.costQualityTradeoff / (1 - h.costQualityTradeoff);
   const zero = {
     binN: new Array<number>(bins).fill(0),
@@ -88,7 +96,8 @@ export function cascadeModel(file: PolicyFile, source: string, pools: PoolObserv
     return { mean, p, q };
   });
   const index = new Map(categories.map((c, i) => [c, i]));
-  const rowOf = (ctx: RoutingContext) => index.get(ctx.labels.category) ?? categories.length;
+  const rowOf = (ctx: RoutingContext) => index.get(view(ctx).labels.category) ?? categories.length;
+  const typical = (category: string) => policy.costs(categoryContext(category, pools, TYPICAL_PROMPT_TOKENS));
   // costs_i = tokens * a_i + b_i, as CascadePolicy.costs prices a call.
   const a = file.actions.map((l, i) =>
     h.costPerCall[i]! >= 0 ? 0 : (pools.find((p) => p.name === l.pool)?.pricing.inputPer1M ?? 0) / 1e6,
@@ -138,6 +147,7 @@ export function cascadeModel(file: PolicyFile, source: string, pools: PoolObserv
     file,
     actions: file.actions,
     categories,
+    ...(signals ? { signals } : {}),
     layout: NO_FEATURES,
     inputs: [
       {
@@ -159,16 +169,16 @@ export function cascadeModel(file: PolicyFile, source: string, pools: PoolObserv
       prompt_tokens: { data: Float64Array.from(ctxs, (c) => c.promptTokensEstimate), dims: [ctxs.length] },
     }),
     prepare: async () => {},
-    reference: (ctx) => policy.scores(ctx),
+    reference: (ctx) => policy.scores(view(ctx)),
+    // The level the cascade starts at (float32 ties to the smaller model, as policy.onnx).
+    greedy: (ctx) => policy.bestStart(view(ctx).labels.category, policy.costs(view(ctx))),
     // Learned answer quality per level in the category (posterior mean).
     value: (ctx) => rows[rowOf(ctx)]!.mean,
-    confidence(category) {
-      const alg = policy.toConfidenceAlgorithm(
-        category,
-        policy.costs(categoryContext(category, pools, TYPICAL_PROMPT_TOKENS)),
-      );
-      return alg.confidence;
-    },
+    ofCategory: (category) => ({
+      greedy: policy.bestStart(category, typical(category)),
+      values: rows[index.get(category) ?? categories.length]!.mean,
+    }),
+    confidence: (category) => policy.toConfidenceAlgorithm(category, typical(category)).confidence,
     dispose: () => {},
   };
 }

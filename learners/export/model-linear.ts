@@ -11,8 +11,10 @@
  */
 import { z } from 'zod';
 import type { RoutingContext } from '../../harness/types.ts';
+import { argmaxFirst } from '../bandits/base.ts';
 import { LinThompson } from '../bandits/lin-thompson.ts';
 import { LinUcb } from '../bandits/linucb.ts';
+import type { MlpModelJson } from '../rl/mlp-export.ts';
 import type { PolicyFile } from '../types.ts';
 import { flatten, layoutCategories, sharedFeaturizer } from './features.ts';
 import type { GraphBuilder } from './onnx-graph.ts';
@@ -51,7 +53,37 @@ function columns(vectors: number[][], d: number): Float64Array {
   return out;
 }
 
-export function linearModel(file: PolicyFile, source: string): ExportModel {
+/**
+ * The router's form of a linear policy: an MLP without a hidden layer, one output per action,
+ * weights = the mean estimate (LinUCB theta, LinThompson mu), bias 0: its argmax is the
+ * policy's greedy (exploiting) choice; the exploration bonus and sampling stay in wrp.
+ */
+function meanLayerMlp(weights: number[][], d: number, k: number): MlpModelJson {
+  return {
+    algorithm: 'mlp',
+    trained: true,
+    model_names: [],
+    feature_dim: d,
+    n_classes: k,
+    hidden_sizes: [],
+    dropout: 0,
+    layers: [
+      {
+        type: 'linear',
+        in_features: d,
+        out_features: k,
+        weight: weights.map((w) => [...w]),
+        bias: new Array<number>(k).fill(0),
+      },
+    ],
+  };
+}
+
+export function linearModel(
+  file: PolicyFile,
+  source: string,
+  view: (ctx: RoutingContext) => RoutingContext,
+): ExportModel {
   const shared = sharedFeaturizer(file.features);
   const p = armsSchema.parse(file.parameters);
   if (p.dim === 0)
@@ -71,6 +103,7 @@ export function linearModel(file: PolicyFile, source: string): ExportModel {
     return w;
   });
   const alpha = ucb ? Number(file.hyperparameters['alpha']) : 0;
+  const means = (ctx: RoutingContext) => (ucb ? ucb.means(ctx) : learner.scores(ctx));
 
   function build(g: GraphBuilder): string {
     const x = 'features';
@@ -110,13 +143,15 @@ export function linearModel(file: PolicyFile, source: string): ExportModel {
     ],
     build,
     encode(ctxs) {
-      const rows = ctxs.map((c) => shared.featurizer.featurize(c));
+      const rows = ctxs.map((c) => shared.featurizer.featurize(view(c)));
       return { features: { data: flatten(rows, d), dims: [ctxs.length, d] } };
     },
     prepare: (ctxs) => shared.prefetch(ctxs),
-    reference: (ctx: RoutingContext) => learner.scores(ctx),
+    reference: (ctx: RoutingContext) => learner.scores(view(ctx)),
+    greedy: (ctx) => argmaxFirst(means(view(ctx))),
     // LinUCB ranks by its mean estimate: the bonus is exploration, not learned value.
-    value: (ctx: RoutingContext) => (ucb ? ucb.means(ctx) : learner.scores(ctx)),
+    value: (ctx: RoutingContext) => means(view(ctx)),
+    mlp: meanLayerMlp(weights, d, k),
     dispose: () => {},
   };
 }

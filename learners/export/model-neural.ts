@@ -6,6 +6,7 @@
  * scores.
  */
 import type { RoutingContext } from '../../harness/types.ts';
+import { argmaxFirst } from '../bandits/base.ts';
 import { initTf } from '../rl/backend.ts';
 import type { MlpLayer } from '../rl/mlp-export.ts';
 import { NeuralPolicy } from '../rl/neural-policy.ts';
@@ -30,7 +31,11 @@ function transposed(l: Extract<MlpLayer, { type: 'linear' }>): Float32Array {
   return out;
 }
 
-export async function neuralModel(file: PolicyFile, source: string): Promise<ExportModel> {
+export async function neuralModel(
+  file: PolicyFile,
+  source: string,
+  view: (ctx: RoutingContext) => RoutingContext,
+): Promise<ExportModel> {
   const shared = sharedFeaturizer(file.features);
   const handle = await initTf({ log: () => {} });
   let policy: NeuralPolicy;
@@ -71,13 +76,14 @@ export async function neuralModel(file: PolicyFile, source: string): Promise<Exp
     build,
     encode(ctxs) {
       const data = new Float32Array(ctxs.length * dim);
-      ctxs.forEach((c, i) => data.set(policy.inputVector(c), i * dim));
+      ctxs.forEach((c, i) => data.set(policy.inputVector(view(c)), i * dim));
       return { features: { data, dims: [ctxs.length, dim] } };
     },
     prepare: (ctxs) => shared.prefetch(ctxs),
-    reference: (ctx: RoutingContext) => policy.scores(ctx),
+    reference: (ctx: RoutingContext) => policy.scores(view(ctx)),
+    greedy: (ctx) => argmaxFirst(policy.scores(view(ctx))),
     // The greedy policy's preference: softmax of the logits at the training temperature.
-    valueFromScores: (logits) => softmax(logits, t),
+    value: (ctx) => softmax(policy.scores(view(ctx)), t),
     mlp,
     dispose: () => policy.dispose(),
   };

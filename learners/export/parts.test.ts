@@ -4,8 +4,9 @@ import { makeCtx } from '../bandits/testing.ts';
 import { routerModelNames } from './features.ts';
 import { KnnPolicy } from './knn-policy.ts';
 import { cholesky } from './model-linear.ts';
-import { backendOf, multiFactor, ranked } from './router-config.ts';
-import { seedFromBeta } from './seed-pack.ts';
+import { backendOf } from './router-config.ts';
+import { argmaxFirst } from '../bandits/base.ts';
+import { CascadePolicy } from '../rl/cascade-policy.ts';
 
 const layout = {
   blocks: [
@@ -19,44 +20,66 @@ const actions = [
   { pool: 'p2', model: 'alpha' },
 ];
 
-describe('KnnPolicy (the router knn semantics)', () => {
-  it('votes 0.9 quality + 0.1 speed over the k nearest, ties by index; equal totals go to the first model name', () => {
-    const p = new KnnPolicy(actions, layout, 2);
-    const a = [1, 1, 0, 0];
-    p.add(a, 0, 1, 0); // weight 1
-    p.add(a, 1, 1, 0); // same point: tie, later index
-    p.add(a, 1, 1, 0); // beyond k = 2
-    expect(p.neighbours(a)).toEqual([0, 1]);
-    const ctx = makeCtx({ category: 'a' });
-    expect(p.scores(ctx)).toEqual([1, 1]);
-    expect(p.choose(ctx).action).toBe('p2'); // "alpha" < "zeta"
-    expect(p.weight(0)).toBe(1);
-    p.add([0, 0, 1, 0], 0, 0.5, 10_000_000_000);
-    expect(p.weight(3)).toBeCloseTo(0.9 * 0.5 + 0.1 * 0.5);
+describe('KnnPolicy (the router knn rule)', () => {
+  it('one point per vector labelled with its best mean reward; raw L2; votes 0.9 max(q, 0.01) + 0.1 speed', () => {
+    const p = new KnnPolicy(actions, layout, { k: 2, max_points: 100 });
+    p.add([1, 1, 0, 0], 0, 1, 0);
+    p.add([1, 1, 0, 0], 1, 0, 0); // the same vector: one point, still labelled with action 0
+    p.add([1, 0, 0, 0], 1, 0, 1000);
+    expect(p.size).toBe(2);
+    expect(p.stored().labels).toEqual([0, 1]);
+    const w = p.voteWeights();
+    expect(w[0]).toBeCloseTo(0.9 + 0.1, 5); // quality 1, the fastest point
+    expect(w[1]).toBeCloseTo(0.9 * 0.01, 5); // quality floored at 0.01, the slowest point
+    // Equal rewards never give equal totals (the router would break such a tie at random).
+    const t = new KnnPolicy(actions, layout, { k: 2, max_points: 10 });
+    t.add([1, 0, 0, 0], 0, 1, 0);
+    t.add([0, 1, 0, 0], 1, 1, 0);
+    const [a, b] = t.scores(makeCtx({ category: 'zz' }));
+    expect(a).not.toBe(b);
+    expect(Math.abs(a! - b!)).toBeLessThan(1e-6);
+    // Scale matters: [10, 0, ...] is far from [1, 0.1, ...] in raw L2.
+    const q = new KnnPolicy(actions, layout, { k: 1, max_points: 10 });
+    q.add([10, 0, 0, 0], 0, 1, 0);
+    q.add([0.5, 0.5, 0, 0], 1, 1, 0);
+    expect(q.neighbours([1, 0.1, 0, 0])).toEqual([1]);
   });
 
-  it('normalises (scale does not matter), keeps a zero vector zero, and round-trips through save/load', () => {
-    const p = new KnnPolicy(actions, layout, 1);
-    p.add([0, 0, 10, 0], 0, 0.2, 5);
-    p.add([0, 0, 0, 3], 1, 0.9, 7);
-    expect(p.neighbours([0, 0, 0.001, 0])).toEqual([0]);
-    expect(p.neighbours([0, 0, 0, 0])).toEqual([0]); // every point at distance 1: index order
+  it('equal totals go to the lexicographically first model; the store is a ring of max_points', () => {
+    const p = new KnnPolicy(actions, layout, { k: 2, max_points: 2 });
+    expect(p.best([1, 1])).toBe(1); // "alpha" < "zeta"
+    p.add([1, 0, 0, 0], 0, 1, 0);
+    p.add([0, 1, 0, 0], 1, 1, 0);
+    p.add([0, 0, 1, 0], 0, 0.5, 0); // overwrites the oldest point
+    expect(p.size).toBe(2);
+    expect(p.stored().embeddings[0]).toEqual([0, 0, 1, 0]);
     p.update(makeCtx({ category: 'b' }), 'p2', 0.75);
-    const q = KnnPolicy.load(p.save());
-    expect(q.size).toBe(3);
-    expect(q.points()).toEqual(p.points());
-    expect(q.scores(makeCtx({ category: 'b' }))).toEqual(p.scores(makeCtx({ category: 'b' })));
+    const r = KnnPolicy.load(p.save());
+    expect(r.stored()).toEqual(p.stored());
+    expect(r.scores(makeCtx({ category: 'b' }))).toEqual(p.scores(makeCtx({ category: 'b' })));
+  });
+});
+
+describe('cascade ties', () => {
+  it('start levels equal in float32 go to the smaller model, as policy.onnx (float32 scores) says', () => {
+    class Tied extends CascadePolicy {
+      override values(): number[] {
+        return [0.49999999999999994, 0.5];
+      }
+    }
+    const p = new Tied({
+      levels: actions,
+      costQualityTradeoff: 0.3,
+      bins: 2,
+      explore: false,
+      confidenceMethod: 'hybrid',
+    });
+    expect(p.bestStart('x', [1, 1])).toBe(0);
+    expect(argmaxFirst(p.values().map(Math.fround))).toBe(0);
   });
 });
 
 describe('export parts', () => {
-  it('seed mapping: the router prior Beta(w q + 1, w (1 - q) + 1) is the posterior', () => {
-    expect(seedFromBeta(1, 1)).toEqual({ quality_seed: 0.5, seed_weight: 0 });
-    const s = seedFromBeta(7.5, 3.5);
-    expect(s.seed_weight).toBe(9);
-    expect(s.seed_weight * s.quality_seed + 1).toBeCloseTo(7.5);
-  });
-
   it('router model names: served names, or pool names when two pools serve one model', () => {
     expect(routerModelNames(actions)).toEqual(['zeta', 'alpha']);
     expect(
@@ -87,15 +110,6 @@ describe('export parts', () => {
       protocol: 'http',
       placeholder: true,
     });
-    // Energy has no router factor: quality 2 and cost 1 renormalise; no SLOs configured.
-    expect(multiFactor(e)).toEqual({
-      type: 'multi_factor',
-      multi_factor: { weights: { quality: 0.6667, latency: 0, cost: 0.3333, load: 0 } },
-    });
-  });
-
-  it('ranked: by value, ties in action order, NaN last', () => {
-    expect(ranked([0.5, 0.9, 0.5, Number.NaN])).toEqual([1, 0, 2, 3]);
   });
 
   it('cholesky: L L^T reproduces the matrix; a singular direction gives a zero column', () => {

@@ -1,13 +1,26 @@
 /**
- * Builds the Semantic Router v0.3 config from a policy (ExportModel plus its per-category
- * learned values) and the experiment it was trained for: providers from the pools (pricing,
- * backend_refs), model cards with learned quality, one domain signal and one decision per
- * category (modelRefs ordered by learned value) with the algorithm that fits the policy, the
- * ML-selector settings, and online learning.
+ * Renders decision plans (decision-plan.ts) as the Semantic Router v0.3 config: providers
+ * from the experiment's pools (pricing, backend_refs), model cards (quality = the policy's
+ * mean learned value, sizes from the simulator's profiles), one keyword signal per route,
+ * the decisions with their algorithms, and the global blocks that make the router do what
+ * the policy does:
+ *
+ * - Router Learning on (outcomes are accepted) with adaptation and protection off, so the
+ *   router serves the selector's choice; `online: true` turns adaptation (routing_sampling)
+ *   on instead, seeded by the model cards' quality_score, the only prior it reads
+ *   (pkg/extproc/router_learning_adaptation.go);
+ * - Router Replay on (every routed response carries x-vsr-replay-id, which `wrp outcomes`
+ *   needs; pkg/config/plugin_router_replay_support.go);
+ * - for mlp/knn: the ML selector paths and the router's embedding backend pointed at the
+ *   endpoint the policy was trained on (openai_compatible, pkg/extproc/router_selection.go
+ *   resolveSelectionEmbeddingProvider), so both embed the same text the same way.
  */
 import type { ExperimentConfig, PoolConfig } from '../../harness/runner/config.ts';
 import { MODEL_PROFILES } from '../../harness/pool/sim/profiles.ts';
-import { ROUTER_CATEGORIES, ROUTER_EMBEDDING_DIM } from './ml-artifacts.ts';
+import { UNSEEN_CATEGORY } from './contexts.ts';
+import type { DecisionPlan } from './decision-plan.ts';
+import type { RouterEmbedding } from './ml-artifacts.ts';
+import { escalationOrder } from './router-model/select-confidence.ts';
 import type { RouterConfig } from './sr-schema.ts';
 import type { ExportModel } from './types.ts';
 
@@ -17,35 +30,25 @@ export const PLACEHOLDER_PORT = 8000;
 export const placeholderHost = (pool: string) =>
   `wrp-sim-${pool.toLowerCase().replace(/[^a-z0-9-]/g, '-')}.placeholder.invalid`;
 
-/** Harness categories -> the router's MMLU-Pro domain categories (its domain classifier's labels). */
-const MMLU_OF: Record<string, string> = { math: 'math', code: 'computer science', reasoning: 'math' };
-
-export interface CategoryValues {
-  category: string;
-  /** Mean learned value per action over the category's held-out contexts. */
-  values: number[];
-}
-
 export interface RouterConfigInput {
   experiment: ExperimentConfig;
   model: ExportModel;
   /** Router model name per action. */
   names: string[];
-  perCategory: CategoryValues[];
-  /** Per action, over all categories. */
+  plans: DecisionPlan[];
+  /** Per action, the policy's mean learned value over held-out contexts. */
   overall: number[];
+  defaultAction: number;
   listenPort: number;
+  /** Let Router Learning keep adapting online (routing_sampling) instead of serving the policy's choice. */
+  online?: boolean;
+  /** Environment variable holding the management API's bearer token (operator role). */
+  managementTokenEnv?: string;
+  embedding?: RouterEmbedding;
 }
 
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 const clamp01 = (x: number) => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : x > 0 ? 1 : 0);
-export const decisionName = (category: string) =>
-  `route-${
-    category
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '') || 'category'
-  }`;
 
 /** host:port and protocol of a pool (a placeholder for a simulated pool without a fixed address). */
 export function backendOf(pool: PoolConfig): { endpoint: string; protocol: 'http' | 'https'; placeholder: boolean } {
@@ -65,70 +68,35 @@ export function backendOf(pool: PoolConfig): { endpoint: string; protocol: 'http
   return { endpoint: `${placeholderHost(pool.name)}:${PLACEHOLDER_PORT}`, protocol: 'http', placeholder: true };
 }
 
-/** Action indices by decreasing value (ties keep action order). */
-export function ranked(values: number[]): number[] {
-  return values
-    .map((v, i) => ({ v: Number.isNaN(v) ? -Infinity : v, i }))
-    .sort((a, b) => b.v - a.v || a.i - b.i)
-    .map((x) => x.i);
-}
+type Decision = RouterConfig['routing']['decisions'][number];
 
-/** The router's multi_factor block from the experiment's reward weights and SLOs. */
-export function multiFactor(e: ExperimentConfig) {
-  const r = e.feedback.reward;
-  // The router has no energy factor: the energy weight is left out and the rest renormalised.
-  const total = r.quality + r.cost + r.slo;
-  const w =
-    total > 0
-      ? { quality: r4(r.quality / total), latency: r4(r.slo / total), cost: r4(r.cost / total), load: 0 }
-      : { quality: 1, latency: 0, cost: 0, load: 0 };
-  const slo = {
-    ...(e.slo.ttft_ms ? { max_ttft_ms: e.slo.ttft_ms } : {}),
-    ...(e.slo.tpot_ms ? { max_tpot_ms: e.slo.tpot_ms } : {}),
-  };
+function algorithmOf(
+  x: RouterConfigInput,
+  plan: DecisionPlan,
+  cards: Map<string, { param_size?: string }>,
+): Decision['algorithm'] {
+  const m = x.model;
+  if (m.kind === 'mlp' || m.kind === 'linear') return { type: 'mlp' };
+  if (m.kind === 'knn') return { type: 'knn' };
+  if (m.kind !== 'cascade') return { type: 'static' };
+  const c = m.confidence!(m.categories.includes(plan.category) ? plan.category : UNSEEN_CATEGORY);
+  const refs = plan.order.map((i) => x.names[i]!);
+  // small_to_large sorts by param_size (v0.3.0 knows it); `declared` only where sizes would reorder the levels.
+  const bySize = escalationOrder(refs, 'small_to_large', cards).every((r, i) => r === refs[i]);
   return {
-    type: 'multi_factor' as const,
-    multi_factor: { weights: w, ...(Object.keys(slo).length > 0 ? { slo } : {}) },
+    type: 'confidence',
+    confidence: {
+      confidence_method: c.confidence_method as 'hybrid',
+      threshold: c.threshold,
+      escalation_order: bySize ? 'small_to_large' : 'declared',
+      cost_quality_tradeoff: c.cost_quality_tradeoff,
+    },
   };
 }
-
-function algorithmFor(
-  m: ExportModel,
-  e: ExperimentConfig,
-  category: string,
-): RouterConfig['routing']['decisions'][number]['algorithm'] {
-  switch (m.kind) {
-    case 'static':
-    case 'table':
-      return { type: 'static' };
-    case 'linear':
-      return multiFactor(e);
-    case 'mlp':
-      return { type: 'mlp' };
-    case 'knn':
-      return { type: 'knn' };
-    case 'cascade': {
-      const c = m.confidence!(category);
-      return {
-        type: 'confidence',
-        confidence: {
-          confidence_method: c.confidence_method as 'hybrid',
-          threshold: c.threshold,
-          escalation_order: 'small_to_large',
-          cost_quality_tradeoff: c.cost_quality_tradeoff,
-        },
-      };
-    }
-  }
-}
-
-/** Bandits keep learning in the router (routing_sampling); learned selectors keep their own algorithm. */
-export const ADAPTIVE_LEARNERS = ['beta_thompson', 'ucb1', 'epsilon_greedy', 'best_single'];
 
 export function buildRouterConfig(x: RouterConfigInput): RouterConfig {
   const { experiment: e, model: m, names } = x;
   const pools = m.actions.map((a) => e.pools.find((p) => p.name === a.pool)!);
-  const best = ranked(x.overall)[0]!;
   const models = pools.map((p, i) => {
     const b = backendOf(p);
     return {
@@ -152,58 +120,97 @@ export function buildRouterConfig(x: RouterConfigInput): RouterConfig {
       modality: 'ar' as const,
     };
   });
-  const domains = x.perCategory.map(({ category, values }) => ({
-    name: category,
-    description: `wrp workload category "${category}"`,
-    mmlu_categories: [
-      (ROUTER_CATEGORIES as readonly string[]).includes(category) ? category : (MMLU_OF[category] ?? 'other'),
-    ],
-    model_scores: ranked(values).map((i) => ({
-      model: names[i]!,
-      score: r4(clamp01(values[i]!)),
-      use_reasoning: false,
-    })),
+  const cards = new Map(modelCards.map((c) => [c.name, c]));
+  const keywords = x.plans.flatMap((p) =>
+    p.keyword
+      ? [
+          {
+            name: p.keyword.signal,
+            operator: p.keyword.operator,
+            keywords: [...p.keyword.keywords],
+            case_sensitive: p.keyword.case_sensitive,
+          },
+        ]
+      : [],
+  );
+  const decisions: Decision[] = x.plans.map((p) => ({
+    name: p.name,
+    description: p.description,
+    priority: p.priority,
+    ...(p.keyword
+      ? { rules: { operator: 'OR' as const, conditions: [{ type: 'keyword' as const, name: p.keyword.signal }] } }
+      : {}),
+    modelRefs: p.order.map((i) => ({ model: names[i]!, use_reasoning: false, weight: r4(clamp01(p.values[i]!)) })),
+    algorithm: algorithmOf(x, p, cards),
   }));
-  const decisions = x.perCategory.map(({ category, values }, j) => {
-    // A cascade escalates small -> large: its levels keep their order.
-    const order = m.kind === 'cascade' ? values.map((_, i) => i) : ranked(values);
-    return {
-      name: decisionName(category),
-      description: `${m.file.learner} policy for category "${category}"`,
-      priority: Math.max(0, 100 - j),
-      rules: { operator: 'OR' as const, conditions: [{ type: 'domain' as const, name: category }] },
-      modelRefs: order.map((i) => ({
-        model: names[i]!,
-        use_reasoning: false,
-        weight: r4(Math.max(0, clamp01(values[i]!))),
-      })),
-      algorithm: algorithmFor(m, e, category),
-    };
-  });
   const ml =
-    m.kind === 'mlp' || m.kind === 'knn'
+    x.embedding && (m.kind === 'mlp' || m.kind === 'linear' || m.kind === 'knn')
       ? {
           models_path: '.',
-          embedding_dim: m.layout.blocks.find((b) => b.kind === 'embedding_endpoint')?.dim ?? ROUTER_EMBEDDING_DIM,
-          ...(m.kind === 'mlp'
-            ? { mlp: { device: 'cpu' as const, pretrained_path: 'mlp_model.json' } }
-            : { knn: { k: m.knn!.k, pretrained_path: 'knn_model.json' } }),
+          embedding_dim: x.embedding.dim,
+          ...(m.kind === 'knn'
+            ? { knn: { k: m.knn!.k, pretrained_path: 'knn_model.json' } }
+            : { mlp: { device: 'cpu' as const, pretrained_path: 'mlp_model.json' } }),
         }
-      : undefined;
-  const adaptive = ADAPTIVE_LEARNERS.includes(m.file.learner);
+      : m.kind === 'knn'
+        ? { models_path: '.', embedding_dim: m.layout.dim, knn: { k: m.knn!.k, pretrained_path: 'knn_model.json' } }
+        : m.kind === 'mlp' || m.kind === 'linear'
+          ? {
+              models_path: '.',
+              embedding_dim: m.layout.dim,
+              mlp: { device: 'cpu' as const, pretrained_path: 'mlp_model.json' },
+            }
+          : undefined;
+  const emb = x.embedding;
   return {
     version: 'v0.3',
     listeners: [{ name: 'http', address: '0.0.0.0', port: x.listenPort, timeout: '300s' }],
-    providers: { defaults: { default_model: names[best]! }, models },
-    routing: { strategy: 'priority', modelCards, signals: { domains }, decisions },
+    providers: { defaults: { default_model: names[x.defaultAction]! }, models },
+    routing: {
+      strategy: 'priority',
+      modelCards,
+      signals: keywords.length > 0 ? { keywords } : {},
+      decisions,
+    },
     global: {
       router: {
         ...(ml ? { model_selection: { ml } } : {}),
         learning: {
           enabled: true,
-          adaptation: { enabled: adaptive, strategy: 'routing_sampling', candidate_set: 'decision' },
+          adaptation: { enabled: x.online ?? false, strategy: 'routing_sampling', candidate_set: 'decision' },
+          protection: { enabled: false },
         },
       },
+      services: {
+        router_replay: { enabled: true },
+        ...(x.managementTokenEnv
+          ? {
+              management_api: {
+                auth: { mode: 'bearer' as const, tokens: [{ env: x.managementTokenEnv, role: 'operator' as const }] },
+              },
+            }
+          : {}),
+      },
+      ...(emb
+        ? {
+            model_catalog: {
+              embeddings: {
+                semantic: {
+                  embedding_config: {
+                    backend: 'openai_compatible' as const,
+                    model_type: 'remote' as const,
+                    target_dimension: emb.dim,
+                  },
+                  endpoint: {
+                    base_url: emb.url,
+                    model: emb.model,
+                    ...(emb.apiKeyEnv ? { api_key_env: emb.apiKeyEnv } : {}),
+                  },
+                },
+              },
+            },
+          }
+        : {}),
     },
   };
 }

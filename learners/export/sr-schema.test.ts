@@ -40,6 +40,7 @@ function valid(): Cfg {
       decisions: [
         {
           name: 'route-math',
+          description: 'math requests',
           priority: 100,
           rules: { operator: 'OR', conditions: [{ type: 'domain', name: 'math' }] },
           modelRefs: [
@@ -140,6 +141,43 @@ describe('the v0.3 router config schema', () => {
     const def = valid();
     (def.providers as { defaults: { default_model: string } }).defaults.default_model = 'nope';
     expect(first(def)).toContain('providers.defaults.default_model: "nope" is not in providers.models');
+  });
+
+  it('what exports write: a catch-all decision without rules, Router Replay, the remote embedding backend', () => {
+    const c = valid();
+    c.routing.decisions.push({
+      name: 'wrp-other',
+      description: 'no route matched',
+      priority: 0,
+      modelRefs: [{ model: 'small' }],
+      algorithm: { type: 'mlp' },
+    });
+    c.global = {
+      router: {
+        model_selection: {
+          ml: { models_path: '.', embedding_dim: 768, mlp: { device: 'cpu', pretrained_path: 'mlp_model.json' } },
+        },
+        learning: { enabled: true, protection: { enabled: false } },
+      },
+      services: { router_replay: { enabled: true } },
+      model_catalog: {
+        embeddings: {
+          semantic: {
+            embedding_config: { backend: 'openai_compatible', model_type: 'remote', target_dimension: 768 },
+            endpoint: { base_url: 'http://emb:8000/v1/embeddings', model: 'mmbert' },
+          },
+        },
+      },
+    };
+    expect(routerConfigProblems(c)).toEqual([]);
+    const noDescription = valid();
+    delete noDescription.routing.decisions[0]!.description;
+    expect(first(noDescription)).toContain('routing.decisions[0].description');
+    const dims = structuredClone(c) as Cfg & {
+      global: { router: { model_selection: { ml: { embedding_dim: number } } } };
+    };
+    dims.global.router.model_selection.ml.embedding_dim = 1024;
+    expect(first(dims)).toContain("embedding_dim: 1024, but the embedding backend's target_dimension is 768");
   });
 
   it('validateRouterConfig throws a ConfigError listing every problem', () => {

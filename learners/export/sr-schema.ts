@@ -99,7 +99,8 @@ const algorithm = z.discriminatedUnion('type', [
       confidence_method: z.enum(['hybrid', 'margin', 'avg_logprob', 'self_verify']),
       // 0 would be dropped (omitempty) and replaced by the router default.
       threshold: z.number().gt(0).max(1),
-      escalation_order: z.enum(['small_to_large', 'large_to_small']),
+      // pkg/config/confidence_config.go validateConfidenceEscalationOrder (declared: after v0.3.0).
+      escalation_order: z.enum(['size', 'small_to_large', 'declared', 'cost', 'automix']),
       cost_quality_tradeoff: unit,
     }),
   }),
@@ -130,13 +131,24 @@ const algorithm = z.discriminatedUnion('type', [
   bare('router_dc'),
   bare('hybrid'),
 ]);
+const mode = z.enum(['apply', 'observe', 'bypass']);
 const decision = z.strictObject({
   name,
-  description: z.string().optional(),
+  // The Python validator (src/vllm-sr/cli/models.py Decision) requires both.
+  description: z.string(),
   priority: z.number().int().min(0),
-  rules,
+  /** Absent: the decision matches every request (pkg/config/decision_config.go RuleNode.IsEmpty). */
+  rules: rules.optional(),
   modelRefs: z.array(modelRef).min(1),
   algorithm,
+  adaptations: z
+    .strictObject({
+      mode: mode.optional(),
+      adaptation: z
+        .strictObject({ mode: mode.optional(), candidate_set: z.enum(['decision', 'tier', 'global']).optional() })
+        .optional(),
+    })
+    .optional(),
 });
 const routing = z.strictObject({
   strategy: z.enum(['priority', 'confidence']).optional(),
@@ -171,8 +183,52 @@ const globalBlock = z.strictObject({
               candidate_set: z.enum(['decision', 'tier', 'global']),
             })
             .optional(),
+          protection: z.strictObject({ enabled: z.boolean() }).optional(),
         })
         .optional(),
+    })
+    .optional(),
+  // pkg/config/canonical_global.go CanonicalServiceGlobal: what wrp turns on.
+  services: z
+    .strictObject({
+      router_replay: z
+        .strictObject({
+          enabled: z.boolean(),
+          store_backend: z.enum(['memory', 'redis', 'postgres', 'milvus', 'qdrant']).optional(),
+        })
+        .optional(),
+      management_api: z
+        .strictObject({
+          auth: z.strictObject({
+            mode: z.literal('bearer'),
+            tokens: z
+              .array(
+                z.strictObject({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/), role: z.enum(['operator', 'admin']) }),
+              )
+              .min(1),
+          }),
+        })
+        .optional(),
+    })
+    .optional(),
+  // pkg/config/model_config_types.go EmbeddingModels + embedding_config.go: the remote backend.
+  model_catalog: z
+    .strictObject({
+      embeddings: z.strictObject({
+        semantic: z.strictObject({
+          embedding_config: z.strictObject({
+            backend: z.literal('openai_compatible'),
+            model_type: z.literal('remote'),
+            target_dimension: z.number().int().positive(),
+          }),
+          endpoint: z.strictObject({
+            base_url: z.url(),
+            model: name,
+            api_key_env: z.string().optional(),
+            timeout_seconds: z.number().int().min(0).optional(),
+          }),
+        }),
+      }),
     })
     .optional(),
 });
@@ -256,7 +312,7 @@ function crossReferences(c: RouterConfig): string[] {
         models.has(r.model) ||
         out.push(`routing.decisions[${i}].modelRefs[${j}].model: "${r.model}" is not in providers.models`),
     );
-    d.rules.conditions.forEach((cond, j) => {
+    d.rules?.conditions.forEach((cond, j) => {
       const known = cond.type === 'domain' ? domains : cond.type === 'keyword' ? keywords : undefined;
       if (known && !known.has(cond.name))
         out.push(`routing.decisions[${i}].rules.conditions[${j}].name: no ${cond.type} signal "${cond.name}"`);
@@ -265,6 +321,11 @@ function crossReferences(c: RouterConfig): string[] {
     if ((t === 'mlp' || t === 'knn' || t === 'kmeans' || t === 'svm') && !ml?.[t])
       out.push(`routing.decisions[${i}].algorithm: type ${t} needs global.router.model_selection.ml.${t}`);
   });
+  const emb = c.global?.model_catalog?.embeddings.semantic.embedding_config.target_dimension;
+  if (ml && emb !== undefined && ml.embedding_dim !== emb)
+    out.push(
+      `global.router.model_selection.ml.embedding_dim: ${ml.embedding_dim}, but the embedding backend's target_dimension is ${emb}`,
+    );
   return out;
 }
 

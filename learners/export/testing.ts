@@ -1,7 +1,9 @@
 /**
- * Test helpers for export (no test runner imports): an experiment file, trained policies of
- * every exportable kind, and a local /v1/embeddings server standing in for a Qwen3 embedding
- * endpoint.
+ * Helpers for the export tests and benchmark (no test runner imports): an experiment file,
+ * policies of every exportable kind trained on synthetic task texts (so keyword routes and
+ * embeddings see real prompts), and a local /v1/embeddings server standing in for the
+ * embedding endpoint the router and the policy share: a hashed bag of words and character
+ * trigrams, deterministic, so texts of one task family land near each other.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -9,27 +11,30 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { hashString53 } from '../../core/text/tokenizer.ts';
-import { makeCtx } from '../bandits/testing.ts';
-import { buildLayout } from '../features/spec.ts';
+import { countTokens } from '../../core/text/tokenizer.ts';
+import type { RoutingContext } from '../../harness/types.ts';
+import { CATEGORY_BUILDERS, type Category } from '../../harness/workload/tasks.ts';
+import { Rng } from '../../core/rng.ts';
+import { hashNgramsInto } from '../features/hashing.ts';
 import { LEARNERS } from '../registry.ts';
 import { CascadePolicy } from '../rl/cascade-policy.ts';
 import type { Learner, PolicyFile } from '../types.ts';
-import { KnnPolicy } from './knn-policy.ts';
-import { Rng } from '../../core/rng.ts';
+import { SignalRoutedLearner } from './routed-learner.ts';
+import { loadSignalMap, SignalRouter } from './signal-map.ts';
 
-export const CATS = ['math', 'code', 'chitchat', 'summarize'];
+export const CATS: Category[] = ['math', 'code', 'chitchat', 'summarize'];
 export const ACTIONS = [
   { pool: 'small', model: 'llama-3.2-3b' },
   { pool: 'medium', model: 'qwen3-8b' },
   { pool: 'large', model: 'llama-3.1-70b' },
 ];
-/** Mean reward per category and action: each category has its own best pool. */
-const MEANS: Record<string, number[]> = {
+/** Mean reward per category and action: each category has its own best pool ("other": follow-ups). */
+export const MEANS: Record<string, number[]> = {
   math: [0.2, 0.8, 0.6],
   code: [0.3, 0.5, 0.9],
   chitchat: [0.85, 0.6, 0.55],
   summarize: [0.6, 0.65, 0.5],
+  other: [0.7, 0.6, 0.4],
 };
 
 export function tempDir(prefix = 'wrp-export-'): string {
@@ -82,56 +87,89 @@ export function writePolicy(dir: string, file: PolicyFile, name = 'policy'): str
   return out;
 }
 
-/** Trains a registry learner on the per-category Bernoulli problem (bandit feedback). */
-export function trainRegistry(type: string, spec: Record<string, unknown> = {}, steps = 600): Learner {
+/** Training contexts: a synthetic task of each category in turn, every 5th a follow-up turn. */
+export function trainingContexts(n: number, seed = 11): RoutingContext[] {
+  const r = new Rng(seed);
+  return Array.from({ length: n }, (_, t) => {
+    const category = CATS[t % CATS.length]!;
+    const followUp = t % 5 === 4;
+    const text = followUp ? 'Could you explain that in simpler words?' : CATEGORY_BUILDERS[category](r, 0.3).text;
+    return {
+      labels: {
+        id: `t${t}/${followUp ? 1 : 0}`,
+        source: 'export-test',
+        category,
+        archetype: 'chat',
+        sessionId: `t${t}`,
+        turn: followUp ? 1 : 0,
+        warm: false,
+        lengthClass: 'balanced',
+      },
+      text,
+      messages: [{ role: 'user', content: text }],
+      promptTokensEstimate: countTokens(text),
+      pools: [],
+    };
+  });
+}
+
+/** The arm's Bernoulli mean for a context, by the category the text is in (follow-ups: "other"). */
+export function meanOf(ctx: RoutingContext, arm: number): number {
+  return (ctx.labels.turn > 0 ? MEANS.other! : MEANS[ctx.labels.category]!)[arm]!;
+}
+
+/** Fetches every context's embeddings in concurrent slices (the client batches them). */
+async function prefetch(learner: Learner, ctxs: RoutingContext[]): Promise<void> {
+  for (let i = 0; i < ctxs.length; i += 1000)
+    await Promise.all(ctxs.slice(i, i + 1000).map((c) => learner.prepare?.(c)));
+}
+
+/**
+ * Trains a registry learner with bandit feedback on trainingContexts (awaiting prepare, for
+ * endpoint features); `signals` trains it on a signal map's categories (wrp train --signals).
+ */
+export async function trainPolicy(
+  type: string,
+  spec: Record<string, unknown> = {},
+  o: { steps?: number; signals?: string } = {},
+): Promise<Learner> {
   const entry = LEARNERS[type]!;
-  const learner = entry.create(
+  const inner = entry.create(
     { type, ...spec },
     { pools: ACTIONS.map((a) => a.pool), seed: 3, file: 'test', actions: ACTIONS },
   );
+  const learner = o.signals ? new SignalRoutedLearner(inner, new SignalRouter(loadSignalMap(o.signals))) : inner;
   const rng = new Rng(11);
-  for (let t = 0; t < steps; t++) {
-    const category = CATS[t % CATS.length]!;
-    const ctx = makeCtx({
-      category,
-      id: `t${t}/0`,
-      text: `${category} question number ${t % 37}`,
-      tokens: 20 + (t % 300),
-    });
+  const ctxs = trainingContexts(o.steps ?? 600);
+  await prefetch(learner, ctxs);
+  for (const ctx of ctxs) {
+    await learner.prepare?.(ctx);
     const d = learner.choose(ctx);
     const arm = ACTIONS.findIndex((a) => a.pool === d.action);
-    learner.update(ctx, d.action, rng.next() < MEANS[category]![arm]! ? 1 : 0);
+    learner.update(ctx, d.action, rng.next() < meanOf(ctx, arm) ? 1 : 0);
   }
   return learner;
 }
 
-/** A knn policy over a small text + category layout with `n` labelled points. */
-export function knnPolicy(n = 300, k = 7): KnnPolicy {
-  const layout = buildLayout({
-    bias: false,
-    categories: CATS,
-    archetypes: false,
-    length: true,
-    turn: false,
-    text: { dim: 24, word_ngrams: [1], char_ngrams: [3], seed: 0 },
-  });
-  const p = new KnnPolicy(ACTIONS, layout, k);
+/** A knn policy from logged data: each context stored with a random action and its Bernoulli outcome. */
+export async function knnPolicy(spec: Record<string, unknown>, n = 400): Promise<Learner> {
+  const learner = LEARNERS.knn!.create(
+    { type: 'knn', ...spec },
+    { pools: ACTIONS.map((a) => a.pool), seed: 3, file: 'test', actions: ACTIONS },
+  );
   const rng = new Rng(5);
-  for (let i = 0; i < n; i++) {
-    const category = CATS[i % CATS.length]!;
-    const ctx = makeCtx({
-      category,
-      text: `${category} prompt ${i % 50} about topic ${rng.int(20)}`,
-      tokens: 10 + rng.int(500),
-    });
-    const label = rng.int(ACTIONS.length);
-    p.add(p.features(ctx), label, MEANS[category]![label]! * (0.5 + rng.next() / 2), rng.int(3_000_000_000));
+  const ctxs = trainingContexts(n, 23);
+  await prefetch(learner, ctxs);
+  for (const ctx of ctxs) {
+    await learner.prepare?.(ctx);
+    const arm = rng.int(ACTIONS.length);
+    learner.update(ctx, ACTIONS[arm]!.pool, rng.next() < meanOf(ctx, arm) ? 1 : 0);
   }
-  return p;
+  return learner;
 }
 
-/** A three-level cascade with confidence-binned quality feedback. */
-export function cascadePolicy(steps = 800): CascadePolicy {
+/** A three-level cascade trained on builtin:synthetic categories, with confidence-binned feedback. */
+export function cascadePolicy(steps = 800): PolicyFile {
   const p = new CascadePolicy({
     levels: ACTIONS,
     costQualityTradeoff: 0.3,
@@ -139,22 +177,34 @@ export function cascadePolicy(steps = 800): CascadePolicy {
     explore: false,
     confidenceMethod: 'hybrid',
   });
+  const router = new SignalRouter(loadSignalMap('builtin:synthetic'));
   const rng = new Rng(9);
-  for (let t = 0; t < steps; t++) {
-    const category = CATS[t % CATS.length]!;
+  for (const ctx of trainingContexts(steps, 31)) {
+    const category = router.categoryOf(ctx.messages);
     const level = rng.int(ACTIONS.length);
     const confidence = rng.next();
-    const good = rng.next() < MEANS[category]![level]! * (0.6 + 0.4 * confidence);
+    const good = rng.next() < meanOf(ctx, level) * (0.6 + 0.4 * confidence);
     p.observeFor(category, level, good ? 1 : 0, confidence);
   }
-  return p;
+  return { ...p.save(), signals: structuredClone(router.map) };
 }
 
-/** A deterministic stand-in for a Qwen3 embedding server: /v1/embeddings, `dim` values per text. */
+/** `features: {router: ...}` for a stand-in endpoint. */
+export const routerFeatures = (url: string, dim: number) => ({ router: { url, model: 'stand-in-embedding', dim } });
+
+/**
+ * A deterministic stand-in embedding endpoint: /v1/embeddings, `dim` values per text: hashed
+ * word and character-trigram counts (512 buckets) through a fixed Gaussian projection, so the
+ * vectors are dense like a real model's (sparse ones put many points at exactly equal
+ * distances) and texts sharing words stay close.
+ */
 export async function embeddingServer(
-  dim = 1024,
+  dim = 256,
 ): Promise<{ url: string; close(): Promise<void>; requests: () => number }> {
   let count = 0;
+  const SPARSE = 512;
+  const rng = new Rng(1234);
+  const projection = Float64Array.from({ length: SPARSE * dim }, () => rng.normal() / Math.sqrt(SPARSE));
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
@@ -163,19 +213,18 @@ export async function embeddingServer(
       const input = (JSON.parse(body) as { input: string[] | string }).input;
       const texts = Array.isArray(input) ? input : [input];
       const data = texts.map((t, index) => {
-        const h = hashString53(t, 7);
-        return {
-          index,
-          embedding: Array.from(
-            { length: dim },
-            (_, i) => Math.sin((h % 1000) + i * 0.37) + (Math.floor(h / 2 ** (i % 20)) % 2) * 0.1,
-          ),
-        };
+        const h = new Float64Array(SPARSE);
+        hashNgramsInto(t, h, 0, SPARSE, [1], [3], 7);
+        const v = new Array<number>(dim).fill(0);
+        for (let i = 0; i < SPARSE; i++)
+          if (h[i] !== 0) for (let j = 0; j < dim; j++) v[j]! += h[i]! * projection[i * dim + j]!;
+        return { index, embedding: v.map((x) => 3 * x) };
       });
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ object: 'list', data, model: 'Qwen3-Embedding-0.6B' }));
+      res.end(JSON.stringify({ object: 'list', data, model: 'stand-in-embedding' }));
     });
   });
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {

@@ -1,12 +1,15 @@
 /**
- * What export needs from a trained policy, whatever its learner: the ONNX graph of its
- * scoring function, how contexts become that graph's inputs, the in-harness reference
- * scores to verify against, and per-category learned values for the router config.
+ * What export needs from a trained policy, whatever its learner: its greedy choice and
+ * learned values per context (what the router must reproduce), the categories it decides on
+ * and the signal map behind them, the router artifacts it becomes (mlp_model.json,
+ * knn_model.json, confidence blocks), and the ONNX graph of its scoring function
+ * (policy.onnx: wrp's own portable artifact, which no router component reads).
  */
 import type { RoutingContext } from '../../harness/types.ts';
 import type { MlpModelJson } from '../rl/mlp-export.ts';
 import type { FeatureLayout, PolicyFile } from '../types.ts';
 import type { GraphBuilder } from './onnx-graph.ts';
+import type { SignalRouter } from './signal-map.ts';
 
 /** Which Semantic Router algorithm a policy becomes (and how its graph is built). */
 export type ExportKind = 'static' | 'table' | 'linear' | 'mlp' | 'knn' | 'cascade';
@@ -32,10 +35,9 @@ export interface Action {
   model: string;
 }
 
-/** knn_model.json, format_version 2 (the router's ML-selector format). */
+/** knn_model.json: the fields ml-binding/src/knn.rs reads, plus descriptive ones it ignores. */
 export interface KnnModelJson {
   algorithm: 'knn';
-  format_version: 2;
   trained: true;
   k: number;
   embeddings: number[][];
@@ -53,30 +55,32 @@ export interface ExportModel {
   kind: ExportKind;
   file: PolicyFile;
   actions: Action[];
-  /** Categories the policy tells apart (decisions are made per category). */
+  /** Categories the policy tells apart (its signal map's, when it carries one). */
   categories: string[];
+  /** The signal map the policy decides on (trained with --signals), if any. */
+  signals?: SignalRouter;
   /** The layout the graph's feature input follows (empty for table policies). */
   layout: FeatureLayout;
   inputs: GraphInput[];
   /** Adds the scoring nodes; returns the value holding float32 scores [N, actions]. */
   build(g: GraphBuilder): string;
   encode(ctxs: RoutingContext[]): Batch;
-  /** Async work before encode/reference (fetching embeddings). */
+  /** Async work before encode/reference/greedy (fetching embeddings). */
   prepare(ctxs: RoutingContext[]): Promise<void>;
-  /** The in-harness policy's scores() (what verification compares). */
+  /** The in-harness policy's scores() (what policy.onnx reproduces). */
   reference(ctx: RoutingContext): number[];
-  /** Learned value per action for this context, in [0, 1] where the learner's values are (orders modelRefs). */
-  value?(ctx: RoutingContext): number[];
-  /** Instead of value: the value as a function of the scores (computed through policy.onnx in batches). */
-  valueFromScores?(scores: number[]): number[];
-  /** Set for neural policies: the network as mlp_model.json layers (router model names filled in later). */
+  /** The action the policy serves when it exploits (its own tie rule), for a context as the harness sees it. */
+  greedy(ctx: RoutingContext): number;
+  /** Learned value per action for this context (orders modelRefs, sets model-card quality). */
+  value(ctx: RoutingContext): number[];
+  /** Category-keyed kinds: greedy choice and values of a category, straight from the policy's tables. */
+  ofCategory?(category: string): { greedy: number; values: number[] };
+  /** Neural and linear policies: the network as mlp_model.json layers (router names filled in later). */
   mlp?: MlpModelJson;
-  /** Set for nearest-neighbour policies. */
+  /** Nearest-neighbour policies. */
   knn?: Omit<KnnModelJson, 'labels' | 'model_names'> & { labelIndex: number[] };
-  /** Set for cascades: the router `confidence` block per category. */
+  /** Cascades: the router `confidence` block per category. */
   confidence?(category: string): { threshold: number; cost_quality_tradeoff: number; confidence_method: string };
-  /** Beta posteriors per (scope key, action), for the seed pack ('*' = every category). */
-  posteriors?(): { key: string; alpha: number[]; beta: number[] }[];
   /** Release resources (tfjs variables). */
   dispose(): void;
 }

@@ -118,12 +118,19 @@ export class EmbeddingClient {
   private async post(texts: string[]): Promise<Float64Array[]> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.o.apiKey) headers.authorization = `Bearer ${this.o.apiKey}`;
-    const res = await request(this.endpoint, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ model: this.o.model, input: texts, encoding_format: 'float' }),
-      headersTimeout: this.o.timeoutMs,
-      bodyTimeout: this.o.timeoutMs,
+    const send = () =>
+      request(this.endpoint, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ model: this.o.model, input: texts, encoding_format: 'float' }),
+        headersTimeout: this.o.timeoutMs,
+        bodyTimeout: this.o.timeoutMs,
+      });
+    // A kept-alive socket the server closed while idle resets on reuse: the request is idempotent, send it once more.
+    const res = await send().catch((e: unknown) => {
+      const code = (e as { code?: string }).code;
+      if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return send();
+      throw e;
     });
     const body = await res.body.text();
     const where = `embedding endpoint ${this.endpoint} (model ${this.o.model})`;

@@ -6,6 +6,12 @@
 import type { RoutingContext } from '../../harness/types.ts';
 import type { FeatureBlock, FeatureLayout } from '../types.ts';
 import { hashNgramsInto } from './hashing.ts';
+import { requestTexts } from '../export/router-model/signals.ts';
+
+/** The text an embedding block embeds: the request's new message, or the router's query text. */
+export function embeddingText(b: FeatureBlock, ctx: RoutingContext): string {
+  return b.kind === 'embedding_endpoint' && b.query === 'router' ? requestTexts(ctx.messages).query : ctx.text;
+}
 
 /** Looks up the fetched embedding of `text` for layout block `block` (its index). */
 export type EmbeddingLookup = (block: number, text: string) => Float64Array | undefined;
@@ -54,16 +60,23 @@ function writeBlock(
         throw new Error(
           `feature block ${index} (embedding ${b.model}): dimension unknown until the first embedding is fetched (call prepare first)`,
         );
-      const v = embeddings?.(index, ctx.text);
+      const text = embeddingText(b, ctx);
+      // The router embeds no empty query (its selectors then fall back): a zero vector here.
+      if (b.query === 'router' && text === '') return;
+      const v = embeddings?.(index, text);
       if (!v)
         throw new Error(
           `feature block ${index} (embedding ${b.model}): no embedding fetched for this text (call the policy's prepare(ctx) before choose/update)`,
         );
       if (v.length !== b.dim)
         throw new Error(`feature block ${index} (embedding ${b.model}): expected ${b.dim} dimensions, got ${v.length}`);
-      out.set(v, o);
+      if (b.query === 'router') for (let i = 0; i < v.length; i++) out[o + i] = Math.fround(v[i]!);
+      else out.set(v, o);
       return;
     }
+    case 'router_category':
+      out[o + b.categories.indexOf('other')] = 1;
+      return;
     case 'pool_state': {
       const { running, waiting, ttftMs } = b.scale;
       for (let p = 0; p < b.pools.length; p++) {

@@ -7,7 +7,7 @@
 import type { RoutingContext } from '../../harness/types.ts';
 import type { FeatureLayout } from '../types.ts';
 import { EmbeddingClient } from './embeddings.ts';
-import { featurizeInto } from './featurize.ts';
+import { embeddingText, featurizeInto } from './featurize.ts';
 import { layoutResolved, type EmbeddingSpec } from './spec.ts';
 import { WrpError } from '../../core/errors.ts';
 
@@ -77,17 +77,33 @@ export class Featurizer {
     return this.clients.size > 0;
   }
 
-  /** Fetches (or finds cached) the embeddings of ctx.text for every endpoint block. */
+  /** Fetches (or finds cached) the embeddings of the context's text for every endpoint block. */
   async prepare(ctx: RoutingContext): Promise<void> {
     if (this.clients.size === 0) return;
-    await Promise.all([...this.clients.values()].map((c) => c.embed(ctx.text)));
+    await Promise.all(
+      [...this.clients].map(([i, c]) => {
+        const text = embeddingText(this.live.blocks[i]!, ctx);
+        return this.skips(i, text) ? undefined : c.embed(text);
+      }),
+    );
     this.fixDims();
   }
 
-  /** Same for many texts at once (offline training): batched requests. */
-  async prefetch(texts: readonly string[]): Promise<void> {
-    await Promise.all([...this.clients.values()].map((c) => c.embedMany(texts)));
+  /** Same for many contexts at once (offline training): batched requests. */
+  async prefetch(ctxs: readonly RoutingContext[]): Promise<void> {
+    await Promise.all(
+      [...this.clients].map(([i, c]) => {
+        const texts = new Set(ctxs.map((x) => embeddingText(this.live.blocks[i]!, x)));
+        return c.embedMany([...texts].filter((t) => !this.skips(i, t)));
+      }),
+    );
     this.fixDims();
+  }
+
+  /** A router-query block embeds no empty text (featurize writes zeros). */
+  private skips(i: number, text: string): boolean {
+    const b = this.live.blocks[i]!;
+    return text === '' && b.kind === 'embedding_endpoint' && b.query === 'router';
   }
 
   featurize(ctx: RoutingContext, out?: Float64Array): Float64Array {

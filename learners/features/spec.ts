@@ -7,6 +7,7 @@ import { ARCHETYPE_NAMES } from '../../harness/workload/archetypes.ts';
 import { CATEGORY_NAMES } from '../../harness/workload/tasks.ts';
 import type { FeatureBlock, FeatureLayout } from '../types.ts';
 import { WrpError } from '../../core/errors.ts';
+import { VSR_CATEGORIES } from '../export/router-model/features.ts';
 
 const orders = z.array(z.number().int().min(1).max(8));
 
@@ -58,6 +59,12 @@ export const featureSpecSchema = z.strictObject({
   embedding: z.union([z.literal(false), embeddingSpecSchema]).default(false),
   /** Per-pool load features over the policy's actions; true = default scales. */
   pool_state: z.union([z.boolean(), scaleSchema]).default(false),
+  /**
+   * vLLM Semantic Router's own selector layout: this embedding endpoint (the one the exported
+   * config points the router at) on the router's query text, then its 14-way category one-hot.
+   * Exclusive: no other feature option applies.
+   */
+  router: z.union([z.literal(false), embeddingSpecSchema.omit({ normalize: true })]).default(false),
 });
 export type FeatureSpecInput = z.input<typeof featureSpecSchema>;
 export type FeatureSpec = z.infer<typeof featureSpecSchema>;
@@ -71,9 +78,38 @@ function uniqueList(list: string[], what: string): string[] {
   return [...list];
 }
 
+/** The router's layout (features.router): its embedding of the query text, its category one-hot. */
+function routerLayout(e: Exclude<FeatureSpec['router'], false>): FeatureLayout {
+  const blocks: FeatureBlock[] = [
+    {
+      kind: 'embedding_endpoint',
+      dim: e.dim ?? 0,
+      url: e.url,
+      model: e.model,
+      normalize: false,
+      query: 'router',
+      ...(e.api_key_env ? { apiKeyEnv: e.api_key_env } : {}),
+    },
+    { kind: 'router_category', categories: [...VSR_CATEGORIES], dim: VSR_CATEGORIES.length },
+  ];
+  return { blocks, dim: blocks.reduce((d, b) => d + b.dim, 0) };
+}
+
 /** Builds the layout; `pools` are the policy's action pools (for pool_state). */
 export function buildLayout(spec: FeatureSpec | FeatureSpecInput, pools: readonly string[] = []): FeatureLayout {
   const s = featureSpecSchema.parse(spec);
+  if (s.router) {
+    // Any option changed from its default would be silently ignored: refuse it instead.
+    const defaults = featureSpecSchema.parse({}) as Record<string, unknown>;
+    const others = Object.entries(s)
+      .filter(([k, v]) => k !== 'router' && JSON.stringify(v) !== JSON.stringify(defaults[k]))
+      .map(([k]) => k);
+    if (others.length > 0)
+      throw new Error(
+        `features.router: the router's layout is exactly its embedding and category one-hot; drop features.${others.join(', features.')}`,
+      );
+    return routerLayout(s.router);
+  }
   const blocks: FeatureBlock[] = [];
   if (s.bias) blocks.push({ kind: 'bias', dim: 1 });
   if (s.categories)
@@ -155,7 +191,11 @@ export const featureLayoutSchema = z
           model: str,
           normalize: z.boolean(),
           apiKeyEnv: str.optional(),
+          query: z.literal('router').optional(),
         }),
+        z
+          .strictObject({ kind: z.literal('router_category'), categories: z.array(str), dim: z.number().int() })
+          .refine((b) => b.dim === b.categories.length, 'dim must be the number of categories'),
         z
           .strictObject({
             kind: z.literal('pool_state'),

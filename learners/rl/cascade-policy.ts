@@ -131,11 +131,15 @@ export class CascadePolicy implements Learner {
     return u;
   }
 
-  /** Level to call first: the best U_i by posterior means (ties go to the smaller model). */
-  private bestStart(category: string, costs: number[]): number {
+  /**
+   * Level to call first: the best U_i by posterior means, values compared as float32 so ties
+   * (0.49999999999999994 vs 0.5) go to the smaller model here, in policy.onnx's float32 scores
+   * and in the exported router config alike.
+   */
+  bestStart(category: string, costs: number[]): number {
     const u = this.values(category, costs);
     let best = 0;
-    for (let i = 1; i < u.length; i++) if (u[i]! > u[best]! + 1e-12) best = i;
+    for (let i = 1; i < u.length; i++) if (Math.fround(u[i]!) > Math.fround(u[best]!)) best = i;
     return best;
   }
 

@@ -117,10 +117,11 @@ export class NeuralPolicy implements Learner {
     this.actions.forEach((a, i) => this.index.set(a.pool, i));
     this.layout = opts.layout;
     this.featurize = opts.featurize;
-    // The layout may carry pool state already (learners/features' pool_state block): don't add it twice.
+    // The layout may carry pool state already (learners/features' pool_state block): don't add it
+    // twice; the router's layout (features.router) has none, since the router feeds its selectors none.
     const hp: NeuralHyperparameters = {
       ...NEURAL_DEFAULTS,
-      poolState: !opts.layout.blocks.some((b) => b.kind === 'pool_state'),
+      poolState: !opts.layout.blocks.some((b) => b.kind === 'pool_state' || b.kind === 'router_category'),
     };
     for (const key of Object.keys(NEURAL_DEFAULTS) as (keyof NeuralHyperparameters)[]) {
       if (opts[key] !== undefined) Object.assign(hp, { [key]: opts[key] });

@@ -3,7 +3,8 @@
  * - `routerdc` / `routerbench`: full-information datasets (every model scored on every
  *   prompt); learners get bandit feedback only;
  * - a run folder (or its requests.jsonl): a logged run with propensities;
- * - `sim:<experiment.yaml>`: the virtual-time simulator with the experiment's pools and workload.
+ * - `sim:<experiment.yaml>`: the virtual-time simulator with the experiment's pools and workload;
+ * - `replay:<file>`: vLLM Semantic Router's Router Replay records (decisions and outcomes, no propensities).
  */
 import { existsSync, statSync } from 'node:fs';
 import { loadRouterBench } from '../../datasets/routerbench.ts';
@@ -21,6 +22,8 @@ export type DataSpec =
       responses?: boolean;
     }
   | { kind: 'logged'; path: string }
+  /** vLLM Semantic Router's Router Replay records (learners/train/router-replay.ts). */
+  | { kind: 'replay'; path: string }
   | { kind: 'sim'; experiment: string };
 
 /**
@@ -47,9 +50,10 @@ export function parseDataSpec(
     return { kind: 'dataset', name, split, files: list(opts.files), models: list(opts.models) };
   }
   if (data.startsWith('sim:')) return { kind: 'sim', experiment: data.slice(4) };
+  if (data.startsWith('replay:')) return { kind: 'replay', path: data.slice('replay:'.length) };
   if (existsSync(data)) return { kind: 'logged', path: data };
   throw new UsageError(
-    `--data: expected routerdc[:split], routerbench[:split], sim:<experiment.yaml> or a run folder, got "${data}" (no such file)`,
+    `--data: expected routerdc[:split], routerbench[:split], sim:<experiment.yaml>, replay:<router replay file> or a run folder, got "${data}" (no such file)`,
   );
 }
 

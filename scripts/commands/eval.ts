@@ -7,20 +7,24 @@ import { loadLearner } from '../../learners/registry.ts';
 import { isReplayLearner } from '../../learners/rl/cascade-entry.ts';
 import { cascadeRows, cascadeSetupOf, evaluateCascade } from '../../learners/train/cascade.ts';
 import type { PolicyFile } from '../../learners/types.ts';
-import { contextFromRecord } from '../../learners/train/dataset-context.ts';
+import { contextFromRecord, contextFromRow } from '../../learners/train/dataset-context.ts';
+import { routedRows } from '../../learners/export/routed-learner.ts';
+import { parseSignalMap, SignalRouter } from '../../learners/export/signal-map.ts';
 import { loadDataset, parseDataSpec, type DataSpec } from '../../learners/train/data-source.ts';
 import { evaluateOnDatasetPrepared, evaluateOnLogs } from '../../learners/train/evaluate.ts';
 import { qualityCostReward } from '../../learners/train/offline.ts';
 import { prepareLearners } from '../../learners/policy-factories.ts';
-import { UsageError } from '../../core/errors.ts';
+import { UsageError, WrpError } from '../../core/errors.ts';
 import { loadPolicyFile } from '../../learners/policy-file.ts';
+import { describeReplay, readRouterReplay } from '../../learners/train/router-replay.ts';
 
 const evalOptions = {
   policy: { type: 'string', demandOption: true, describe: 'folder with policy.json (or the file)' },
   data: {
     type: 'string',
     demandOption: true,
-    describe: 'routerdc[:split] | routerbench[:split] | a run folder (cascades: a dataset)',
+    describe:
+      'routerdc[:split] | routerbench[:split] | a run folder | replay:<file> (OPE refused: no propensities) (cascades: a dataset)',
   },
   split: { type: 'string', describe: 'dataset split: test (default) | train | all' },
   files: { type: 'string', describe: 'dataset files or families, comma-separated' },
@@ -35,7 +39,7 @@ const f = (x: number | undefined, d = 4) => (x === undefined || Number.isNaN(x) 
 function evaluateCascadeOn(a: EvalArgs, file: PolicyFile, path: string, spec: DataSpec): void {
   if (spec.kind !== 'dataset') {
     const why =
-      spec.kind === 'logged'
+      spec.kind === 'logged' || spec.kind === 'replay'
         ? 'a logged run made one call per request, so it cannot show what escalating would have given'
         : 'the simulator is for training';
     throw new UsageError(
@@ -45,7 +49,10 @@ function evaluateCascadeOn(a: EvalArgs, file: PolicyFile, path: string, spec: Da
   const setup = cascadeSetupOf(file);
   const data = loadDataset({ ...spec, models: [...setup.levels, ...setup.peers], responses: setup.needsResponses });
   const source = `${spec.name}:${spec.split}`;
-  const { rows, dropped } = cascadeRows(data.rows, setup, source);
+  const { rows: kept, dropped } = cascadeRows(data.rows, setup, source);
+  // A cascade trained with --signals replays on the categories the router computes.
+  const router = file.signals === undefined ? undefined : new SignalRouter(parseSignalMap(file.signals, path));
+  const rows = router ? routedRows(kept, router, (row, i) => contextFromRow(row, i).messages) : kept;
   const e = evaluateCascade(file, rows, a.lambda, path);
   const ref = e.references;
   console.log(
@@ -110,6 +117,12 @@ export async function evaluate(a: EvalArgs): Promise<void> {
     console.log(`  logged policy reward ${f(e.loggedReward)}`);
     console.log(
       `  IPS ${f(e.ips.estimate)} [${f(e.ips.lower)}, ${f(e.ips.upper)}], SNIPS ${f(e.snips)}, DR ${f(e.dr?.estimate)} [${f(e.dr?.lower)}, ${f(e.dr?.upper)}], ESS ${f(e.ess, 1)}`,
+    );
+  } else if (spec.kind === 'replay') {
+    const { report } = await readRouterReplay(spec.path, a.lambda);
+    throw new WrpError(
+      'WRP_OPE',
+      `--data replay:${spec.path}: off-policy evaluation refused: ${describeReplay(report)}. IPS, SNIPS and DR weight each logged decision by the probability the logging policy gave it, and the router records none; train on these records instead (wrp train --data replay:${spec.path}: the direct method), or evaluate on a dataset or a wrp run`,
     );
   } else {
     throw new UsageError('--data: evaluate on a dataset or a logged run (the simulator is for training)');

@@ -8,7 +8,7 @@ import { readLoggedRun } from '../../learners/eval/logged.ts';
 import { LEARNERS, TRAINABLE } from '../../learners/registry.ts';
 import { isReplayLearner, type ReplayLearnerName } from '../../learners/rl/cascade-entry.ts';
 import { cascadeRows, cascadeSetup, trainCascade } from '../../learners/train/cascade.ts';
-import { contextFromRecord, withCategories } from '../../learners/train/dataset-context.ts';
+import { contextFromRecord, withCategories, contextFromRow } from '../../learners/train/dataset-context.ts';
 import { loadDataset, parseDataSpec, poolNameOf, type DataSpec } from '../../learners/train/data-source.ts';
 import { qualityCostReward, trainOnRowsPrepared } from '../../learners/train/offline.ts';
 import { trainInSimulator } from '../../learners/train/sim-train.ts';
@@ -16,6 +16,9 @@ import { NeuralPolicy } from '../../learners/rl/neural-policy.ts';
 import type { Learner } from '../../learners/types.ts';
 import { prepareLearners } from '../../learners/policy-factories.ts';
 import { UsageError } from '../../core/errors.ts';
+import { routedRows, SignalRoutedLearner, unwrapRouted } from '../../learners/export/routed-learner.ts';
+import { loadSignalMap, SignalRouter } from '../../learners/export/signal-map.ts';
+import { describeReplay, readRouterReplay } from '../../learners/train/router-replay.ts';
 
 const trainOptions = {
   learner: {
@@ -27,7 +30,8 @@ const trainOptions = {
   data: {
     type: 'string',
     demandOption: true,
-    describe: 'routerdc[:split] | routerbench[:split] | a run folder | sim:<experiment.yaml>',
+    describe:
+      'routerdc[:split] | routerbench[:split] | a run folder | sim:<experiment.yaml> | replay:<Semantic Router replay records>',
   },
   out: { type: 'string', demandOption: true, describe: 'folder for policy.json' },
   split: { type: 'string', describe: 'dataset split: train (default) | test | all' },
@@ -40,6 +44,11 @@ const trainOptions = {
   lambda: { type: 'number', default: 0, describe: 'dataset reward = quality - lambda * USD cost' },
   requests: { type: 'number', default: 100_000, describe: 'requests to simulate (sim: data)' },
   seed: { type: 'number', default: 1 },
+  signals: {
+    type: 'string',
+    describe:
+      'categories vLLM Semantic Router computes: a signal map (YAML/JSON keyword routes) or builtin:synthetic; the policy is trained, evaluated and exported on them',
+  },
 } as const satisfies Record<string, Options>;
 
 export type TrainArgs = Flags<typeof trainOptions>;
@@ -60,14 +69,22 @@ function params(json: string): Record<string, unknown> {
  * Builds the learner. With data whose categories are known up front (datasets), linear
  * learners get a category one-hot over them unless --params sets features.categories.
  */
-function create(a: TrainArgs, actions: { pool: string; model: string }[], categories?: string[]): Learner {
+function create(
+  a: TrainArgs,
+  actions: { pool: string; model: string }[],
+  categories?: string[],
+  router?: SignalRouter,
+): Learner {
   const entry = LEARNERS[a.learner];
   if (!entry) throw new UsageError(`--learner: expected one of ${TRAINABLE.join(', ')}, got "${a.learner}"`);
-  const p = categories ? withCategories(entry, params(a.params), categories) : params(a.params);
-  return entry.create(
+  const cats = router ? router.categories : categories;
+  const p = cats ? withCategories(entry, params(a.params), cats) : params(a.params);
+  const learner = entry.create(
     { type: a.learner, ...p },
     { pools: actions.map((x) => x.pool), seed: a.seed, file: '--params', actions },
   );
+  // --signals: the learner decides on the categories the router computes (learners/export/signal-map.ts).
+  return router ? new SignalRoutedLearner(learner, router) : learner;
 }
 
 /** Where a cascade can learn from: it calls several models per request, so only full-information datasets show what escalating gives. */
@@ -78,13 +95,16 @@ function trainCascadeOn(
   a: TrainArgs,
   learner: ReplayLearnerName,
   spec: DataSpec,
+  router?: SignalRouter,
 ): { learner: Learner; training: Record<string, unknown> } {
   if (spec.kind === 'logged')
     throw new UsageError(
       `--data: ${CASCADE_DATA}; a logged run made one call per request, so it cannot show what escalating would have given`,
     );
-  if (spec.kind === 'sim')
-    throw new UsageError(`--data: ${CASCADE_DATA}; the simulator's runner makes one call per request`);
+  if (spec.kind === 'sim' || spec.kind === 'replay')
+    throw new UsageError(
+      `--data: ${CASCADE_DATA}; ${spec.kind === 'sim' ? "the simulator's runner makes" : 'the router logged'} one call per request`,
+    );
   if (a.lambda !== 0)
     throw new UsageError(
       `--lambda: the cascades weigh cost with --params '{"cost_quality_tradeoff": w}' (w in [0, 1)), expected 0, got ${a.lambda}`,
@@ -93,7 +113,8 @@ function trainCascadeOn(
   const setup = cascadeSetup(learner, spec.models, p);
   const data = loadDataset({ ...spec, models: [...setup.levels, ...setup.peers], responses: setup.needsResponses });
   const source = `${spec.name}:${spec.split}`;
-  const { rows, dropped } = cascadeRows(data.rows, setup, source);
+  const { rows: kept, dropped } = cascadeRows(data.rows, setup, source);
+  const rows = router ? routedRows(kept, router, (row, i) => contextFromRow(row, i).messages) : kept;
   const t0 = performance.now();
   const r = trainCascade(setup, p, rows, a.seed);
   return {
@@ -108,17 +129,47 @@ function trainCascadeOn(
   };
 }
 
+/**
+ * Router Replay records: each logged decision and its outcome's reward replayed into the
+ * learner (the direct method; the router records no propensities to weight them by).
+ */
+async function trainOnReplay(
+  a: TrainArgs,
+  path: string,
+  router?: SignalRouter,
+): Promise<{ learner: Learner; training: Record<string, unknown> }> {
+  const { samples, report } = await readRouterReplay(path, a.lambda);
+  if (samples.length === 0) throw new UsageError(`--data replay:${path}: no usable record: ${describeReplay(report)}`);
+  const actions = [...new Set(samples.map((s) => s.model))].map((model) => ({ pool: poolNameOf(model), model }));
+  const learner = create(a, actions, undefined, router);
+  for (const s of samples) {
+    await learner.prepare?.(s.context);
+    learner.update(s.context, poolNameOf(s.model), s.reward);
+  }
+  return {
+    learner,
+    training: {
+      data: `replay:${path}`,
+      feedback: 'Router Replay decisions and outcomes (direct method: the router records no propensities)',
+      samples: samples.length,
+      lambda: a.lambda,
+      report,
+    },
+  };
+}
+
 export async function train(a: TrainArgs): Promise<void> {
   await prepareLearners({ type: a.learner });
   const spec = parseDataSpec(a.data, a);
+  const router = a.signals === undefined ? undefined : new SignalRouter(loadSignalMap(a.signals));
   let learner: Learner;
   let training: Record<string, unknown>;
   if (isReplayLearner(a.learner)) {
-    ({ learner, training } = trainCascadeOn(a, a.learner, spec));
+    ({ learner, training } = trainCascadeOn(a, a.learner, spec, router));
   } else if (spec.kind === 'dataset') {
     const data = loadDataset(spec);
     const actions = data.models.map((m) => ({ pool: poolNameOf(m), model: m }));
-    learner = create(a, actions, [...new Set(data.rows.map((r) => r.category))].sort());
+    learner = create(a, actions, [...new Set(data.rows.map((r) => r.category))].sort(), router);
     const task = {
       actionModel: Object.fromEntries(actions.map((x) => [x.pool, x.model])),
       reward: qualityCostReward(a.lambda),
@@ -138,13 +189,15 @@ export async function train(a: TrainArgs): Promise<void> {
     const pools = new Map<string, string>();
     for (const s of run.samples) pools.set(s.action, s.context.decision.model);
     const actions = [...pools].map(([pool, model]) => ({ pool, model }));
-    learner = create(a, actions);
+    learner = create(a, actions, undefined, router);
+    const routed = learner instanceof SignalRoutedLearner ? learner : undefined;
     const contexts = run.samples.map((s) => contextFromRecord(s.context));
+    const inner = unwrapRouted(learner);
     let feedback: string;
-    if (learner instanceof NeuralPolicy) {
+    if (inner instanceof NeuralPolicy) {
       // Off-policy gradient with clipped importance weights from the logged propensities.
-      learner.trainBatch(
-        contexts,
+      inner.trainBatch(
+        routed ? contexts.map((c) => routed.view(c)) : contexts,
         run.samples.map((s) => s.action),
         run.samples.map((s) => s.reward),
         run.samples.map((s) => s.propensity),
@@ -157,10 +210,12 @@ export async function train(a: TrainArgs): Promise<void> {
       feedback = 'logged decisions (direct method)';
     }
     training = { data: spec.path, feedback, samples: run.samples.length, report: run.report };
+  } else if (spec.kind === 'replay') {
+    ({ learner, training } = await trainOnReplay(a, spec.path, router));
   } else {
     const config = loadExperiment(spec.experiment);
     const actions = config.pools.map((p) => ({ pool: p.name, model: p.model }));
-    learner = create(a, actions);
+    learner = create(a, actions, undefined, router);
     const t0 = performance.now();
     const r = trainInSimulator(learner, config, a.requests);
     training = {
@@ -172,6 +227,7 @@ export async function train(a: TrainArgs): Promise<void> {
   }
   const file = learner.save();
   file.training = { ...file.training, ...training };
+  if (router) file.signals = structuredClone(router.map);
   mkdirSync(a.out, { recursive: true });
   writeFileSync(join(a.out, 'policy.json'), JSON.stringify(file, null, 2) + '\n');
   console.log(`trained ${a.learner} on ${training.data}: ${JSON.stringify(training)}`);
