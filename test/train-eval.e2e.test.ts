@@ -25,6 +25,7 @@ describe.skipIf(!hasData)('wrp train / wrp eval on RouterDC', () => {
         lambda: 0,
         requests: 0,
         seed: 1,
+        force: false,
       });
       const policy = JSON.parse(readFileSync(join(out, 'policy.json'), 'utf8'));
       expect(policy.version).toBe(2);

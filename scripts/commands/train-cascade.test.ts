@@ -15,15 +15,17 @@ const tmp = mkdtempSync(join(tmpdir(), 'wrp-cascade-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const LEVELS = 'acme/small-1,acme/big-1';
+let outs = 0;
 const args = (extra: Partial<Parameters<typeof train>[0]> = {}) => ({
   learner: 'cascade',
   data: 'routerbench:train',
   models: LEVELS,
-  out: join(tmp, 'cascade'),
+  out: join(tmp, `out-${++outs}`),
   params: '{}',
   lambda: 0,
   requests: 0,
   seed: 1,
+  force: false,
   ...extra,
 });
 
@@ -54,6 +56,9 @@ describe('wrp train / wrp eval --learner cascade', () => {
     await train(args({ out, params: '{"cost_quality_tradeoff": 0.3, "observe_all": true}' }));
     const { file, again } = roundTrip(out);
     expect(again).toEqual(file);
+    // A second run into the same folder needs --force: training must not overwrite silently.
+    await expect(train(args({ out }))).rejects.toThrow(/^--out: .* already holds a policy\.json; pass --force/);
+    await train(args({ out, force: true, params: '{"cost_quality_tradeoff": 0.3, "observe_all": true}' }));
     const f = file as { version: number; learner: string; actions: unknown; training: Record<string, unknown> };
     expect([f.version, f.learner]).toEqual([2, 'cascade']);
     expect(f.actions).toEqual([

@@ -1,5 +1,5 @@
 /** `wrp train --learner NAME --data SRC --out DIR`: train a routing policy offline. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv, CommandModule, Options } from 'yargs';
 import type { Flags } from '../flags.ts';
@@ -44,6 +44,7 @@ const trainOptions = {
   lambda: { type: 'number', default: 0, describe: 'dataset reward = quality - lambda * USD cost' },
   requests: { type: 'number', default: 100_000, describe: 'requests to simulate (sim: data)' },
   seed: { type: 'number', default: 1 },
+  force: { type: 'boolean', default: false, describe: 'replace the policy.json already in --out' },
   signals: {
     type: 'string',
     describe:
@@ -159,6 +160,11 @@ async function trainOnReplay(
 }
 
 export async function train(a: TrainArgs): Promise<void> {
+  // Refuse before training: minutes of work must not end in a silent overwrite.
+  if (existsSync(join(a.out, 'policy.json')) && !a.force)
+    throw new UsageError(
+      `--out: ${a.out} already holds a policy.json; pass --force to replace it, or name another folder`,
+    );
   await prepareLearners({ type: a.learner });
   const spec = parseDataSpec(a.data, a);
   const router = a.signals === undefined ? undefined : new SignalRouter(loadSignalMap(a.signals));
