@@ -12,6 +12,7 @@ import { trainCommand } from './commands/train.ts';
 import { startCommand } from './commands/start.ts';
 import { exportCommand } from './commands/export.ts';
 import { outcomesCommand } from './commands/outcomes.ts';
+import { benchLearnersCommand } from './commands/bench-learners.ts';
 import { UsageError } from '../core/errors.ts';
 
 // `wrp ... | head` closes stdout early: that is not an error.
@@ -31,6 +32,7 @@ await yargs(hideBin(process.argv))
   .command(exportCommand)
   .command(outcomesCommand)
   .command(reportCommand)
+  .command(benchLearnersCommand)
   .demandCommand(1, 'name a command; see wrp --help')
   .strict()
   .help()

@@ -1,0 +1,133 @@
+/**
+ * `wrp bench-learners [SCENARIO...]`: the router-learning benchmark protocol
+ * (experiments/learning/PROTOCOL.md): every scenario x learner x paired seed in virtual time,
+ * then per scenario the mean and 95% interval of reward, quality, cost, regret and cost-APGR,
+ * and the leaderboard. Writes runs.jsonl (one line per run, as it finishes), leaderboard.md
+ * and leaderboard.json under --out.
+ */
+import { createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Argv, CommandModule } from 'yargs';
+import { ConfigError, DatasetError, InputFileError, UsageError } from '../../core/errors.ts';
+import { PROJECT_ROOT } from '../../datasets/paths.ts';
+import { boardMarkdown, buildBoards, overallMarkdown } from '../../learners/protocol/leaderboard.ts';
+import type { RunRecord } from '../../learners/protocol/run.ts';
+import { loadScenario, type Scenario } from '../../learners/protocol/scenario.ts';
+import { runSuite } from '../../learners/protocol/suite.ts';
+
+interface BenchArgs {
+  scenarios: string[];
+  seeds: number;
+  firstSeed: number;
+  requests?: number;
+  learners?: string;
+  out?: string;
+}
+
+export const SCENARIO_DIR = join(PROJECT_ROOT, 'experiments', 'learning');
+
+/** A path, or a scenario name in experiments/learning; none: every scenario there (the default suite). */
+function scenarioFiles(given: string[]): string[] {
+  if (given.length === 0)
+    return readdirSync(SCENARIO_DIR)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .map((f) => join(SCENARIO_DIR, f));
+  return given.map((g) => {
+    if (existsSync(g)) return g;
+    const named = join(SCENARIO_DIR, `${g}.yaml`);
+    if (existsSync(named)) return named;
+    const known = readdirSync(SCENARIO_DIR).filter((f) => f.endsWith('.yaml'));
+    throw new UsageError(
+      `scenario "${g}": no such file, and not one of ${known.map((f) => basename(f, '.yaml')).join(', ')}`,
+    );
+  });
+}
+
+async function bench(a: BenchArgs): Promise<void> {
+  if (!Number.isInteger(a.seeds) || a.seeds < 2)
+    throw new UsageError(`--seeds: expected an integer >= 2 (an interval needs two seeds), got ${a.seeds}`);
+  if (a.requests !== undefined && !(Number.isInteger(a.requests) && a.requests > 0))
+    throw new UsageError(`--requests: expected a positive integer, got ${a.requests}`);
+  let scenarios: Scenario[];
+  try {
+    scenarios = scenarioFiles(a.scenarios).map(loadScenario);
+  } catch (e) {
+    throw e instanceof ConfigError ? new UsageError(e.message) : e;
+  }
+  const out = a.out ?? join('results', 'bench-learners', new Date().toISOString().replace(/[:.]/g, '-'));
+  mkdirSync(out, { recursive: true });
+  const runsFile = createWriteStream(join(out, 'runs.jsonl'));
+  const seeds = Array.from({ length: a.seeds }, (_, i) => a.firstSeed + i);
+  const learners = a.learners
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  console.error(
+    `wrp bench-learners: ${scenarios.length} scenarios x ${seeds.length} paired seeds (${seeds[0]}..${seeds.at(-1)})${a.requests ? `, ${a.requests} requests each` : ''} -> ${out}`,
+  );
+  const t0 = performance.now();
+  const records: RunRecord[] = [];
+  try {
+    for await (const r of runSuite(scenarios, {
+      seeds,
+      ...(a.requests ? { requests: a.requests } : {}),
+      ...(learners ? { learners } : {}),
+      onScenario: (s) =>
+        console.error(`  ${s.scenario}: ${s.runs} runs in ${s.seconds.toFixed(1)} s${s.note ? ` (${s.note})` : ''}`),
+    })) {
+      records.push(r);
+      runsFile.write(`${JSON.stringify(r)}\n`);
+    }
+  } catch (e) {
+    throw e instanceof ConfigError || e instanceof DatasetError || e instanceof InputFileError
+      ? new UsageError(e.message)
+      : e;
+  } finally {
+    await new Promise((done) => runsFile.end(done));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const loaded = new Set(scenarios.filter((s) => s.events.some((e) => e.kind === 'load')).map((s) => s.name));
+  const boards = buildBoards(records, loaded);
+  const md = [
+    `# wrp bench-learners`,
+    '',
+    `${scenarios.length} scenarios, ${seeds.length} paired seeds, ${records.length} runs in ${seconds.toFixed(0)} s. Protocol: experiments/learning/PROTOCOL.md.`,
+    '',
+    overallMarkdown(boards),
+    '',
+    ...boards.map((b) => `${boardMarkdown(b)}\n`),
+  ].join('\n');
+  writeFileSync(join(out, 'leaderboard.md'), md);
+  writeFileSync(join(out, 'leaderboard.json'), `${JSON.stringify({ seconds, seeds, boards }, null, 2)}\n`);
+  console.log(md);
+  console.error(
+    `wrp bench-learners: ${records.length} runs in ${seconds.toFixed(1)} s; ${join(out, 'leaderboard.md')}`,
+  );
+}
+
+export const benchLearnersCommand: CommandModule = {
+  command: 'bench-learners [scenarios..]',
+  describe:
+    'Benchmark router learners on the scenario suite (experiments/learning): paired seeds, 95% intervals, leaderboard',
+  builder: (y: Argv) =>
+    y
+      .positional('scenarios', {
+        type: 'string',
+        array: true,
+        default: [],
+        describe: 'scenario files or names in experiments/learning (default: all of them)',
+      })
+      .options({
+        seeds: { type: 'number', default: 32, describe: 'paired seeds per scenario' },
+        'first-seed': { type: 'number', default: 1, describe: 'seeds are first-seed, first-seed + 1, ...' },
+        requests: { type: 'number', describe: "routing decisions per run (default: each scenario's)" },
+        learners: { type: 'string', describe: "comma-separated lineup names (default: each scenario's lineup)" },
+        out: {
+          type: 'string',
+          describe: 'folder for runs.jsonl and the leaderboard (default: results/bench-learners/<time>)',
+        },
+      }),
+  handler: (a) => bench(a as unknown as BenchArgs),
+};
