@@ -39,6 +39,12 @@ describe('wrp bench-learners', () => {
     expect(md).toMatch(/### stationary\n\n3 paired seeds/);
     expect(r.stdout).toContain('## Leaderboard');
     expect(r.stderr).toMatch(/stationary: 9 runs in/);
+
+    // The same leaderboard rebuilt from runs.jsonl alone (the header line aside).
+    const again = await wrp(['--from', join(out, 'runs.jsonl'), '--out', join(out, 'again')]);
+    expect(again.code).toBe(0);
+    const tables = (text: string) => text.slice(text.indexOf('## Leaderboard'));
+    expect(tables(readFileSync(join(out, 'again', 'leaderboard.md'), 'utf8'))).toBe(tables(md));
   }, 120_000);
 
   it('refuses an unknown scenario and too few seeds in one line (exit 2)', async () => {

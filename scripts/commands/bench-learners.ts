@@ -5,8 +5,9 @@
  * and the leaderboard. Writes runs.jsonl (one line per run, as it finishes), leaderboard.md
  * and leaderboard.json under --out.
  */
-import { createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError, DatasetError, InputFileError, UsageError } from '../../core/errors.ts';
@@ -18,6 +19,7 @@ import { runSuite } from '../../learners/protocol/suite.ts';
 
 interface BenchArgs {
   scenarios: string[];
+  from?: string;
   seeds: number;
   firstSeed: number;
   requests?: number;
@@ -45,7 +47,60 @@ function scenarioFiles(given: string[]): string[] {
   });
 }
 
+/** Run records from a runs.jsonl, streamed line by line (a torn last line is dropped and said). */
+async function readRuns(file: string): Promise<RunRecord[]> {
+  if (!existsSync(file)) throw new UsageError(`--from: no such file "${file}" (expected a runs.jsonl)`);
+  const out: RunRecord[] = [];
+  let torn = 0;
+  for await (const line of createInterface({ input: createReadStream(file) })) {
+    if (line.trim() === '') continue;
+    try {
+      out.push(JSON.parse(line) as RunRecord);
+    } catch {
+      torn++;
+    }
+  }
+  if (torn > 0) console.error(`wrp bench-learners: ${file}: ${torn} line(s) not JSON (a torn last line?), left out`);
+  return out;
+}
+
+/** The leaderboard of records (written under `out` and printed). */
+function publish(records: RunRecord[], loaded: Set<string>, out: string, header: string, seconds: number): void {
+  const boards = buildBoards(records, loaded);
+  const md = [
+    `# wrp bench-learners`,
+    '',
+    header,
+    '',
+    overallMarkdown(boards),
+    '',
+    ...boards.map((b) => `${boardMarkdown(b)}\n`),
+  ].join('\n');
+  writeFileSync(join(out, 'leaderboard.md'), md);
+  writeFileSync(join(out, 'leaderboard.json'), `${JSON.stringify({ seconds, boards }, null, 2)}\n`);
+  console.log(md);
+}
+
+/** Scenarios with background load (where the pool-aware verdict is given). */
+const loadedOf = (scenarios: Scenario[]) =>
+  new Set(scenarios.filter((s) => s.events.some((e) => e.kind === 'load')).map((s) => s.name));
+
 async function bench(a: BenchArgs): Promise<void> {
+  if (a.from !== undefined) {
+    // Rebuild the leaderboard from runs already made (a finished, killed or merged runs.jsonl).
+    const records = await readRuns(a.from);
+    const scenarios = scenarioFiles(a.scenarios).flatMap((f) => {
+      try {
+        return [loadScenario(f)];
+      } catch {
+        return [];
+      }
+    });
+    const out = a.out ?? dirname(a.from);
+    mkdirSync(out, { recursive: true });
+    publish(records, loadedOf(scenarios), out, `${records.length} runs read from ${a.from}.`, 0);
+    return;
+  }
   if (!Number.isInteger(a.seeds) || a.seeds < 2)
     throw new UsageError(`--seeds: expected an integer >= 2 (an interval needs two seeds), got ${a.seeds}`);
   if (a.requests !== undefined && !(Number.isInteger(a.requests) && a.requests > 0))
@@ -88,20 +143,13 @@ async function bench(a: BenchArgs): Promise<void> {
     await new Promise((done) => runsFile.end(done));
   }
   const seconds = (performance.now() - t0) / 1000;
-  const loaded = new Set(scenarios.filter((s) => s.events.some((e) => e.kind === 'load')).map((s) => s.name));
-  const boards = buildBoards(records, loaded);
-  const md = [
-    `# wrp bench-learners`,
-    '',
+  publish(
+    records,
+    loadedOf(scenarios),
+    out,
     `${scenarios.length} scenarios, ${seeds.length} paired seeds, ${records.length} runs in ${seconds.toFixed(0)} s. Protocol: experiments/learning/PROTOCOL.md.`,
-    '',
-    overallMarkdown(boards),
-    '',
-    ...boards.map((b) => `${boardMarkdown(b)}\n`),
-  ].join('\n');
-  writeFileSync(join(out, 'leaderboard.md'), md);
-  writeFileSync(join(out, 'leaderboard.json'), `${JSON.stringify({ seconds, seeds, boards }, null, 2)}\n`);
-  console.log(md);
+    seconds,
+  );
   console.error(
     `wrp bench-learners: ${records.length} runs in ${seconds.toFixed(1)} s; ${join(out, 'leaderboard.md')}`,
   );
@@ -127,6 +175,10 @@ export const benchLearnersCommand: CommandModule = {
         out: {
           type: 'string',
           describe: 'folder for runs.jsonl and the leaderboard (default: results/bench-learners/<time>)',
+        },
+        from: {
+          type: 'string',
+          describe: 'rebuild the leaderboard from a runs.jsonl instead of running (default --out: its folder)',
         },
       }),
   handler: (a) => bench(a as unknown as BenchArgs),
