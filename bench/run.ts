@@ -170,6 +170,17 @@ if (wanted('export')) {
   printTable('Export: wrp export of a 10,000-point knn model (no --verify)', e.knnExport);
 }
 
+// The learning suite takes ~10 minutes: only when asked for (--only protocol).
+if (only?.includes('protocol')) {
+  const { protocolBench } = await import('./protocol.ts');
+  const rows = await protocolBench(Number(process.env.WRP_BENCH_PROTOCOL_SEEDS ?? 32));
+  results.protocol = rows;
+  printTable(
+    'Learning suite (wrp bench-learners, default suite): wall time (goal <= 900 s); reference: the static rule alone on the same runs',
+    rows,
+  );
+}
+
 // The soak takes 10 minutes: only when asked for (--only soak, or WRP_BENCH_SOAK=1).
 if (wanted('soak') && (only !== undefined || process.env.WRP_BENCH_SOAK === '1')) {
   const { soak, printSoak } = await import('./soak.ts');
