@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../datasets/paths.ts';
 import { loadRequestTrace } from './trace-requests.ts';
+import { loadTrace } from './trace.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wrp-trace-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -73,5 +74,17 @@ describe('BurstGPT traces', () => {
     expect(() => loadRequestTrace(file('d.jsonl', 'nope\n'), 'mooncake')).toThrow(
       /no usable mooncake request in 1 rows/,
     );
+  });
+});
+
+describe('the plain trace arrival (wrp run)', () => {
+  it('replays the send times of either format through its column option', () => {
+    const dir = join(PROJECT_ROOT, 'experiments/learning/traces');
+    const m = loadTrace(join(dir, 'mooncake-sample.jsonl'), { column: 'timestamp', unit: 'ms' });
+    expect(m.times).toEqual(
+      loadRequestTrace(join(dir, 'mooncake-sample.jsonl'), 'mooncake').requests.map((r) => r.atS),
+    );
+    const b = loadTrace(join(dir, 'burstgpt-sample.csv'), { column: 'Timestamp' });
+    expect(b.times).toHaveLength(400); // every row is an arrival, failed ones too
   });
 });
