@@ -27,7 +27,7 @@ import {
 } from '../learners/export/testing.ts';
 import { toOrtFeeds } from '../learners/export/verify.ts';
 import { GraphBuilder } from '../learners/export/onnx-graph.ts';
-import { Rng } from '../learners/bandits/rng.ts';
+import { Rng } from '../core/rng.ts';
 
 export type LatencyRow = {
   policy: string;

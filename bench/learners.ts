@@ -33,9 +33,9 @@ import { EmbeddingClient, embeddingsUrl } from '../learners/features/embeddings.
 import { EMBEDDING_MODELS, startEmbeddingsServer, type RunningEmbeddingsServer } from '../tools/embeddings-server.ts';
 import { trainInSimulator } from '../learners/train/sim-train.ts';
 import type { Learner } from '../learners/types.ts';
-import { mulberry32 } from '../core/random.ts';
 import { ResponseCascadePolicy, type CascadeFeedback } from '../learners/rl/response-cascade.ts';
 import { replayResponseCascade, twoLevelCurve, type TwoLevelCurve } from '../learners/rl/response-cascade-sim.ts';
+import { mulberry32 } from '../core/rng.ts';
 
 type Spec = Record<string, unknown>;
 

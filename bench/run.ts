@@ -2,7 +2,7 @@
  * `npm run bench [-- --only fidelity,speed,http,learners]`: wrp's speed and fidelity goals, measured
  * on this machine, printed as tables and written to bench/results.json.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { fidelity } from './fidelity.ts';
@@ -20,7 +20,6 @@ import {
 import { simSpeed } from './sim-speed.ts';
 import { initTf } from '../learners/rl/backend.ts';
 import { dataDir } from '../datasets/paths.ts';
-import { existsSync, readFileSync } from 'node:fs';
 import { printTable } from './table.ts';
 
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]!.split(',') : undefined;

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { VirtualClock } from '../harness/pool/sim/clock.ts';
 import { SimPool, DEFAULT_POOL_SPEC } from '../harness/pool/sim/sim-pool.ts';
-import { mulberry32 } from '../core/random.ts';
+import { mulberry32 } from '../core/rng.ts';
 
 export interface SimSpeedResult {
   requests: number;

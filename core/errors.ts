@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   WRP_POOL_UNREACHABLE: { exit: 2, what: 'a pool or feature endpoint refuses connections or does not answer' },
   WRP_POOL_NOT_VLLM: { exit: 2, what: 'an endpoint answers, but not as a vLLM OpenAI-compatible server' },
   WRP_MODEL_NOT_SERVED: { exit: 2, what: 'a pool does not serve the model the config names' },
+  WRP_FEATURE_ENDPOINT: { exit: 1, what: 'an embeddings endpoint failed or answered out of shape' },
   WRP_PORT_IN_USE: { exit: 2, what: 'a port or socket path to listen on is taken' },
   WRP_ENERGY_UNAVAILABLE: { exit: 2, what: 'the configured energy source is not on this machine' },
   WRP_EXPORT: { exit: 2, what: 'a policy that cannot be exported as asked' },
@@ -31,7 +32,6 @@ export const ERROR_CODES = {
   WRP_METRICS_PARSE: { exit: 1, what: 'a /metrics exposition that is not valid Prometheus text' },
   WRP_ENERGY_MISSING: { exit: 1, what: 'an energy source answered without the series wrp reads' },
   WRP_SIM_BAD_REQUEST: { exit: 1, what: 'a request the simulated pool answers with an OpenAI-style error' },
-  WRP_INTERNAL: { exit: 1, what: 'anything else: a bug in wrp (run with --debug for the stack)' },
 } as const satisfies Record<string, { exit: 1 | 2; what: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

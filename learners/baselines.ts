@@ -1,14 +1,17 @@
 /**
  * Baseline learners, with the same save/load as the bandits so a results table can compare
- * them file for file: static (category -> pool), random, round-robin, best-single-model (the
- * best global mean reward seen in training) and the full-information oracle.
+ * them file for file: static (category -> pool), random and round-robin (each the harness's
+ * policy of that name, harness/router/policies.ts, with persistence added), best-single-model
+ * (the best global mean reward seen in training) and the full-information oracle.
  */
 import { z } from 'zod';
 import { parseOrThrow } from '../core/validate.ts';
 import type { Decision, RoutingContext } from '../harness/types.ts';
 import { argmaxAll, argmaxFirst, checkReward, LearnerBase, type Action } from './bandits/base.ts';
-import { Rng, rngStateSchema } from './bandits/rng.ts';
 import type { PolicyFile } from './types.ts';
+import { rngStateSchema, type RngState } from '../core/rng.ts';
+import { RandomPolicy, RoundRobinPolicy, StaticPolicy } from '../harness/router/policies.ts';
+import { WrpError } from '../core/errors.ts';
 
 const seedOnly = z.strictObject({ seed: z.number().int().default(0) });
 export const staticHyperSchema = z.strictObject({ default: z.string().min(1) });
@@ -23,6 +26,7 @@ export const oracleModelsSchema = z.record(z.string(), z.string());
 /** Routes each category to a fixed pool (what Semantic Router domain rules do). */
 export class StaticLearner extends LearnerBase {
   readonly name = 'static';
+  private readonly policy: StaticPolicy;
   constructor(
     actions: Action[],
     private readonly map: Record<string, string>,
@@ -30,9 +34,10 @@ export class StaticLearner extends LearnerBase {
   ) {
     super(actions);
     for (const pool of [...Object.values(map), fallback]) this.actionIndex(pool);
+    this.policy = new StaticPolicy(map, fallback);
   }
   private pick(ctx: RoutingContext): number {
-    return this.actionIndex(this.map[ctx.labels.category] ?? this.fallback);
+    return this.actionIndex(this.policy.poolFor(ctx.labels.category));
   }
   scores(ctx: RoutingContext): number[] {
     const i = this.pick(ctx);
@@ -58,22 +63,28 @@ export class StaticLearner extends LearnerBase {
   }
 }
 
-/** Uniform at random: the same stream and decisions as the harness's RandomPolicy. */
+/** Uniform at random: the harness's RandomPolicy, saved with its RNG state. */
 export class RandomLearner extends LearnerBase {
   readonly name = 'random';
-  private rng: Rng;
+  private readonly policy: RandomPolicy;
   constructor(
     actions: Action[],
     private readonly seed: number,
+    rng?: RngState,
   ) {
     super(actions);
-    this.rng = new Rng(seed);
+    this.policy = new RandomPolicy(
+      actions.map((a) => a.pool),
+      seed,
+      rng,
+    );
   }
   scores(): number[] {
     return this.actions.map(() => 1 / this.actionCount);
   }
   choose(): Decision {
-    return this.decision(this.rng.int(this.actionCount), 1 / this.actionCount);
+    const d = this.policy.choose();
+    return this.decision(this.actionIndex(d.action), d.propensity);
   }
   update(_ctx: RoutingContext, action: string, reward: number): void {
     checkReward(reward);
@@ -81,29 +92,34 @@ export class RandomLearner extends LearnerBase {
     this.record(reward);
   }
   save(): PolicyFile {
-    return this.file({ seed: this.seed }, { rng: this.rng.state() });
+    return this.file({ seed: this.seed }, { rng: this.policy.rngState() });
   }
   static load(file: PolicyFile, source = 'policy.json'): RandomLearner {
     const h = parseOrThrow(randomHyperSchema, file.hyperparameters, source, ['hyperparameters']);
     const p = parseOrThrow(z.strictObject({ rng: rngStateSchema }), file.parameters, source, ['parameters']);
-    const l = new RandomLearner(file.actions, h.seed);
-    l.rng = Rng.fromState(p.rng);
+    const l = new RandomLearner(file.actions, h.seed, p.rng);
     l.restoreTraining(file.training);
     return l;
   }
 }
 
-/** Cycles through the actions (deterministic: propensity 1, as in the harness). */
+/** Cycles through the actions: the harness's RoundRobinPolicy, saved with its position. */
 export class RoundRobinLearner extends LearnerBase {
   readonly name = 'round_robin';
-  private next = 0;
+  private readonly policy: RoundRobinPolicy;
+  constructor(actions: Action[], next = 0) {
+    super(actions);
+    this.policy = new RoundRobinPolicy(
+      actions.map((a) => a.pool),
+      next,
+    );
+  }
   scores(): number[] {
-    return this.actions.map((_, i) => (i === this.next ? 1 : 0));
+    return this.actions.map((_, i) => (i === this.policy.next ? 1 : 0));
   }
   choose(): Decision {
-    const i = this.next;
-    this.next = (this.next + 1) % this.actionCount;
-    return this.decision(i, 1);
+    const d = this.policy.choose();
+    return this.decision(this.actionIndex(d.action), d.propensity);
   }
   update(_ctx: RoutingContext, action: string, reward: number): void {
     checkReward(reward);
@@ -111,7 +127,7 @@ export class RoundRobinLearner extends LearnerBase {
     this.record(reward);
   }
   save(): PolicyFile {
-    return this.file({ seed: 0 }, { next: this.next });
+    return this.file({ seed: 0 }, { next: this.policy.next });
   }
   static load(file: PolicyFile, source = 'policy.json'): RoundRobinLearner {
     parseOrThrow(roundRobinHyperSchema, file.hyperparameters, source, ['hyperparameters']);
@@ -127,8 +143,7 @@ export class RoundRobinLearner extends LearnerBase {
       source,
       ['parameters'],
     );
-    const l = new RoundRobinLearner(file.actions);
-    l.next = p.next;
+    const l = new RoundRobinLearner(file.actions, p.next);
     l.restoreTraining(file.training);
     return l;
   }
@@ -198,13 +213,15 @@ export class OracleLearner extends LearnerBase {
   scores(ctx: RoutingContext): number[] {
     const table = ctx.labels.scores;
     if (!table)
-      throw new Error(
+      throw new WrpError(
+        'WRP_CONFIG',
         `oracle: request ${ctx.labels.id} has no labels.scores (the oracle needs a full-information dataset)`,
       );
     return this.models.map((m) => {
       const v = table[m];
       if (v === undefined)
-        throw new Error(
+        throw new WrpError(
+          'WRP_CONFIG',
           `oracle: labels.scores of ${ctx.labels.id} has no model "${m}" (has ${Object.keys(table).join(', ')}); map actions with router.models`,
         );
       return v;

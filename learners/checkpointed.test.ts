@@ -51,6 +51,6 @@ describe('learner checkpoints through the Policy hooks', () => {
     const lin = factories.linucb!({ type: 'linucb' }, ctx);
     const ucb = factories.ucb1!({ type: 'ucb1' }, ctx);
     expect(() => lin.restore!(ucb.checkpoint!())).toThrow(/checkpoint is of ucb1, the router is linucb/);
-    expect(() => lin.restore!({ nope: 1 })).toThrow(/expected a version-1 policy file/);
+    expect(() => lin.restore!({ nope: 1 })).toThrow(/checkpoint of linucb: version: .*got none/);
   });
 });

@@ -9,22 +9,10 @@ import { splitFactory } from '../harness/router/split.ts';
 import type { Decision, Policy, RoutingContext } from '../harness/types.ts';
 import { FrozenLearner, loadLearner } from './registry.ts';
 import type { Learner, PolicyFile } from './types.ts';
+import { upgradePolicyFile } from './policy-file.ts';
+import { WrpError } from '../core/errors.ts';
 
 const isLearner = (p: Policy): p is Learner => typeof (p as Partial<Learner>).save === 'function';
-
-function asPolicyFile(state: unknown, name: string): PolicyFile {
-  const f = state as Partial<PolicyFile> | null;
-  if (
-    f === null ||
-    typeof f !== 'object' ||
-    f.version !== 1 ||
-    typeof f.learner !== 'string' ||
-    typeof f.parameters !== 'object'
-  ) {
-    throw new Error(`checkpoint of ${name}: expected a version-1 policy file`);
-  }
-  return f as PolicyFile;
-}
 
 export class CheckpointedLearner implements Policy {
   constructor(private inner: Learner) {}
@@ -45,10 +33,10 @@ export class CheckpointedLearner implements Policy {
     return this.inner.save();
   }
   restore(state: unknown): void {
-    const file = asPolicyFile(state, this.inner.name);
+    const file = upgradePolicyFile(state, `checkpoint of ${this.inner.name}`);
     const restored = loadLearner(file, `checkpoint of ${this.inner.name}`);
     if (restored.name !== this.inner.name)
-      throw new Error(`checkpoint is of ${restored.name}, the router is ${this.inner.name}`);
+      throw new WrpError('WRP_POLICY_FILE', `checkpoint is of ${restored.name}, the router is ${this.inner.name}`);
     this.inner = restored;
   }
 }

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeCtx } from './bandits/testing.ts';
-import { FrozenLearner, learnerPolicyFactories, LEARNERS, loadLearner, loadPolicyFile } from './registry.ts';
+import { FrozenLearner, learnerPolicyFactories, LEARNERS, loadLearner } from './registry.ts';
 import { REPLAY_LEARNERS } from './rl/cascade-entry.ts';
 import { CascadePolicy } from './rl/cascade-policy.ts';
 import type { Learner } from './types.ts';
-import { ConfigError } from '../core/errors.ts';
+import { WrpError } from '../core/errors.ts';
+import { loadPolicyFile } from './policy-file.ts';
 
 const ctx = { pools: ['small', 'medium', 'large'], seed: 7, file: 'experiments/x.yaml' };
 const factories = learnerPolicyFactories({ small: 'llama-8b', medium: 'llama-70b' });
@@ -16,10 +17,11 @@ const message = (f: () => unknown): string => {
   try {
     f();
   } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
+    expect(e).toBeInstanceOf(WrpError);
+    expect((e as WrpError).exitStatus).toBe(2);
     return (e as Error).message;
   }
-  throw new Error('expected a ConfigError');
+  throw new Error('expected a user-fixable WrpError');
 };
 
 describe('learnerPolicyFactories', () => {
@@ -143,8 +145,8 @@ describe('policy files', () => {
 
   it('rejects unknown versions, bad JSON, bad envelopes and unknown learners clearly', () => {
     const write = (name: string, body: string) => (writeFileSync(join(dir, name), body), join(dir, name));
-    expect(message(() => loadPolicyFile(write('v2.json', JSON.stringify({ ...trained.save(), version: 2 }))))).toMatch(
-      /version: this wrp reads policy files of version 1, got 2/,
+    expect(message(() => loadPolicyFile(write('v9.json', JSON.stringify({ ...trained.save(), version: 9 }))))).toMatch(
+      /version: this wrp reads policy files of versions 1 to 2, got 9/,
     );
     expect(message(() => loadPolicyFile(write('bad.json', '{')))).toMatch(/cannot read the policy file/);
     const noLearner: Record<string, unknown> = { ...trained.save() };

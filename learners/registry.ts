@@ -5,7 +5,6 @@
  * runs a saved policy (optionally frozen). The cascades (rl/cascade-entry.ts) load here too,
  * but their factories refuse `wrp run`: a cascade may make several calls per request.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { checkActions, type PolicyBuildContext, type PolicyFactory } from '../harness/router/policies.ts';
@@ -26,11 +25,12 @@ import {
   StaticLearner,
 } from './baselines.ts';
 import type { FeaturizerOptions } from './features/featurizer.ts';
-import { buildLayout, featureLayoutSchema, featureSpecSchema, type FeatureSpec } from './features/spec.ts';
+import { buildLayout, featureSpecSchema, type FeatureSpec } from './features/spec.ts';
 import { isReplayLearner, ONE_CALL_PER_REQUEST, REPLAY_LEARNERS } from './rl/cascade-entry.ts';
 import { NEURAL_ENTRY } from './rl/neural-entry.ts';
 import type { FeatureLayout, Learner, PolicyFile } from './types.ts';
 import { ConfigError } from '../core/errors.ts';
+import { loadPolicyFile } from './policy-file.ts';
 
 export interface LearnerBuildContext extends PolicyBuildContext {
   /** The learner's actions (a subset of ctx.pools), with the model each pool serves. */
@@ -182,36 +182,6 @@ export const LEARNERS: Record<string, LearnerEntry> = {
     load: (f, src) => OracleLearner.load(f, src),
   },
 };
-
-const policyFileSchema = z.strictObject({
-  version: z.literal(1),
-  learner: z.string().min(1),
-  hyperparameters: z.record(
-    z.string(),
-    z.union([z.number(), z.string(), z.boolean(), z.array(z.number()), z.array(z.string())]),
-  ),
-  features: featureLayoutSchema,
-  actions: z.array(z.strictObject({ pool: z.string().min(1), model: z.string() })).min(1),
-  parameters: z.record(z.string(), z.unknown()),
-  tfjsModel: z.string().optional(),
-  training: z.record(z.string(), z.unknown()),
-});
-
-/** Reads and validates policy.json (the envelope; each learner validates its parameters). */
-export function loadPolicyFile(path: string): PolicyFile {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new ConfigError(path, [`cannot read the policy file: ${(e as Error).message}`]);
-  }
-  const version = json !== null && typeof json === 'object' ? (json as { version?: unknown }).version : undefined;
-  if (version !== 1)
-    throw new ConfigError(path, [
-      `version: this wrp reads policy files of version 1, got ${JSON.stringify(version) ?? 'none'}`,
-    ]);
-  return parseOrThrow(policyFileSchema, json, path) as PolicyFile;
-}
 
 /** Every learner `wrp train` knows: the one-call learners, then the cascades (offline only). */
 export const TRAINABLE = [...Object.keys(LEARNERS), ...Object.keys(REPLAY_LEARNERS)];

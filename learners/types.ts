@@ -4,9 +4,9 @@
  */
 import type { Policy, RoutingContext } from '../harness/types.ts';
 
-/** policy.json, versioned. A load/save round trip is exact. */
+/** policy.json, versioned (learners/policy-file.ts migrates older versions). A load/save round trip is exact. */
 export interface PolicyFile {
-  version: 1;
+  version: 2;
   /** Registry name, e.g. `linucb`, `thompson`, `neural`, `cascade`. */
   learner: string;
   hyperparameters: Record<string, number | string | boolean | number[] | string[]>;

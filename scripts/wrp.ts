@@ -1,19 +1,21 @@
 /**
- * The `wrp` command line. Each subcommand lives in scripts/commands/. Usage errors
- * (unknown flag, bad value, unknown profile) print one line and exit with status 2.
+ * The `wrp` command line. Each subcommand lives in scripts/commands/. Every error ends here
+ * (scripts/failure.ts): what the user can fix is one line and exit status 2, a runtime
+ * failure one line and exit 1; --debug (or WRP_DEBUG=1) adds the stack.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { poolCommand } from './commands/pool.ts';
+import { UsageError } from '../core/errors.ts';
+import { benchLearnersCommand } from './commands/bench-learners.ts';
 import { evalCommand } from './commands/eval.ts';
-import { runCommand } from './commands/run.ts';
-import { reportCommand } from './commands/report.ts';
-import { trainCommand } from './commands/train.ts';
-import { startCommand } from './commands/start.ts';
 import { exportCommand } from './commands/export.ts';
 import { outcomesCommand } from './commands/outcomes.ts';
-import { benchLearnersCommand } from './commands/bench-learners.ts';
-import { UsageError } from '../core/errors.ts';
+import { poolCommand } from './commands/pool.ts';
+import { reportCommand } from './commands/report.ts';
+import { runCommand } from './commands/run.ts';
+import { startCommand } from './commands/start.ts';
+import { trainCommand } from './commands/train.ts';
+import { debugRequested, describeFailure } from './failure.ts';
 
 // `wrp ... | head` closes stdout early: that is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -21,26 +23,34 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-await yargs(hideBin(process.argv))
-  .scriptName('wrp')
-  .usage('$0 <command> [options]\n\nWorkload-Router-Pool: benchmark and train LLM routers on vLLM pools.')
-  .command(poolCommand)
-  .command(runCommand)
-  .command(trainCommand)
-  .command(evalCommand)
-  .command(startCommand)
-  .command(exportCommand)
-  .command(outcomesCommand)
-  .command(reportCommand)
-  .command(benchLearnersCommand)
-  .demandCommand(1, 'name a command; see wrp --help')
-  .strict()
-  .help()
-  .alias('h', 'help')
-  .version(false)
-  .fail((msg, err) => {
-    if (err && !(err instanceof UsageError)) throw err;
-    console.error(`wrp: ${(msg ?? err?.message ?? 'usage error').split('\n').join(' ')}`);
-    process.exit(2);
-  })
-  .parseAsync();
+const debug = debugRequested(process.argv, process.env);
+try {
+  await yargs(hideBin(process.argv))
+    .scriptName('wrp')
+    .usage('$0 <command> [options]\n\nWorkload-Router-Pool: benchmark and train LLM routers on vLLM pools.')
+    .command(poolCommand)
+    .command(runCommand)
+    .command(trainCommand)
+    .command(evalCommand)
+    .command(startCommand)
+    .command(exportCommand)
+    .command(outcomesCommand)
+    .command(reportCommand)
+    .command(benchLearnersCommand)
+    .option('debug', { type: 'boolean', global: true, describe: 'on an error, print its stack (or WRP_DEBUG=1)' })
+    .demandCommand(1, 'name a command; see wrp --help')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    // yargs's own complaints (unknown flag, missing value) are usage errors; a handler's error passes through.
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg ?? 'usage error');
+    })
+    .parseAsync();
+} catch (e) {
+  const failure = describeFailure(e, debug);
+  console.error(failure.text);
+  // Exit now: a failed command may leave servers or timers open (stderr is synchronous on pipes and files).
+  process.exit(failure.exit);
+}

@@ -112,7 +112,7 @@ stop: { requests: 500, max_error_rate: 0.5, min_requests_for_error_rate: 5 }
       { cwd: ROOT, encoding: 'utf8' },
     );
     expect(r.status, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/wrp run: stopped by max_error_rate \(\d+\/\d+ failed > 0\.5\)/);
+    expect(r.stderr).toMatch(/^wrp: the run was stopped by max_error_rate \(\d+\/\d+ failed > 0\.5\)$/m);
     expect(r.stdout).toMatch(/results: /);
   }, 60_000);
 });

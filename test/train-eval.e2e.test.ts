@@ -27,7 +27,7 @@ describe.skipIf(!hasData)('wrp train / wrp eval on RouterDC', () => {
         seed: 1,
       });
       const policy = JSON.parse(readFileSync(join(out, 'policy.json'), 'utf8'));
-      expect(policy.version).toBe(1);
+      expect(policy.version).toBe(2);
       expect(policy.learner).toBe('beta_thompson');
       expect(policy.actions).toHaveLength(7);
       await evaluate({ policy: out, data: 'routerdc', split: 'test', files: 'gsm8k,mmlu,humaneval', lambda: 0 });

@@ -34,8 +34,8 @@ import { VirtualClock } from '../harness/pool/sim/clock.ts';
 import { CostModel, type Calibration, type StepCost, type StepWork } from '../harness/pool/sim/cost-model.ts';
 import { ReplicaEngine, type SeqRequest, type StepRecord } from '../harness/pool/sim/engine.ts';
 import { gpuProfile, modelProfile } from '../harness/pool/sim/profiles.ts';
-import { mulberry32 } from '../core/random.ts';
 import { DEFAULT_POOL_SPEC, FITTED_CALIBRATION, SimPool } from '../harness/pool/sim/sim-pool.ts';
+import { mulberry32 } from '../core/rng.ts';
 
 export interface EnergyCell {
   id: string;

@@ -41,17 +41,6 @@ describe('tokenize', () => {
     expect(countTokens('😀')).toBe(1); // one code point
     expect(countTokens('word.')).toBe(2); // punctuation is its own token
   });
-
-  it('tokenizes a 4,000-char prompt in well under 1 ms (amortised)', () => {
-    const text = ENGLISH.repeat(Math.ceil(4000 / ENGLISH.length)).slice(0, 4000);
-    tokenize(text); // warm-up
-    const reps = 200;
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) tokenize(text);
-    const perCall = (performance.now() - t0) / reps;
-    // Loose bound: a loaded CI machine must not flake; locally this is ~0.05 ms.
-    expect(perCall).toBeLessThan(5);
-  });
 });
 
 describe('applyChatTemplate', () => {

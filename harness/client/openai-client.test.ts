@@ -10,6 +10,7 @@ import { startSimServer } from '../pool/sim/server.ts';
 import { LABEL_HEADERS } from '../types.ts';
 import { OpenAIClient } from './openai-client.ts';
 import type { ChatCompletionBody, RequestRecord } from './types.ts';
+import { createServer as createHttpServer } from 'node:http';
 
 const MODEL = 'llama-3.2-1b';
 const N_OUT = 20;
@@ -88,9 +89,24 @@ describe('OpenAIClient against the simulated vLLM server', () => {
     expect(r.requestId).toBe('wrp-42');
   });
 
-  it('never puts the API key in the record', async () => {
-    const r = await client.chat(chatBody({ model: 'nope' }), { headers: labels(3) });
-    expect(JSON.stringify(r)).not.toContain(API_KEY);
+  it('never puts the API key in the record, even when the server echoes it back', async () => {
+    // Some gateways quote the credential they refused; the record must carry the message without it.
+    const echo = createHttpServer((req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: `invalid credential: ${req.headers.authorization}`, code: 401 } }));
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    const addr = echo.address();
+    const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+    try {
+      const c = new OpenAIClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: API_KEY });
+      const r = await c.chat(chatBody(), { headers: labels(3) });
+      expect(r).toMatchObject({ ok: false, httpStatus: 401 });
+      expect(r.errorMessage).toContain('invalid credential: Bearer ***');
+      expect(JSON.stringify(r)).not.toContain(API_KEY);
+    } finally {
+      await new Promise<void>((resolve) => echo.close(() => resolve()));
+    }
   });
 
   it('streams /v1/completions', async () => {

@@ -1,13 +1,15 @@
 /**
  * The baseline routing policies the harness ships: static (category -> pool, what
- * Semantic Router domain rules do), random and round-robin. Learners implement the same
- * Policy interface (harness/types.ts) and register their own factories from the CLI.
+ * Semantic Router domain rules do), random and round-robin. They are the only
+ * implementations: learners/baselines.ts wraps them with save/load, so `wrp run` and
+ * `wrp train`/`wrp eval` route identically. Learners implement the same Policy interface
+ * (harness/types.ts) and register their own factories from the CLI.
  */
 import { z } from 'zod';
-import { mulberry32 } from '../../core/random.ts';
 import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, Policy, RoutingContext } from '../types.ts';
 import { ConfigError } from '../../core/errors.ts';
+import { Rng, type RngState } from '../../core/rng.ts';
 
 export interface PolicyBuildContext {
   /** Pool names, in config order: the action set. */
@@ -45,35 +47,49 @@ export class StaticPolicy implements Policy {
     private readonly map: Record<string, string>,
     private readonly fallback: string,
   ) {}
+  /** The pool a category goes to. */
+  poolFor(category: string): string {
+    return this.map[category] ?? this.fallback;
+  }
   choose(ctx: RoutingContext): Decision {
-    return { action: this.map[ctx.labels.category] ?? this.fallback, propensity: 1 };
+    return { action: this.poolFor(ctx.labels.category), propensity: 1 };
   }
   update(): void {}
 }
 
+/** Uniform over the pools; `rng` resumes a saved stream (learners/baselines.ts). */
 export class RandomPolicy implements Policy {
   readonly name = 'random';
-  private readonly rand: () => number;
+  private readonly rng: Rng;
   constructor(
     private readonly pools: string[],
     seed: number,
+    rng?: RngState,
   ) {
-    this.rand = mulberry32(seed);
+    this.rng = rng ? Rng.fromState(rng) : new Rng(seed);
   }
   choose(): Decision {
-    const i = Math.floor(this.rand() * this.pools.length);
-    return { action: this.pools[i]!, propensity: 1 / this.pools.length };
+    return { action: this.pools[this.rng.int(this.pools.length)]!, propensity: 1 / this.pools.length };
   }
   update(): void {}
+  rngState(): RngState {
+    return this.rng.state();
+  }
 }
 
+/** Cycles through the pools in order; `next` is the index of the next pool. */
 export class RoundRobinPolicy implements Policy {
   readonly name = 'round_robin';
-  private next = 0;
-  constructor(private readonly pools: string[]) {}
+  constructor(
+    private readonly pools: string[],
+    private nextIndex = 0,
+  ) {}
+  get next(): number {
+    return this.nextIndex;
+  }
   choose(): Decision {
-    const action = this.pools[this.next]!;
-    this.next = (this.next + 1) % this.pools.length;
+    const action = this.pools[this.nextIndex]!;
+    this.nextIndex = (this.nextIndex + 1) % this.pools.length;
     return { action, propensity: 1 };
   }
   update(): void {}

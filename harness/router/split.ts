@@ -9,7 +9,7 @@ import { hashString53 } from '../../core/text/tokenizer.ts';
 import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, Policy, RoutingContext } from '../types.ts';
 import type { PolicyBuildContext, PolicyFactory } from './policies.ts';
-import { ConfigError } from '../../core/errors.ts';
+import { ConfigError, WrpError } from '../../core/errors.ts';
 
 const splitSchema = z.strictObject({
   type: z.literal('split'),
@@ -58,7 +58,7 @@ export class SplitPolicy implements Policy {
   restore(state: unknown): void {
     const states = (state as { split?: unknown } | null)?.split;
     if (!Array.isArray(states) || states.length !== this.policies.length) {
-      throw new Error(`split: expected a checkpoint of ${this.policies.length} policies`);
+      throw new WrpError('WRP_POLICY_FILE', `split: expected a checkpoint of ${this.policies.length} policies`);
     }
     this.policies.forEach((p, i) => {
       if (states[i] !== null) p.restore?.(states[i]);

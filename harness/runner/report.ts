@@ -8,13 +8,15 @@ import { basename, join } from 'node:path';
 import { loadExperiment } from './config.ts';
 import { finalizeRun, type Finalized } from './finalize.ts';
 import { datasetNotes, readRunMeta } from './run-dir.ts';
+import { InputFileError } from '../../core/errors.ts';
 
 export const INTERRUPTED = 'interrupted (no summary: the run did not finish)';
 
 export async function reportRun(dir: string, log: (line: string) => void): Promise<Finalized> {
   const resolved = join(dir, 'config.resolved.yaml');
-  if (!existsSync(resolved)) throw new Error(`${dir}: expected a run directory holding config.resolved.yaml`);
-  if (!existsSync(join(dir, 'requests.jsonl'))) throw new Error(`${dir}: no requests.jsonl (no request was recorded)`);
+  if (!existsSync(resolved)) throw new InputFileError(dir, 'expected a run directory holding config.resolved.yaml');
+  if (!existsSync(join(dir, 'requests.jsonl')))
+    throw new InputFileError(dir, 'no requests.jsonl (no request was recorded)');
   const config = loadExperiment(resolved);
   const meta = readRunMeta(dir);
   // A finished run keeps why it stopped; a killed one never wrote a summary.

@@ -8,6 +8,7 @@
  *   energy: { dcgm: "http://node:9400/metrics" }      shorthand of the above
  */
 import { z } from 'zod';
+import { WrpError } from '../../core/errors.ts';
 
 const gpuList = z
   .array(z.number({ error: 'expected GPU indices (integers >= 0)' }).int().min(0), {
@@ -71,5 +72,5 @@ export function parseEnergySpec(raw: unknown, path = 'energy'): EnergySpec {
   const lines = r.error.issues.map(
     (i) => `${path}${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`,
   );
-  throw new Error(`invalid energy source:\n  ${lines.join('\n  ')}`);
+  throw new WrpError('WRP_CONFIG', `invalid energy source: ${lines.join('; ')}`);
 }

@@ -4,8 +4,9 @@
  * README.md mirrors ARCHETYPES below and must be kept in sync.
  */
 import { proseFiller } from './filler.ts';
-import { Rng, type LengthDist } from './rng.ts';
+import { type LengthDist } from './lengths.ts';
 import type { Category } from './tasks.ts';
+import { Rng } from '../../core/rng.ts';
 
 export const ARCHETYPE_NAMES = ['chat', 'agent', 'rag', 'code', 'reasoning'] as const;
 export type ArchetypeName = (typeof ARCHETYPE_NAMES)[number];
@@ -110,14 +111,14 @@ const TOOLS = [
 /** Agent system prompt k of this seed: tool specs plus policy text (shared by its prefix group). */
 export function agentSystemPrompt(seed: number, k: number): string {
   const r = new Rng(seed);
-  const tools = r.shuffle([...TOOLS]).slice(0, 6 + r.int(0, 4));
+  const tools = r.shuffle([...TOOLS]).slice(0, 6 + r.intBetween(0, 4));
   const specs = tools.map((t) =>
     JSON.stringify({
       name: t,
       description: `Calls the ${t.replace(/_/g, ' ')} service and returns JSON.`,
       parameters: {
         type: 'object',
-        properties: { id: { type: 'string' }, limit: { type: 'integer', maximum: r.int(5, 100) } },
+        properties: { id: { type: 'string' }, limit: { type: 'integer', maximum: r.intBetween(5, 100) } },
         required: ['id'],
       },
     }),

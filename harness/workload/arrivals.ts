@@ -23,8 +23,8 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseOrThrow } from '../../core/validate.ts';
-import { deriveSeed, Rng } from './rng.ts';
 import { loadTrace } from './trace.ts';
+import { deriveSeed, Rng } from '../../core/rng.ts';
 
 const positive = z.number().positive();
 const positiveInt = z.number().int().positive();

@@ -5,7 +5,7 @@ import { PROJECT_ROOT } from '../../datasets/paths.ts';
 import { loadRouterBench } from '../../datasets/routerbench.ts';
 import type { DatasetRow } from '../../datasets/types.ts';
 import { DatasetSource, type DatasetSourceOptions } from './dataset-source.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../../core/rng.ts';
 
 const FIX = join(PROJECT_ROOT, 'datasets/fixtures');
 const base: DatasetSourceOptions = {

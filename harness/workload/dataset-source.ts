@@ -7,8 +7,9 @@ import type { DatasetRow } from '../../datasets/types.ts';
 import { hashString53 } from '../../core/text/tokenizer.ts';
 import type { SessionPlan } from '../types.ts';
 import { finishTurns, type DraftTurn } from './labels.ts';
-import { deriveSeed, drawLength, Rng, type LengthDist } from './rng.ts';
+import { drawLength, type LengthDist } from './lengths.ts';
 import type { AnswerFormat } from '../../core/answer-format.ts';
+import { deriveSeed, Rng } from '../../core/rng.ts';
 
 export interface DatasetSourceOptions {
   /** The mix source's name (prefix groups, seed streams). */
@@ -59,7 +60,7 @@ export class DatasetSource {
 
   /** The next row: a permutation cursor (reshuffled each epoch) or a draw from `r`. */
   private draw(r: Rng): DatasetRow {
-    if (this.opts.sample === 'with-replacement') return this.rows[r.int(0, this.rows.length - 1)]!;
+    if (this.opts.sample === 'with-replacement') return this.rows[r.intBetween(0, this.rows.length - 1)]!;
     if (this.cursor >= this.order.length) {
       this.order = new Rng(deriveSeed(this.seed, this.opts.name, 'epoch', this.epoch++)).shuffle(
         this.rows.map((_, i) => i),

@@ -4,7 +4,7 @@
  * code for code prompts. The text is generated from the word banks below (original text).
  */
 import { countTokens } from '../../core/text/tokenizer.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../../core/rng.ts';
 
 const ORGS = [
   'the harbor authority',
@@ -74,17 +74,18 @@ const REASONS = [
 ];
 const SENTENCES: ((r: Rng) => string)[] = [
   (r) => `${r.pick(SUBJECTS)} ${r.pick(VERBS)} ${r.pick(OBJECTS)} ${r.pick(TIMES)}.`,
-  (r) => `According to ${r.pick(ORGS)}, ${r.pick(OBJECTS)} changed by ${r.int(2, 48)} percent ${r.pick(TIMES)}.`,
+  (r) => `According to ${r.pick(ORGS)}, ${r.pick(OBJECTS)} changed by ${r.intBetween(2, 48)} percent ${r.pick(TIMES)}.`,
   (r) => `${r.pick(SUBJECTS)} was approved ${r.pick(REASONS)}.`,
   (r) => `Officials from ${r.pick(ORGS)} said the plan ${r.pick(VERBS)} ${r.pick(OBJECTS)} ${r.pick(REASONS)}.`,
-  (r) => `A total of ${r.int(12, 980)} households were affected, and ${r.int(2, 40)} sites needed follow-up visits.`,
+  (r) =>
+    `A total of ${r.intBetween(12, 980)} households were affected, and ${r.intBetween(2, 40)} sites needed follow-up visits.`,
   (r) =>
     `The report notes that ${r.pick(OBJECTS)} remain a concern, although ${r.pick(SUBJECTS).toLowerCase()} ${r.pick(VERBS)} them ${r.pick(TIMES)}.`,
   (r) => `Critics argued that ${r.pick(ORGS)} should have ${r.pick(VERBS)} ${r.pick(OBJECTS)} sooner.`,
   (r) =>
     `${r.pick(TIMES).replace(/^./, (c) => c.toUpperCase())}, ${r.pick(ORGS)} published a summary of ${r.pick(OBJECTS)}.`,
   (r) =>
-    `Costs reached ${r.int(3, 95)},${String(r.int(0, 999)).padStart(3, '0')} dollars, which was ${r.pick(['above', 'below', 'close to'])} the estimate.`,
+    `Costs reached ${r.intBetween(3, 95)},${String(r.intBetween(0, 999)).padStart(3, '0')} dollars, which was ${r.pick(['above', 'below', 'close to'])} the estimate.`,
   (r) =>
     `Staff were asked to record ${r.pick(OBJECTS)} every ${r.pick(['day', 'week', 'month'])} until the review ends.`,
 ];
@@ -98,7 +99,7 @@ export function proseFiller(rng: Rng, targetTokens: number): string {
     const s = rng.pick(SENTENCES)(rng);
     tokens += countTokens(` ${s}`);
     sentences.push(s);
-    if (sentences.length >= 4 + rng.int(0, 3)) {
+    if (sentences.length >= 4 + rng.intBetween(0, 3)) {
       paragraphs.push(sentences.join(' '));
       sentences = [];
     }
@@ -118,7 +119,7 @@ export function codeFiller(rng: Rng, targetTokens: number): string {
     const noun = rng.pick(NOUNS);
     const field = rng.pick(FIELDS);
     const block = [
-      `def ${rng.pick(['load', 'filter', 'group', 'score', 'merge', 'validate'])}_${noun}s(items, limit=${rng.int(2, 500)}):`,
+      `def ${rng.pick(['load', 'filter', 'group', 'score', 'merge', 'validate'])}_${noun}s(items, limit=${rng.intBetween(2, 500)}):`,
       `    """Return ${noun}s whose ${field} passes the check."""`,
       `    result = []`,
       `    for item in items:`,
@@ -150,9 +151,9 @@ export function jsonFiller(rng: Rng, targetTokens: number): string {
   let tokens = 2;
   do {
     const rec = JSON.stringify({
-      id: `${rng.pick(NOUNS)}-${rng.int(10000, 99999)}`,
+      id: `${rng.pick(NOUNS)}-${rng.intBetween(10000, 99999)}`,
       status: rng.pick(STATUSES),
-      [rng.pick(FIELDS)]: rng.int(1, 9999),
+      [rng.pick(FIELDS)]: rng.intBetween(1, 9999),
       note: `${rng.pick(SUBJECTS)} ${rng.pick(VERBS)} ${rng.pick(OBJECTS)}`,
     });
     tokens += countTokens(rec) + 1;

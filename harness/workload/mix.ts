@@ -22,9 +22,9 @@ import type { SessionPlan } from '../types.ts';
 import { ARCHETYPE_NAMES, DEFAULT_ARCHETYPE_WEIGHTS } from './archetypes.ts';
 import { arrivalSchema } from './arrivals.ts';
 import { DatasetSource } from './dataset-source.ts';
-import { deriveSeed, Rng } from './rng.ts';
 import { SyntheticSource, type SyntheticWeights } from './synthetic.ts';
 import { CATEGORY_NAMES } from './tasks.ts';
+import { deriveSeed, Rng } from '../../core/rng.ts';
 
 const weight = z.number().min(0, 'expected a weight >= 0');
 const positiveInt = z.number().int().positive();

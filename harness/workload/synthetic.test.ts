@@ -4,8 +4,8 @@ import type { SessionPlan } from '../types.ts';
 import { AGENT_SYSTEM_TOKENS, ARCHETYPE_NAMES, ARCHETYPES, type ArchetypeName } from './archetypes.ts';
 import { codeFiller, jsonFiller, proseFiller } from './filler.ts';
 import { createWorkload } from './mix.ts';
-import { Rng } from './rng.ts';
 import { CATEGORY_BUILDERS } from './tasks.ts';
+import { Rng } from '../../core/rng.ts';
 
 const int = (s: string | undefined) => Number(s);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -8,9 +8,10 @@ import type { SessionPlan } from '../types.ts';
 import { agentSystemPrompt, ARCHETYPES, RAG_SYSTEM_PROMPT, type Archetype, type ArchetypeName } from './archetypes.ts';
 import { codeFiller, document, jsonFiller } from './filler.ts';
 import { finishTurns, type DraftTurn } from './labels.ts';
-import { deriveSeed, drawLength, type Rng } from './rng.ts';
+import { drawLength } from './lengths.ts';
 import { CATEGORY_BUILDERS, type Category, type Task } from './tasks.ts';
 import { FOLLOW_UPS } from './tasks-open.ts';
+import { deriveSeed, type Rng } from '../../core/rng.ts';
 
 export interface SyntheticOptions {
   /** Distinct agent system prompts (prefix groups) per source. */
@@ -95,7 +96,7 @@ export class SyntheticSource {
 
   private shared(r: Rng, a: Archetype): { system?: string; group?: string } {
     if (a.system === 'agent') {
-      const k = r.int(0, this.opts.agentSystemPrompts - 1);
+      const k = r.intBetween(0, this.opts.agentSystemPrompts - 1);
       return { system: this.agentPrompt(k), group: `${this.name}:agent-${k}` };
     }
     if (a.system === 'rag') return { system: RAG_SYSTEM_PROMPT, group: `${this.name}:rag` };
@@ -107,7 +108,7 @@ export class SyntheticSource {
     const archName = r.weighted(weights.archetypes as Record<ArchetypeName, number>);
     const a = ARCHETYPES[archName];
     const category = r.weighted((weights.categories ?? a.categories) as Record<Category, number>);
-    const nTurns = r.chance(a.singleTurn) ? 1 : r.int(a.turns[0], a.turns[1]);
+    const nTurns = r.chance(a.singleTurn) ? 1 : r.intBetween(a.turns[0], a.turns[1]);
     const { system, group: sharedGroup } = this.shared(r, a);
     const group = sharedGroup ?? (nTurns > 1 ? sessionId : undefined);
     const groupWarm = sharedGroup !== undefined && this.seenGroups.has(sharedGroup);

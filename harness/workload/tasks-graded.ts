@@ -1,5 +1,5 @@
-import type { Rng } from './rng.ts';
 import type { AnswerFormat } from '../../core/answer-format.ts';
+import type { Rng } from '../../core/rng.ts';
 
 export interface Task {
   text: string;
@@ -13,29 +13,29 @@ const MATH_SUFFIX = '\nGive the final answer as a single number.';
 /** Word problems: each returns the text and the exact integer answer. */
 const MATH: ((r: Rng) => [string, number])[] = [
   (r) => {
-    const [a, b] = [r.int(6, 24), r.int(3, 15)];
-    const c = r.int(1, a * b - 1);
+    const [a, b] = [r.intBetween(6, 24), r.intBetween(3, 15)];
+    const c = r.intBetween(1, a * b - 1);
     return [
       `A shop packs ${a} pencils into each box. It fills ${b} boxes and then sells ${c} pencils. How many pencils are left?`,
       a * b - c,
     ];
   },
   (r) => {
-    const [v, h, m] = [r.int(8, 30), r.int(2, 6), r.int(1, 25)];
+    const [v, h, m] = [r.intBetween(8, 30), r.intBetween(2, 6), r.intBetween(1, 25)];
     return [
       `A cyclist rides at ${v} km per hour for ${h} hours and then rides ${m} more kilometres. How many kilometres does she ride in total?`,
       v * h + m,
     ];
   },
   (r) => {
-    const [n, k, tip] = [r.int(2, 8), r.int(9, 60), r.int(1, 9)];
+    const [n, k, tip] = [r.intBetween(2, 8), r.intBetween(9, 60), r.intBetween(1, 9)];
     return [
       `${n} friends split a bill of ${n * k} dollars equally, and each of them also leaves a ${tip} dollar tip. How many dollars does each friend pay?`,
       k + tip,
     ];
   },
   (r) => {
-    const price = 20 * r.int(2, 30);
+    const price = 20 * r.intBetween(2, 30);
     const off = r.pick([10, 15, 20, 25, 40, 50]);
     return [
       `A jacket costs ${price} dollars and is discounted by ${off} percent. What is the sale price in dollars?`,
@@ -43,7 +43,7 @@ const MATH: ((r: Rng) => [string, number])[] = [
     ];
   },
   (r) => {
-    const [name, gap, brother, years] = [r.pick(NAMES), r.int(2, 9), r.int(4, 30), r.int(2, 10)];
+    const [name, gap, brother, years] = [r.pick(NAMES), r.intBetween(2, 9), r.intBetween(4, 30), r.intBetween(2, 10)];
     const sum = brother + years + (brother + gap + years);
     return [
       `${name} is ${gap} years older than her brother. In ${years} years their ages will add up to ${sum}. How old is ${name} now?`,
@@ -51,7 +51,7 @@ const MATH: ((r: Rng) => [string, number])[] = [
     ];
   },
   (r) => {
-    const [start, perDay, days] = [r.int(0, 50), r.int(2, 12), r.int(5, 40)];
+    const [start, perDay, days] = [r.intBetween(0, 50), r.intBetween(2, 12), r.intBetween(5, 40)];
     return [
       `A savings jar holds ${start} coins and gains ${perDay} coins every day. How many coins does it hold after ${days} days?`,
       start + perDay * days,
@@ -98,7 +98,7 @@ const COMPOSITES = [21, 27, 33, 35, 39, 45, 49, 51, 55, 57, 63, 65, 69, 77];
 /** Question plus the correct option and the wrong options (at least 3). */
 const MC: ((r: Rng) => [string, string, string[]])[] = [
   (r) => {
-    const [a, b] = [r.int(12, 49), r.int(3, 19)];
+    const [a, b] = [r.intBetween(12, 49), r.intBetween(3, 19)];
     const p = a * b;
     return [`What is ${a} multiplied by ${b}?`, String(p), [p + a, p - b, p + 10, p - 10].map(String)];
   },
@@ -124,7 +124,7 @@ const MC: ((r: Rng) => [string, string, string[]])[] = [
     ];
   },
   (r) => {
-    const h = r.int(2, 9) + r.pick([0, 0.5]);
+    const h = r.intBetween(2, 9) + r.pick([0, 0.5]);
     const m = h * 60;
     return [`How many minutes are there in ${h} hours?`, String(m), [m + 30, m - 30, h * 100, m + 60].map(String)];
   },
@@ -146,8 +146,8 @@ const CITIES = ['Lisbon', 'Denver', 'Osaka', 'Tallinn', 'Accra', 'Quito', 'Perth
 const ITEMS = ['garden chairs', 'printer paper', 'bicycle parts', 'kitchen scales', 'desk lamps', 'rain jackets'];
 
 export function extractionTask(r: Rng): Task {
-  const code = `${String.fromCharCode(65 + r.int(0, 25))}${String.fromCharCode(65 + r.int(0, 25))}-${r.int(1000, 9999)}`;
-  const [name, city, item, kg] = [r.pick(NAMES), r.pick(CITIES), r.pick(ITEMS), r.int(2, 480)];
+  const code = `${String.fromCharCode(65 + r.intBetween(0, 25))}${String.fromCharCode(65 + r.intBetween(0, 25))}-${r.intBetween(1000, 9999)}`;
+  const [name, city, item, kg] = [r.pick(NAMES), r.pick(CITIES), r.pick(ITEMS), r.intBetween(2, 480)];
   if (r.chance(0.5)) {
     const fields: [string, string, AnswerFormat][] = [
       ['order number', code, 'text'],
@@ -162,9 +162,9 @@ export function extractionTask(r: Rng): Task {
     };
   }
   const day = r.pick(['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday']);
-  const room = `room ${r.int(100, 599)}`;
+  const room = `room ${r.intBetween(100, 599)}`;
   return {
-    text: `Read this message and extract the meeting room.\n\n"Hi team, ${name} here. The ${item} supplier visit moved to ${day}. We will meet in ${room} at ${r.int(9, 16)}:00, then walk to the loading dock. Please bring order ${code}."\n\nReply with the room only, e.g. "room 123".`,
+    text: `Read this message and extract the meeting room.\n\n"Hi team, ${name} here. The ${item} supplier visit moved to ${day}. We will meet in ${room} at ${r.intBetween(9, 16)}:00, then walk to the loading dock. Please bring order ${code}."\n\nReply with the room only, e.g. "room 123".`,
     reference: room,
     answerFormat: 'text',
   };

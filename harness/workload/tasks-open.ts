@@ -1,8 +1,8 @@
 /** Synthetic tasks without a reference answer: code requests, chit-chat, summaries. */
-import { drawLength } from './rng.ts';
-import type { Rng } from './rng.ts';
+import { drawLength } from './lengths.ts';
 import { document } from './filler.ts';
 import type { Task } from './tasks-graded.ts';
+import type { Rng } from '../../core/rng.ts';
 
 const CODE_TASKS = [
   'Write a Python function that returns the n-th Fibonacci number iteratively.',

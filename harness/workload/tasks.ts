@@ -1,7 +1,6 @@
-/** The synthetic task categories: name -> builder (tasks-graded.ts, tasks-open.ts). */
-import type { Rng } from './rng.ts';
 import { classificationTask, extractionTask, mathTask, multipleChoiceTask, type Task } from './tasks-graded.ts';
 import { chitchatTask, codeTask, summarizeTask } from './tasks-open.ts';
+import type { Rng } from '../../core/rng.ts';
 
 export type { Task } from './tasks-graded.ts';
 

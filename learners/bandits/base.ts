@@ -4,6 +4,7 @@
  */
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { FeatureLayout, Learner, PolicyFile } from '../types.ts';
+import { POLICY_FILE_VERSION } from '../policy-file.ts';
 
 export interface Action {
   pool: string;
@@ -110,7 +111,7 @@ export abstract class LearnerBase implements Learner {
     features: FeatureLayout = NO_FEATURES,
   ): PolicyFile {
     return {
-      version: 1,
+      version: POLICY_FILE_VERSION,
       learner: this.name,
       hyperparameters,
       features: structuredClone(features),

@@ -17,8 +17,8 @@ import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { PolicyFile } from '../types.ts';
 import { argmaxFirst, checkReward, LearnerBase, type Action, thompsonChoice } from './base.ts';
-import { Rng, rngStateSchema } from './rng.ts';
 import { ScopedStats, scopeSchema, statsJsonSchema, type Scope } from './stats.ts';
+import { Rng, rngStateSchema } from '../../core/rng.ts';
 
 export const betaThompsonHyperSchema = z.strictObject({
   seed_weight: z.number().min(0).default(0),

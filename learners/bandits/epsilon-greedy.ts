@@ -10,8 +10,8 @@ import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { PolicyFile } from '../types.ts';
 import { argmaxAll, checkReward, LearnerBase, type Action } from './base.ts';
-import { Rng, rngStateSchema } from './rng.ts';
 import { ScopedStats, scopeSchema, statsJsonSchema, type Scope } from './stats.ts';
+import { Rng, rngStateSchema } from '../../core/rng.ts';
 
 export const epsilonGreedyHyperSchema = z.strictObject({
   epsilon: z.number().min(0).max(1).default(0.1),

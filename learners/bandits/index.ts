@@ -11,6 +11,6 @@ export { EpsilonGreedy, epsilonGreedyHyperSchema, type EpsilonGreedyOptions } fr
 export { LinThompson, linThompsonHyperSchema, type LinThompsonOptions } from './lin-thompson.ts';
 export { LinearLearner } from './linear-base.ts';
 export { LinUcb, linucbHyperSchema, type LinUcbOptions } from './linucb.ts';
-export { Rng, rngStateSchema, type RngState } from './rng.ts';
+export { Rng, rngStateSchema, type RngState } from '../../core/rng.ts';
 export { ScopedStats, type Scope } from './stats.ts';
 export { Ucb1, ucb1HyperSchema, type Ucb1Options } from './ucb1.ts';

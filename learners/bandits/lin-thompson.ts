@@ -21,7 +21,8 @@ import type { FeatureLayout, PolicyFile } from '../types.ts';
 import { argmaxFirst, checkReward, type Action, thompsonChoice } from './base.ts';
 import { cholUpdate, dot, packUpper, scaledIdentity, solveUpper, solveUpperTransposed, unpackUpper } from './linalg.ts';
 import { LinearLearner } from './linear-base.ts';
-import { Rng, rngStateSchema } from './rng.ts';
+import { Rng, rngStateSchema } from '../../core/rng.ts';
+import { PolicyFileError } from '../../core/errors.ts';
 
 export const linThompsonHyperSchema = z.strictObject({
   /** Posterior scale: exploration width. */
@@ -160,14 +161,17 @@ export class LinThompson extends LinearLearner {
     const l = new LinThompson(file.actions, layout, opts, featurizerOptions);
     if (p.dim > 0) {
       if (p.dim !== layout.dim)
-        throw new Error(`${source}: parameters.dim ${p.dim} differs from features.dim ${layout.dim}`);
+        throw new PolicyFileError(source, `parameters.dim ${p.dim} differs from features.dim ${layout.dim}`);
       if (p.arms.length !== file.actions.length)
-        throw new Error(`${source}: parameters.arms has ${p.arms.length} arms for ${file.actions.length} actions`);
+        throw new PolicyFileError(
+          source,
+          `parameters.arms has ${p.arms.length} arms for ${file.actions.length} actions`,
+        );
       l.d = p.dim;
       l.allocate(p.dim);
       p.arms.forEach((a, i) => {
         if (a.f.length !== p.dim || a.mu.length !== p.dim)
-          throw new Error(`${source}: parameters.arms[${i}]: expected f and mu of length ${p.dim}`);
+          throw new PolicyFileError(source, `parameters.arms[${i}]: expected f and mu of length ${p.dim}`);
         l.arms[i] = { r: unpackUpper(a.r, p.dim, false), f: Float64Array.from(a.f), mu: Float64Array.from(a.mu) };
       });
     }

@@ -14,8 +14,8 @@ import {
   unpackUpper,
 } from './linalg.ts';
 import { LinUcb, linucbHyperSchema } from './linucb.ts';
-import { Rng } from './rng.ts';
 import { ACTIONS, makeCtx } from './testing.ts';
+import { Rng } from '../../core/rng.ts';
 
 /** Direct inverse by Gauss-Jordan with partial pivoting (the reference). */
 function inverse(m: number[][]): number[][] {

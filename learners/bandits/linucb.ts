@@ -18,6 +18,7 @@ import type { FeatureLayout, PolicyFile } from '../types.ts';
 import { argmaxFirst, checkReward, type Action } from './base.ts';
 import { dot, mirrorUpper, packUpper, scaledIdentity, shermanMorrison, symQuadForm, unpackUpper } from './linalg.ts';
 import { LinearLearner } from './linear-base.ts';
+import { PolicyFileError } from '../../core/errors.ts';
 
 export const linucbHyperSchema = z.strictObject({
   /** Width of the confidence bonus. */
@@ -124,14 +125,17 @@ export class LinUcb extends LinearLearner {
     const l = new LinUcb(file.actions, layout, opts, featurizerOptions);
     if (p.dim > 0) {
       if (p.dim !== layout.dim)
-        throw new Error(`${source}: parameters.dim ${p.dim} differs from features.dim ${layout.dim}`);
+        throw new PolicyFileError(source, `parameters.dim ${p.dim} differs from features.dim ${layout.dim}`);
       if (p.arms.length !== file.actions.length)
-        throw new Error(`${source}: parameters.arms has ${p.arms.length} arms for ${file.actions.length} actions`);
+        throw new PolicyFileError(
+          source,
+          `parameters.arms has ${p.arms.length} arms for ${file.actions.length} actions`,
+        );
       l.d = p.dim;
       l.allocate(p.dim);
       p.arms.forEach((a, i) => {
         if (a.b.length !== p.dim || a.theta.length !== p.dim)
-          throw new Error(`${source}: parameters.arms[${i}]: expected b and theta of length ${p.dim}`);
+          throw new PolicyFileError(source, `parameters.arms[${i}]: expected b and theta of length ${p.dim}`);
         l.arms[i] = {
           ainv: unpackUpper(a.ainv, p.dim, false),
           b: Float64Array.from(a.b),

@@ -3,8 +3,8 @@ import { initTf } from '../rl/backend.ts';
 import type { RoutingContext } from '../../harness/types.ts';
 import { LEARNERS } from '../registry.ts';
 import type { Learner } from '../types.ts';
-import { Rng } from './rng.ts';
 import { ACTIONS, makeCtx } from './testing.ts';
+import { Rng } from '../../core/rng.ts';
 
 const WORDS =
   'solve the integral of x squared write a python function summarize this article hello how are you classify sentiment'.split(

@@ -4,7 +4,7 @@
  */
 import type { PoolObservation, RoutingContext } from '../../harness/types.ts';
 import type { Learner } from '../types.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../../core/rng.ts';
 
 export interface CtxInput {
   category?: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../core/random.ts';
 import { bootstrapCI, bootstrapMean, bootstrapPairedDiff, quantileSorted } from './bootstrap.ts';
+import { mulberry32 } from '../../core/rng.ts';
 
 describe('percentile bootstrap', () => {
   it('type-7 quantiles', () => {

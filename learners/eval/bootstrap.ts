@@ -1,16 +1,4 @@
-/**
- * Percentile bootstrap confidence intervals (Efron & Tibshirani 1993, ch. 13).
- *
- * Definition: given n items and a statistic S, draw B resamples of n items with
- * replacement (seeded mulberry32, so a seed gives the same interval everywhere), compute
- * S on each, and take the alpha/2 and 1 - alpha/2 quantiles of those B values as the
- * interval (level = 1 - alpha; defaults B = 1000, level 0.95). Quantiles interpolate
- * linearly between order statistics (type 7, numpy's default): with the sorted values
- * v_0..v_{B-1}, Q(q) = v_j + (h - j)(v_{j+1} - v_j), h = (B - 1) q, j = floor(h).
- * `estimate` is S on the original items. A resample whose statistic is not finite (e.g.
- * SNIPS with every weight 0) is counted in `invalid` and left out of the quantiles.
- */
-import { mulberry32 } from '../../core/random.ts';
+import { mulberry32 } from '../../core/rng.ts';
 
 export interface BootstrapOptions {
   /** B, default 1000. */

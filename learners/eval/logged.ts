@@ -15,6 +15,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RequestResult } from '../../harness/types.ts';
 import type { LoggedSample } from './ope.ts';
+import { InputFileError } from '../../core/errors.ts';
 
 export interface LoggedRunReport {
   file: string;
@@ -113,9 +114,9 @@ export function parseLoggedRun(text: string, file = '<text>', opts: LoggedOption
 
 /** Reads `path`: a requests.jsonl file, or a run directory holding one. */
 export function readLoggedRun(path: string, opts: LoggedOptions = {}): LoggedRun {
-  if (!existsSync(path)) throw new Error(`readLoggedRun: ${path}: no such file or directory`);
+  if (!existsSync(path)) throw new InputFileError(path, 'no such file or directory');
   const file = statSync(path).isDirectory() ? join(path, 'requests.jsonl') : path;
-  if (!existsSync(file)) throw new Error(`readLoggedRun: ${file}: no such file (expected a run's requests.jsonl)`);
+  if (!existsSync(file)) throw new InputFileError(file, "no such file (expected a run's requests.jsonl)");
   return parseLoggedRun(readFileSync(file, 'utf8'), file, opts);
 }
 

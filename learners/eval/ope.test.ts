@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../core/random.ts';
 import {
   doublyRobust,
   effectiveSampleSize,
@@ -9,6 +8,7 @@ import {
   snips,
   type LoggedSample,
 } from './ope.ts';
+import { mulberry32 } from '../../core/rng.ts';
 
 // Hand case: contexts 0..3, logged actions a, b, a, b with p = .5, .5, .25, .75.
 const LOGS: LoggedSample<number>[] = [

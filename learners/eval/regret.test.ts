@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../core/random.ts';
 import { growthExponent, qualityMinusCost, regretCurve, regretFromTable } from './regret.ts';
+import { mulberry32 } from '../../core/rng.ts';
 
 describe('regret', () => {
   it('matches a hand-computed curve with u = quality - lambda * cost', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../core/random.ts';
 import { apgr, costAtPgr, costPgrCurve, cpt, pgr, pgrAtPoint, pgrCurve } from './two-model.ts';
+import { mulberry32 } from '../../core/rng.ts';
 
 // Hand case: d = s - w = [1, 0, 0, 1], sum 2; score order 0 (.9), 3 (.7), 2 (.5), 1 (.1).
 const S = [1, 1, 0, 1];

@@ -13,8 +13,8 @@ import type { ExperimentConfig } from '../../harness/runner/config.ts';
 import type { ChatMessage, PoolObservation, RoutingContext } from '../../harness/types.ts';
 import { ARCHETYPE_NAMES } from '../../harness/workload/archetypes.ts';
 import { createWorkload } from '../../harness/workload/mix.ts';
-import { Rng } from '../../harness/workload/rng.ts';
 import { CATEGORY_BUILDERS, CATEGORY_NAMES, type Category } from '../../harness/workload/tasks.ts';
+import { Rng } from '../../core/rng.ts';
 
 /** A category name no policy has seen: its contexts exercise the fallback row. */
 export const UNSEEN_CATEGORY = '__wrp_unseen__';
@@ -31,7 +31,12 @@ function loads(rng: Rng, pools: PoolObservation[]): PoolObservation[] {
   return pools.map((p) => ({
     ...p,
     ...(rng.chance(0.8)
-      ? { running: rng.int(0, 120), waiting: rng.int(0, 40), kvCacheUsage: rng.next(), recentTtftMs: 6000 * rng.next() }
+      ? {
+          running: rng.intBetween(0, 120),
+          waiting: rng.intBetween(0, 40),
+          kvCacheUsage: rng.next(),
+          recentTtftMs: 6000 * rng.next(),
+        }
       : {}),
   }));
 }
@@ -107,7 +112,7 @@ export function heldOutContexts(o: ContextOptions): RoutingContext[] {
       rng.pick([0.5, 1, 2]),
     );
     const text = rng.chance(0.02) ? '' : task.text;
-    const turn = rng.int(0, 3);
+    const turn = rng.intBetween(0, 3);
     const pools = loads(rng, o.pools);
     const previous = turn > 0 && o.pools.length > 0 && rng.chance(0.7) ? rng.pick(o.pools).name : undefined;
     const id = `h${i}/${turn}`;
@@ -124,7 +129,7 @@ export function heldOutContexts(o: ContextOptions): RoutingContext[] {
       },
       text,
       messages: [{ role: 'user', content: text }],
-      promptTokensEstimate: countTokens(text) + (rng.chance(0.3) ? rng.int(100, 4000) : 0),
+      promptTokensEstimate: countTokens(text) + (rng.chance(0.3) ? rng.intBetween(100, 4000) : 0),
       pools,
       ...(previous !== undefined ? { previousPool: previous } : {}),
     });

@@ -14,6 +14,7 @@ import { Featurizer, type FeaturizerOptions } from '../features/featurizer.ts';
 import { featureLayoutSchema } from '../features/spec.ts';
 import type { FeatureLayout, Learner, PolicyFile } from '../types.ts';
 import type { Action } from './types.ts';
+import { POLICY_FILE_VERSION } from '../policy-file.ts';
 
 /**
  * Squared distances are compared on a grid of 2^-30: two points closer in distance
@@ -179,7 +180,7 @@ export class KnnPolicy implements Learner {
 
   save(): PolicyFile {
     return {
-      version: 1,
+      version: POLICY_FILE_VERSION,
       learner: 'knn',
       hyperparameters: { k: this.k },
       features: structuredClone(this.layout),

@@ -1,5 +1,5 @@
 import type { PoolObservation } from '../../harness/types.ts';
-import { loadLearner, loadPolicyFile } from '../registry.ts';
+import { loadLearner } from '../registry.ts';
 import type { PolicyFile } from '../types.ts';
 import { layoutResolved } from '../features/spec.ts';
 import { cascadeModel } from './model-cascade.ts';
@@ -9,6 +9,7 @@ import { neuralModel } from './model-neural.ts';
 import { TABLE_LEARNERS, tableModel } from './model-table.ts';
 import type { ExportModel } from './types.ts';
 import { ConfigError } from '../../core/errors.ts';
+import { loadPolicyFile } from '../policy-file.ts';
 
 export const EXPORTABLE = [...TABLE_LEARNERS, 'linucb', 'lin_thompson', 'neural', 'knn', 'cascade'] as const;
 

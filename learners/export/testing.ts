@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { hashString53 } from '../../core/text/tokenizer.ts';
-import { Rng } from '../bandits/rng.ts';
 import { makeCtx } from '../bandits/testing.ts';
 import { buildLayout } from '../features/spec.ts';
 import { LEARNERS } from '../registry.ts';
 import { CascadePolicy } from '../rl/cascade-policy.ts';
 import type { Learner, PolicyFile } from '../types.ts';
 import { KnnPolicy } from './knn-policy.ts';
+import { Rng } from '../../core/rng.ts';
 
 export const CATS = ['math', 'code', 'chitchat', 'summarize'];
 export const ACTIONS = [

@@ -7,6 +7,7 @@
 import { request } from 'undici';
 import { z } from 'zod';
 import { hashString53 } from '../../core/text/tokenizer.ts';
+import { WrpError } from '../../core/errors.ts';
 
 export interface EmbeddingClientOptions {
   url: string;
@@ -126,27 +127,37 @@ export class EmbeddingClient {
     });
     const body = await res.body.text();
     const where = `embedding endpoint ${this.endpoint} (model ${this.o.model})`;
-    if (res.statusCode !== 200) throw new Error(`${where}: HTTP ${res.statusCode}: ${body.slice(0, 200)}`);
+    if (res.statusCode !== 200)
+      throw new WrpError('WRP_FEATURE_ENDPOINT', `${where}: HTTP ${res.statusCode}: ${body.slice(0, 200)}`);
     let json: unknown;
     try {
       json = JSON.parse(body);
     } catch {
-      throw new Error(`${where}: response is not JSON: ${body.slice(0, 200)}`);
+      throw new WrpError('WRP_FEATURE_ENDPOINT', `${where}: response is not JSON: ${body.slice(0, 200)}`);
     }
     const parsed = responseSchema.safeParse(json);
     if (!parsed.success)
-      throw new Error(`${where}: expected {data: [{index, embedding: number[]}]}, got ${body.slice(0, 200)}`);
+      throw new WrpError(
+        'WRP_FEATURE_ENDPOINT',
+        `${where}: expected {data: [{index, embedding: number[]}]}, got ${body.slice(0, 200)}`,
+      );
     const out = new Array<Float64Array | undefined>(texts.length);
     for (const d of parsed.data.data) {
       if (d.index >= texts.length)
-        throw new Error(`${where}: index ${d.index} out of range for a batch of ${texts.length}`);
+        throw new WrpError(
+          'WRP_FEATURE_ENDPOINT',
+          `${where}: index ${d.index} out of range for a batch of ${texts.length}`,
+        );
       if (this.dimension === 0) this.dimension = d.embedding.length; // fixed from now on
       if (d.embedding.length !== this.dimension)
-        throw new Error(`${where}: expected ${this.dimension}-dimensional embeddings, got ${d.embedding.length}`);
+        throw new WrpError(
+          'WRP_FEATURE_ENDPOINT',
+          `${where}: expected ${this.dimension}-dimensional embeddings, got ${d.embedding.length}`,
+        );
       out[d.index] = this.o.normalize ? l2normalize(d.embedding) : Float64Array.from(d.embedding);
     }
     const missing = out.findIndex((v) => v === undefined);
-    if (missing >= 0) throw new Error(`${where}: no embedding for input ${missing}`);
+    if (missing >= 0) throw new WrpError('WRP_FEATURE_ENDPOINT', `${where}: no embedding for input ${missing}`);
     return out as Float64Array[];
   }
 }

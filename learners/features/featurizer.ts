@@ -9,6 +9,7 @@ import type { FeatureLayout } from '../types.ts';
 import { EmbeddingClient } from './embeddings.ts';
 import { featurizeInto } from './featurize.ts';
 import { layoutResolved, type EmbeddingSpec } from './spec.ts';
+import { WrpError } from '../../core/errors.ts';
 
 export type EmbeddingRuntime = Partial<
   Pick<EmbeddingSpec, 'batch_size' | 'batch_wait_ms' | 'timeout_ms' | 'cache_size'>
@@ -35,7 +36,10 @@ export class Featurizer {
       if (given) return void this.clients.set(i, given);
       const apiKey = b.apiKeyEnv === undefined ? undefined : env[b.apiKeyEnv];
       if (b.apiKeyEnv !== undefined && !apiKey)
-        throw new Error(`features.embedding.api_key_env: environment variable ${b.apiKeyEnv} is not set`);
+        throw new WrpError(
+          'WRP_SECRET_MISSING',
+          `features.embedding.api_key_env: environment variable ${b.apiKeyEnv} is not set`,
+        );
       const r = opts.embedding ?? {};
       this.clients.set(
         i,

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ARCHETYPE_NAMES } from '../../harness/workload/archetypes.ts';
 import { CATEGORY_NAMES } from '../../harness/workload/tasks.ts';
 import type { FeatureBlock, FeatureLayout } from '../types.ts';
+import { WrpError } from '../../core/errors.ts';
 
 const orders = z.array(z.number().int().min(1).max(8));
 
@@ -64,7 +65,7 @@ export type FeatureSpec = z.infer<typeof featureSpecSchema>;
 function uniqueList(list: string[], what: string): string[] {
   const seen = new Set<string>();
   for (const x of list) {
-    if (seen.has(x)) throw new Error(`features.${what}: "${x}" is listed twice`);
+    if (seen.has(x)) throw new WrpError('WRP_CONFIG', `features.${what}: "${x}" is listed twice`);
     seen.add(x);
   }
   return [...list];

@@ -19,7 +19,7 @@ import { SimPool } from '../../harness/pool/sim/sim-pool.ts';
 import { simPoolSpecOf } from '../../harness/runner/pools.ts';
 import { RecentTtft } from '../../harness/runner/recent-ttft.ts';
 import type { Decision, Policy, PoolObservation, RoutingContext } from '../../harness/types.ts';
-import { Rng, deriveSeed } from '../../harness/workload/rng.ts';
+import { Rng, deriveSeed } from '../../core/rng.ts';
 import { PoolConditions, requestCost } from './conditions.ts';
 import { FeedbackChannel } from './feedback.ts';
 import { RunMetrics, type RunFigures } from './metrics.ts';

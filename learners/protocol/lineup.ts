@@ -17,7 +17,7 @@
  */
 import { builtinQualityTable, promptKeyOf } from '../../harness/pool/sim/quality.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
-import { deriveSeed } from '../../harness/workload/rng.ts';
+import { deriveSeed } from '../../core/rng.ts';
 import type { Action } from '../bandits/base.ts';
 import { RandomLearner, StaticLearner } from '../baselines.ts';
 import { LEARNERS } from '../registry.ts';

@@ -10,7 +10,7 @@
  * toward what the logger preferred.
  */
 import type { Decision, RoutingContext } from '../../harness/types.ts';
-import { deriveSeed, Rng } from '../../harness/workload/rng.ts';
+import { deriveSeed, Rng } from '../../core/rng.ts';
 import { NeuralPolicy } from '../rl/neural-policy.ts';
 import { runEpisode, type LoggedDecision, type ProtocolPolicy } from './environment.ts';
 import { onPaper } from './lineup.ts';

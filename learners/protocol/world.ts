@@ -13,13 +13,12 @@
  * `block_tokens` tokens.
  */
 import { resolve } from 'node:path';
-import { mulberry32 } from '../../core/random.ts';
 import { applyChatTemplate, countTokens, hashString53 } from '../../core/text/tokenizer.ts';
 import { DEFAULT_POOL_SPEC } from '../../harness/pool/sim/sim-pool.ts';
 import type { RequestLabels } from '../../harness/types.ts';
 import { createArrivals, type ArrivalProcess } from '../../harness/workload/arrivals.ts';
 import { createWorkload, type MixSpecInput, type Workload } from '../../harness/workload/mix.ts';
-import { deriveSeed, Rng } from '../../harness/workload/rng.ts';
+import { deriveSeed, mulberry32, Rng } from '../../core/rng.ts';
 import { loadRequestTrace, type TraceRequest } from '../../harness/workload/trace-requests.ts';
 import type { Scenario } from './scenario.ts';
 

@@ -12,7 +12,7 @@ import {
   solveUpperTransposed,
   unpackUpper,
 } from '../bandits/linalg.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../../core/rng.ts';
 
 export interface BayesRidgeState {
   dim: number;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CascadePolicy, simulateCascade, type CascadeOptions, type CascadeRow } from './cascade-policy.ts';
-import { Rng } from './rng.ts';
 import { makeCtx } from './testing.ts';
+import { Rng } from '../../core/rng.ts';
 
 const LEVELS = [
   { pool: 'small', model: 'small-7b' },

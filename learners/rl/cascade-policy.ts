@@ -14,7 +14,6 @@
  */
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { Learner, PolicyFile } from '../types.ts';
-import { Rng } from './rng.ts';
 import type {
   AnswerFeatures,
   CascadeAction,
@@ -23,6 +22,7 @@ import type {
   ConfidenceAlgorithm,
   LevelStats,
 } from './cascade-types.ts';
+import { Rng, type RngState } from '../../core/rng.ts';
 
 export type {
   AnswerFeatures,
@@ -39,6 +39,7 @@ export {
   type CascadeTrace,
   type SimulateOptions,
 } from './cascade-sim.ts';
+import { POLICY_FILE_VERSION } from '../policy-file.ts';
 
 /** The router drops a zero threshold (omitempty) and uses its default: export this instead. */
 const MIN_EXPORTED_THRESHOLD = 1e-6;
@@ -57,7 +58,7 @@ export class CascadePolicy implements Learner {
   private readonly outTokens: number;
   /** The operating point a budget set (cascade-types.ts); undefined: decide by utility alone. */
   escalationThreshold: number | undefined;
-  private readonly rng: Rng;
+  private rng: Rng;
   private readonly stats = new Map<string, LevelStats[]>();
   /** Confidence seen in afterAnswer, keyed `${request id}#${level}`, for the later quality feedback. */
   private readonly seenConfidence = new Map<string, number>();
@@ -284,7 +285,7 @@ export class CascadePolicy implements Learner {
   save(): PolicyFile {
     const cats = this.categories;
     return {
-      version: 1,
+      version: POLICY_FILE_VERSION,
       learner: 'cascade',
       hyperparameters: {
         costQualityTradeoff: this.tradeoff,
@@ -302,7 +303,7 @@ export class CascadePolicy implements Learner {
       actions: this.levels.map((l) => ({ pool: l.pool, model: l.model })),
       parameters: {
         name: this.name,
-        rngState: this.rng.state,
+        rng: this.rng.state(),
         stats: Object.fromEntries(cats.map((c) => [c, this.stats.get(c)])),
       },
       training: { ...this.counters },
@@ -313,7 +314,7 @@ export class CascadePolicy implements Learner {
     if (file.learner !== 'cascade') throw new Error(`not a cascade policy: ${file.learner}`);
     const h = file.hyperparameters;
     const costs = h['costPerCall'] as number[];
-    const p = file.parameters as { name: string; rngState: number; stats: Record<string, LevelStats[]> };
+    const p = file.parameters as { name: string; rng: RngState; stats: Record<string, LevelStats[]> };
     const policy = new CascadePolicy({
       levels: file.actions.map((a, i) => ({ ...a, ...(costs[i]! >= 0 ? { costPerCall: costs[i]! } : {}) })),
       costQualityTradeoff: h['costQualityTradeoff'] as number,
@@ -327,7 +328,7 @@ export class CascadePolicy implements Learner {
       ...(typeof h['escalationThreshold'] === 'number' ? { escalationThreshold: h['escalationThreshold'] } : {}),
       name: p.name,
     });
-    policy.rng.state = p.rngState;
+    policy.rng = Rng.fromState(p.rng);
     for (const [c, s] of Object.entries(p.stats)) policy.stats.set(c, structuredClone(s));
     Object.assign(policy.counters, file.training);
     return policy;

@@ -4,7 +4,7 @@
  * are evaluated and trained here. Every model the cascade calls is paid for.
  */
 import type { CascadePolicy } from './cascade-policy.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../../core/rng.ts';
 
 export interface CascadeRow {
   id?: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MultiTurnPolicy } from './multiturn-policy.ts';
-import { Rng } from './rng.ts';
 import { makeCtx } from './testing.ts';
+import { Rng } from '../../core/rng.ts';
 
 const POOLS = ['a', 'b'];
 const actions = POOLS.map((p) => ({ pool: p, model: `${p}-model` }));

@@ -9,7 +9,9 @@
  */
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { Learner, PolicyFile } from '../types.ts';
-import { Rng, argmax } from './rng.ts';
+import { argmax } from './sampling.ts';
+import { Rng, type RngState } from '../../core/rng.ts';
+import { POLICY_FILE_VERSION } from '../policy-file.ts';
 
 export interface MultiTurnOptions {
   actions: { pool: string; model: string }[];
@@ -58,7 +60,7 @@ export class MultiTurnPolicy implements Learner {
   readonly name: string;
   readonly actions: { pool: string; model: string }[];
   readonly hp: Hp;
-  private readonly rng: Rng;
+  private rng: Rng;
   private readonly cells = new Map<string, Cell>();
   /** turns: decisions with a previous pool; unnecessary: switches the posterior means say staying would have beaten. */
   readonly counters = { updates: 0, turnsWithPrevious: 0, switches: 0, unnecessarySwitches: 0 };
@@ -182,25 +184,25 @@ export class MultiTurnPolicy implements Learner {
   save(): PolicyFile {
     const cats = [...new Set([...this.cells.values()].map((c) => c.category))].sort();
     return {
-      version: 1,
+      version: POLICY_FILE_VERSION,
       learner: 'multiturn',
       hyperparameters: { ...this.hp },
       features: { blocks: [{ kind: 'category_onehot', categories: cats, dim: cats.length }], dim: cats.length },
       actions: this.actions.map((a) => ({ ...a })),
-      parameters: { name: this.name, rngState: this.rng.state, cells: [...this.cells.values()] },
+      parameters: { name: this.name, rng: this.rng.state(), cells: [...this.cells.values()] },
       training: { ...this.counters, ...this.rates() },
     };
   }
 
   static load(file: PolicyFile): MultiTurnPolicy {
     if (file.learner !== 'multiturn') throw new Error(`not a multiturn policy: ${file.learner}`);
-    const p = file.parameters as { name: string; rngState: number; cells: Cell[] };
+    const p = file.parameters as { name: string; rng: RngState; cells: Cell[] };
     const policy = new MultiTurnPolicy({
       ...(file.hyperparameters as unknown as Hp),
       actions: file.actions,
       name: p.name,
     });
-    policy.rng.state = p.rngState;
+    policy.rng = Rng.fromState(p.rng);
     for (const c of p.cells) policy.cells.set(`${c.category}\u0000${c.previous}`, structuredClone(c));
     const t = file.training as Partial<MultiTurnPolicy['counters']>;
     for (const key of Object.keys(policy.counters) as (keyof MultiTurnPolicy['counters'])[])

@@ -4,8 +4,8 @@ import type { FeatureLayout } from '../types.ts';
 import { initTf } from './backend.ts';
 import { forwardLayers } from './mlp-export.ts';
 import { NeuralPolicy, type NeuralPolicyOptions } from './neural-policy.ts';
-import { Rng } from './rng.ts';
 import { categoryFeaturizer, makeCtx } from './testing.ts';
+import { Rng } from '../../core/rng.ts';
 
 const CATS = ['A', 'B'];
 const POOLS = ['p0', 'p1', 'p2'];
@@ -193,37 +193,4 @@ describe('NeuralPolicy', () => {
     expect([a.hp.poolState, a.inputDim]).toEqual([false, dim + 12]);
     expect([b.hp.poolState, b.inputDim]).toEqual([true, dim + 9]);
   });
-
-  it('measures training throughput (printed, not asserted)', async () => {
-    const features = 256;
-    const wide = (ctx: RoutingContext) =>
-      Float64Array.from({ length: features }, (_, i) => ((i * 31 + ctx.labels.id.length) % 7) / 7);
-    const p = await policy({
-      featurize: wide,
-      layout: { blocks: [{ kind: 'length', dim: features }], dim: features },
-      batchSize: 32,
-      actions: ['a', 'b', 'c', 'd'].map((x) => ({ pool: x, model: x })),
-    });
-    const ctxs = Array.from({ length: 32 * 20 }, (_, i) =>
-      makeCtx({ category: 'A', pools: ['a', 'b', 'c', 'd'], id: `t${i}/0` }),
-    );
-    const t0 = performance.now();
-    for (const [i, c] of ctxs.entries()) p.update(c, p.choose(c).action, (i % 5) / 4);
-    const online = (performance.now() - t0) / 1000;
-    const t1 = performance.now();
-    const stats = p.trainBatch(
-      ctxs,
-      ctxs.map(() => 'a'),
-      ctxs.map(() => 0.5),
-      ctxs.map(() => 0.25),
-      { epochs: 2 },
-    );
-    const offline = (performance.now() - t1) / 1000;
-    console.log(
-      `[rl bench] backend=${p.backend} d=${p.inputDim} hidden=64 actions=4 batch=32: ` +
-        `online choose+update ${(ctxs.length / online).toFixed(0)} req/s (${(20 / online).toFixed(1)} steps/s); ` +
-        `trainBatch ${(stats.steps / offline).toFixed(1)} steps/s (${((stats.samples * 2) / offline).toFixed(0)} samples/s)`,
-    );
-    expect(stats.steps).toBe(40);
-  }, 60_000);
 });

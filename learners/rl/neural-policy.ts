@@ -12,7 +12,7 @@ import { Adam, type AdamState } from './adam.ts';
 import { initTf, type Tf, type TfHandle } from './backend.ts';
 import { layersFromDense, mlpModelJson, type MlpLayer, type MlpModelJson } from './mlp-export.ts';
 import { poolStateFeatures, POOL_STATE_PER_POOL } from './pool-state.ts';
-import { Rng, argmax, sampleIndex } from './rng.ts';
+import { argmax, sampleIndex } from './sampling.ts';
 import {
   NEURAL_DEFAULTS,
   type ActionSpec,
@@ -22,6 +22,7 @@ import {
   type SavedTensor,
   type TrainStats,
 } from './neural-types.ts';
+import { Rng, type RngState } from '../../core/rng.ts';
 
 export type {
   ActionSpec,
@@ -30,6 +31,7 @@ export type {
   SavedTensor,
   TrainStats,
 } from './neural-types.ts';
+import { POLICY_FILE_VERSION } from '../policy-file.ts';
 
 interface Sample {
   x: Float32Array;
@@ -53,7 +55,7 @@ export class NeuralPolicy implements Learner {
   private readonly featurize: (ctx: RoutingContext) => Float64Array;
   private readonly prepareFn: ((ctx: RoutingContext) => Promise<void>) | undefined;
   private readonly index = new Map<string, number>();
-  private readonly rng: Rng;
+  private rng: Rng;
   private readonly vars: { name: string; v: Variable }[] = [];
   private readonly optimizer: Adam;
   private readonly taken = new Map<string, { a: number; p: number }>();
@@ -85,7 +87,7 @@ export class NeuralPolicy implements Learner {
     const hp = file.hyperparameters as unknown as NeuralHyperparameters;
     const params = file.parameters as {
       tensors: SavedTensor[];
-      rngState: number;
+      rng: RngState;
       name?: string;
       optimizer: AdamState;
       pending: SavedSample[];
@@ -95,7 +97,7 @@ export class NeuralPolicy implements Learner {
       { ...hp, actions: file.actions, featurize, prepare, layout: file.features, name: params.name },
       params.tensors,
     );
-    policy.rng.state = params.rngState;
+    policy.rng = Rng.fromState(params.rng);
     policy.optimizer.load(params.optimizer);
     policy.buffer = params.pending.map((p) => ({ x: Float32Array.from(p.x), a: p.a, r: p.r, mu: p.mu ?? undefined }));
     const saved = file.training as Partial<NeuralPolicy['stats']>;
@@ -353,14 +355,14 @@ export class NeuralPolicy implements Learner {
   /** Everything to resume exactly: weights, Adam moments, buffered samples, RNG state, counters (not in-flight propensities). */
   save(): PolicyFile {
     return {
-      version: 1,
+      version: POLICY_FILE_VERSION,
       learner: 'neural',
       hyperparameters: { ...this.hp, hiddenSizes: [...this.hp.hiddenSizes] },
       features: this.layout,
       actions: this.actions.map((a) => ({ ...a })),
       parameters: {
         tensors: this.tensors(),
-        rngState: this.rng.state,
+        rng: this.rng.state(),
         name: this.name,
         inputDim: this.inputDim,
         optimizer: this.optimizer.save(),

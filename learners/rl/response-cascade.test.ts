@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DatasetRow } from '../../datasets/types.ts';
 import { ResponseCascadePolicy, type ResponseCascadeOptions } from './response-cascade.ts';
 import { replayResponseCascade, twoLevelCurve } from './response-cascade-sim.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../../core/rng.ts';
 
 const LETTERS = ['A', 'B', 'C', 'D'];
 const COSTS = { weak: 1, peer: 1, strong: 10 };
@@ -154,7 +154,7 @@ describe('ResponseCascadePolicy', () => {
         }),
     ).toThrow(/costPerCall/);
     expect(() => ResponseCascadePolicy.load({ ...policy().save(), learner: 'cascade' })).toThrow(
-      /not a response_cascade policy/,
+      /policy\.json: learner: expected response_cascade, got cascade/,
     );
   });
 });

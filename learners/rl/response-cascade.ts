@@ -34,7 +34,9 @@ import {
 } from './answer-features.ts';
 import { BayesRidge, type BayesRidgeState } from './bayes-ridge.ts';
 import type { CascadeAction, CascadeLevel } from './cascade-types.ts';
-import { Rng } from './rng.ts';
+import { Rng, rngStateSchema } from '../../core/rng.ts';
+import { POLICY_FILE_VERSION } from '../policy-file.ts';
+import { PolicyFileError } from '../../core/errors.ts';
 
 export interface ResponseCascadeOptions {
   /** Ordered small -> large; each level's `costPerCall` is required (any unit shared by all). */
@@ -95,7 +97,7 @@ const ridgeState = z.strictObject({
 });
 const paramsSchema = z.strictObject({
   name: z.string(),
-  rngState: z.number(),
+  rng: rngStateSchema,
   accept: z.array(ridgeState),
   escalate: z.array(ridgeState),
 });
@@ -132,7 +134,7 @@ export class ResponseCascadePolicy implements Learner {
   private readonly lambdaCost: number;
   private readonly accept: BayesRidge[];
   private readonly escalate: BayesRidge[];
-  private readonly rng: Rng;
+  private rng: Rng;
   private readonly pending = new Map<string, Pending>();
   readonly counters = { decisions: 0, accepted: 0, escalated: 0, probes: 0, observed: 0 };
 
@@ -312,7 +314,7 @@ export class ResponseCascadePolicy implements Learner {
     const cats = this.layout.categories;
     const o = this.opts;
     return {
-      version: 1,
+      version: POLICY_FILE_VERSION,
       learner: 'response_cascade',
       hyperparameters: {
         categories: cats,
@@ -335,7 +337,7 @@ export class ResponseCascadePolicy implements Learner {
       actions: this.levels.map((l) => ({ pool: l.pool, model: l.model })),
       parameters: {
         name: this.name,
-        rngState: this.rng.state,
+        rng: this.rng.state(),
         accept: this.accept.map((m) => m.save()),
         escalate: this.escalate.map((m) => m.save()),
       },
@@ -345,11 +347,11 @@ export class ResponseCascadePolicy implements Learner {
 
   static load(file: PolicyFile, source = 'policy.json'): ResponseCascadePolicy {
     if (file.learner !== 'response_cascade')
-      throw new Error(`${source}: not a response_cascade policy: ${file.learner}`);
+      throw new PolicyFileError(source, `learner: expected response_cascade, got ${file.learner}`);
     const h = parseOrThrow(hyperSchema, file.hyperparameters, source, ['hyperparameters']);
     const p = parseOrThrow(paramsSchema, file.parameters, source, ['parameters']);
     if (h.levelCosts.length !== file.actions.length)
-      throw new Error(`${source}: hyperparameters.levelCosts: expected ${file.actions.length} values`);
+      throw new PolicyFileError(source, `hyperparameters.levelCosts: expected ${file.actions.length} values`);
     const policy = new ResponseCascadePolicy({
       levels: file.actions.map((a, i) => ({ ...a, costPerCall: h.levelCosts[i]! })),
       peers: h.peerPools.map((pool, k) => ({ pool, model: h.peerModels[k]!, costPerCall: h.peerCosts[k]! })),
@@ -368,12 +370,12 @@ export class ResponseCascadePolicy implements Learner {
     const d = answerDim(policy.layout);
     const restore = (states: BayesRidgeState[], into: BayesRidge[], what: string) => {
       if (states.length !== into.length || states.some((s) => s.dim !== d))
-        throw new Error(`${source}: parameters.${what}: expected ${into.length} models of dimension ${d}`);
+        throw new PolicyFileError(source, `parameters.${what}: expected ${into.length} models of dimension ${d}`);
       states.forEach((s, i) => (into[i] = BayesRidge.load(s)));
     };
     restore(p.accept, policy.accept, 'accept');
     restore(p.escalate, policy.escalate, 'escalate');
-    policy.rng.state = p.rngState;
+    policy.rng = Rng.fromState(p.rng);
     Object.assign(policy.counters, file.training);
     return policy;
   }

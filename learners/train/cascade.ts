@@ -27,6 +27,7 @@ import {
   type OperatingPoint,
 } from './cascade-budget.ts';
 import { shuffled } from './offline.ts';
+import { UsageError } from '../../core/errors.ts';
 
 export interface CascadeSetup {
   learner: ReplayLearnerName;
@@ -47,18 +48,18 @@ export function cascadeSetup(
   params: Record<string, unknown>,
 ): CascadeSetup {
   if (!models || models.length < 2)
-    throw new Error(
+    throw new UsageError(
       `--models: ${learner} needs its levels, at least two dataset models ordered small to large, e.g. ${EXAMPLE}`,
     );
   const dup = models.find((m, i) => models.indexOf(m) !== i);
-  if (dup !== undefined) throw new Error(`--models: expected each level once, got "${dup}" twice`);
+  if (dup !== undefined) throw new UsageError(`--models: expected each level once, got "${dup}" twice`);
   if (learner === 'cascade') {
     parseOrThrow(cascadeParamsSchema, params, '--params');
     return { learner, levels: models, peers: [], needsResponses: false };
   }
   const p = parseOrThrow(responseCascadeParamsSchema, params, '--params');
   const clash = p.peers.find((m) => models.includes(m));
-  if (clash !== undefined) throw new Error(`--params: peers: expected models that are not levels, got "${clash}"`);
+  if (clash !== undefined) throw new UsageError(`--params: peers: expected models that are not levels, got "${clash}"`);
   return { learner, levels: models, peers: p.peers, needsResponses: true };
 }
 
@@ -90,7 +91,7 @@ export function cascadeRows(
   const kept = rows.filter(usable);
   if (kept.length === 0) {
     const what = setup.needsResponses ? 'a score, a cost and an answer text' : 'a score and a cost';
-    throw new Error(
+    throw new UsageError(
       `--data ${source}: no row has ${what} for every cascade model (${models.join(', ')}); the cascades replay routerbench, which has them`,
     );
   }

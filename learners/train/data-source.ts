@@ -9,6 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { loadRouterBench } from '../../datasets/routerbench.ts';
 import { loadRouterDc } from '../../datasets/routerdc.ts';
 import type { DatasetRow, LoadReport } from '../../datasets/types.ts';
+import { DatasetError, UsageError } from '../../core/errors.ts';
 
 export type DataSpec =
   | {
@@ -36,18 +37,18 @@ export function parseDataSpec(
     const name = named[1] as 'routerdc' | 'routerbench';
     const inData = named[2];
     if (inData !== undefined && opts.split !== undefined && opts.split !== inData)
-      throw new Error(`--split: "${opts.split}" contradicts --data ${data}; give the split once`);
+      throw new UsageError(`--split: "${opts.split}" contradicts --data ${data}; give the split once`);
     const given = inData ?? opts.split;
     const split = (given ?? defaultSplit) as 'train' | 'test' | 'all';
     if (!['train', 'test', 'all'].includes(split))
-      throw new Error(
+      throw new UsageError(
         `${inData !== undefined ? '--data' : '--split'}: expected a split of train, test or all, got "${given}"`,
       );
     return { kind: 'dataset', name, split, files: list(opts.files), models: list(opts.models) };
   }
   if (data.startsWith('sim:')) return { kind: 'sim', experiment: data.slice(4) };
   if (existsSync(data)) return { kind: 'logged', path: data };
-  throw new Error(
+  throw new UsageError(
     `--data: expected routerdc[:split], routerbench[:split], sim:<experiment.yaml> or a run folder, got "${data}" (no such file)`,
   );
 }
@@ -77,11 +78,11 @@ export function loadDataset(spec: Extract<DataSpec, { kind: 'dataset' }>): Datas
     responses: spec.responses ?? false,
   };
   const { rows, report } = spec.name === 'routerdc' ? loadRouterDc(opts) : loadRouterBench(opts);
-  if (rows.length === 0) throw new Error(`${spec.name} (${spec.split}): no rows`);
+  if (rows.length === 0) throw new DatasetError(`${spec.name} (${spec.split})`, 'no rows');
   const all = Object.keys(rows[0]!.scores ?? {});
   const models = spec.models ?? all;
   for (const m of models)
-    if (!all.includes(m)) throw new Error(`--models: expected names among ${all.join(', ')}, got "${m}"`);
+    if (!all.includes(m)) throw new UsageError(`--models: expected names among ${all.join(', ')}, got "${m}"`);
   return { rows, report, models };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../bandits/rng.ts';
+import { Rng } from '../../core/rng.ts';
 import { shuffled } from './offline.ts';
 
 /** The permutation Fisher-Yates gives from a learner's own stream for `seed`. */

@@ -6,10 +6,10 @@
  */
 import type { DatasetRow } from '../../datasets/types.ts';
 import type { RoutingContext } from '../../harness/types.ts';
-import { mulberry32 } from '../../core/random.ts';
 import { hashString53 } from '../../core/text/tokenizer.ts';
 import type { Learner } from '../types.ts';
 import { contextFromRow } from './dataset-context.ts';
+import { mulberry32 } from '../../core/rng.ts';
 
 export interface DatasetTask {
   /** action (pool name) -> dataset model whose score and cost it gets. */

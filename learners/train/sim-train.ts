@@ -6,7 +6,6 @@
  */
 import { computeReward } from '../../harness/feedback/reward.ts';
 import { builtinQualityTable } from '../../harness/pool/sim/quality.ts';
-import { mulberry32 } from '../../core/random.ts';
 import {
   runVirtual,
   type VirtualOutcome,
@@ -17,12 +16,15 @@ import type { ExperimentConfig } from '../../harness/runner/config.ts';
 import { simPoolSpecOf } from '../../harness/runner/pools.ts';
 import { createWorkload } from '../../harness/workload/mix.ts';
 import type { Learner } from '../types.ts';
+import { mulberry32 } from '../../core/rng.ts';
+import { WrpError } from '../../core/errors.ts';
 
 /** The experiment's pools as virtual pools; live endpoints cannot run in virtual time. */
 export function virtualPools(config: ExperimentConfig): VirtualPool[] {
   return config.pools.map((p, i) => {
     if (!p.sim)
-      throw new Error(
+      throw new WrpError(
+        'WRP_CONFIG',
         `pools[${i}] (${p.name}): a live endpoint cannot run in the virtual-time simulator; use sim pools`,
       );
     return {
@@ -41,7 +43,8 @@ function rateOf(config: ExperimentConfig): number {
     const stage = a.stages.find((s) => s.rate !== undefined && s.rate > 0);
     if (stage?.rate) return stage.rate;
   }
-  throw new Error(
+  throw new WrpError(
+    'WRP_CONFIG',
     `workload.arrival: virtual-time training needs an open-loop rate (constant, poisson, gamma or a sweep with rates), got ${a.type}`,
   );
 }

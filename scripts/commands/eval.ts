@@ -1,8 +1,9 @@
 /** `wrp eval --policy DIR --data SRC`: how a trained policy routes on held-out data or a logged run. */
 import { join } from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv, CommandModule, Options } from 'yargs';
+import type { Flags } from '../flags.ts';
 import { readLoggedRun } from '../../learners/eval/logged.ts';
-import { loadLearner, loadPolicyFile } from '../../learners/registry.ts';
+import { loadLearner } from '../../learners/registry.ts';
 import { isReplayLearner } from '../../learners/rl/cascade-entry.ts';
 import { cascadeRows, cascadeSetupOf, evaluateCascade } from '../../learners/train/cascade.ts';
 import type { PolicyFile } from '../../learners/types.ts';
@@ -11,19 +12,25 @@ import { loadDataset, parseDataSpec, type DataSpec } from '../../learners/train/
 import { evaluateOnDatasetPrepared, evaluateOnLogs } from '../../learners/train/evaluate.ts';
 import { qualityCostReward } from '../../learners/train/offline.ts';
 import { prepareLearners } from '../../learners/policy-factories.ts';
-import { asUsage } from './usage-error.ts';
-import { DatasetError, ConfigError, UsageError } from '../../core/errors.ts';
+import { UsageError } from '../../core/errors.ts';
+import { loadPolicyFile } from '../../learners/policy-file.ts';
 import { dominance, dominanceLine } from '../../learners/eval/dominance.ts';
 import type { ConfidenceInterval } from '../../learners/eval/bootstrap.ts';
 import type { ReferencePoints } from '../../learners/eval/replay.ts';
 
-interface EvalArgs {
-  policy: string;
-  data: string;
-  split?: string;
-  files?: string;
-  lambda: number;
-}
+const evalOptions = {
+  policy: { type: 'string', demandOption: true, describe: 'folder with policy.json (or the file)' },
+  data: {
+    type: 'string',
+    demandOption: true,
+    describe: 'routerdc[:split] | routerbench[:split] | a run folder (cascades: a dataset)',
+  },
+  split: { type: 'string', describe: 'dataset split: test (default) | train | all' },
+  files: { type: 'string', describe: 'dataset files or families, comma-separated' },
+  lambda: { type: 'number', default: 0, describe: 'reward = quality - lambda * USD cost' },
+} as const satisfies Record<string, Options>;
+
+export type EvalArgs = Flags<typeof evalOptions>;
 
 const f = (x: number | undefined, d = 4) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
 
@@ -49,11 +56,9 @@ function evaluateCascadeOn(a: EvalArgs, file: PolicyFile, path: string, spec: Da
     );
   }
   const setup = cascadeSetupOf(file);
-  const data = asUsage(() =>
-    loadDataset({ ...spec, models: [...setup.levels, ...setup.peers], responses: setup.needsResponses }),
-  );
+  const data = loadDataset({ ...spec, models: [...setup.levels, ...setup.peers], responses: setup.needsResponses });
   const source = `${spec.name}:${spec.split}`;
-  const { rows, dropped } = asUsage(() => cascadeRows(data.rows, setup, source));
+  const { rows, dropped } = cascadeRows(data.rows, setup, source);
   const e = evaluateCascade(file, rows, a.lambda, path);
   const ref = e.references;
   console.log(
@@ -90,13 +95,13 @@ export async function evaluate(a: EvalArgs): Promise<void> {
   const path = a.policy.endsWith('.json') ? a.policy : join(a.policy, 'policy.json');
   const file = loadPolicyFile(path);
   const models = file.actions.map((x) => x.model).join(',');
-  const spec = asUsage(() => parseDataSpec(a.data, { split: a.split, files: a.files, models }, 'test'));
+  const spec = parseDataSpec(a.data, { split: a.split, files: a.files, models }, 'test');
   if (isReplayLearner(file.learner)) return evaluateCascadeOn(a, file, path, spec);
   await prepareLearners({ type: file.learner });
   const learner = loadLearner(file, path);
   const actions = file.actions.map((x) => x.pool);
   if (spec.kind === 'dataset') {
-    const data = asUsage(() => loadDataset(spec));
+    const data = loadDataset(spec);
     const task = {
       actionModel: Object.fromEntries(file.actions.map((x) => [x.pool, x.model])),
       reward: qualityCostReward(a.lambda),
@@ -132,23 +137,9 @@ export async function evaluate(a: EvalArgs): Promise<void> {
   }
 }
 
-export const evalCommand: CommandModule = {
+export const evalCommand: CommandModule<object, EvalArgs> = {
   command: 'eval',
   describe: 'Evaluate a trained policy on held-out full-information data or a logged run (off-policy estimates)',
-  builder: (y: Argv) =>
-    y.options({
-      policy: { type: 'string', demandOption: true, describe: 'folder with policy.json (or the file)' },
-      data: {
-        type: 'string',
-        demandOption: true,
-        describe: 'routerdc[:split] | routerbench[:split] | a run folder (cascades: a dataset)',
-      },
-      split: { type: 'string', describe: 'dataset split: test (default) | train | all' },
-      files: { type: 'string', describe: 'dataset files or families, comma-separated' },
-      lambda: { type: 'number', default: 0, describe: 'reward = quality - lambda * USD cost' },
-    }),
-  handler: (a) =>
-    evaluate(a as unknown as EvalArgs).catch((e: unknown) => {
-      throw e instanceof ConfigError || e instanceof DatasetError ? new UsageError(e.message) : e;
-    }),
+  builder: (y: Argv) => y.options(evalOptions),
+  handler: (a) => evaluate(a),
 };

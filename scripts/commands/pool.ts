@@ -1,32 +1,54 @@
 /** `wrp pool serve`: a simulated vLLM deployment behind HTTP. */
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv, CommandModule, Options } from 'yargs';
+import type { Flags } from '../flags.ts';
 import { SpecFaultPolicy } from '../../harness/pool/sim/fault-policy.ts';
 import { describeFaults, parseFaultSpec, type FaultSpec } from '../../harness/pool/sim/fault-spec.ts';
 import { GPU_PROFILES, MODEL_PROFILES } from '../../harness/pool/sim/profiles.ts';
 import { DEFAULT_POOL_SPEC } from '../../harness/pool/sim/sim-pool.ts';
 import { startSimServer } from '../../harness/pool/sim/server.ts';
-import { ConfigError, SimConfigError, UsageError } from '../../core/errors.ts';
+import { UsageError } from '../../core/errors.ts';
 
-interface ServeArgs {
-  model: string;
-  gpu: string;
-  tp: number;
-  replicas: number;
-  port: number;
-  host: string;
-  uds?: string;
-  'max-num-seqs': number;
-  'max-num-batched-tokens': number;
-  'gpu-memory-utilization': number;
-  seed: number;
-  'served-model-name'?: string;
-  'prefill-replicas'?: number;
-  'decode-replicas'?: number;
-  'kv-link-gbps': number;
-  'kv-link-latency-ms': number;
-  'list-profiles': boolean;
-  faults?: string;
-}
+const serveOptions = {
+  model: {
+    type: 'string',
+    default: 'llama-3.1-8b',
+    describe: 'model profile or Hugging Face id (--list-profiles)',
+  },
+  gpu: { type: 'string', default: DEFAULT_POOL_SPEC.gpu, describe: 'GPU profile' },
+  tp: { type: 'number', default: DEFAULT_POOL_SPEC.tp, describe: 'tensor-parallel GPUs per replica' },
+  replicas: {
+    type: 'number',
+    default: DEFAULT_POOL_SPEC.replicas,
+    describe: 'engine replicas behind a least-loaded balancer',
+  },
+  port: { type: 'number', default: 8000, describe: 'port; 0 picks a free one (the URL is printed)' },
+  host: { type: 'string', default: '127.0.0.1' },
+  uds: {
+    type: 'string',
+    describe: 'listen on this Unix domain socket instead of host:port (as vllm serve --uds)',
+  },
+  'max-num-seqs': { type: 'number', default: DEFAULT_POOL_SPEC.maxNumSeqs },
+  'max-num-batched-tokens': {
+    type: 'number',
+    default: DEFAULT_POOL_SPEC.maxNumBatchedTokens,
+    describe: 'per-step token budget (chunked prefill)',
+  },
+  'gpu-memory-utilization': { type: 'number', default: DEFAULT_POOL_SPEC.gpuMemoryUtilization },
+  seed: { type: 'number', default: 0, describe: 'seed of output lengths and answer quality' },
+  'served-model-name': { type: 'string', describe: 'name clients send as `model` (default: --model)' },
+  'prefill-replicas': { type: 'number', describe: 'disaggregated prefill replicas (with --decode-replicas)' },
+  'decode-replicas': { type: 'number', describe: 'disaggregated decode replicas' },
+  'kv-link-gbps': { type: 'number', default: 50, describe: 'prefill->decode KV transfer bandwidth, GB/s' },
+  'kv-link-latency-ms': { type: 'number', default: 0.5 },
+  'list-profiles': { type: 'boolean', default: false, describe: 'print the GPU and model profiles and exit' },
+  faults: {
+    type: 'string',
+    describe:
+      'inject faults: "http_500=0.1,reset=0.05,stall=0.1:seconds=2" or YAML "{http_429: 0.1, slow_first_byte: {rate: 0.1, seconds: 5}}"',
+  },
+} as const satisfies Record<string, Options>;
+
+type ServeArgs = Flags<typeof serveOptions>;
 
 function listProfiles(): void {
   console.log('GPU profiles:');
@@ -63,12 +85,7 @@ async function serve(args: ServeArgs): Promise<void> {
   const d = args['decode-replicas'];
   if ((p === undefined) !== (d === undefined))
     throw new UsageError('--prefill-replicas and --decode-replicas go together');
-  let faults: FaultSpec | undefined;
-  try {
-    faults = args.faults === undefined ? undefined : parseFaultSpec(args.faults);
-  } catch (e) {
-    throw e instanceof ConfigError ? new UsageError(e.message) : e;
-  }
+  const faults: FaultSpec | undefined = args.faults === undefined ? undefined : parseFaultSpec(args.faults);
   const server = await startSimServer({
     model: args.model,
     gpu: args.gpu,
@@ -92,8 +109,6 @@ async function serve(args: ServeArgs): Promise<void> {
             linkLatencyMs: args['kv-link-latency-ms'],
           }
         : undefined,
-  }).catch((e: unknown) => {
-    throw e instanceof SimConfigError ? new UsageError(e.message) : e;
   });
   const { pool } = server;
   const layout = pool.spec.disaggregation
@@ -117,47 +132,8 @@ export const poolCommand: CommandModule = {
       .command({
         command: 'serve',
         describe: 'Serve a simulated vLLM deployment over HTTP (OpenAI API, /metrics, /dcgm/metrics)',
-        builder: (s: Argv) =>
-          s.options({
-            model: {
-              type: 'string',
-              default: 'llama-3.1-8b',
-              describe: 'model profile or Hugging Face id (--list-profiles)',
-            },
-            gpu: { type: 'string', default: DEFAULT_POOL_SPEC.gpu, describe: 'GPU profile' },
-            tp: { type: 'number', default: DEFAULT_POOL_SPEC.tp, describe: 'tensor-parallel GPUs per replica' },
-            replicas: {
-              type: 'number',
-              default: DEFAULT_POOL_SPEC.replicas,
-              describe: 'engine replicas behind a least-loaded balancer',
-            },
-            port: { type: 'number', default: 8000, describe: 'port; 0 picks a free one (the URL is printed)' },
-            host: { type: 'string', default: '127.0.0.1' },
-            uds: {
-              type: 'string',
-              describe: 'listen on this Unix domain socket instead of host:port (as vllm serve --uds)',
-            },
-            'max-num-seqs': { type: 'number', default: DEFAULT_POOL_SPEC.maxNumSeqs },
-            'max-num-batched-tokens': {
-              type: 'number',
-              default: DEFAULT_POOL_SPEC.maxNumBatchedTokens,
-              describe: 'per-step token budget (chunked prefill)',
-            },
-            'gpu-memory-utilization': { type: 'number', default: DEFAULT_POOL_SPEC.gpuMemoryUtilization },
-            seed: { type: 'number', default: 0, describe: 'seed of output lengths and answer quality' },
-            'served-model-name': { type: 'string', describe: 'name clients send as `model` (default: --model)' },
-            'prefill-replicas': { type: 'number', describe: 'disaggregated prefill replicas (with --decode-replicas)' },
-            'decode-replicas': { type: 'number', describe: 'disaggregated decode replicas' },
-            'kv-link-gbps': { type: 'number', default: 50, describe: 'prefill->decode KV transfer bandwidth, GB/s' },
-            'kv-link-latency-ms': { type: 'number', default: 0.5 },
-            'list-profiles': { type: 'boolean', default: false, describe: 'print the GPU and model profiles and exit' },
-            faults: {
-              type: 'string',
-              describe:
-                'inject faults: "http_500=0.1,reset=0.05,stall=0.1:seconds=2" or YAML "{http_429: 0.1, slow_first_byte: {rate: 0.1, seconds: 5}}"',
-            },
-          }),
-        handler: (a) => serve(a as unknown as ServeArgs),
+        builder: (s: Argv) => s.options(serveOptions),
+        handler: (a) => serve(a),
       })
       .demandCommand(1, 'name an action: serve'),
   handler: () => undefined,

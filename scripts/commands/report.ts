@@ -1,28 +1,23 @@
 /** `wrp report DIR`: recompute a run's summary from its files (a finished or a killed run). */
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandModule } from 'yargs';
 import { printRunSummary } from '../../harness/runner/print-summary.ts';
 import { reportRun } from '../../harness/runner/report.ts';
-import { ConfigError, UsageError } from '../../core/errors.ts';
 
 interface ReportArgs {
   dir: string;
 }
 
 async function report(args: ReportArgs): Promise<void> {
-  const fin = await reportRun(args.dir, (line) => console.error(line)).catch((e: unknown) => {
-    throw e instanceof ConfigError || (e instanceof Error && e.message.startsWith(`${args.dir}:`))
-      ? new UsageError(e.message)
-      : e;
-  });
+  const fin = await reportRun(args.dir, (line) => console.error(line));
   printRunSummary(fin.summary, console.log);
   console.log(`summary: ${args.dir}/summary.json, ${args.dir}/summary.md`);
 }
 
-export const reportCommand: CommandModule = {
+export const reportCommand: CommandModule<object, ReportArgs> = {
   command: 'report <dir>',
   describe:
     "Recompute a run's summary.json and summary.md from its requests.jsonl and telemetry.jsonl (finished or killed runs)",
-  builder: (y: Argv) =>
+  builder: (y) =>
     y.positional('dir', { type: 'string', describe: 'a run directory (results/<name>/<run-id>)', demandOption: true }),
-  handler: (a) => report(a as unknown as ReportArgs),
+  handler: (a) => report(a),
 };

@@ -1,31 +1,32 @@
 /** `wrp run <experiment.yaml>` (the main job) and `wrp run --resume DIR` (continue a killed run). */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandModule, Options } from 'yargs';
+import type { Flags } from '../flags.ts';
 import { loadExperiment, type ExperimentConfig } from '../../harness/runner/config.ts';
 import { runExperiment } from '../../harness/runner/runner.ts';
 import { printRunSummary } from '../../harness/runner/print-summary.ts';
 import { readRunMeta } from '../../harness/runner/run-dir.ts';
 import { POLICY_FACTORIES, prepareLearners } from '../../learners/policy-factories.ts';
 import { checkpointable } from '../../learners/checkpointed.ts';
-import { ConfigError, UsageError } from '../../core/errors.ts';
+import { UsageError, WrpError } from '../../core/errors.ts';
 
-interface RunArgs {
-  experiment?: string;
-  resume?: string;
-  out?: string;
-  requests?: number;
-  duration?: number;
-  progress: boolean;
-}
+const runOptions = {
+  resume: {
+    type: 'string',
+    describe: 'continue the run in this directory (after a kill): skips the requests already recorded',
+  },
+  out: { type: 'string', describe: 'results root (default: the config\'s output.dir, "results")' },
+  requests: { type: 'number', describe: 'override stop.requests' },
+  duration: { type: 'number', describe: 'override stop.duration_s (seconds)' },
+  progress: {
+    type: 'boolean',
+    default: true,
+    describe: 'progress bar on a TTY, a line every few seconds otherwise',
+  },
+} as const satisfies Record<string, Options>;
 
-function load(file: string): ExperimentConfig {
-  try {
-    return loadExperiment(file);
-  } catch (e) {
-    throw e instanceof ConfigError ? new UsageError(e.message) : e;
-  }
-}
+export type RunArgs = Flags<typeof runOptions> & { experiment?: string | undefined };
 
 /**
  * Resume: the run directory's config.resolved.yaml (same seed, same schedule); relative
@@ -35,7 +36,7 @@ function resumeConfig(dir: string): { config: ExperimentConfig; configFile: stri
   const resolved = join(dir, 'config.resolved.yaml');
   if (!existsSync(resolved))
     throw new UsageError(`--resume: expected a run directory holding config.resolved.yaml, got "${dir}"`);
-  const config = load(resolved);
+  const config = loadExperiment(resolved);
   const experimentFile = readRunMeta(dir)?.experimentFile;
   return { config, configFile: experimentFile ?? resolved };
 }
@@ -49,7 +50,7 @@ export async function runCommandHandler(args: RunArgs): Promise<void> {
   const { config, configFile } =
     args.resume !== undefined
       ? resumeConfig(args.resume)
-      : { config: load(args.experiment!), configFile: args.experiment! };
+      : { config: loadExperiment(args.experiment!), configFile: args.experiment! };
   if (args.requests !== undefined) config.stop.requests = args.requests;
   if (args.duration !== undefined) config.stop.duration_s = args.duration;
   await prepareLearners(config.router);
@@ -60,35 +61,20 @@ export async function runCommandHandler(args: RunArgs): Promise<void> {
     outRoot: args.out,
     progress: args.progress,
     resumeDir: args.resume,
-  }).catch((e: unknown) => {
-    throw e instanceof ConfigError ? new UsageError(e.message) : e;
   });
   printRunSummary(outcome.summary, console.log);
   console.log(`results: ${outcome.runDir}`);
   // A run cut short by its error budget is a failed benchmark: scripts and CI must see it.
-  if (outcome.summary.stoppedBy.startsWith('max_error_rate')) {
-    console.error(`wrp run: stopped by ${outcome.summary.stoppedBy}`);
-    process.exitCode = 1;
-  }
+  if (outcome.summary.stoppedBy.startsWith('max_error_rate'))
+    throw new WrpError('WRP_RUN_FAILED', `the run was stopped by ${outcome.summary.stoppedBy}`);
 }
 
-export const runCommand: CommandModule = {
+export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run [experiment]',
   describe: 'Run an experiment: send its workload to its pools through its router, record latency, energy and quality',
-  builder: (y: Argv) =>
-    y.positional('experiment', { type: 'string', describe: 'experiment YAML (experiments/*.yaml)' }).options({
-      resume: {
-        type: 'string',
-        describe: 'continue the run in this directory (after a kill): skips the requests already recorded',
-      },
-      out: { type: 'string', describe: 'results root (default: the config\'s output.dir, "results")' },
-      requests: { type: 'number', describe: 'override stop.requests' },
-      duration: { type: 'number', describe: 'override stop.duration_s (seconds)' },
-      progress: {
-        type: 'boolean',
-        default: true,
-        describe: 'progress bar on a TTY, a line every few seconds otherwise',
-      },
-    }),
-  handler: (a) => runCommandHandler(a as unknown as RunArgs),
+  builder: (y) =>
+    y
+      .positional('experiment', { type: 'string', describe: 'experiment YAML (experiments/*.yaml)' })
+      .options(runOptions),
+  handler: (a) => runCommandHandler(a),
 };

@@ -1,7 +1,8 @@
 /** `wrp train --learner NAME --data SRC --out DIR`: train a routing policy offline. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv, CommandModule, Options } from 'yargs';
+import type { Flags } from '../flags.ts';
 import { loadExperiment } from '../../harness/runner/config.ts';
 import { readLoggedRun } from '../../learners/eval/logged.ts';
 import { LEARNERS, TRAINABLE } from '../../learners/registry.ts';
@@ -14,21 +15,34 @@ import { trainInSimulator } from '../../learners/train/sim-train.ts';
 import { NeuralPolicy } from '../../learners/rl/neural-policy.ts';
 import type { Learner } from '../../learners/types.ts';
 import { prepareLearners } from '../../learners/policy-factories.ts';
-import { asUsage } from './usage-error.ts';
-import { DatasetError, ConfigError, UsageError } from '../../core/errors.ts';
+import { UsageError } from '../../core/errors.ts';
 
-interface TrainArgs {
-  learner: string;
-  data: string;
-  out: string;
-  split?: string;
-  files?: string;
-  models?: string;
-  params: string;
-  lambda: number;
-  requests: number;
-  seed: number;
-}
+const trainOptions = {
+  learner: {
+    type: 'string',
+    demandOption: true,
+    describe:
+      'e.g. linucb, lin_thompson, beta_thompson, ucb1, epsilon_greedy; cascade, response_cascade (datasets only)',
+  },
+  data: {
+    type: 'string',
+    demandOption: true,
+    describe: 'routerdc[:split] | routerbench[:split] | a run folder | sim:<experiment.yaml>',
+  },
+  out: { type: 'string', demandOption: true, describe: 'folder for policy.json' },
+  split: { type: 'string', describe: 'dataset split: train (default) | test | all' },
+  files: { type: 'string', describe: 'dataset files or families, comma-separated (e.g. arc_challenge,winograde)' },
+  models: {
+    type: 'string',
+    describe: 'dataset models to route between, comma-separated (default: all); cascades: the levels, small to large',
+  },
+  params: { type: 'string', default: '{}', describe: 'hyperparameters as JSON, e.g. \'{"alpha": 0.5}\'' },
+  lambda: { type: 'number', default: 0, describe: 'dataset reward = quality - lambda * USD cost' },
+  requests: { type: 'number', default: 100_000, describe: 'requests to simulate (sim: data)' },
+  seed: { type: 'number', default: 1 },
+} as const satisfies Record<string, Options>;
+
+export type TrainArgs = Flags<typeof trainOptions>;
 
 function params(json: string): Record<string, unknown> {
   try {
@@ -76,12 +90,10 @@ function trainCascadeOn(
       `--lambda: the cascades weigh cost with --params '{"cost_quality_tradeoff": w}' (w in [0, 1)), expected 0, got ${a.lambda}`,
     );
   const p = params(a.params);
-  const setup = asUsage(() => cascadeSetup(learner, spec.models, p));
-  const data = asUsage(() =>
-    loadDataset({ ...spec, models: [...setup.levels, ...setup.peers], responses: setup.needsResponses }),
-  );
+  const setup = cascadeSetup(learner, spec.models, p);
+  const data = loadDataset({ ...spec, models: [...setup.levels, ...setup.peers], responses: setup.needsResponses });
   const source = `${spec.name}:${spec.split}`;
-  const { rows, dropped } = asUsage(() => cascadeRows(data.rows, setup, source));
+  const { rows, dropped } = cascadeRows(data.rows, setup, source);
   const t0 = performance.now();
   const r = trainCascade(setup, p, rows, a.seed);
   return {
@@ -98,13 +110,13 @@ function trainCascadeOn(
 
 export async function train(a: TrainArgs): Promise<void> {
   await prepareLearners({ type: a.learner });
-  const spec = asUsage(() => parseDataSpec(a.data, a));
+  const spec = parseDataSpec(a.data, a);
   let learner: Learner;
   let training: Record<string, unknown>;
   if (isReplayLearner(a.learner)) {
     ({ learner, training } = trainCascadeOn(a, a.learner, spec));
   } else if (spec.kind === 'dataset') {
-    const data = asUsage(() => loadDataset(spec));
+    const data = loadDataset(spec);
     const actions = data.models.map((m) => ({ pool: poolNameOf(m), model: m }));
     learner = create(a, actions, [...new Set(data.rows.map((r) => r.category))].sort());
     const task = {
@@ -167,37 +179,9 @@ export async function train(a: TrainArgs): Promise<void> {
   console.log(`policy: ${join(a.out, 'policy.json')}`);
 }
 
-export const trainCommand: CommandModule = {
+export const trainCommand: CommandModule<object, TrainArgs> = {
   command: 'train',
   describe: 'Train a routing policy from a dataset (bandit feedback), a logged run, or the virtual-time simulator',
-  builder: (y: Argv) =>
-    y.options({
-      learner: {
-        type: 'string',
-        demandOption: true,
-        describe:
-          'e.g. linucb, lin_thompson, beta_thompson, ucb1, epsilon_greedy; cascade, response_cascade (datasets only)',
-      },
-      data: {
-        type: 'string',
-        demandOption: true,
-        describe: 'routerdc[:split] | routerbench[:split] | a run folder | sim:<experiment.yaml>',
-      },
-      out: { type: 'string', demandOption: true, describe: 'folder for policy.json' },
-      split: { type: 'string', describe: 'dataset split: train (default) | test | all' },
-      files: { type: 'string', describe: 'dataset files or families, comma-separated (e.g. arc_challenge,winograde)' },
-      models: {
-        type: 'string',
-        describe:
-          'dataset models to route between, comma-separated (default: all); cascades: the levels, small to large',
-      },
-      params: { type: 'string', default: '{}', describe: 'hyperparameters as JSON, e.g. \'{"alpha": 0.5}\'' },
-      lambda: { type: 'number', default: 0, describe: 'dataset reward = quality - lambda * USD cost' },
-      requests: { type: 'number', default: 100_000, describe: 'requests to simulate (sim: data)' },
-      seed: { type: 'number', default: 1 },
-    }),
-  handler: (a) =>
-    train(a as unknown as TrainArgs).catch((e: unknown) => {
-      throw e instanceof ConfigError || e instanceof DatasetError ? new UsageError(e.message) : e;
-    }),
+  builder: (y: Argv) => y.options(trainOptions),
+  handler: (a) => train(a),
 };

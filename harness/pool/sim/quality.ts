@@ -12,6 +12,7 @@ import { z } from 'zod';
 import builtinJson from '../../../datasets/quality/builtin.json' with { type: 'json' };
 import { MODEL_PROFILES } from './profiles.ts';
 import { hashString53 } from '../../../core/text/tokenizer.ts';
+import { SimConfigError } from '../../../core/errors.ts';
 
 export interface QualityModel {
   /** P(good answer) in [0, 1]; `category` undefined or unknown -> the model's overall figure. */
@@ -77,7 +78,8 @@ export class CategoryQualityTable implements QualityModel {
     let key = this.resolved.get(model);
     if (key === undefined) {
       key = resolveModel(model, new Set(this.rows.keys()));
-      if (key === undefined) throw new Error(`quality: unknown model '${model}'; known: ${this.models().join(', ')}`);
+      if (key === undefined)
+        throw new SimConfigError(`quality: unknown model '${model}'; known: ${this.models().join(', ')}`);
       this.resolved.set(model, key);
     }
     return this.rows.get(key)!;

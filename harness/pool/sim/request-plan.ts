@@ -7,8 +7,8 @@ import { LABEL_HEADERS } from '../../types.ts';
 import { responsePieces, wrongAnswer } from './answer-text.ts';
 import { ApiError, badRequest, type ParsedRequest } from './openai-request.ts';
 import { goodAnswer, promptKeyOf, type QualityModel } from './quality.ts';
-import { mulberry32 } from '../../../core/random.ts';
 import { applyChatTemplate, blockHashes, hashString53, tokenize } from '../../../core/text/tokenizer.ts';
+import { mulberry32 } from '../../../core/rng.ts';
 
 export interface RequestPlan {
   promptTokens: number;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../core/random.ts';
-import { Rng } from './rng.ts';
+import { mulberry32, Rng } from './rng.ts';
 
 describe('Rng', () => {
   it('is the harness mulberry32 stream', () => {
