@@ -15,6 +15,7 @@
  * features include the pools' load (the neural learner appends it by default; linucb_pool has
  * a pool_state block); the congestion verdict compares those with the others.
  */
+import { ConfigError } from '../../core/errors.ts';
 import { builtinQualityTable, promptKeyOf } from '../../harness/pool/sim/quality.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import { deriveSeed } from '../../core/rng.ts';
@@ -78,10 +79,10 @@ const actionsOf = (s: Scenario): Action[] => s.pools.map((p) => ({ pool: p.name,
 /** Learners draw from their own stream, never the World's (PROTOCOL.md "Pairing"). */
 const learnerSeed = (seed: number) => deriveSeed(seed, 'learner');
 
-function registryEntry(name: string, type: string, spec: Spec, poolAware: boolean): LineupEntry {
+function registryEntry(name: string, type: string, spec: Spec, poolAware: boolean, where: string): LineupEntry {
   const entry = LEARNERS[type];
   if (!entry)
-    throw new Error(`learners: "${name}" has type "${type}"; expected one of ${Object.keys(LEARNERS).join(', ')}`);
+    throw new ConfigError(where, [`"${name}" has type "${type}"; expected one of ${Object.keys(LEARNERS).join(', ')}`]);
   return {
     name,
     kind: 'learner',
@@ -159,17 +160,17 @@ const BASELINES: Record<string, (c: LineupContext) => ProtocolPolicy> = {
   oracle: ({ scenario, view }) => new OraclePolicy(view, actionsOf(scenario)),
 };
 
-/** The catalog entry for a name or a scenario's router block. */
-export function lineupEntry(ref: LearnerRef): LineupEntry {
+/** The catalog entry for a name or a scenario's router block; `where` names it in errors (`x.yaml: learners[2]`, `--learners`). */
+export function lineupEntry(ref: LearnerRef, where = 'learners'): LineupEntry {
   if (typeof ref !== 'string') {
     const { name, type, ...spec } = ref;
     const features = (spec.features ?? {}) as Spec;
-    return registryEntry(name, type, spec, type === 'neural' || Boolean(features.pool_state));
+    return registryEntry(name, type, spec, type === 'neural' || Boolean(features.pool_state), where);
   }
   const baseline = BASELINES[ref];
   if (baseline) return { name: ref, kind: 'baseline', poolAware: false, needsTf: false, make: baseline };
   const r = REGISTRY_ENTRIES[ref];
-  if (r) return registryEntry(ref, r.type, r.spec, r.poolAware);
+  if (r) return registryEntry(ref, r.type, r.spec, r.poolAware, where);
   if (ref === 'multiturn')
     return {
       name: ref,
@@ -178,11 +179,13 @@ export function lineupEntry(ref: LearnerRef): LineupEntry {
       needsTf: false,
       make: ({ scenario, seed }) => new MultiTurnPolicy({ actions: actionsOf(scenario), seed: learnerSeed(seed) }),
     };
-  throw new Error(
-    `learners: unknown "${ref}"; expected one of ${[...DEFAULT_LINEUP, 'multiturn'].join(', ')} or a router block {name, type, ...}`,
-  );
+  throw new ConfigError(where, [
+    `unknown learner "${ref}"; expected one of ${[...DEFAULT_LINEUP, 'multiturn'].join(', ')} or a router block {name, type, ...}`,
+  ]);
 }
 
 export function lineupOf(scenario: Scenario): LineupEntry[] {
-  return (scenario.learners ?? [...DEFAULT_LINEUP]).map(lineupEntry);
+  return (scenario.learners ?? [...DEFAULT_LINEUP]).map((ref, i) =>
+    lineupEntry(ref, `${scenario.file}: learners[${i}]`),
+  );
 }

@@ -2,6 +2,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../datasets/paths.ts';
+import { isWrpError } from '../../core/errors.ts';
+import { lineupEntry, lineupOf } from './lineup.ts';
 import { loadScenario, parseScenario } from './scenario.ts';
 
 const DIR = join(PROJECT_ROOT, 'experiments', 'learning');
@@ -39,5 +41,19 @@ describe('scenario files', () => {
     expect(bad({ learnrs: [] })).toThrow(/unknown key\(s\) 'learnrs'/);
     expect(bad({ pools: minimal().pools.slice(0, 1) })).toThrow(/at least two pools/);
     expect(() => loadScenario(join(DIR, 'nope.yaml'))).toThrow(/nope\.yaml: cannot read the scenario/);
+  });
+
+  it('names an unknown learner of the lineup where it is written (a config error, exit 2)', () => {
+    const s = parseScenario({ ...minimal(), learners: ['static', 'nope'] }, 'x.yaml');
+    expect(() => lineupOf(s)).toThrow(
+      /^x\.yaml: learners\[1\]: unknown learner "nope"; expected one of random, static/,
+    );
+    try {
+      lineupEntry({ name: 'mine', type: 'linucbb' }, '--learners');
+    } catch (e) {
+      expect(isWrpError(e, 'WRP_CONFIG') && e.exitStatus).toBe(2);
+      expect((e as Error).message).toMatch(/^--learners: "mine" has type "linucbb"; expected one of /);
+    }
+    expect.assertions(3);
   });
 });

@@ -24,7 +24,7 @@ export interface SuiteOptions {
 function lineupFor(scenario: Scenario, only: string[] | undefined): LineupEntry[] {
   const all = lineupOf(scenario);
   if (!only) return all;
-  return only.map((name) => all.find((e) => e.name === name) ?? lineupEntry(name));
+  return only.map((name) => all.find((e) => e.name === name) ?? lineupEntry(name, '--learners'));
 }
 
 /** Runs the suite; yields each run's record as it finishes. */

@@ -205,9 +205,11 @@ function operatingPoint(
 ): OperatingPoint | undefined {
   if (p.budget_usd === undefined) return undefined;
   if (p.cost_quality_tradeoff > 0)
-    throw new Error('--params: state one operating point: cost_quality_tradeoff or budget_usd, not both');
+    throw new UsageError('--params: state one operating point: cost_quality_tradeoff or budget_usd, not both');
   if (setup.levels.length !== 2)
-    throw new Error(`--params: budget_usd sets a two-level cascade's threshold; got ${setup.levels.length} levels`);
+    throw new UsageError(
+      `--params: budget_usd sets a two-level cascade's threshold; got ${setup.levels.length} levels`,
+    );
   return calibrate(p.budget_usd);
 }
 
