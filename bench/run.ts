@@ -175,7 +175,7 @@ if (only?.includes('protocol')) {
   const rows = await protocolBench(Number(process.env.WRP_BENCH_PROTOCOL_SEEDS ?? 32));
   results.protocol = rows;
   printTable(
-    'Learning suite (wrp bench-learners, default suite): wall time (goal <= 900 s); reference: the static rule alone on the same runs',
+    'Learning suite (wrp bench-learners, default suite): wall time (goal <= 900 s); reference: the static rule runs of the same suite',
     rows,
   );
 }
