@@ -9,6 +9,7 @@ function rec(learner: string, seed: number, reward: number, extra: Partial<RunRe
     seed,
     poolAware: false,
     kind: learner === 'static' ? 'baseline' : 'learner',
+    backgroundLoad: true,
     requests: 100,
     reward,
     quality: reward,
@@ -40,7 +41,7 @@ describe('buildBoards', () => {
   ];
 
   it('ranks by mean reward and pairs seeds against static and the leader', () => {
-    const [b] = buildBoards(records, new Set(['s']));
+    const [b] = buildBoards(records);
     expect(b!.rows.map((r) => r.learner)).toEqual(['aware', 'blind', 'other', 'static']);
     const aware = b!.rows[0]!;
     expect(aware.metrics.reward!.halfWidth).toBeGreaterThan(0.05); // seed effects widen the unpaired interval
@@ -53,16 +54,18 @@ describe('buildBoards', () => {
   });
 
   it('says plainly when pool-aware routing is not shown', () => {
-    const [b] = buildBoards(
-      [...runs('static', 0), ...runs('aware', 0.001, { poolAware: true }, 0.02), ...runs('blind', 0.002)],
-      new Set(['s']),
-    );
+    const [b] = buildBoards([
+      ...runs('static', 0),
+      ...runs('aware', 0.001, { poolAware: true }, 0.02),
+      ...runs('blind', 0.002),
+    ]);
     expect(b!.poolAware!.shown).toBe(false);
     expect(b!.poolAware!.text).toMatch(/NOT shown.*blind/);
   });
 
   it('prints the tables', () => {
     const boards = buildBoards(records);
+    expect(buildBoards(records.map((r) => ({ ...r, backgroundLoad: false })))[0]!.poolAware).toBeUndefined();
     const md = boardMarkdown(boards[0]!);
     expect(md).toMatch(/### s\n\n6 paired seeds/);
     expect(md).toMatch(/\| 1 \| aware \(pool-aware\) \| 0\.6[0-9]+ ± /);

@@ -3,7 +3,7 @@
  * the mean and 95% t interval across seeds of reward, quality, cost, cumulative regret and,
  * with two pools, cost-APGR; the paired difference in reward to the static rule and to the
  * scenario's leader (same seeds on both sides); and, in scenarios with background load, the
- * pool-aware verdict. Rows of a scenario are ranked by mean reward; a learner whose paired
+ * pool-aware verdict (records with `backgroundLoad`). Rows of a scenario are ranked by mean reward; a learner whose paired
  * difference to the leader has an interval containing 0 is marked as tied with it.
  */
 import type { RunRecord } from './run.ts';
@@ -88,7 +88,7 @@ function verdict(byLearner: Map<string, RunRecord[]>): PoolAwareVerdict | undefi
   return { shown, best: best.name, against: best.against, text };
 }
 
-export function buildBoards(records: RunRecord[], loadScenarios: ReadonlySet<string> = new Set()): ScenarioBoard[] {
+export function buildBoards(records: RunRecord[]): ScenarioBoard[] {
   const scenarios = [...new Set(records.map((r) => r.scenario))];
   return scenarios.map((scenario) => {
     const byLearner = new Map<string, RunRecord[]>();
@@ -117,7 +117,7 @@ export function buildBoards(records: RunRecord[], loadScenarios: ReadonlySet<str
       return row;
     });
     const board: ScenarioBoard = { scenario, rows };
-    if (loadScenarios.has(scenario)) {
+    if (leader[0]!.backgroundLoad) {
       const v = verdict(byLearner);
       if (v) board.poolAware = v;
     }

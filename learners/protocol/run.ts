@@ -18,6 +18,8 @@ export interface RunRecord extends RunFigures {
   seed: number;
   poolAware: boolean;
   kind: 'baseline' | 'learner';
+  /** The scenario has background load (`load` events): its leaderboard gives the pool-aware verdict. */
+  backgroundLoad: boolean;
   feedback: { delivered: number; flipped: number; dropped: number };
   virtualSeconds: number;
   wallMs: number;
@@ -56,6 +58,7 @@ export function runOne(
     seed,
     poolAware: entry.poolAware,
     kind: entry.kind,
+    backgroundLoad: scenario.events.some((e) => e.kind === 'load'),
     ...r.figures,
     feedback: r.feedback,
     virtualSeconds: r.virtualSeconds,

@@ -9,23 +9,31 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
-import type { Argv, CommandModule } from 'yargs';
-import { ConfigError, DatasetError, InputFileError, UsageError } from '../../core/errors.ts';
+import type { Argv, CommandModule, Options } from 'yargs';
+import type { Flags } from '../flags.ts';
+import { UsageError } from '../../core/errors.ts';
 import { PROJECT_ROOT } from '../../datasets/paths.ts';
 import { boardMarkdown, buildBoards, overallMarkdown } from '../../learners/protocol/leaderboard.ts';
 import type { RunRecord } from '../../learners/protocol/run.ts';
-import { loadScenario, type Scenario } from '../../learners/protocol/scenario.ts';
+import { loadScenario } from '../../learners/protocol/scenario.ts';
 import { runSuite } from '../../learners/protocol/suite.ts';
 
-interface BenchArgs {
-  scenarios: string[];
-  from?: string;
-  seeds: number;
-  firstSeed: number;
-  requests?: number;
-  learners?: string;
-  out?: string;
-}
+const benchOptions = {
+  seeds: { type: 'number', default: 32, describe: 'paired seeds per scenario' },
+  'first-seed': { type: 'number', default: 1, describe: 'seeds are first-seed, first-seed + 1, ...' },
+  requests: { type: 'number', describe: "routing decisions per run (default: each scenario's)" },
+  learners: { type: 'string', describe: "comma-separated lineup names (default: each scenario's lineup)" },
+  out: {
+    type: 'string',
+    describe: 'folder for runs.jsonl and the leaderboard (default: results/bench-learners/<time>)',
+  },
+  from: {
+    type: 'string',
+    describe: 'rebuild the leaderboard from a runs.jsonl instead of running (default --out: its folder)',
+  },
+} as const satisfies Record<string, Options>;
+
+type BenchArgs = Flags<typeof benchOptions> & { scenarios: string[] };
 
 export const SCENARIO_DIR = join(PROJECT_ROOT, 'experiments', 'learning');
 
@@ -65,8 +73,8 @@ async function readRuns(file: string): Promise<RunRecord[]> {
 }
 
 /** The leaderboard of records (written under `out` and printed). */
-function publish(records: RunRecord[], loaded: Set<string>, out: string, header: string, seconds: number): void {
-  const boards = buildBoards(records, loaded);
+function publish(records: RunRecord[], out: string, header: string, seconds: number): void {
+  const boards = buildBoards(records);
   const md = [
     `# wrp bench-learners`,
     '',
@@ -81,40 +89,24 @@ function publish(records: RunRecord[], loaded: Set<string>, out: string, header:
   console.log(md);
 }
 
-/** Scenarios with background load (where the pool-aware verdict is given). */
-const loadedOf = (scenarios: Scenario[]) =>
-  new Set(scenarios.filter((s) => s.events.some((e) => e.kind === 'load')).map((s) => s.name));
-
 async function bench(a: BenchArgs): Promise<void> {
   if (a.from !== undefined) {
     // Rebuild the leaderboard from runs already made (a finished, killed or merged runs.jsonl).
     const records = await readRuns(a.from);
-    const scenarios = scenarioFiles(a.scenarios).flatMap((f) => {
-      try {
-        return [loadScenario(f)];
-      } catch {
-        return [];
-      }
-    });
     const out = a.out ?? dirname(a.from);
     mkdirSync(out, { recursive: true });
-    publish(records, loadedOf(scenarios), out, `${records.length} runs read from ${a.from}.`, 0);
+    publish(records, out, `${records.length} runs read from ${a.from}.`, 0);
     return;
   }
   if (!Number.isInteger(a.seeds) || a.seeds < 2)
     throw new UsageError(`--seeds: expected an integer >= 2 (an interval needs two seeds), got ${a.seeds}`);
   if (a.requests !== undefined && !(Number.isInteger(a.requests) && a.requests > 0))
     throw new UsageError(`--requests: expected a positive integer, got ${a.requests}`);
-  let scenarios: Scenario[];
-  try {
-    scenarios = scenarioFiles(a.scenarios).map(loadScenario);
-  } catch (e) {
-    throw e instanceof ConfigError ? new UsageError(e.message) : e;
-  }
+  const scenarios = scenarioFiles(a.scenarios).map(loadScenario);
   const out = a.out ?? join('results', 'bench-learners', new Date().toISOString().replace(/[:.]/g, '-'));
   mkdirSync(out, { recursive: true });
   const runsFile = createWriteStream(join(out, 'runs.jsonl'));
-  const seeds = Array.from({ length: a.seeds }, (_, i) => a.firstSeed + i);
+  const seeds = Array.from({ length: a.seeds }, (_, i) => a['first-seed'] + i);
   const learners = a.learners
     ?.split(',')
     .map((s) => s.trim())
@@ -135,17 +127,12 @@ async function bench(a: BenchArgs): Promise<void> {
       records.push(r);
       runsFile.write(`${JSON.stringify(r)}\n`);
     }
-  } catch (e) {
-    throw e instanceof ConfigError || e instanceof DatasetError || e instanceof InputFileError
-      ? new UsageError(e.message)
-      : e;
   } finally {
     await new Promise((done) => runsFile.end(done));
   }
   const seconds = (performance.now() - t0) / 1000;
   publish(
     records,
-    loadedOf(scenarios),
     out,
     `${scenarios.length} scenarios, ${seeds.length} paired seeds, ${records.length} runs in ${seconds.toFixed(0)} s. Protocol: experiments/learning/PROTOCOL.md.`,
     seconds,
@@ -155,7 +142,7 @@ async function bench(a: BenchArgs): Promise<void> {
   );
 }
 
-export const benchLearnersCommand: CommandModule = {
+export const benchLearnersCommand: CommandModule<object, BenchArgs> = {
   command: 'bench-learners [scenarios..]',
   describe:
     'Benchmark router learners on the scenario suite (experiments/learning): paired seeds, 95% intervals, leaderboard',
@@ -164,22 +151,9 @@ export const benchLearnersCommand: CommandModule = {
       .positional('scenarios', {
         type: 'string',
         array: true,
-        default: [],
+        default: [] as string[],
         describe: 'scenario files or names in experiments/learning (default: all of them)',
       })
-      .options({
-        seeds: { type: 'number', default: 32, describe: 'paired seeds per scenario' },
-        'first-seed': { type: 'number', default: 1, describe: 'seeds are first-seed, first-seed + 1, ...' },
-        requests: { type: 'number', describe: "routing decisions per run (default: each scenario's)" },
-        learners: { type: 'string', describe: "comma-separated lineup names (default: each scenario's lineup)" },
-        out: {
-          type: 'string',
-          describe: 'folder for runs.jsonl and the leaderboard (default: results/bench-learners/<time>)',
-        },
-        from: {
-          type: 'string',
-          describe: 'rebuild the leaderboard from a runs.jsonl instead of running (default --out: its folder)',
-        },
-      }),
-  handler: (a) => bench(a as unknown as BenchArgs),
+      .options(benchOptions),
+  handler: (a) => bench(a),
 };
