@@ -76,27 +76,40 @@ function routerDcData() {
   return { train, test, task, actions: train.models.map(poolNameOf) };
 }
 
-export function routerDcBench(): Record<string, unknown>[] {
+/** Learners whose one pass takes seconds: run on every seed of routerDcBench; the others on its first. */
+const FAST = (spec: Spec) => (spec.features as { text?: unknown } | undefined)?.text === false || !('features' in spec);
+
+/**
+ * Every seed's figure (training order and learner draws from the seed) so a learner is judged
+ * on all of them, not the luckiest: issue 16 asks for >= 0.515 on each of 5 seeds.
+ */
+export function routerDcBench(seeds = [1, 2, 3, 4, 5]): Record<string, unknown>[] {
   const { train, test, task, actions } = routerDcData();
   const out: Record<string, unknown>[] = [];
   for (const [name, spec] of DATASET_LEARNERS) {
-    const learner = build(name, spec, train.models, categoriesOf(train.rows));
-    let reached: number | undefined;
-    const t0 = performance.now();
-    trainOnRows(learner, train.rows, task, {
-      every: 500,
-      onCheckpoint: ({ seen }) => {
-        if (reached === undefined && evalOnRows(learner, test.rows, task, actions).quality >= 0.515) reached = seen;
-      },
+    const runs = (name === 'neural' || !FAST(spec) ? seeds.slice(0, 1) : seeds).map((seed) => {
+      const learner = build(name, spec, train.models, categoriesOf(train.rows), seed);
+      let reached: number | undefined;
+      const t0 = performance.now();
+      trainOnRows(learner, train.rows, task, {
+        seed,
+        every: 500,
+        onCheckpoint: ({ seen }) => {
+          if (reached === undefined && evalOnRows(learner, test.rows, task, actions).quality >= 0.515) reached = seen;
+        },
+      });
+      return { q: evalOnRows(learner, test.rows, task, actions).quality, reached, s: (performance.now() - t0) / 1000 };
     });
-    const e = evalOnRows(learner, test.rows, task, actions);
     out.push({
       learner: label(name, spec),
       train: train.rows.length,
-      test: e.n,
-      accuracy: e.quality.toFixed(4),
-      'reaches 0.515 after': reached ?? 'never',
-      s: ((performance.now() - t0) / 1000).toFixed(1),
+      test: test.rows.length,
+      seeds: runs.length,
+      'accuracy per seed': runs.map((r) => r.q.toFixed(4)).join(' '),
+      min: Math.min(...runs.map((r) => r.q)).toFixed(4),
+      '>= 0.515 on every seed': runs.every((r) => r.q >= 0.515) ? 'yes' : 'no',
+      'reaches 0.515 after': runs.map((r) => r.reached ?? 'never').join(' '),
+      's/seed': mean(runs.map((r) => r.s)).toFixed(1),
     });
   }
   return out;

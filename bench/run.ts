@@ -125,7 +125,7 @@ if (wanted('learners')) {
   if (existsSync(dataDir())) {
     const rdc = routerDcBench();
     printTable(
-      'RouterDC, 7 models: one pass of bandit feedback on the train splits, accuracy on the test splits (best single 0.489, best per category 0.522, oracle 0.706; goal >= 0.515)',
+      'RouterDC, 7 models: one pass of bandit feedback on the train splits, accuracy on the test splits, seeds 1-5 (hashed-text and neural rows: seed 1) (best single 0.489, best per category 0.522, oracle 0.706; goal >= 0.515 on every seed)',
       rdc,
     );
     const rdcEmbedding = await routerDcEmbeddingBench();
@@ -171,6 +171,17 @@ if (wanted('export')) {
     e.latency,
   );
   printTable('Export: wrp export of a large knn model', e.knnExport);
+}
+
+// The learning suite takes ~10 minutes: only when asked for (--only protocol).
+if (only?.includes('protocol')) {
+  const { protocolBench } = await import('./protocol.ts');
+  const rows = await protocolBench(Number(process.env.WRP_BENCH_PROTOCOL_SEEDS ?? 32));
+  results.protocol = rows;
+  printTable(
+    'Learning suite (wrp bench-learners, default suite): wall time (goal <= 900 s); reference: the static rule runs of the same suite',
+    rows,
+  );
 }
 
 // The soak takes 10 minutes: only when asked for (--only soak, or WRP_BENCH_SOAK=1).

@@ -16,9 +16,14 @@ export const ONE_CALL_PER_REQUEST =
   'train and evaluate it offline: wrp train --learner cascade|response_cascade --data routerbench:train --models SMALL,LARGE --out DIR, then wrp eval --policy DIR --data routerbench:test';
 
 /** `--params` of `wrp train --learner cascade`. */
+/** The operating point as a budget: mean USD per request, every call counted (learners/train/cascade-budget.ts). */
+const budget = z.number().positive().optional();
+
 export const cascadeParamsSchema = z.strictObject({
   /** w in [0, 1): weight of cost against quality (0: quality only). */
   cost_quality_tradeoff: z.number().min(0).lt(1).default(0),
+  /** Instead of a trade-off: the escalation threshold that spends at most this on the training rows (two levels). */
+  budget_usd: budget,
   bins: z.number().int().min(1).default(10),
   shrinkage: z.number().min(0).default(2),
   explore: z.boolean().default(true),
@@ -39,6 +44,7 @@ export const responseCascadeParamsSchema = z.strictObject({
   /** Cheap dataset models called alongside level 0 whose answers are features (paid, never served). */
   peers: z.array(z.string().min(1)).default([]),
   cost_quality_tradeoff: z.number().min(0).lt(1).default(0),
+  budget_usd: budget,
   hash_dim: z.number().int().min(0).default(0),
   lambda: z.number().positive().default(1),
   v: z.number().min(0).default(0.3),

@@ -56,6 +56,8 @@ export class CascadePolicy implements Learner {
   private readonly seed: number;
   private readonly method: string;
   private readonly outTokens: number;
+  /** The operating point a budget set (cascade-types.ts); undefined: decide by utility alone. */
+  escalationThreshold: number | undefined;
   private rng: Rng;
   private readonly stats = new Map<string, LevelStats[]>();
   /** Confidence seen in afterAnswer, keyed `${request id}#${level}`, for the later quality feedback. */
@@ -77,6 +79,7 @@ export class CascadePolicy implements Learner {
     this.seed = opts.seed ?? 1;
     this.method = opts.confidenceMethod ?? 'hybrid';
     this.outTokens = opts.expectedOutputTokens ?? 256;
+    this.escalationThreshold = opts.escalationThreshold;
     this.rng = new Rng(this.seed);
   }
 
@@ -150,6 +153,7 @@ export class CascadePolicy implements Learner {
    */
   planDecision(category: string, costs: number[]): { level: number; propensity: number } {
     this.counters.planned++;
+    if (this.operatingPoint() !== undefined) return { level: 0, propensity: 1 };
     const best = this.bestStart(category, costs);
     if (best === 0 || this.probeRate === 0) return { level: best, propensity: 1 };
     return this.rng.next() < this.probeRate
@@ -169,9 +173,15 @@ export class CascadePolicy implements Learner {
     const next = this.values(category, costs)[level + 1]!;
     const bin = confidence === undefined ? undefined : this.bin(confidence);
     const q = this.quality(this.cell(category)[level]!, bin, this.explore);
-    const action: CascadeAction = q >= next ? 'accept' : 'escalate';
+    const tau = this.operatingPoint();
+    const action: CascadeAction = (tau === undefined ? q >= next : next - q <= tau) ? 'accept' : 'escalate';
     this.counters[action === 'accept' ? 'accepted' : 'escalated']++;
     return action;
+  }
+
+  /** The budget's threshold, when set and acting on posterior means (exploring training ignores it). */
+  private operatingPoint(): number | undefined {
+    return this.explore ? undefined : this.escalationThreshold;
   }
 
   /**
@@ -291,6 +301,7 @@ export class CascadePolicy implements Learner {
         confidenceMethod: this.method,
         expectedOutputTokens: this.outTokens,
         costPerCall: this.levels.map((l) => l.costPerCall ?? -1),
+        ...(this.escalationThreshold !== undefined ? { escalationThreshold: this.escalationThreshold } : {}),
       },
       features: { blocks: [{ kind: 'category_onehot', categories: cats, dim: cats.length + 1 }], dim: cats.length + 1 }, // + the "other" slot, as every layout
       actions: this.levels.map((l) => ({ pool: l.pool, model: l.model })),
@@ -318,6 +329,7 @@ export class CascadePolicy implements Learner {
       seed: h['seed'] as number,
       confidenceMethod: h['confidenceMethod'] as CascadeOptions['confidenceMethod'],
       expectedOutputTokens: h['expectedOutputTokens'] as number,
+      ...(typeof h['escalationThreshold'] === 'number' ? { escalationThreshold: h['escalationThreshold'] } : {}),
       name: p.name,
     });
     policy.rng = Rng.fromState(p.rng);

@@ -25,6 +25,11 @@ export interface CascadeOptions {
   confidenceMethod?: 'hybrid' | 'margin' | 'avg_logprob' | 'self_verify';
   /** Output tokens assumed when a cost is estimated from pricing. */
   expectedOutputTokens?: number;
+  /**
+   * Operating point (set from a budget, learners/train/cascade-budget.ts): acting on posterior
+   * means, every request starts at level 0 and escalates iff its escalation value exceeds this.
+   */
+  escalationThreshold?: number;
   name?: string;
 }
 

@@ -66,6 +66,11 @@ export interface ResponseCascadeOptions {
   feedback?: CascadeFeedback;
   seed?: number;
   name?: string;
+  /**
+   * Operating point (set from a budget, learners/train/cascade-budget.ts): not exploring, an
+   * answer is escalated iff its escalation value exceeds this (instead of the cost trade-off).
+   */
+  escalationThreshold?: number;
 }
 
 /** One request as the cascade sees it. */
@@ -110,6 +115,7 @@ const hyperSchema = z.looseObject({
   explore: z.boolean(),
   feedback: z.enum(['served', 'inferred', 'called']),
   seed: z.number().int(),
+  escalationThreshold: z.number().optional(),
 });
 
 /** Pending decisions kept for later feedback (oldest dropped first). */
@@ -120,7 +126,11 @@ export class ResponseCascadePolicy implements Learner {
   readonly levels: CascadeLevel[];
   readonly peers: CascadeLevel[];
   readonly layout: AnswerLayout;
-  private readonly opts: Required<Omit<ResponseCascadeOptions, 'levels' | 'peers' | 'categories' | 'name'>>;
+  private readonly opts: Required<
+    Omit<ResponseCascadeOptions, 'levels' | 'peers' | 'categories' | 'name' | 'escalationThreshold'>
+  >;
+  /** The budget's operating point, when set (used only when not exploring). */
+  escalationThreshold: number | undefined;
   private readonly lambdaCost: number;
   private readonly accept: BayesRidge[];
   private readonly escalate: BayesRidge[];
@@ -150,6 +160,7 @@ export class ResponseCascadePolicy implements Learner {
       seed: o.seed ?? 1,
     };
     this.lambdaCost = w / (1 - w);
+    this.escalationThreshold = o.escalationThreshold;
     this.layout = { categories: [...o.categories], peers: this.peers.length, hashDim: this.opts.hashDim };
     const d = answerDim(this.layout);
     this.accept = this.levels.slice(0, -1).map(() => new BayesRidge(d, this.opts.lambda));
@@ -212,7 +223,15 @@ export class ResponseCascadePolicy implements Learner {
     const v = this.opts.explore ? this.opts.v : 0;
     const qa = this.accept[level]!.sample(x, v, this.rng);
     const qe = this.escalate[level]!.sample(x, v, this.rng) - this.lambdaCost * this.nextCost(level);
-    const greedy: CascadeAction = qa >= qe ? 'accept' : 'escalate';
+    const tau = this.opts.explore ? undefined : this.escalationThreshold;
+    const greedy: CascadeAction =
+      tau === undefined
+        ? qa >= qe
+          ? 'accept'
+          : 'escalate'
+        : this.escalate[level]!.mean(x) - this.accept[level]!.mean(x) > tau
+          ? 'escalate'
+          : 'accept';
     // Probe: with probability p the action is a fair coin, so P(greedy) = 1 - p/2, P(other) = p/2.
     const p = this.opts.explore ? this.opts.probeRate : 0;
     const probe = p > 0 && this.rng.next() < p;
@@ -311,6 +330,7 @@ export class ResponseCascadePolicy implements Learner {
         explore: o.explore,
         feedback: o.feedback,
         seed: o.seed,
+        ...(this.escalationThreshold !== undefined ? { escalationThreshold: this.escalationThreshold } : {}),
       },
       // The answer vector is not a prompt feature layout; the category block records the categories.
       features: { blocks: [{ kind: 'category_onehot', categories: cats, dim: cats.length + 1 }], dim: cats.length + 1 },
@@ -344,6 +364,7 @@ export class ResponseCascadePolicy implements Learner {
       explore: h.explore,
       feedback: h.feedback,
       seed: h.seed,
+      ...(h.escalationThreshold !== undefined ? { escalationThreshold: h.escalationThreshold } : {}),
       name: p.name,
     });
     const d = answerDim(policy.layout);

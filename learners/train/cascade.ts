@@ -20,6 +20,12 @@ import { ResponseCascadePolicy } from '../rl/response-cascade.ts';
 import { replayResponseCascade } from '../rl/response-cascade-sim.ts';
 import type { Learner, PolicyFile } from '../types.ts';
 import { poolNameOf } from './data-source.ts';
+import {
+  budgetOperatingPoint,
+  cascadeBudgetRows,
+  responseCascadeBudgetRows,
+  type OperatingPoint,
+} from './cascade-budget.ts';
 import { shuffled } from './offline.ts';
 import { UsageError } from '../../core/errors.ts';
 
@@ -137,10 +143,16 @@ export function trainCascade(
       ...simConfidence(replay),
       planCosts: policy.levels.map((l) => l.costPerCall!),
     });
+    const point = operatingPoint(setup, p, (budget) =>
+      budgetOperatingPoint(cascadeBudgetRows(policy, rows, { ...simConfidence(replay), seed }), budget),
+    );
+    if (point) policy.escalationThreshold = point.threshold;
     return {
       learner: policy,
       training: {
         feedback: p.observe_all ? 'full information (every level graded)' : 'bandit (quality of each answer called)',
+        ...(replay.confidence === 'proxy' ? { optimistic: OPTIMISTIC } : {}),
+        ...(point ? { operatingPoint: point } : {}),
         replay,
         meanQuality: r.meanQuality,
         meanCost: r.meanCost,
@@ -165,15 +177,40 @@ export function trainCascade(
     seed,
   });
   const r = replayResponseCascade(order, policy, { train: true });
+  const point = operatingPoint(setup, p, (budget) =>
+    budgetOperatingPoint(responseCascadeBudgetRows(policy, rows), budget),
+  );
+  if (point) policy.escalationThreshold = point.threshold;
   return {
     learner: policy,
     training: {
       feedback: `answer texts; quality: ${p.feedback}`,
+      ...(point ? { operatingPoint: point } : {}),
       meanQuality: r.meanQuality,
       meanCost: r.meanCost,
       callsPerRow: r.callsPerRow,
     },
   };
+}
+
+/** What every output showing a proxy-confidence cascade's figures says (cascade `confidence_noise`). */
+export const OPTIMISTIC =
+  "OPTIMISTIC: confidence_noise reads each answer's true score (a noisy copy of it stands in for self-confidence): an upper bound, not a deployable router";
+
+/** The budget's operating point, when the params state one (a trade-off is the other way to state it). */
+function operatingPoint(
+  setup: CascadeSetup,
+  p: { budget_usd?: number | undefined; cost_quality_tradeoff: number },
+  calibrate: (budget: number) => OperatingPoint,
+): OperatingPoint | undefined {
+  if (p.budget_usd === undefined) return undefined;
+  if (p.cost_quality_tradeoff > 0)
+    throw new UsageError('--params: state one operating point: cost_quality_tradeoff or budget_usd, not both');
+  if (setup.levels.length !== 2)
+    throw new UsageError(
+      `--params: budget_usd sets a two-level cascade's threshold; got ${setup.levels.length} levels`,
+    );
+  return calibrate(p.budget_usd);
 }
 
 function simConfidence(s: ReplaySettings): { confidence: 'none' | 'proxy'; confidenceNoise?: number } {
@@ -182,6 +219,8 @@ function simConfidence(s: ReplaySettings): { confidence: 'none' | 'proxy'; confi
 
 export interface CascadeEval {
   n: number;
+  /** Set when the figures read labels (proxy confidence): the text every output must show. */
+  optimistic?: string;
   /** Quality of the answer served. */
   quality: ConfidenceInterval;
   /** Mean USD per request, every call counted (peers included). */
@@ -227,6 +266,7 @@ export function evaluateCascade(
   let traces: { levels: number[]; quality: number; cost: number }[];
   let escalation: (row: DatasetRow, i: number) => number;
   let extraCost: (row: DatasetRow) => number = () => 0;
+  let optimistic: string | undefined;
   if (setup.learner === 'cascade') {
     const policy = CascadePolicy.load({ ...file, hyperparameters: { ...file.hyperparameters, explore: false } });
     // A policy trained outside `wrp train` has no replay record: no confidence signal.
@@ -242,6 +282,7 @@ export function evaluateCascade(
     });
     const t = r.trace!;
     traces = t;
+    if (replay.confidence === 'proxy') optimistic = OPTIMISTIC;
     escalation = (row, i) => policy.escalationValue(row.category, 0, t[i]!.confidence[0], planCosts);
   } else {
     const policy = ResponseCascadePolicy.load(file).frozen();
@@ -275,6 +316,7 @@ export function evaluateCascade(
     startedAt: count((t) => t.levels[0]!),
     servedBy: count((t) => t.levels[t.levels.length - 1]!),
     references: referencePoints(rows, setup.levels),
+    ...(optimistic ? { optimistic } : {}),
   };
   if (setup.levels.length === 2) {
     const [weak, strong] = setup.levels as [string, string];

@@ -6,6 +6,7 @@
  */
 import type { DatasetRow } from '../../datasets/types.ts';
 import type { RoutingContext } from '../../harness/types.ts';
+import { hashString53 } from '../../core/text/tokenizer.ts';
 import type { Learner } from '../types.ts';
 import { contextFromRow } from './dataset-context.ts';
 import { mulberry32 } from '../../core/rng.ts';
@@ -147,9 +148,14 @@ export function evalOnRows(learner: Learner, rows: DatasetRow[], task: DatasetTa
   };
 }
 
-/** Indices 0..n-1 in a seeded order (Fisher-Yates, mulberry32): the order training passes use. */
+/**
+ * Indices 0..n-1 in a seeded order (Fisher-Yates, mulberry32): the order training passes use.
+ * The stream is derived from the seed, not the seed itself: a learner built with the same seed
+ * draws mulberry32(seed), and sharing that stream tied which row came next to the learner's own
+ * draws (on RouterDC a Thompson arm was fed rows 9 points easier than the others').
+ */
 export function shuffled(n: number, seed: number): number[] {
-  const rand = mulberry32(seed);
+  const rand = mulberry32(hashString53('training-order', seed) >>> 0);
   const a = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));

@@ -17,6 +17,9 @@ import { prepareLearners } from '../../learners/policy-factories.ts';
 import { UsageError, WrpError } from '../../core/errors.ts';
 import { loadPolicyFile } from '../../learners/policy-file.ts';
 import { describeReplay, readRouterReplay } from '../../learners/train/router-replay.ts';
+import { dominance, dominanceLine } from '../../learners/eval/dominance.ts';
+import type { ConfidenceInterval } from '../../learners/eval/bootstrap.ts';
+import type { ReferencePoints } from '../../learners/eval/replay.ts';
 
 const evalOptions = {
   policy: { type: 'string', demandOption: true, describe: 'folder with policy.json (or the file)' },
@@ -34,6 +37,16 @@ const evalOptions = {
 export type EvalArgs = Flags<typeof evalOptions>;
 
 const f = (x: number | undefined, d = 4) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
+
+/** The operating point against each single model alone (learners/eval/dominance.ts): a line when it is not worth it. */
+function printDominance(quality: ConfidenceInterval, cost: number | undefined, ref: ReferencePoints): void {
+  if (cost === undefined) return;
+  const line = dominanceLine(
+    dominance({ cost, quality: quality.estimate, qualityLower: quality.lower }, ref.singleModels),
+    (x) => f(x, 6),
+  );
+  if (line) console.log(`  ${line}`);
+}
 
 /** A cascade replayed on held-out rows: served quality, every call's cost, escalations, the two-level curve. */
 function evaluateCascadeOn(a: EvalArgs, file: PolicyFile, path: string, spec: DataSpec): void {
@@ -56,8 +69,14 @@ function evaluateCascadeOn(a: EvalArgs, file: PolicyFile, path: string, spec: Da
   const e = evaluateCascade(file, rows, a.lambda, path);
   const ref = e.references;
   console.log(
-    `${file.learner} ${file.actions.map((x) => x.pool).join(' -> ')} on ${source} (${e.n} prompts${dropped ? `, ${dropped} without every level's score, cost${setup.needsResponses ? ' or answer' : ''} dropped` : ''})`,
+    `${file.learner} ${file.actions.map((x) => x.pool).join(' -> ')} on ${source} (${e.n} prompts${dropped ? `, ${dropped} without every level's score, cost${setup.needsResponses ? ' or answer' : ''} dropped` : ''})${e.optimistic ? ' [OPTIMISTIC]' : ''}`,
   );
+  if (e.optimistic) console.log(`  ${e.optimistic}`);
+  const point = file.training['operatingPoint'] as { budgetUsd?: number; threshold?: number } | undefined;
+  if (point?.budgetUsd !== undefined)
+    console.log(
+      `  operating point: budget ${f(point.budgetUsd, 6)} USD/request -> escalation threshold ${f(point.threshold)}`,
+    );
   console.log(
     `  quality ${f(e.quality.estimate)} [95% CI ${f(e.quality.lower)}, ${f(e.quality.upper)}], reward ${f(e.reward)}, mean cost (every call) ${f(e.meanCost, 6)}, regret vs per-prompt best ${f(e.regret, 1)}`,
   );
@@ -67,6 +86,7 @@ function evaluateCascadeOn(a: EvalArgs, file: PolicyFile, path: string, spec: Da
   console.log(
     `  calls/request ${f(e.callsPerRow, 3)}, escalation share ${f(e.escalationShare, 3)}, started at ${JSON.stringify(e.startedAt)}, served by ${JSON.stringify(e.servedBy)}`,
   );
+  printDominance(e.quality, e.meanCost, ref);
   const t = e.twoLevel;
   if (t) {
     console.log(
@@ -103,6 +123,7 @@ export async function evaluate(a: EvalArgs): Promise<void> {
       `  best single (${ref.bestSingle.model}) ${f(ref.bestSingle.quality)}, best per category ${f(ref.bestPerCategory.quality)}, oracle ${f(ref.oracle.quality)}`,
     );
     console.log(`  actions: ${JSON.stringify(e.actionCounts)}`);
+    printDominance(e.quality, e.meanCost, ref);
     if (e.twoModel)
       console.log(
         `  ${e.twoModel.strong} vs ${e.twoModel.weak}: APGR ${f(e.twoModel.apgr)}, CPT(50%) ${f(e.twoModel.cpt50, 3)}, CPT(80%) ${f(e.twoModel.cpt80, 3)}`,

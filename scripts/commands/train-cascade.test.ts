@@ -120,6 +120,31 @@ describe('cascade bad input: one usage line naming the flag and what is supporte
   const fails = (a: Parameters<typeof train>[0]) => expect(train(a)).rejects.toThrow(UsageError);
   const says = (a: Parameters<typeof train>[0], re: RegExp) => expect(train(a)).rejects.toThrow(re);
 
+  it('picks the operating point from a budget, and marks the label-reading confidence proxy in every output', async () => {
+    const budgeted = join(tmp, 'budget');
+    await train(
+      args({ learner: 'response_cascade', out: budgeted, params: '{"feedback": "inferred", "budget_usd": 0.0012}' }),
+    );
+    const point = (loadPolicyFile(join(budgeted, 'policy.json')).training as { operatingPoint: Record<string, number> })
+      .operatingPoint;
+    expect(point.budgetUsd).toBe(0.0012);
+    expect(point.meanCost).toBeLessThanOrEqual(0.0012);
+    log.mockClear();
+    await evaluate({ policy: budgeted, data: 'routerbench:test', lambda: 0 });
+    expect(printed()).toMatch(/operating point: budget 0\.001200 USD\/request -> escalation threshold/);
+    await expect(train(args({ params: '{"budget_usd": 0.001, "cost_quality_tradeoff": 0.2}' }))).rejects.toThrow(
+      /state one operating point: cost_quality_tradeoff or budget_usd, not both/,
+    );
+
+    const proxy = join(tmp, 'proxy');
+    log.mockClear();
+    await train(args({ out: proxy, params: '{"confidence_noise": 0.1}' }));
+    expect(printed()).toMatch(/^OPTIMISTIC: confidence_noise reads each answer's true score/m);
+    log.mockClear();
+    await evaluate({ policy: proxy, data: 'routerbench:test', lambda: 0 });
+    expect(printed()).toMatch(/on routerbench:test \(60 prompts\) \[OPTIMISTIC\]\n {2}OPTIMISTIC: /);
+  });
+
   it('refuses logged runs and the simulator: each request made one call', async () => {
     await fails(args({ data: tmp }));
     await says(

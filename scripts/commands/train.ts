@@ -236,6 +236,7 @@ export async function train(a: TrainArgs): Promise<void> {
   if (router) file.signals = structuredClone(router.map);
   mkdirSync(a.out, { recursive: true });
   writeFileSync(join(a.out, 'policy.json'), JSON.stringify(file, null, 2) + '\n');
+  if (typeof training.optimistic === 'string') console.log(training.optimistic);
   console.log(`trained ${a.learner} on ${training.data}: ${JSON.stringify(training)}`);
   console.log(`policy: ${join(a.out, 'policy.json')}`);
 }
