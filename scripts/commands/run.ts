@@ -7,6 +7,7 @@ import { loadExperiment, type ExperimentConfig } from '../../harness/runner/conf
 import { runExperiment } from '../../harness/runner/runner.ts';
 import { printRunSummary } from '../../harness/runner/print-summary.ts';
 import { readRunMeta } from '../../harness/runner/run-dir.ts';
+import { writeReport } from '../../harness/report/write-report.ts';
 import { POLICY_FACTORIES, prepareLearners } from '../../learners/policy-factories.ts';
 import { checkpointable } from '../../learners/checkpointed.ts';
 import { UsageError, WrpError } from '../../core/errors.ts';
@@ -64,6 +65,7 @@ export async function runCommandHandler(args: RunArgs): Promise<void> {
   });
   printRunSummary(outcome.summary, console.log);
   console.log(`results: ${outcome.runDir}`);
+  console.log(`report: ${await writeReport(outcome.runDir)}`);
   // A run cut short by its error budget is a failed benchmark: scripts and CI must see it.
   if (outcome.summary.stoppedBy.startsWith('max_error_rate'))
     throw new WrpError('WRP_RUN_FAILED', `the run was stopped by ${outcome.summary.stoppedBy}`);
