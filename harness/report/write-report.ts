@@ -7,6 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputFileError } from '../../core/errors.ts';
 import { renderPage, type ReportPage } from './page.ts';
+import { policyReport } from './policy-report.ts';
 import { runReport } from './run-report.ts';
 
 export type ReportKind = 'run' | 'policy' | 'capacity' | 'repeat';
@@ -24,6 +25,8 @@ export async function buildReport(dir: string): Promise<ReportPage> {
   switch (kind) {
     case 'run':
       return runReport(dir);
+    case 'policy':
+      return policyReport(dir);
     default:
       throw new InputFileError(
         dir,

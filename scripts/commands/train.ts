@@ -1,5 +1,5 @@
 /** `wrp train --learner NAME --data SRC --out DIR`: train a routing policy offline. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv, CommandModule, Options } from 'yargs';
 import type { Flags } from '../flags.ts';
@@ -16,6 +16,9 @@ import { NeuralPolicy } from '../../learners/rl/neural-policy.ts';
 import type { Learner } from '../../learners/types.ts';
 import { prepareLearners } from '../../learners/policy-factories.ts';
 import { UsageError } from '../../core/errors.ts';
+import { LearningCurve } from '../../learners/train/learning-curve.ts';
+import type { TrainingCurve } from '../../harness/report/policy-files.ts';
+import { writeReport } from '../../harness/report/write-report.ts';
 
 const trainOptions = {
   learner: {
@@ -113,6 +116,7 @@ export async function train(a: TrainArgs): Promise<void> {
   const spec = parseDataSpec(a.data, a);
   let learner: Learner;
   let training: Record<string, unknown>;
+  let curve: TrainingCurve | undefined;
   if (isReplayLearner(a.learner)) {
     ({ learner, training } = trainCascadeOn(a, a.learner, spec));
   } else if (spec.kind === 'dataset') {
@@ -124,7 +128,12 @@ export async function train(a: TrainArgs): Promise<void> {
       reward: qualityCostReward(a.lambda),
     };
     const t0 = performance.now();
-    const progress = await trainOnRowsPrepared(learner, data.rows, task, { seed: a.seed });
+    const recorder = new LearningCurve(data.rows.length);
+    const progress = await trainOnRowsPrepared(learner, data.rows, task, {
+      seed: a.seed,
+      onStep: (s) => recorder.step(s.row.category, s.action, s.reward, s.bestReward),
+    });
+    curve = recorder.result();
     training = {
       data: `${spec.name}:${spec.split}`,
       feedback: 'bandit (chosen model only)',
@@ -162,7 +171,11 @@ export async function train(a: TrainArgs): Promise<void> {
     const actions = config.pools.map((p) => ({ pool: p.name, model: p.model }));
     learner = create(a, actions);
     const t0 = performance.now();
-    const r = trainInSimulator(learner, config, a.requests);
+    const recorder = new LearningCurve(a.requests);
+    const r = trainInSimulator(learner, config, a.requests, (o) =>
+      recorder.step(o.ctx.labels.category, o.action, o.reward),
+    );
+    curve = recorder.result();
     training = {
       data: `sim:${spec.experiment}`,
       feedback: 'virtual-time simulator',
@@ -171,11 +184,18 @@ export async function train(a: TrainArgs): Promise<void> {
     };
   }
   const file = learner.save();
-  file.training = { ...file.training, ...training };
+  file.training = { ...file.training, ...training, ...(curve ? { curve } : {}) };
   mkdirSync(a.out, { recursive: true });
   writeFileSync(join(a.out, 'policy.json'), JSON.stringify(file, null, 2) + '\n');
   console.log(`trained ${a.learner} on ${training.data}: ${JSON.stringify(training)}`);
   console.log(`policy: ${join(a.out, 'policy.json')}`);
+  // An evaluation left in the folder judged the policy this one replaces.
+  const stale = join(a.out, 'eval.json');
+  if (existsSync(stale)) {
+    rmSync(stale);
+    console.log(`removed ${stale}: it evaluated the previous policy`);
+  }
+  console.log(`report: ${await writeReport(a.out)}`);
 }
 
 export const trainCommand: CommandModule<object, TrainArgs> = {

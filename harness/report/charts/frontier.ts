@@ -17,10 +17,12 @@ export interface PlanePoint {
 
 export function costQualityPlane(points: PlanePoint[], costTitle: string, caption: string): Chart {
   const usable = points.filter((p) => Number.isFinite(p.cost) && Number.isFinite(p.quality));
-  const hull = usable.length ? ndch(usable).map((p) => ({ cost: p.cost, quality: p.quality })) : [];
+  // The oracle is a bound, not a router one can mix in: it is drawn, never part of the hull.
+  const routers = usable.filter((p) => p.kind !== 'oracle');
+  const hull = routers.length ? ndch(routers).map((p) => ({ cost: p.cost, quality: p.quality })) : [];
   // Past its last vertex the hull stays flat (spending more is allowed, it buys nothing): drawn to the dearest point.
   const top = hull[hull.length - 1];
-  const dearest = Math.max(...usable.map((p) => p.cost));
+  const dearest = Math.max(...routers.map((p) => p.cost));
   if (top && dearest > top.cost) hull.push({ cost: dearest, quality: top.quality });
   const labelled = usable.filter((p) => p.kind !== 'lambda sweep');
   const layers: Layer[] = [
