@@ -50,16 +50,16 @@ export interface StageRow {
   share: number;
 }
 
-/** One row per sweep stage, in stage order; offered = requests sent per second of the stage's sending span. */
+/** One row per sweep stage, in stage order; offered = sessions started per second over the span of their first turns. */
 export function stageRows(d: RunDigest): StageRow[] {
   return [...d.stages.values()]
     .sort((a, b) => a.stage - b.stage)
     .map((s) => {
-      const sendSpan = Math.max((s.lastSentMs - s.firstSentMs) / 1000, 1e-3);
+      const startSpan = Math.max((s.lastStartMs - s.firstSentMs) / 1000, 1e-3);
       const span = Math.max((s.lastDoneMs - s.firstSentMs) / 1000, 1e-3);
       return {
         stage: s.label || `stage ${s.stage}`,
-        offered: s.sent > 1 ? (s.sent - 1) / sendSpan : s.sent / span,
+        offered: s.sessions > 1 ? (s.sessions - 1) / startSpan : s.sessions / span,
         ttftP50: quantileMs(s.ttft, 0.5),
         ttftP99: quantileMs(s.ttft, 0.99),
         tpotP50: quantileMs(s.tpot, 0.5),

@@ -39,8 +39,10 @@ export interface StageDigest {
   sent: number;
   ok: number;
   meeting: number;
+  /** Sessions started (first turns) and the span of their sends: the offered load. */
+  sessions: number;
   firstSentMs: number;
-  lastSentMs: number;
+  lastStartMs: number;
   lastDoneMs: number;
   ttft: Histogram;
   tpot: Histogram;
@@ -186,8 +188,9 @@ export async function digestRun(runDir: string, slo: Slo): Promise<RunDigest> {
         sent: 0,
         ok: 0,
         meeting: 0,
+        sessions: 0,
         firstSentMs: Infinity,
-        lastSentMs: -Infinity,
+        lastStartMs: -Infinity,
         lastDoneMs: -Infinity,
         ttft: newHistogram(),
         tpot: newHistogram(),
@@ -196,7 +199,10 @@ export async function digestRun(runDir: string, slo: Slo): Promise<RunDigest> {
     }
     st.sent++;
     st.firstSentMs = Math.min(st.firstSentMs, r.timing.sentMs);
-    st.lastSentMs = Math.max(st.lastSentMs, r.timing.sentMs);
+    if (r.labels.turn === 0) {
+      st.sessions++;
+      st.lastStartMs = Math.max(st.lastStartMs, r.timing.sentMs);
+    }
     st.lastDoneMs = Math.max(st.lastDoneMs, doneMs);
     if (r.status === 'ok') {
       st.ok++;

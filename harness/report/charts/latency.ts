@@ -6,6 +6,9 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { finite, PANEL, type Chart, type Layer, type Panel } from './chart.ts';
 
+/** Panels of the three-across load curves. */
+const SMALL = { width: 250, height: 200 } as const;
+
 export interface CdfPoint {
   /** Pool, or run in a comparison. */
   series: string;
@@ -41,7 +44,7 @@ export function latencyCdf(points: CdfPoint[], seriesTitle: string, caption?: st
 }
 
 export interface LoadPoint {
-  /** Offered load (requests/s sent in the stage) on the x axis. */
+  /** Offered load (sessions started per second in the stage) on the x axis. */
   offered: number;
   stage: string;
   metric: 'TTFT' | 'TPOT';
@@ -66,12 +69,14 @@ function latencyPanel(
     {
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'offered', type: 'quantitative', title: 'offered load (requests/s)' },
-        y: { field: 'ms', type: 'quantitative', title: `${metric} (ms)` },
+        x: { field: 'offered', type: 'quantitative', title: 'offered load (sessions/s)' },
+        y: { field: 'ms', type: 'quantitative', title: `${metric} (ms, log scale)`, scale: { type: 'log' } },
         color: {
           field: 'percentile',
           type: 'nominal',
+          title: null,
           scale: { domain: ['p50', 'p99'], range: ['#4c78a8', '#e45756'] },
+          legend: { orient: 'bottom', direction: 'horizontal' },
         },
         tooltip: [{ field: 'stage' }, { field: 'percentile' }, { field: 'ms', format: '.1f' }],
       },
@@ -86,14 +91,14 @@ function latencyPanel(
           encoding: { y: { field: 'y', type: 'quantitative' } },
         },
         {
-          mark: { type: 'text', align: 'left', dx: 3, dy: -6, color: '#222' },
-          encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } },
+          mark: { type: 'text', align: 'right', dx: -3, dy: -6, color: '#222' },
+          encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: SMALL.width }, text: { field: 'label' } },
         },
       ],
     });
   if (kneeAt !== undefined) layers.push(kneeRule(kneeAt));
   return {
-    ...PANEL,
+    ...SMALL,
     title: `${metric} vs offered load`,
     data: { values: points.filter((p) => p.metric === metric && finite(p.ms) !== null) },
     layer: layers,
@@ -109,7 +114,7 @@ function kneeRule(x: number): Layer {
         encoding: { x: { field: 'x', type: 'quantitative' } },
       },
       {
-        mark: { type: 'text', align: 'left', dx: 4, baseline: 'top', color: '#54a24b' },
+        mark: { type: 'text', align: 'right', dx: -4, baseline: 'top', color: '#54a24b' },
         encoding: { x: { field: 'x', type: 'quantitative' }, y: { value: 4 }, text: { field: 'label' } },
       },
     ],
@@ -127,7 +132,7 @@ export function loadCurves(
   kneeAt: number | undefined,
 ): Chart {
   const goodputPanel: Panel = {
-    ...PANEL,
+    ...SMALL,
     title: 'Throughput and goodput vs offered load',
     data: {
       values: goodput.flatMap((g) => [
@@ -139,9 +144,15 @@ export function loadCurves(
       {
         mark: { type: 'line', point: true },
         encoding: {
-          x: { field: 'offered', type: 'quantitative', title: 'offered load (requests/s)' },
+          x: { field: 'offered', type: 'quantitative', title: 'offered load (sessions/s)' },
           y: { field: 'rps', type: 'quantitative', title: 'requests/s' },
-          color: { field: 'series', type: 'nominal', title: null, scale: { range: ['#72b7b2', '#54a24b'] } },
+          color: {
+            field: 'series',
+            type: 'nominal',
+            title: null,
+            scale: { range: ['#54a24b', '#4c78a8'] },
+            legend: { orient: 'bottom', direction: 'horizontal' },
+          },
           tooltip: [{ field: 'stage' }, { field: 'series' }, { field: 'rps', format: '.2f' }],
         },
       },
@@ -159,7 +170,7 @@ export function loadCurves(
   return {
     title: 'Latency and goodput against offered load',
     caption:
-      'One point per sweep stage; offered load = requests sent in the stage per second of its sending span. Dashed: the SLO; green: the goodput knee (the stage with the highest goodput; beyond it more load adds no requests that meet the SLOs).',
+      'One point per sweep stage; offered load = sessions the stage started per second of its span (the rate of an open-loop stage, the achieved rate of a closed-loop one); later turns of a session count in its stage. Dashed: the SLO; green: the goodput knee (the stage with the highest goodput; beyond it more load adds no requests that meet the SLOs).',
     spec,
   };
 }
