@@ -7,6 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputFileError } from '../../core/errors.ts';
 import { renderPage, type ReportPage } from './page.ts';
+import { capacityReport } from './capacity-report.ts';
 import { policyReport } from './policy-report.ts';
 import { runReport } from './run-report.ts';
 
@@ -27,6 +28,8 @@ export async function buildReport(dir: string): Promise<ReportPage> {
       return runReport(dir);
     case 'policy':
       return policyReport(dir);
+    case 'capacity':
+      return capacityReport(dir);
     default:
       throw new InputFileError(
         dir,
