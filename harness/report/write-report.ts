@@ -9,6 +9,7 @@ import { InputFileError } from '../../core/errors.ts';
 import { renderPage, type ReportPage } from './page.ts';
 import { capacityReport } from './capacity-report.ts';
 import { policyReport } from './policy-report.ts';
+import { repeatReport } from './repeat-report.ts';
 import { runReport } from './run-report.ts';
 
 export type ReportKind = 'run' | 'policy' | 'capacity' | 'repeat';
@@ -30,6 +31,8 @@ export async function buildReport(dir: string): Promise<ReportPage> {
       return policyReport(dir);
     case 'capacity':
       return capacityReport(dir);
+    case 'repeat':
+      return repeatReport(dir);
     default:
       throw new InputFileError(
         dir,
