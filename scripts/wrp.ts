@@ -7,6 +7,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../core/errors.ts';
 import { capacityCommand } from './commands/capacity.ts';
+import { compareCommand } from './commands/compare.ts';
 import { evalCommand } from './commands/eval.ts';
 import { exportCommand } from './commands/export.ts';
 import { outcomesCommand } from './commands/outcomes.ts';
@@ -37,6 +38,7 @@ try {
     .command(outcomesCommand)
     .command(reportCommand)
     .command(capacityCommand)
+    .command(compareCommand)
     .option('debug', { type: 'boolean', global: true, describe: 'on an error, print its stack (or WRP_DEBUG=1)' })
     .demandCommand(1, 'name a command; see wrp --help')
     .strict()

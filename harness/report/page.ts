@@ -15,7 +15,8 @@ import type { Chart } from './charts/chart.ts';
 
 export interface Table {
   title?: string;
-  rows: Record<string, unknown>[];
+  /** Plain objects, one per row. */
+  rows: readonly object[];
   /** Columns in order (default: every key of the first row). */
   columns?: string[];
 }
@@ -74,7 +75,9 @@ function cell(v: unknown): string {
 export function tableHtml(t: Table): string {
   const columns = t.columns ?? Object.keys(t.rows[0] ?? {});
   const head = columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
-  const body = t.rows.map((r) => `<tr>${columns.map((c) => cell(r[c])).join('')}</tr>`).join('\n');
+  const body = t.rows
+    .map((r) => `<tr>${columns.map((c) => cell((r as Record<string, unknown>)[c])).join('')}</tr>`)
+    .join('\n');
   const title = t.title ? `<h3>${escapeHtml(t.title)}</h3>` : '';
   return `${title}<div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }

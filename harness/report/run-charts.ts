@@ -152,14 +152,27 @@ function intervalRows(category: string, group: string, m: QualityCostReward): In
   return rows;
 }
 
+/** Per category (the most frequent) and group of pools (default: each pool alone), moments merged within a group. */
 export function categoryRows(d: RunDigest, group = (pool: string) => pool): IntervalRow[] {
   const top = topCategories(d);
-  const out: IntervalRow[] = [];
+  const merged = new Map<string, { category: string; group: string; m: QualityCostReward }>();
   for (const [k, m] of d.byCategoryPool) {
     const [category, pool] = splitKey(k) as [string, string];
-    if (top.has(category)) out.push(...intervalRows(category, group(pool), m));
+    if (!top.has(category)) continue;
+    const g = group(pool);
+    const key = [category, g].join('\u0000');
+    const into = merged.get(key);
+    if (!into) merged.set(key, { category, group: g, m: structuredClone(m) });
+    else
+      for (const f of ['quality', 'cost', 'reward'] as const) {
+        into.m[f].n += m[f].n;
+        into.m[f].sum += m[f].sum;
+        into.m[f].sumSq += m[f].sumSq;
+      }
   }
-  return out.sort((a, b) => a.category.localeCompare(b.category) || a.group.localeCompare(b.group));
+  return [...merged.values()]
+    .flatMap((x) => intervalRows(x.category, x.group, x.m))
+    .sort((a, b) => a.category.localeCompare(b.category) || a.group.localeCompare(b.group));
 }
 
 export function energyRows(d: RunDigest, summaryTables: Record<string, SummaryRow[]>): EnergyRow[] {
