@@ -1,10 +1,11 @@
 /**
  * Every kind of report rendered in headless Chromium: a run (split router, errors
  * injected), a sweep, a training + evaluation folder on full-information data, a logged-run
- * evaluation. Each page must draw data marks in every chart, log no error and ask the
+ * evaluation, a capacity search, repeated trials, and comparisons of runs (paired),
+ * repeats and policies. Each page must draw data marks in every chart, log no error and ask the
  * network for nothing. Screenshots stay in results/report-screenshots/ for people to look at.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -12,6 +13,10 @@ import { PROJECT_ROOT } from '../datasets/paths.ts';
 import { parseExperiment } from '../harness/runner/config.ts';
 import { runExperiment } from '../harness/runner/runner.ts';
 import { writeReport } from '../harness/report/write-report.ts';
+import { buildComparison } from '../harness/report/compare-report.ts';
+import { renderPage } from '../harness/report/page.ts';
+import { searchCapacity } from '../harness/trials/capacity.ts';
+import { runRepeated } from '../harness/trials/repeat.ts';
 import { POLICY_FACTORIES, prepareLearners } from '../learners/policy-factories.ts';
 import { evaluate } from '../scripts/commands/eval.ts';
 import { train } from '../scripts/commands/train.ts';
@@ -68,6 +73,16 @@ async function run(over: Record<string, unknown>): Promise<string> {
 }
 
 const dirs: Record<string, string> = {};
+/** Comparisons: report.html written straight into these folders. */
+const compared: Record<string, string[]> = {};
+
+async function writeComparison(name: string, of: string[]): Promise<string> {
+  const dir = join(out, name);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'report.html');
+  writeFileSync(file, renderPage((await buildComparison(of)).page));
+  return file;
+}
 
 beforeAll(async () => {
   browser = await ReportBrowser.launch();
@@ -88,6 +103,39 @@ beforeAll(async () => {
     },
     stop: { duration_s: 4.5, grace_s: 30 },
   });
+  const base = experiment({ stop: { requests: 40 } });
+  dirs.capacity = (
+    await searchCapacity({
+      config: experiment({ router: { type: 'static', default: 'big' }, pools: [pool('big', 'llama-3.1-8b')] }),
+      configFile: join(out, 'report.yaml'),
+      policies: POLICY_FACTORIES,
+      outRoot: out,
+      target: 0.9,
+      minRate: 20,
+      maxRate: 160,
+      trialRequests: 30,
+      precision: 0.5,
+      maxTrials: 3,
+      process: 'poisson',
+      log: () => {},
+    })
+  ).dir;
+  const repeat = (config: typeof base) =>
+    runRepeated({
+      config,
+      configFile: join(out, 'report.yaml'),
+      policies: POLICY_FACTORIES,
+      outRoot: out,
+      trials: 2,
+      log: () => {},
+    });
+  dirs.repeat = (await repeat(base)).dir;
+  const repeatStatic = (await repeat({ ...base, name: 'report-static', router: { type: 'static', default: 'small' } }))
+    .dir;
+  // Same seed and schedule as the first run, another router: paired by request.
+  const staticRun = await run({ name: 'report-static', router: { type: 'static', default: 'small' } });
+  compared['compare-runs'] = [dirs.run!, staticRun];
+  compared['compare-repeats'] = [dirs.repeat, repeatStatic];
   // Training and evaluation on the synthetic RouterBench fixture (two models: a PGR curve).
   vi.stubEnv('WRP_DATA_DIR', join(PROJECT_ROOT, 'datasets/fixtures/cascade'));
   const quiet = vi.spyOn(console, 'log').mockImplementation(() => {});
@@ -111,18 +159,31 @@ beforeAll(async () => {
     quiet.mockRestore();
     vi.unstubAllEnvs();
   }
-}, 300_000);
+  compared['compare-policies'] = [dirs.policy, dirs.logged];
+}, 600_000);
 
 afterAll(async () => {
   await browser?.close();
   rmSync(out, { recursive: true, force: true });
 });
 
+const KINDS = [
+  'run',
+  'sweep',
+  'policy',
+  'logged',
+  'capacity',
+  'repeat',
+  'compare-runs',
+  'compare-repeats',
+  'compare-policies',
+];
+
 describe('report.html in headless Chromium', () => {
-  it.each(['run', 'sweep', 'policy', 'logged'])(
+  it.each(KINDS)(
     '%s: every chart draws marks, no errors, no network',
     async (kind) => {
-      const file = await writeReport(dirs[kind]!);
+      const file = kind in compared ? await writeComparison(kind, compared[kind]!) : await writeReport(dirs[kind]!);
       const seen = await browser.render(file, join(SHOTS, `${kind}.png`));
       expect(seen.pageErrors).toEqual([]);
       expect(seen.consoleErrors).toEqual([]);
@@ -134,4 +195,35 @@ describe('report.html in headless Chromium', () => {
     },
     180_000,
   );
+});
+
+describe('the browser check itself', () => {
+  it('sees a chart that drew nothing and one that failed', async () => {
+    const dir = join(out, 'broken');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'report.html');
+    writeFileSync(
+      file,
+      renderPage({
+        title: 'broken on purpose',
+        sections: [
+          {
+            heading: 'charts',
+            charts: [
+              {
+                title: 'no data',
+                spec: { data: { values: [] }, mark: 'point', encoding: { x: { field: 'x', type: 'quantitative' } } },
+              },
+              // An unknown mark type: vega-lite refuses to compile it.
+              { title: 'bad', spec: JSON.parse('{"data":{"values":[{"x":1}]},"mark":"nonsense"}') },
+            ],
+          },
+        ],
+      }),
+    );
+    const seen = await browser.render(file, join(out, 'broken.png'));
+    expect(seen.charts.map((c) => c.state)).toEqual(['ok', 'error']);
+    expect(seen.charts[0]!.marks).toBe(0);
+    expect(seen.rendered).toBe(1);
+  }, 120_000);
 });

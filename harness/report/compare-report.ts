@@ -177,6 +177,7 @@ function compareRepeats(dirs: string[]): CompareOutput {
         diffs,
         'compared with the baseline',
         `Each overall metric's difference from ${label[0]} with its 95% interval.`,
+        { title: `Differences from ${label[0]}`, xTitle: 'compared run', columns: 4 },
       ),
     ],
   });

@@ -186,6 +186,7 @@ function loggedEval(e: EvalFile): Section {
             estimates,
             'policy',
             "The policy's estimated reward (bootstrap 95% intervals) next to the logged policy's.",
+            { title: 'Off-policy estimates of reward', xTitle: 'estimator' },
           ),
         ]
       : [],

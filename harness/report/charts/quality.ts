@@ -18,7 +18,21 @@ export interface IntervalRow {
 /** Rows in this order, whatever order the data come in. */
 export const METRIC_ORDER = ['quality', 'cost per request (USD)', 'reward'];
 
-export function categoryIntervals(rows: IntervalRow[], groupTitle: string, caption: string): Chart {
+export interface IntervalLayout {
+  /** Chart title (default: quality, cost and reward per category and group). */
+  title?: string;
+  /** What the x axis holds (default: category). */
+  xTitle?: string;
+  /** Small panels wrapped this many to a row, instead of one wide panel per metric. */
+  columns?: number;
+}
+
+export function categoryIntervals(
+  rows: IntervalRow[],
+  groupTitle: string,
+  caption: string,
+  layout: IntervalLayout = {},
+): Chart {
   const values = rows
     .filter((r) => finite(r.mean) !== null)
     .map((r) => ({ ...r, lower: finite(r.lower) ?? r.mean, upper: finite(r.upper) ?? r.mean }));
@@ -29,15 +43,22 @@ export function categoryIntervals(rows: IntervalRow[], groupTitle: string, capti
   ];
   const spec: TopLevelSpec = {
     data: { values },
-    facet: { row: { field: 'metric', type: 'nominal', title: null, sort: metrics } },
+    ...(layout.columns
+      ? { facet: { field: 'metric', type: 'nominal', title: null, sort: metrics }, columns: layout.columns }
+      : { facet: { row: { field: 'metric', type: 'nominal', title: null, sort: metrics } } }),
     spec: {
-      width: 720,
-      height: 150,
+      width: layout.columns ? 200 : 720,
+      height: layout.columns ? 120 : 150,
       layer: [
         {
           mark: { type: 'errorbar', ticks: true },
           encoding: {
-            x: { field: 'category', type: 'nominal', title: 'category', axis: { labelAngle: -30 } },
+            x: {
+              field: 'category',
+              type: 'nominal',
+              title: layout.xTitle ?? 'category',
+              axis: { labelAngle: layout.columns ? 0 : -30 },
+            },
             xOffset: { field: 'group', type: 'nominal' },
             y: { field: 'lower', type: 'quantitative', title: null, scale: { zero: false } },
             y2: { field: 'upper' },
@@ -66,5 +87,5 @@ export function categoryIntervals(rows: IntervalRow[], groupTitle: string, capti
     },
     resolve: { scale: { y: 'independent' } },
   };
-  return { title: `Quality, cost and reward per category and ${groupTitle}`, caption, spec };
+  return { title: layout.title ?? `Quality, cost and reward per category and ${groupTitle}`, caption, spec };
 }
