@@ -198,9 +198,12 @@ function comparePolicies(dirs: string[]): CompareOutput {
     policy: label[i],
     data: e.data,
     n: e.n,
-    quality: e.quality?.estimate ?? e.ips?.estimate,
-    quality_lower: e.quality?.lower ?? e.ips?.lower,
-    quality_upper: e.quality?.upper ?? e.ips?.upper,
+    quality: e.quality?.estimate,
+    quality_lower: e.quality?.lower,
+    quality_upper: e.quality?.upper,
+    ips_reward: e.ips?.estimate,
+    ips_lower: e.ips?.lower,
+    ips_upper: e.ips?.upper,
     mean_cost: e.meanCost,
     reward: e.reward,
     regret: e.regret,
@@ -219,7 +222,7 @@ function comparePolicies(dirs: string[]): CompareOutput {
       heading: 'Policies',
       text: [
         sameData
-          ? `All evaluated on ${evals[0]!.data}. Quality with its 95% bootstrap interval (IPS for logged runs).`
+          ? `All evaluated on ${evals[0]!.data}. Quality with its 95% bootstrap interval; for logged runs the IPS estimate of reward.`
           : 'Evaluated on different data: the figures are not comparable row by row.',
       ],
       tables: [{ rows }],

@@ -20,7 +20,8 @@ export class LearningCurve {
   private share = new Map<string, number>();
 
   constructor(steps: number) {
-    this.window = Math.max(1, Math.ceil(steps / WINDOWS));
+    // At most ~100 windows; at least 20 steps each (or a tenth of a short pass), so a point is not one row's noise.
+    this.window = Math.max(1, Math.ceil(steps / WINDOWS), Math.min(20, Math.ceil(steps / 10)));
     this.curve = { window: this.window, points: [], share: [] };
   }
 

@@ -30,7 +30,8 @@ export function costQualityPlane(points: PlanePoint[], costTitle: string, captio
       data: { values: hull },
       mark: { type: 'line', color: '#999', strokeDash: [4, 3], point: { color: '#999', size: 20 } },
       encoding: {
-        x: { field: 'cost', type: 'quantitative', title: costTitle, scale: { zero: false } },
+        // Room on the right for the labels of the dearest points.
+        x: { field: 'cost', type: 'quantitative', title: costTitle, scale: { zero: false, padding: 40 } },
         y: { field: 'quality', type: 'quantitative', title: 'quality', scale: { zero: false } },
         order: { field: 'cost', type: 'quantitative' },
       },
@@ -41,8 +42,8 @@ export function costQualityPlane(points: PlanePoint[], costTitle: string, captio
       encoding: {
         x: { field: 'cost', type: 'quantitative' },
         y: { field: 'quality', type: 'quantitative' },
-        color: { field: 'kind', type: 'nominal', title: null },
-        shape: { field: 'kind', type: 'nominal', title: null },
+        color: { field: 'kind', type: 'nominal', title: null, legend: { orient: 'bottom' } },
+        shape: { field: 'kind', type: 'nominal', title: null, legend: { orient: 'bottom' } },
         tooltip: [
           { field: 'label' },
           { field: 'kind' },
