@@ -23,6 +23,8 @@ export function reportKind(dir: string): ReportKind | undefined {
 }
 
 export async function buildReport(dir: string): Promise<ReportPage> {
+  if (!existsSync(dir))
+    throw new InputFileError(dir, 'no such folder (expected a run, training, evaluation, capacity or repeat folder)');
   const kind = reportKind(dir);
   switch (kind) {
     case 'run':
