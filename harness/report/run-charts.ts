@@ -18,6 +18,7 @@ const TOP_CATEGORIES = 10;
 /** At most this many time buckets drawn: rates over finer ones are noise; shares need requests in each. */
 const RATE_BUCKETS = 60;
 const SHARE_BUCKETS = 30;
+const REWARD_POINTS = 120;
 
 export function topCategories(d: RunDigest): Set<string> {
   return new Set(
@@ -113,7 +114,11 @@ export function rateRows(d: RunDigest, series: string): { rates: RatePoint[]; er
 export function shareRows(d: RunDigest): ShareRow[] {
   const top = topCategories(d);
   const out = new Map<string, ShareRow>();
-  for (const { start, value } of d.time.coarsened(SHARE_BUCKETS).entries)
+  // About eight requests per cell drawn (bucket x policy x category), at most SHARE_BUCKETS buckets.
+  const cells = Math.max(1, d.policies.size * Math.min(top.size + 1, d.categories.size));
+  const target = Math.min(SHARE_BUCKETS, Math.max(4, Math.floor(d.records / (8 * cells))));
+  const { width, entries } = d.time.coarsened(target);
+  for (const { start, value } of entries)
     for (const [k, count] of value.traffic) {
       const [policy, category, pool] = splitKey(k) as [string, string, string];
       const cat = top.has(category) ? category : 'other';
@@ -122,13 +127,18 @@ export function shareRows(d: RunDigest): ShareRow[] {
       row.count += count;
       out.set(key, row);
     }
-  return [...out.values()];
+  const rows = [...out.values()];
+  // A step area ends at its last point: the last bucket repeated at its end closes it.
+  const last = Math.max(...rows.map((r) => r.x));
+  return [...rows, ...rows.filter((r) => r.x === last).map((r) => ({ ...r, x: last + width }))];
 }
 
 export function curveRows(d: RunDigest, seriesPrefix = ''): CurvePoint[] {
-  const w = d.windows.bucketWidth;
+  // Windows of about twenty requests per policy, so a point is not a handful of rewards.
+  const target = Math.min(REWARD_POINTS, Math.max(5, Math.floor(d.records / (20 * Math.max(1, d.policies.size)))));
+  const { width: w, entries } = d.windows.coarsened(target);
   const out: CurvePoint[] = [];
-  for (const { start, value } of d.windows.entries())
+  for (const { start, value } of entries)
     for (const [policy, m] of value.reward)
       out.push({
         requests: start + w,

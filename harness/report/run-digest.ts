@@ -134,13 +134,15 @@ export async function digestRun(runDir: string, slo: Slo): Promise<RunDigest> {
       (a, b) => {
         for (const [k, m] of b.reward) {
           const into = a.reward.get(k);
-          if (!into) a.reward.set(k, m);
+          if (!into) a.reward.set(k, { ...m });
           else {
             into.n += m.n;
             into.sum += m.sum;
             into.sumSq += m.sumSq;
           }
         }
+        // Merged in order: the later window's cumulative regret is the merged window's end value.
+        for (const [k, v] of b.regret) a.regret.set(k, v);
       },
     ),
     byCategoryPool: new Map(),

@@ -60,7 +60,7 @@ export function throughputOverTime(rates: RatePoint[], errors: ErrorPoint[], buc
   const spec: TopLevelSpec = { vconcat: panels, resolve: { scale: { color: 'independent' } } };
   return {
     title: 'Throughput and goodput over time',
-    caption: `Requests that completed in each ${bucketS} s bucket, per second: throughput counts successful requests, goodput those that met every SLO.${errors.length ? ' Below: failed and cancelled requests by error class.' : ' No request failed.'}`,
+    caption: `Requests that completed in each ${Number(bucketS.toPrecision(3))} s bucket, per second: throughput counts successful requests, goodput those that met every SLO.${errors.length ? ' Below: failed and cancelled requests by error class.' : ' No request failed.'}`,
     spec,
   };
 }
