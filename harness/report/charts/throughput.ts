@@ -22,12 +22,13 @@ export interface ErrorPoint {
 }
 
 export function throughputOverTime(rates: RatePoint[], errors: ErrorPoint[], bucketS: number, compare: boolean): Chart {
+  const end = Math.max(bucketS, ...rates.map((r) => r.t), ...errors.map((e) => e.t + bucketS));
   const top: Panel = {
     ...WIDE,
     data: { values: rates },
     mark: { type: 'line', interpolate: 'step-after' },
     encoding: {
-      x: { field: 't', type: 'quantitative', title: 'seconds since the run started' },
+      x: { field: 't', type: 'quantitative', title: 'seconds since the run started', scale: { domain: [0, end] } },
       y: { field: 'rps', type: 'quantitative', title: 'requests/s' },
       color: compare
         ? { field: 'series', type: 'nominal', title: null }
@@ -42,15 +43,18 @@ export function throughputOverTime(rates: RatePoint[], errors: ErrorPoint[], buc
       width: WIDE.width,
       height: 90,
       title: { text: 'failed requests by error class', fontSize: 11, anchor: 'start' },
-      data: { values: errors },
-      mark: { type: 'bar', width: { band: 1 } },
+      data: { values: errors.map((e) => ({ ...e, t2: e.t + bucketS })) },
+      mark: { type: 'bar' },
       encoding: {
+        // The rates' time axis, so a failure sits under the throughput it interrupted.
         x: {
           field: 't',
           type: 'quantitative',
+          bin: { binned: true },
           title: 'seconds since the run started',
-          bin: { binned: true, step: bucketS },
+          scale: { domain: [0, end] },
         },
+        x2: { field: 't2' },
         y: { field: 'count', type: 'quantitative', title: 'failed', stack: true },
         color: { field: 'errorClass', type: 'nominal', title: 'error class', scale: { scheme: 'reds' } },
         ...(compare ? { row: { field: 'series', type: 'nominal', title: null } } : {}),
