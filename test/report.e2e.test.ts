@@ -15,7 +15,7 @@ import { runExperiment } from '../harness/runner/runner.ts';
 import { writeReport } from '../harness/report/write-report.ts';
 import { buildComparison } from '../harness/report/compare-report.ts';
 import { renderPage } from '../harness/report/page.ts';
-import { searchCapacity } from '../harness/trials/capacity.ts';
+import { searchCapacity, type CapacityResult } from '../harness/trials/capacity.ts';
 import { runRepeated } from '../harness/trials/repeat.ts';
 import { POLICY_FACTORIES, prepareLearners } from '../learners/policy-factories.ts';
 import { evaluate } from '../scripts/commands/eval.ts';
@@ -73,6 +73,7 @@ async function run(over: Record<string, unknown>): Promise<string> {
 }
 
 const dirs: Record<string, string> = {};
+let capacity: CapacityResult | undefined;
 /** Comparisons: report.html written straight into these folders. */
 const compared: Record<string, string[]> = {};
 
@@ -104,22 +105,26 @@ beforeAll(async () => {
     stop: { duration_s: 4.5, grace_s: 30 },
   });
   const base = experiment({ stop: { requests: 40 } });
-  dirs.capacity = (
-    await searchCapacity({
-      config: experiment({ router: { type: 'static', default: 'big' }, pools: [pool('big', 'llama-3.1-8b')] }),
-      configFile: join(out, 'report.yaml'),
-      policies: POLICY_FACTORIES,
-      outRoot: out,
-      target: 0.9,
-      minRate: 20,
-      maxRate: 160,
-      trialRequests: 30,
-      precision: 0.5,
-      maxTrials: 3,
-      process: 'poisson',
-      log: () => {},
-    })
-  ).dir;
+  const search = await searchCapacity({
+    // A small batch (8 sequences) so the search meets a rate that fails.
+    config: experiment({
+      router: { type: 'static', default: 'big' },
+      pools: [pool('big', 'llama-3.1-8b', { max_num_seqs: 8 })],
+    }),
+    configFile: join(out, 'report.yaml'),
+    policies: POLICY_FACTORIES,
+    outRoot: out,
+    target: 0.9,
+    minRate: 20,
+    maxRate: 640,
+    trialRequests: 30,
+    precision: 0.5,
+    maxTrials: 6,
+    process: 'poisson',
+    log: () => {},
+  });
+  dirs.capacity = search.dir;
+  capacity = search.result;
   const repeat = (config: typeof base) =>
     runRepeated({
       config,
@@ -195,6 +200,20 @@ describe('report.html in headless Chromium', () => {
     },
     180_000,
   );
+});
+
+describe('capacity search', () => {
+  it('brackets the capacity between a passing and a failing rate', () => {
+    const c = capacity!;
+    expect(c.capacity).toBeDefined();
+    expect(c.firstFailing).toBeGreaterThan(c.capacity!);
+    const passing = c.trials.filter((t) => t.verdict === 'meets target');
+    expect(Math.max(...passing.map((t) => t.rate))).toBe(c.capacity);
+    for (const t of passing) expect(t.share).toBeGreaterThanOrEqual(0.9);
+    // Nothing above the first failing rate was tried; every later trial bisects below it.
+    const firstFail = c.trials.find((t) => t.verdict !== 'meets target')!;
+    for (const t of c.trials) expect(t.rate).toBeLessThanOrEqual(firstFail.rate);
+  });
 });
 
 describe('the browser check itself', () => {

@@ -189,7 +189,9 @@ function conclusion(o: CapacityOptions, lo: number | undefined, hi: number | und
   if (lo === undefined)
     return `even ${r(o.minRate)} sessions/s missed the target: capacity is below it (lower --min-rate)`;
   if (hi === undefined)
-    return `${r(lo)} sessions/s met the target, the highest rate tried (raise --max-rate to look further)`;
+    return lo >= o.maxRate
+      ? `${r(lo)} sessions/s met the target: --max-rate, the highest rate allowed (raise it to look further)`
+      : `${r(lo)} sessions/s met the target, and no rate failed within ${n} trials (--max-trials): capacity is at least that`;
   const within =
     (hi - lo) / lo <= o.precision ? `within ${Math.round(o.precision * 100)}%` : `after ${n} trials (--max-trials)`;
   return `capacity ${r(lo)} sessions/s: the highest rate whose goodput share met ${o.target}; ${r(hi)} did not (${within})`;
