@@ -1,0 +1,169 @@
+/**
+ * Reads a streamed chunk's content and finish reason without a full JSON.parse when the
+ * chunk has a shape already parsed in full. A vLLM stream repeats one frame, byte for byte,
+ * around each token's text: `{"id":"X","object":...,"model":...,"choices":[{"index":0,
+ * "delta":{"content":` + the token's JSON string + `},"logprobs":null,"finish_reason":null}]}`.
+ * JSON.parse of every such event is most of what a client spends per request at thousands
+ * of requests a second; here only the string is scanned.
+ *
+ * Exact, not heuristic: a data string is read on the fast path only when it is literally
+ * `prefix + string + tail`, where `prefix` and `tail` are the text around the content
+ * string of an event that was parsed in full, and that parse showed the content string is
+ * the only thing the rest of the client reads from it (one choice, no usage, no error, no
+ * reasoning, no second key of the same name after it). JSON's grammar then makes the new
+ * event's parse equal to that one's with only the string changed. Anything else (the role
+ * chunk, the usage chunk, an error event, another server's layout) is parsed in full.
+ *
+ * The prefix holds the request's id, so it is per stream (`StreamShape`); tails are the
+ * same across requests (`TailShapes`, shared by a client, bounded).
+ */
+import type { ChoiceJson, ChunkJson, Endpoint } from './types.ts';
+
+/** What a known tail means: the chunk's finish_reason (undefined when null). */
+interface TailMeaning {
+  finishReason: string | undefined;
+}
+
+const MAX_TAILS = 64;
+
+/** Tails seen across a client's streams (a handful: one per finish reason, usually). */
+export class TailShapes {
+  private readonly tails: string[] = [];
+  private readonly meanings: TailMeaning[] = [];
+
+  /** The meaning of the tail that `data` has from `from` on. */
+  match(data: string, from: number): TailMeaning | undefined {
+    const n = data.length - from;
+    for (let i = 0; i < this.tails.length; i++) {
+      const t = this.tails[i]!;
+      if (t.length === n && data.endsWith(t)) return this.meanings[i];
+    }
+    return undefined;
+  }
+
+  learn(tail: string, meaning: TailMeaning): void {
+    if (this.tails.length < MAX_TAILS && !this.tails.includes(tail)) {
+      this.tails.push(tail);
+      this.meanings.push(meaning);
+    }
+  }
+}
+
+export interface FastChunk {
+  content: string;
+  finishReason: string | undefined;
+}
+
+const KEY: Record<Endpoint, string> = { chat: '"content":"', completions: '"text":"' };
+const PROBE = 'wrp probe';
+
+/**
+ * The end of the JSON string whose opening quote is at `open`: the index of its closing
+ * quote, or -1. `escaped` tells whether it holds a backslash (then it needs JSON.parse).
+ */
+function stringEnd(s: string, open: number): { close: number; escaped: boolean } {
+  const q = s.indexOf('"', open + 1);
+  if (q === -1) return NOT_FOUND;
+  const slash = s.indexOf('\\', open + 1);
+  if (slash === -1 || slash > q) return { close: q, escaped: false };
+  // Backslashes: a quote preceded by an odd run of them is escaped.
+  for (let from = open + 1; ;) {
+    const at = s.indexOf('"', from);
+    if (at === -1) return NOT_FOUND;
+    let slashes = 0;
+    for (let i = at - 1; i > open && s.charCodeAt(i) === 92; i--) slashes++;
+    if (slashes % 2 === 0) return { close: at, escaped: true };
+    from = at + 1;
+  }
+}
+
+const NOT_FOUND = { close: -1, escaped: false };
+
+/** The string's value; undefined when it is not a valid JSON string (a raw control character). */
+function readString(s: string, open: number, close: number, escaped: boolean): string | undefined {
+  if (escaped) {
+    try {
+      return JSON.parse(s.slice(open, close + 1)) as string;
+    } catch {
+      return undefined;
+    }
+  }
+  for (let i = open + 1; i < close; i++) if (s.charCodeAt(i) < 0x20) return undefined;
+  return s.slice(open + 1, close);
+}
+
+/** The content and finish reason of a parsed chunk when they are all the client reads from it. */
+function plainContent(c: ChunkJson, endpoint: Endpoint): FastChunk | undefined {
+  if (c.error !== undefined && c.error !== null) return undefined;
+  if (c.usage !== undefined && c.usage !== null) return undefined;
+  if (!Array.isArray(c.choices) || c.choices.length !== 1) return undefined;
+  const ch = c.choices[0] as ChoiceJson;
+  let content: unknown;
+  if (endpoint === 'chat') {
+    const d = ch.delta;
+    if (typeof d !== 'object' || d === null || Object.keys(d).length !== 1) return undefined;
+    content = d.content;
+  } else {
+    if ('delta' in ch || 'message' in ch) return undefined;
+    content = ch.text;
+  }
+  const finish: unknown = ch.finish_reason;
+  if (typeof content !== 'string' || (finish !== null && finish !== undefined && typeof finish !== 'string'))
+    return undefined;
+  return { content, finishReason: typeof finish === 'string' && finish.length > 0 ? finish : undefined };
+}
+
+/** One stream's learned prefix. */
+export class StreamShape {
+  private prefix: string | undefined;
+
+  constructor(
+    private readonly endpoint: Endpoint,
+    private readonly tails: TailShapes,
+  ) {}
+
+  /** The content and finish reason of `data` when its shape is known; undefined: parse it in full. */
+  read(data: string): FastChunk | undefined {
+    const p = this.prefix;
+    // slice + === compares with memcmp; startsWith on a sliced string costs ten times more.
+    if (p === undefined || data.length <= p.length || data.slice(0, p.length) !== p) return undefined;
+    const open = p.length - 1;
+    const { close, escaped } = stringEnd(data, open);
+    if (close === -1) return undefined;
+    const meaning = this.tails.match(data, close + 1);
+    if (meaning === undefined) return undefined;
+    const content = readString(data, open, close, escaped);
+    return content === undefined ? undefined : { content, finishReason: meaning.finishReason };
+  }
+
+  /**
+   * After a full parse of `data` into `c`: learns its prefix and tail when the content
+   * string is all the client reads from it. A new prefix or tail is checked by parsing
+   * it around a probe string: the probe must come out as the content, all else the same.
+   */
+  learn(data: string, c: ChunkJson): void {
+    const plain = plainContent(c, this.endpoint);
+    if (plain === undefined) return;
+    const key = KEY[this.endpoint];
+    const at = data.indexOf(key);
+    if (at === -1) return;
+    const open = at + key.length - 1;
+    const { close, escaped } = stringEnd(data, open);
+    if (close === -1 || readString(data, open, close, escaped) !== plain.content) return;
+    // Copies of their own (not slices of this event, which would keep it alive).
+    const prefix = Buffer.from(data.slice(0, open + 1)).toString();
+    const tail = Buffer.from(data.slice(close + 1)).toString();
+    if (this.prefix !== undefined && this.prefix !== prefix) return;
+    if (this.prefix === undefined || this.tails.match(tail, 0) === undefined) {
+      let probe: FastChunk | undefined;
+      try {
+        probe = plainContent(JSON.parse(`${prefix}${PROBE}"${tail}`) as ChunkJson, this.endpoint);
+      } catch {
+        return;
+      }
+      if (probe?.content !== PROBE || probe.finishReason !== plain.finishReason) return;
+    }
+    this.prefix = prefix;
+    this.tails.learn(tail, { finishReason: plain.finishReason });
+  }
+}
