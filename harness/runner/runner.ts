@@ -10,6 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { stringify as toYaml } from 'yaml';
 import { formatReport } from '../../datasets/report.ts';
+import { describeFrameLag } from '../pool/sim/emission-lag.ts';
 import { createEvaluator } from '../feedback/factory.ts';
 import type { PolicyFactory } from '../router/policies.ts';
 import { TelemetryScraper } from '../telemetry/scraper.ts';
@@ -216,6 +217,12 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     }
     const load = openLoadSummary(loop);
     if (load?.note) notes.push(load.note);
+    for (const p of pools) {
+      const lag = p.sim && describeFrameLag(p.name, p.sim.frameLag());
+      if (lag === undefined) continue;
+      log(`pool ${p.name}: ${lag}`);
+      notes.push(lag);
+    }
     const fin = await finalizeRun({
       runDir,
       runId,

@@ -5,11 +5,10 @@
  * once, in its leaf, and the tables' groups are leaves merged at the end. Memory is one
  * leaf per combination seen (a few histograms each), whatever the number of records.
  *
- * Percentiles come from HDR histograms (hdr-histogram-js, WebAssembly build: about ten
- * times faster per sample than its JavaScript one; 3 significant digits, microseconds).
- * Histograms live in WebAssembly memory: `destroy()` frees them.
+ * Percentiles come from HDR histograms (harness/histogram.ts). Histograms live in
+ * WebAssembly memory: `destroy()` frees them.
  */
-import * as hdr from 'hdr-histogram-js';
+import { newHistogram, recordMs, type Histogram } from '../histogram.ts';
 import type { RequestResult } from '../types.ts';
 
 export interface Slo {
@@ -25,33 +24,6 @@ export function meetsSlo(r: RequestResult, slo: Slo): boolean {
   if (slo.tpot_ms !== undefined && t.tpotMs !== undefined && t.tpotMs > slo.tpot_ms) return false;
   if (slo.e2e_ms !== undefined && !(t.e2eMs !== undefined && t.e2eMs <= slo.e2e_ms)) return false;
   return true;
-}
-
-/** One hour in microseconds: longer samples are recorded at this value. */
-const HIGHEST_US = 3_600_000_000;
-let wasmReady = false;
-
-export function newHistogram(): hdr.Histogram {
-  if (!wasmReady) {
-    hdr.initWebAssemblySync();
-    wasmReady = true;
-  }
-  return hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: HIGHEST_US,
-    numberOfSignificantValueDigits: 3,
-    useWebAssembly: true,
-  });
-}
-
-/** Records milliseconds as whole microseconds (at least 1). */
-export function recordMs(h: hdr.Histogram, ms: number): void {
-  h.recordValue(Math.min(HIGHEST_US, Math.max(1, Math.round(ms * 1000))));
-}
-
-/** p in (0, 100] of a histogram in ms, 2 decimals; null when empty. */
-export function percentileMs(h: hdr.Histogram, p: number): number | null {
-  return h.totalCount === 0 ? null : Number((h.getValueAtPercentile(p) / 1000).toFixed(2));
 }
 
 export interface GroupKeys {
@@ -84,7 +56,7 @@ export class GroupStats {
   /** First send and last completion, ms on the run's timeline. */
   firstMs = Infinity;
   lastMs = -Infinity;
-  readonly latency: Record<Latency, hdr.Histogram> = {
+  readonly latency: Record<Latency, Histogram> = {
     ttft: newHistogram(),
     itl: newHistogram(),
     tpot: newHistogram(),

@@ -7,17 +7,9 @@
  * long the run; the tables are arquero tables.
  */
 import * as aq from 'arquero';
-import type * as hdr from 'hdr-histogram-js';
 import type { RequestResult } from '../types.ts';
-import {
-  GroupStats,
-  LeafStats,
-  newHistogram,
-  percentileMs,
-  recordMs,
-  type GroupKeys,
-  type Slo,
-} from './summary-stats.ts';
+import { newHistogram, percentileMs, recordMs, type Histogram } from '../histogram.ts';
+import { GroupStats, LeafStats, type GroupKeys, type Slo } from './summary-stats.ts';
 
 export { meetsSlo, type Slo } from './summary-stats.ts';
 
@@ -100,7 +92,7 @@ export interface SummaryMeta {
 /** Takes records one at a time; `build()` makes the summary; `destroy()` frees the histograms. */
 export class SummaryBuilder {
   private readonly leaves = new LeafStats();
-  private readonly sendLag: hdr.Histogram = newHistogram();
+  private readonly sendLag: Histogram = newHistogram();
   private sendLagMax = -Infinity;
   private firstSentMs = Infinity;
   private lastSentMs = -Infinity;
