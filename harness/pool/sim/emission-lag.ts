@@ -8,7 +8,7 @@
  *
  * Kept: lag histograms (ms, and in steps) for the pool's whole life (`stats()`, the run's
  * summary notes), the recent mean step (from the engine's step records), and a warning,
- * at most once a minute, as soon as over 1% of a one-second window's frames (20 at least)
+ * at most once a minute, as soon as over 1% of a one-second window's frames (100 at least)
  * were more than a step late.
  */
 import { newHistogram, percentileMs, recordMs, type Histogram } from '../../histogram.ts';
@@ -29,7 +29,7 @@ export interface FrameLagStats {
 /** Share of a window's frames more than one step late that makes the watch warn. */
 const LATE_SHARE_WARN = 0.01;
 /** Frames a window needs before its share is judged. */
-const MIN_WINDOW_FRAMES = 20;
+const MIN_WINDOW_FRAMES = 100;
 /** Weight of each new step in the mean step (exponentially weighted: the recent load's step). */
 const STEP_EWMA = 0.1;
 
