@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StreamShape, TailShapes } from './chunk-shapes.ts';
+import { StreamShape, KnownShapes } from './chunk-shapes.ts';
 import type { ChoiceJson, ChunkJson } from './types.ts';
 
 const head = (id: string) => `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":1,"model":"m",`;
@@ -23,7 +23,7 @@ describe('StreamShape', () => {
           maxLength: 10,
         }),
         (first, rest) => {
-          const tails = new TailShapes();
+          const tails = new KnownShapes();
           const shape = new StreamShape('chat', tails);
           const d0 = frame('chatcmpl-1', first, null);
           shape.learn(d0, JSON.parse(d0) as ChunkJson);
@@ -45,7 +45,7 @@ describe('StreamShape', () => {
   });
 
   it('parses in full what carries more than content: role, usage, error, another id, a raw control character', () => {
-    const shape = new StreamShape('chat', new TailShapes());
+    const shape = new StreamShape('chat', new KnownShapes());
     const d0 = frame('a', 'x', null);
     shape.learn(d0, JSON.parse(d0) as ChunkJson);
     expect(shape.read(frame('a', 'y', null))).toEqual({ content: 'y', finishReason: undefined });
@@ -63,15 +63,32 @@ describe('StreamShape', () => {
   });
 
   it('never learns a tail whose later key would override the content', () => {
-    const shape = new StreamShape('chat', new TailShapes());
+    const shape = new StreamShape('chat', new KnownShapes());
     const dup = `${head('a')}"choices":[{"index":0,"delta":{"content":"x","content":"x"},"logprobs":null,"finish_reason":null}]}`;
     shape.learn(dup, JSON.parse(dup) as ChunkJson);
     const next = `${head('a')}"choices":[{"index":0,"delta":{"content":"y","content":"x"},"logprobs":null,"finish_reason":null}]}`;
     expect(shape.read(next)).toBeUndefined();
   });
 
+  it('a new stream of a known structure (another id) reads exactly as well, odd ids included', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary', maxLength: 10 }), { minLength: 1, maxLength: 6 }), (ids) => {
+        const shapes = new KnownShapes();
+        for (const id of ids) {
+          const shape = new StreamShape('chat', shapes);
+          const d0 = frame(id, 'x', null);
+          shape.learn(d0, JSON.parse(d0) as ChunkJson);
+          const d1 = frame(id, 'y"z', null);
+          const fast = shape.read(d1);
+          if (fast !== undefined) expect(fast.content).toBe(fullRead(d1).content);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('reads completions text the same way', () => {
-    const shape = new StreamShape('completions', new TailShapes());
+    const shape = new StreamShape('completions', new KnownShapes());
     const f = (t: string) =>
       `{"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":${JSON.stringify(t)},"logprobs":null,"finish_reason":null}]}`;
     shape.learn(f('a'), JSON.parse(f('a')) as ChunkJson);

@@ -14,8 +14,9 @@
  * event's parse equal to that one's with only the string changed. Anything else (the role
  * chunk, the usage chunk, an error event, another server's layout) is parsed in full.
  *
- * The prefix holds the request's id, so it is per stream (`StreamShape`); tails are the
- * same across requests (`TailShapes`, shared by a client, bounded).
+ * The prefix holds the request's id, so it is per stream (`StreamShape`); tails, and the
+ * prefixes' structure with the id left out, are the same across requests (`KnownShapes`,
+ * shared by a client, bounded): a new request's prefix is probed only if its structure is new.
  */
 import type { ChoiceJson, ChunkJson, Endpoint } from './types.ts';
 
@@ -26,10 +27,15 @@ interface TailMeaning {
 
 const MAX_TAILS = 64;
 
-/** Tails seen across a client's streams (a handful: one per finish reason, usually). */
-export class TailShapes {
+/**
+ * What a client's streams share: tails seen after the content string, and the skeletons of
+ * prefixes already checked by a probe parse (a prefix with its `"id"` string emptied: ids
+ * differ per request, the structure around them does not). Both are a handful; bounded.
+ */
+export class KnownShapes {
   private readonly tails: string[] = [];
   private readonly meanings: TailMeaning[] = [];
+  private readonly skeletons = new Set<string>();
 
   /** The meaning of the tail that `data` has from `from` on. */
   match(data: string, from: number): TailMeaning | undefined {
@@ -47,6 +53,32 @@ export class TailShapes {
       this.meanings.push(meaning);
     }
   }
+
+  checked(skeleton: string): boolean {
+    return this.skeletons.has(skeleton);
+  }
+
+  check(skeleton: string): void {
+    if (this.skeletons.size < MAX_TAILS) this.skeletons.add(skeleton);
+  }
+}
+
+const ID_OPEN = '{"id":"';
+
+/**
+ * A prefix with the contents of its leading `"id"` string removed, when that string is
+ * plain (no backslash, no control character): any other plain id gives the same JSON
+ * structure. Undefined for any other prefix (it is then probed on its own).
+ */
+function skeletonOf(prefix: string): string | undefined {
+  if (!prefix.startsWith(ID_OPEN)) return undefined;
+  const close = prefix.indexOf('"', ID_OPEN.length);
+  if (close === -1) return undefined;
+  for (let i = ID_OPEN.length; i < close; i++) {
+    const c = prefix.charCodeAt(i);
+    if (c < 0x20 || c === 92) return undefined;
+  }
+  return ID_OPEN + prefix.slice(close);
 }
 
 export interface FastChunk {
@@ -119,7 +151,7 @@ export class StreamShape {
 
   constructor(
     private readonly endpoint: Endpoint,
-    private readonly tails: TailShapes,
+    private readonly shapes: KnownShapes,
   ) {}
 
   /** The content and finish reason of `data` when its shape is known; undefined: parse it in full. */
@@ -130,7 +162,7 @@ export class StreamShape {
     const open = p.length - 1;
     const { close, escaped } = stringEnd(data, open);
     if (close === -1) return undefined;
-    const meaning = this.tails.match(data, close + 1);
+    const meaning = this.shapes.match(data, close + 1);
     if (meaning === undefined) return undefined;
     const content = readString(data, open, close, escaped);
     return content === undefined ? undefined : { content, finishReason: meaning.finishReason };
@@ -138,8 +170,8 @@ export class StreamShape {
 
   /**
    * After a full parse of `data` into `c`: learns its prefix and tail when the content
-   * string is all the client reads from it. A new prefix or tail is checked by parsing
-   * it around a probe string: the probe must come out as the content, all else the same.
+   * string is all the client reads from it. A new prefix structure or tail is checked by
+   * parsing it around a probe string: the probe must come out as the content, all else the same.
    */
   learn(data: string, c: ChunkJson): void {
     const plain = plainContent(c, this.endpoint);
@@ -154,7 +186,9 @@ export class StreamShape {
     const prefix = Buffer.from(data.slice(0, open + 1)).toString();
     const tail = Buffer.from(data.slice(close + 1)).toString();
     if (this.prefix !== undefined && this.prefix !== prefix) return;
-    if (this.prefix === undefined || this.tails.match(tail, 0) === undefined) {
+    const skeleton = this.prefix === undefined ? skeletonOf(prefix) : undefined;
+    const prefixKnown = this.prefix !== undefined || (skeleton !== undefined && this.shapes.checked(skeleton));
+    if (!prefixKnown || this.shapes.match(tail, 0) === undefined) {
       let probe: FastChunk | undefined;
       try {
         probe = plainContent(JSON.parse(`${prefix}${PROBE}"${tail}`) as ChunkJson, this.endpoint);
@@ -162,8 +196,9 @@ export class StreamShape {
         return;
       }
       if (probe?.content !== PROBE || probe.finishReason !== plain.finishReason) return;
+      if (skeleton !== undefined) this.shapes.check(skeleton);
     }
     this.prefix = prefix;
-    this.tails.learn(tail, { finishReason: plain.finishReason });
+    this.shapes.learn(tail, { finishReason: plain.finishReason });
   }
 }

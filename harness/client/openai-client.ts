@@ -11,11 +11,11 @@
  * in `errorClass`, never thrown. See request-run.ts for the latency definitions.
  *
  * What requests share, so that each one allocates little: SSE parsers (a free list), the
- * chunk tails learned from full parses (chunk-shapes.ts), and one abort listener per caller
+ * chunk shapes learned from full parses (chunk-shapes.ts), and one abort listener per caller
  * signal, whatever the number of requests in flight under it.
  */
 import { Pool } from 'undici';
-import { StreamShape, TailShapes } from './chunk-shapes.ts';
+import { StreamShape, KnownShapes } from './chunk-shapes.ts';
 import { RequestRun, type RunResources } from './request-run.ts';
 import { SseParser } from './sse.ts';
 import type {
@@ -57,7 +57,7 @@ export class OpenAIClient {
   private readonly pools = new Map<number, Pool>();
   private closed = false;
   private readonly spareParsers: SseParser[] = [];
-  private readonly tails = { chat: new TailShapes(), completions: new TailShapes() };
+  private readonly shapes = { chat: new KnownShapes(), completions: new KnownShapes() };
   /** Runs in flight under each caller signal; one listener per signal cancels them all. */
   private readonly bySignal = new WeakMap<AbortSignal, Set<RequestRun>>();
   private readonly resources: RunResources = {
@@ -66,7 +66,7 @@ export class OpenAIClient {
       p.reset();
       if (this.spareParsers.length < MAX_SPARE_PARSERS) this.spareParsers.push(p);
     },
-    shape: (endpoint) => new StreamShape(endpoint, this.tails[endpoint]),
+    shape: (endpoint) => new StreamShape(endpoint, this.shapes[endpoint]),
     settled: (run, signal) => this.bySignal.get(signal)?.delete(run),
   };
 
