@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only fidelity,speed,http,learners]`: wrp's speed and fidelity goals, measured
+ * `npm run bench [-- --only fidelity,speed,http,learners,loadgen]`: wrp's speed and fidelity goals, measured
  * on this machine, printed as tables and written to bench/results.json.
  */
 import { writeFileSync } from 'node:fs';
@@ -168,6 +168,14 @@ if (wanted('export')) {
     e.latency,
   );
   printTable('Export: wrp export of a 10,000-point knn model (no --verify)', e.knnExport);
+}
+
+if (wanted('loadgen')) {
+  const { loadgenBench } = await import('./loadgen.ts');
+  const { printLoadgen } = await import('./loadgen-print.ts');
+  const r = await loadgenBench();
+  results.loadgen = r;
+  printLoadgen(r);
 }
 
 // The soak takes 10 minutes: only when asked for (--only soak, or WRP_BENCH_SOAK=1).
