@@ -59,8 +59,28 @@ export class KnownShapes {
   }
 
   check(skeleton: string): void {
-    if (this.skeletons.size < MAX_TAILS) this.skeletons.add(skeleton);
+    if (this.skeletons.size < MAX_TAILS && !this.skeletons.has(skeleton)) {
+      this.skeletons.add(skeleton);
+      this.rests.push(skeleton.slice(ID_OPEN.length));
+    }
   }
+
+  /**
+   * A new stream's prefix found in `data` by a checked skeleton (its id aside), so even its
+   * first content event needs no full parse; undefined when none fits.
+   */
+  prefixOf(data: string): string | undefined {
+    if (this.rests.length === 0 || !data.startsWith(ID_OPEN)) return undefined;
+    const close = plainStringEnd(data, ID_OPEN.length);
+    if (close === -1) return undefined;
+    for (const rest of this.rests)
+      if (data.length > close + rest.length && data.slice(close, close + rest.length) === rest)
+        return data.slice(0, close + rest.length);
+    return undefined;
+  }
+
+  /** Each checked skeleton without its opening `{"id":"`: what follows the id string. */
+  private readonly rests: string[] = [];
 }
 
 const ID_OPEN = '{"id":"';
@@ -72,13 +92,19 @@ const ID_OPEN = '{"id":"';
  */
 function skeletonOf(prefix: string): string | undefined {
   if (!prefix.startsWith(ID_OPEN)) return undefined;
-  const close = prefix.indexOf('"', ID_OPEN.length);
-  if (close === -1) return undefined;
-  for (let i = ID_OPEN.length; i < close; i++) {
-    const c = prefix.charCodeAt(i);
-    if (c < 0x20 || c === 92) return undefined;
+  const close = plainStringEnd(prefix, ID_OPEN.length);
+  return close === -1 ? undefined : ID_OPEN + prefix.slice(close);
+}
+
+/** The closing quote of a string whose text starts at `from`, when it is plain (no backslash, no control character); else -1. */
+function plainStringEnd(s: string, from: number): number {
+  const close = s.indexOf('"', from);
+  if (close === -1) return -1;
+  for (let i = from; i < close; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 92) return -1;
   }
-  return ID_OPEN + prefix.slice(close);
+  return close;
 }
 
 export interface FastChunk {
@@ -156,7 +182,7 @@ export class StreamShape {
 
   /** The content and finish reason of `data` when its shape is known; undefined: parse it in full. */
   read(data: string): FastChunk | undefined {
-    const p = this.prefix;
+    const p = (this.prefix ??= this.shapes.prefixOf(data));
     // slice + === compares with memcmp; startsWith on a sliced string costs ten times more.
     if (p === undefined || data.length <= p.length || data.slice(0, p.length) !== p) return undefined;
     const open = p.length - 1;

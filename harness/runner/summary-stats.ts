@@ -8,7 +8,7 @@
  * Percentiles come from HDR histograms (harness/histogram.ts). Histograms live in
  * WebAssembly memory: `destroy()` frees them.
  */
-import { newHistogram, recordMs, type Histogram } from '../histogram.ts';
+import { BucketCounts, newHistogram, recordMs, type Histogram } from '../histogram.ts';
 import type { RequestResult } from '../types.ts';
 
 export interface Slo {
@@ -62,6 +62,8 @@ export class GroupStats {
     tpot: newHistogram(),
     e2e: newHistogram(),
   };
+  /** Inter-token gaps (hundreds a record) are counted first, then added to `latency.itl` a bucket at a time. */
+  private readonly itlCounts = new BucketCounts();
 
   add(r: RequestResult, slo: Slo): void {
     this.requests++;
@@ -72,8 +74,9 @@ export class GroupStats {
       if (t.ttftMs !== undefined) recordMs(this.latency.ttft, t.ttftMs);
       if (t.tpotMs !== undefined) recordMs(this.latency.tpot, t.tpotMs);
       if (t.e2eMs !== undefined) recordMs(this.latency.e2e, t.e2eMs);
-      const itl = this.latency.itl;
-      for (const gap of t.itlMs) recordMs(itl, gap);
+      const itl = this.itlCounts;
+      const gaps = t.itlMs;
+      for (let i = 0; i < gaps.length; i++) itl.addMs(gaps[i]!);
     } else if (r.status === 'failed') this.failed++;
     else this.cancelled++;
     if (meetsSlo(r, slo)) this.meetingSlo++;
@@ -95,7 +98,13 @@ export class GroupStats {
     this.energyTokens += outputTokens;
   }
 
+  /** Moves the counted inter-token gaps into their histogram (before reading or merging it). */
+  flush(): void {
+    this.itlCounts.drainInto(this.latency.itl);
+  }
+
   merge(o: GroupStats): void {
+    o.flush();
     this.requests += o.requests;
     this.ok += o.ok;
     this.failed += o.failed;
