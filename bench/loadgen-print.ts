@@ -38,10 +38,8 @@ export function printLoadgen(r: LoadgenResult): void {
   ]);
   const o = r.openLoop;
   const wl = o.wrp.summary.load!;
-  const stall =
-    o.wrp.summary.stoppedBy !== 'duration' ||
-    (wl.sendLagMs.max ?? Infinity) >= 1000 ||
-    o.wrp.summary.durationS > s.openSeconds + 2;
+  // A stall (the sender holding the thread) keeps the duration stop from firing: it must fire on time.
+  const stall = o.wrp.summary.stoppedBy !== 'duration' || o.wrp.summary.durationS > s.openSeconds + 2;
   printTable(`Open loop, Poisson ${s.openRate}/s for ${s.openSeconds} s against the no-op server`, [
     {
       sender: 'bare Node open-loop sender',
@@ -63,7 +61,7 @@ export function printLoadgen(r: LoadgenResult): void {
       'lag max ms': f(wl.sendLagMs.max),
       'run s': `${f(o.wrp.summary.durationS, 1)} (${o.wrp.summary.stoppedBy})`,
       load: o.wrp.load1.toFixed(1),
-      goal: `achieved/offered ${f(o.achievedShare, 3)} ${goal(o.achievedShare >= 0.98)}; lag p99 ${f(o.lagP99Ratio)}x bare ${goal(o.lagP99Ratio <= 1.5)}; ${stall ? 'STALL' : 'no stall'}`,
+      goal: `achieved/offered ${f(o.achievedShare, 3)} ${goal(o.achievedShare >= 0.98)}; lag p99 ${f(o.lagP99Ratio)}x bare ${goal(o.lagP99Ratio <= 1.5)}; ${stall ? 'STALL (duration stop late)' : 'no stall (duration stop on time)'}`,
     },
   ]);
   const rp = r.report;

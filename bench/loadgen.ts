@@ -33,7 +33,7 @@ const env = (name: string, fallback: number) => Number(process.env[name] ?? fall
 export const LOADGEN_DEFAULTS = {
   concurrency: env('WRP_BENCH_LOADGEN_C', 64),
   seconds: env('WRP_BENCH_LOADGEN_S', 10),
-  rounds: env('WRP_BENCH_LOADGEN_ROUNDS', 2),
+  rounds: env('WRP_BENCH_LOADGEN_ROUNDS', 3),
   tokens: env('WRP_BENCH_LOADGEN_TOKENS', 16),
   openRate: env('WRP_BENCH_LOADGEN_OPEN_RATE', 2000),
   openSeconds: env('WRP_BENCH_LOADGEN_OPEN_S', 30),
