@@ -13,6 +13,9 @@
  * - `read-readline`, `read-chunks`: bare streaming JSONL readers (node:readline, or 1 MiB
  *   reads split at newlines), JSON.parse of every line and nothing else: the reference for
  *   `wrp report`.
+ * - `jitter`: a timer every `periodMs` and nothing else; how late it fires (HDR): what this
+ *   machine's scheduler alone costs a process that must act on a cadence (the floor under
+ *   the simulated pool's frame lag).
  *
  * Config in WRP_DRIVER (JSON); the result goes back over IPC.
  */
@@ -25,7 +28,9 @@ import { OpenAIClient } from '../harness/client/openai-client.ts';
 import { newHistogram, percentileMs, recordMs } from '../harness/histogram.ts';
 
 export interface DriverConfig {
-  mode: 'autocannon' | 'undici' | 'client' | 'open' | 'read-readline' | 'read-chunks';
+  mode: 'autocannon' | 'undici' | 'client' | 'open' | 'read-readline' | 'read-chunks' | 'jitter';
+  /** jitter: the timer period, ms. */
+  periodMs?: number;
   url: string;
   /** read-*: the JSONL file. */
   file?: string;
@@ -260,6 +265,37 @@ async function runReader(c: DriverConfig): Promise<DriverResult> {
   };
 }
 
+/** How late a bare timer fires at a fixed cadence: the machine's floor for any paced writer. */
+async function runJitter(c: DriverConfig): Promise<DriverResult> {
+  const period = c.periodMs ?? 5;
+  const lag = newHistogram();
+  let maxLag = 0;
+  let ticks = 0;
+  const t0 = performance.now();
+  const end = t0 + c.durationS * 1000;
+  for (let due = t0 + period; due < end; due += period) {
+    await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil(due - performance.now()))));
+    const late = Math.max(0, performance.now() - due);
+    recordMs(lag, late);
+    maxLag = Math.max(maxLag, late);
+    ticks++;
+    // Late past a period: the next due time is now (no burst of catch-up ticks).
+    if (late > period) due = performance.now() - period;
+  }
+  const wallS = (performance.now() - t0) / 1000;
+  const result: DriverResult = {
+    mode: c.mode,
+    completed: ticks,
+    errors: 0,
+    wallS,
+    perS: ticks / wallS,
+    cpuUsPerRequest: 0,
+    lag: { p50: percentileMs(lag, 50), p99: percentileMs(lag, 99), max: Number(maxLag.toFixed(2)) },
+  };
+  lag.destroy();
+  return result;
+}
+
 async function main(): Promise<DriverResult> {
   const c = JSON.parse(process.env.WRP_DRIVER ?? '{}') as DriverConfig;
   const headers = { 'content-type': 'application/json', ...c.headers };
@@ -285,6 +321,8 @@ async function main(): Promise<DriverResult> {
     case 'read-readline':
     case 'read-chunks':
       return runReader(c);
+    case 'jitter':
+      return runJitter(c);
   }
 }
 

@@ -35,6 +35,12 @@ export function printLoadgen(r: LoadgenResult): void {
     { measure: 'bare undici floor / autocannon', ratio: f(m.undiciFloor), goal: '', result: '' },
     { measure: 'wrp client / bare undici floor', ratio: f(m.clientOverFloor), goal: '', result: '' },
     { measure: 'wrp run compiled / through tsx', ratio: f(m.compiledOverTsx), goal: '', result: '' },
+    {
+      measure: 'CPU per request: autocannon / wrp client (the ratio when both are CPU-bound)',
+      ratio: f(m.cpuAutocannonOverClient),
+      goal: '',
+      result: '',
+    },
   ]);
   const o = r.openLoop;
   const wl = o.wrp.summary.load!;
@@ -92,8 +98,9 @@ export function printLoadgen(r: LoadgenResult): void {
       },
     ],
   );
+  const fl = r.simCapacity.floor;
   printTable(
-    `One simulated pool process (llama-3.1-8b on one H100), open-loop 16-token streams; capacity = highest rate with frame lag p99 under one modelled step: ${r.simCapacity.capacity} streams/s`,
+    `One simulated pool process (llama-3.1-8b on one H100), open-loop 16-token streams; capacity = highest rate with frame lag p99 under one modelled step: ${r.simCapacity.capacity} streams/s. Floor: a bare timer every ${f(fl.periodMs)} ms in its own process fires p99 ${f(fl.lag?.p99)} ms late (${f((fl.lag?.p99 ?? NaN) / fl.periodMs)} steps; load ${fl.load1.toFixed(1)})`,
     r.simCapacity.rows.map((x) => ({
       'streams/s': x.rate,
       completed: x.completed,
@@ -103,6 +110,7 @@ export function printLoadgen(r: LoadgenResult): void {
       'lag p50 ms': f(x.p50Ms),
       'lag p99 ms': f(x.p99Ms),
       'p99 steps': f(x.p99Steps),
+      'p99 / floor': f((x.p99Ms ?? NaN) / (fl.lag?.p99 ?? NaN)),
       'late share': `${f(100 * x.lateShare, 1)}%`,
       load: x.load1.toFixed(1),
       '< 1 step': x.p99Steps !== null && x.p99Steps < 1 ? 'yes' : 'no',

@@ -38,7 +38,7 @@ export const LOADGEN_DEFAULTS = {
   openRate: env('WRP_BENCH_LOADGEN_OPEN_RATE', 2000),
   openSeconds: env('WRP_BENCH_LOADGEN_OPEN_S', 30),
   records: env('WRP_BENCH_LOADGEN_RECORDS', 1_000_000),
-  simRates: (process.env.WRP_BENCH_LOADGEN_SIM_RATES ?? '250,500,750,1000,1500,2000').split(',').map(Number),
+  simRates: (process.env.WRP_BENCH_LOADGEN_SIM_RATES ?? '50,100,250,500,1000,1500,2000').split(',').map(Number),
   simSeconds: env('WRP_BENCH_LOADGEN_SIM_S', 8),
 };
 
@@ -254,6 +254,8 @@ export interface LoadgenResult {
   simCapacity: {
     rows: (FrameLagStats & { rate: number; completed: number; errors: number; load1: number })[];
     capacity: number;
+    /** A bare timer at the modelled step's period in its own process: how late the scheduler alone makes it. */
+    floor: DriverResult & { load1: number; periodMs: number };
   };
 }
 
@@ -316,6 +318,7 @@ export async function loadgenBench(log: (line: string) => void = console.log): P
         undiciFloor: ratio('undiciFloor'),
         clientOverFloor: median(rounds.map((r) => r.client / r.undiciFloor)),
         compiledOverTsx: median(rounds.map((r) => r.wrpRun / r.wrpRunTsx)),
+        cpuAutocannonOverClient: median(rounds.map((r) => r.autocannonCpuUsPerRequest / r.clientCpuUsPerRequest)),
       },
     };
     const report = await reportRow(paths, dir, log);
@@ -363,6 +366,20 @@ async function simCapacityRows(paths: Record<'driver' | 'sim', string>, log: (li
   const o = LOADGEN_DEFAULTS;
   const rows: LoadgenResult['simCapacity']['rows'] = [];
   let capacity = 0;
+  // The floor: a bare timer at the first row's modelled step period (6.7 ms if none), measured right after it.
+  const floorAt = async (periodMs: number) => ({
+    ...(await drive(paths.driver, {
+      mode: 'jitter',
+      url: '',
+      connections: 0,
+      durationS: 5,
+      tokens: 0,
+      model: '',
+      periodMs,
+    })),
+    periodMs,
+  });
+  let floor: (DriverResult & { load1: number; periodMs: number }) | undefined;
   for (const rate of o.simRates) {
     log(`loadgen: simulated pool at ${rate} streams/s (load ${load1()})`);
     const sim = await server<FrameLagStats>(paths.sim, {});
@@ -384,8 +401,9 @@ async function simCapacityRows(paths: Record<'driver' | 'sim', string>, log: (li
     }
     const lag = await sim.report();
     rows.push({ ...lag, rate, completed: d.completed, errors: d.errors, load1: d.load1 });
+    floor ??= await floorAt(lag.stepMs ?? 6.7);
     if (lag.p99Steps === null || lag.p99Steps >= 1) break;
     capacity = rate;
   }
-  return { rows, capacity };
+  return { rows, capacity, floor: floor ?? (await floorAt(6.7)) };
 }

@@ -15,7 +15,6 @@ const ITL_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.
 const REQUEST_LATENCY_BUCKETS = [
   0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680,
 ];
-const FRAME_LAG_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const FRAME_LAG_STEP_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 50];
 const TOKEN_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
 
@@ -39,7 +38,6 @@ export class VllmMetrics {
   private readonly itl: Observer;
   private readonly perRequest: Record<string, Observer>;
 
-  private readonly frameLagS: Observer;
   private readonly frameLagSteps: Observer;
 
   constructor(
@@ -103,11 +101,6 @@ export class VllmMetrics {
     this.itl = histogram('vllm:inter_token_latency_seconds', 'Inter-token latency.', ITL_BUCKETS);
     // Not vLLM's: how far the simulator's HTTP side is behind its engine (it is the bottleneck past one step).
     gauge('wrp:engine_step_seconds', 'Recent mean engine step of the simulated pool.', stepSeconds);
-    this.frameLagS = histogram(
-      'wrp:frame_lag_seconds',
-      "How late token frames reached the socket against the simulated engine's schedule.",
-      FRAME_LAG_BUCKETS,
-    );
     this.frameLagSteps = histogram(
       'wrp:frame_lag_steps',
       'Frame lag in modelled engine steps (above 1: the simulator, not the modelled GPU, sets client latency).',
@@ -129,10 +122,7 @@ export class VllmMetrics {
   private readonly flushPending = () => {
     for (const s of this.pendingItl) this.itl.observe(s);
     this.pendingItl.length = 0;
-    for (let i = 0; i < this.pendingLag.length; i += 2) {
-      this.frameLagS.observe(this.pendingLag[i]!);
-      this.frameLagSteps.observe(this.pendingLag[i + 1]!);
-    }
+    for (const steps of this.pendingLag) this.frameLagSteps.observe(steps);
     this.pendingLag.length = 0;
   };
 
@@ -145,8 +135,9 @@ export class VllmMetrics {
     if (this.pendingItl.push(seconds) === 1 && this.pendingLag.length === 0) setImmediate(this.flushPending);
   }
 
-  observeFrameLag(seconds: number, steps: number): void {
-    if (this.pendingLag.push(seconds, steps) === 2 && this.pendingItl.length === 0) setImmediate(this.flushPending);
+  /** A frame's lag in modelled steps (wrp:engine_step_seconds converts it to seconds). */
+  observeFrameLag(steps: number): void {
+    if (this.pendingLag.push(steps) === 1 && this.pendingItl.length === 0) setImmediate(this.flushPending);
   }
 
   /** A request whose client went away before it finished (vLLM's finished_reason="abort"). */

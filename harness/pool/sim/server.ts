@@ -2,7 +2,7 @@
  * `wrp pool serve`: a simulated vLLM deployment behind a real HTTP server (node:http),
  * speaking the OpenAI-compatible API of shared/REFERENCE.md section 1. Tokens are written
  * when the wall-clock engine emits them; how late each frame reaches the socket, in
- * modelled engine steps, is watched (emission-lag.ts): in /metrics (`wrp:frame_lag_*`),
+ * modelled engine steps, is watched (emission-lag.ts): in /metrics (`wrp:frame_lag_steps`),
  * a warning, and `frameLag()` for the run's summary.
  */
 import { randomUUID } from 'node:crypto';
@@ -281,7 +281,7 @@ function serveCompletion(res: ServerResponse, req: ParsedRequest, plan: RequestP
   const onWritten = (index: number) => {
     const now = clock.now();
     const steps = c.lagWatch.observe(lastTokenTime, now);
-    c.metrics.observeFrameLag(now - lastTokenTime, steps);
+    c.metrics.observeFrameLag(steps);
     c.onEmitLag?.((now - lastTokenTime) * 1000, index);
   };
   const stream = req.stream ? new SseStream(res, req.kind, c, c.fault, req.continuousUsage, onWritten) : undefined;
