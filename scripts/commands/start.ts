@@ -6,13 +6,14 @@
  * which policy won and by how much; the last lines name the commands that go further.
  */
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
+import { PROJECT_ROOT } from '../../datasets/paths.ts';
 import { headlineLines, policyStandings } from '../../harness/report/headline.ts';
 import { exportPolicy } from '../../learners/export/export.ts';
 import { runAndReport } from './run.ts';
 
-const QUICKSTART = fileURLToPath(new URL('../../experiments/quickstart.yaml', import.meta.url));
+// From the project root: the same path whether the sources run or the compiled CLI (dist/wrp.mjs).
+const QUICKSTART = join(PROJECT_ROOT, 'experiments', 'quickstart.yaml');
 
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(2)}%`);
 
