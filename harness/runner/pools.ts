@@ -88,6 +88,7 @@ export async function startPools(config: ExperimentConfig, log: (line: string) =
           ...simPoolSpecOf(s),
           servedModelName: p.model,
           seed: s.seed ?? config.seed,
+          judgeAgreement: s.judge_agreement,
           faults: s.faults && new SpecFaultPolicy(s.faults, s.seed ?? config.seed),
           port: 0,
           onWarning: (line) => log(`pool ${p.name}: ${line}`),

@@ -8,7 +8,7 @@
 import { join, relative } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { PROJECT_ROOT } from '../../datasets/paths.ts';
-import { headlineLines, policyStandings } from '../../harness/report/headline.ts';
+import { headlineLines, midpointMs, policyStandings, secondHalfLines } from '../../harness/report/headline.ts';
 import { exportPolicy } from '../../learners/export/export.ts';
 import { runAndReport } from './run.ts';
 
@@ -30,7 +30,10 @@ async function start(): Promise<void> {
       `${pct(d.agreement)} of ${d.contexts} held-out requests, ${d.decisions.length} decisions, all reachable`,
   );
   console.log('');
-  for (const line of headlineLines(await policyStandings(join(outcome.runDir, 'requests.jsonl')))) console.log(line);
+  const records = join(outcome.runDir, 'requests.jsonl');
+  for (const line of headlineLines(await policyStandings(records))) console.log(line);
+  const half = await midpointMs(records);
+  for (const line of secondHalfLines(await policyStandings(records, half), half)) console.log(line);
   console.log(`\nnext:`);
   console.log(`  open ${run}/report.html`);
   console.log(`  npx wrp train --learner epsilon_greedy --signals builtin:synthetic \\`);

@@ -162,6 +162,27 @@ async function trainOnReplay(
   };
 }
 
+/** Above this share of records without a quality verdict, training on a log says so. */
+const MISSING_QUALITY_WARNING = 0.2;
+
+/**
+ * Records whose reward carries no quality verdict (no evaluator applied): their logged reward
+ * counted quality as 0 (feedback.reward.missing_quality: zero) or was dropped (skip), so a
+ * policy learns cost and latency alone there. Says so when they are many; returns the count.
+ */
+export function warnOnMissingQuality(records: readonly { quality?: number }[]): number {
+  const unjudged = records.filter((r) => r.quality === undefined).length;
+  if (records.length > 0 && unjudged / records.length > MISSING_QUALITY_WARNING)
+    console.log(
+      `warning: ${unjudged} of ${records.length} records (${((100 * unjudged) / records.length).toFixed(0)}%) ` +
+        'have no quality verdict: under missing_quality: zero their logged reward counts quality 0 (the policy ' +
+        'learns cost and latency alone there), under skip they have no reward and are left out. Judge ' +
+        'free-form answers with feedback.llm_judge ' +
+        '(a simulated pool serves as judge: llm_judge: {pool: NAME}) and run again.',
+    );
+  return unjudged;
+}
+
 export async function train(a: TrainArgs): Promise<void> {
   // Refuse before training: minutes of work must not end in a silent overwrite.
   if (existsSync(join(a.out, 'policy.json')) && !a.force)
@@ -224,7 +245,8 @@ export async function train(a: TrainArgs): Promise<void> {
       run.samples.forEach((s, i) => learner.update(contexts[i]!, s.action, s.reward));
       feedback = 'logged decisions (direct method)';
     }
-    training = { data: spec.path, feedback, samples: run.samples.length, report: run.report };
+    const unjudged = warnOnMissingQuality(run.records);
+    training = { data: spec.path, feedback, samples: run.samples.length, unjudged, report: run.report };
   } else if (spec.kind === 'replay') {
     ({ learner, training } = await trainOnReplay(a, spec.path, router));
   } else {

@@ -20,6 +20,7 @@ import { planRequest, type RequestPlan } from './request-plan.ts';
 import { DEFAULT_POOL_SPEC, SimPool, type SimPoolSpec } from './sim-pool.ts';
 import { SseStream } from './sse-stream.ts';
 import { SimConfigError } from '../../../core/errors.ts';
+import { DEFAULT_JUDGE_AGREEMENT } from './judge.ts';
 
 export interface SimServerOptions extends Partial<Omit<SimPoolSpec, 'model'>> {
   /** Model profile name or Hugging Face id. */
@@ -36,6 +37,8 @@ export interface SimServerOptions extends Partial<Omit<SimPoolSpec, 'model'>> {
   uds?: string;
   seed?: number;
   quality?: QualityModel;
+  /** Asked to judge an answer, how often the pool agrees with the simulator's truth (judge.ts; default 0.85). */
+  judgeAgreement?: number;
   faults?: FaultPolicy;
   /**
    * Observes how late each streamed token frame reaches the socket relative to the engine's
@@ -95,6 +98,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
     blockSize: pool.spec.blockSize,
     seed: opts.seed ?? 0,
     quality: opts.quality ?? builtinQualityTable(),
+    judgeAgreement: opts.judgeAgreement ?? DEFAULT_JUDGE_AGREEMENT,
   };
   const metrics = new VllmMetrics(pool, servedModelName, () => lagWatch.stepSeconds());
   const dcgm = dcgmRegistry(pool);
