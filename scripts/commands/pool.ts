@@ -8,6 +8,7 @@ import { DEFAULT_POOL_SPEC } from '../../harness/pool/sim/sim-pool.ts';
 import { startSimServer } from '../../harness/pool/sim/server.ts';
 import { UsageError } from '../../core/errors.ts';
 import { DEFAULT_JUDGE_AGREEMENT } from '../../harness/pool/sim/judge.ts';
+import { printNext } from '../next.ts';
 
 const serveOptions = {
   model: {
@@ -129,6 +130,11 @@ async function serve(args: ServeArgs): Promise<void> {
   );
   if (faults) console.log(`faults: ${describeFaults(faults)}`);
   console.log(server.socketPath !== undefined ? `${server.url} via unix socket ${server.socketPath}` : server.url);
+  if (server.socketPath === undefined)
+    printNext(
+      `point an experiment's pool at it: {name: p, model: ${server.servedModelName}, endpoint: ${server.url}}`,
+      `curl ${server.url}/v1/models`,
+    );
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

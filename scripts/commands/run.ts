@@ -13,6 +13,7 @@ import * as aq from 'arquero';
 import { POLICY_FACTORIES, prepareLearners } from '../../learners/policy-factories.ts';
 import { checkpointable } from '../../learners/checkpointed.ts';
 import { UsageError, WrpError } from '../../core/errors.ts';
+import { printJson, printNext, shown } from '../next.ts';
 
 const runOptions = {
   resume: {
@@ -31,6 +32,7 @@ const runOptions = {
     default: true,
     describe: 'progress bar on a TTY, a line every few seconds otherwise',
   },
+  json: { type: 'boolean', describe: 'print the summary as JSON on stdout (for scripts)' },
 } as const satisfies Record<string, Options>;
 
 export type RunArgs = Flags<typeof runOptions> & { experiment?: string | undefined };
@@ -49,7 +51,8 @@ function resumeConfig(dir: string): { config: ExperimentConfig; configFile: stri
 }
 
 export async function runCommandHandler(args: RunArgs): Promise<void> {
-  await runAndReport(args);
+  const outcome = await runAndReport(args);
+  if (outcome && !args.json) nextAfterRun(outcome.runDir);
 }
 
 /** Runs (or resumes) one experiment, prints its summary and writes its report; undefined with --repeat. */
@@ -78,13 +81,26 @@ export async function runAndReport(args: RunArgs): Promise<RunOutcome | undefine
     progress: args.progress,
     resumeDir: args.resume,
   });
-  printRunSummary(outcome.summary, console.log);
-  console.log(`results: ${outcome.runDir}`);
-  console.log(`report: ${await writeReport(outcome.runDir)}`);
+  const report = await writeReport(outcome.runDir);
+  if (args.json) printJson({ runDir: outcome.runDir, report, summary: outcome.summary });
+  else {
+    printRunSummary(outcome.summary, console.log);
+    console.log(`results: ${outcome.runDir}`);
+    console.log(`report: ${report}`);
+  }
   // A run cut short by its error budget is a failed benchmark: scripts and CI must see it.
   if (outcome.summary.stoppedBy.startsWith('max_error_rate'))
     throw new WrpError('WRP_RUN_FAILED', `the run was stopped by ${outcome.summary.stoppedBy}`);
   return outcome;
+}
+
+/** What to do after a run: look at it, then learn from it. */
+function nextAfterRun(runDir: string): void {
+  const run = shown(runDir);
+  printNext(
+    `open ${run}/report.html`,
+    `npx wrp train --learner beta_thompson --signals builtin:synthetic --data ${run} --out policies/<name>`,
+  );
 }
 
 async function repeated(args: RunArgs, config: ExperimentConfig, configFile: string, trials: number): Promise<void> {
