@@ -17,8 +17,12 @@ const QUICKSTART = join(PROJECT_ROOT, 'experiments', 'quickstart.yaml');
 
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(2)}%`);
 
-async function start(): Promise<void> {
-  const outcome = await runAndReport({ experiment: QUICKSTART, progress: true });
+async function start(requests: number | undefined): Promise<void> {
+  const outcome = await runAndReport({
+    experiment: QUICKSTART,
+    progress: true,
+    ...(requests !== undefined ? { requests } : {}),
+  });
   if (!outcome) return;
   const run = relative(process.cwd(), outcome.runDir) || '.';
   const bundle = join(run, 'router');
@@ -41,8 +45,9 @@ async function start(): Promise<void> {
   console.log(`  npx wrp export --policy policies/qs --experiment experiments/quickstart.yaml --out router/`);
 }
 
-export const startCommand: CommandModule = {
+export const startCommand: CommandModule<object, { requests?: number }> = {
   command: 'start',
   describe: 'Quickstart: run, learn, export and compare on simulated pools (experiments/quickstart.yaml)',
-  handler: () => start(),
+  builder: (y) => y.option('requests', { type: 'number', describe: 'a shorter (or longer) run than its 900 requests' }),
+  handler: (a) => start(a.requests),
 };
