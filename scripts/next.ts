@@ -5,7 +5,22 @@
  */
 export function printNext(...commands: string[]): void {
   console.log('\nnext:');
-  for (const c of commands) console.log(`  ${c}`);
+  for (const c of commands) for (const line of shellLines(c)) console.log(line);
+}
+
+/** A command split at word boundaries into lines under 100 columns, continued with " \\" as a shell reads them. */
+export function shellLines(command: string, width = 100): string[] {
+  const lines: string[] = [];
+  let line = '  ';
+  for (const word of command.split(' ')) {
+    if (line.trim() !== '' && line.length + 1 + word.length > width - 2) {
+      lines.push(`${line} \\`);
+      line = '    ';
+    }
+    line = line.trim() === '' ? `${line}${word}` : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines;
 }
 
 /** Prints `value` as the command's only stdout when --json is on (past quietly: it writes to stdout itself). */

@@ -17,6 +17,7 @@ import { boardMarkdown, buildBoards, overallMarkdown } from '../../learners/prot
 import type { RunRecord } from '../../learners/protocol/run.ts';
 import { loadScenario } from '../../learners/protocol/scenario.ts';
 import { runSuite } from '../../learners/protocol/suite.ts';
+import { printNext, shown } from '../next.ts';
 
 const benchOptions = {
   seeds: { type: 'number', default: 32, describe: 'paired seeds per scenario' },
@@ -86,7 +87,10 @@ function publish(records: RunRecord[], out: string, header: string, seconds: num
   ].join('\n');
   writeFileSync(join(out, 'leaderboard.md'), md);
   writeFileSync(join(out, 'leaderboard.json'), `${JSON.stringify({ seconds, boards }, null, 2)}\n`);
-  console.log(md);
+  // The terminal gets the overall board; each scenario's wide table stays in leaderboard.md.
+  console.log(`\n${header}\n\n${overallMarkdown(boards)}`);
+  console.log(`\nevery scenario's table: ${join(out, 'leaderboard.md')} (runs: ${join(out, 'runs.jsonl')})`);
+  printNext(`less ${shown(join(out, 'leaderboard.md'))}`);
 }
 
 async function bench(a: BenchArgs): Promise<void> {
