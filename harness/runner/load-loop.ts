@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import type { ChatMessage, RequestResult, SessionPlan } from '../types.ts';
 import type { ArrivalProcess, StageInfo } from '../workload/arrivals.ts';
 import { resumePoint, type RecordedLookup, type StartAt } from './recorded-requests.ts';
+import type { StopReason } from './stop-reason.ts';
 
 /** How long the sender may run without yielding to the event loop when it is behind. */
 const YIELD_EVERY_MS = 2;
@@ -91,7 +92,8 @@ export class LoadLoop {
   readonly abort = new AbortController();
   /** Resume bookkeeping: sessions skipped as complete, continued mid-way, or given up (no recorded answer to continue from). */
   readonly resumed = { skipped: 0, continued: 0, abandoned: 0 };
-  stoppedBy = '';
+  /** Why the loop stopped (set once, by the first stop). */
+  stoppedBy: StopReason | undefined;
   t0: number;
   private stopping = false;
   private stoppedAt = 0;
@@ -124,7 +126,7 @@ export class LoadLoop {
     return this.replaying ? this.replayS : (performance.now() - this.t0) / 1000;
   }
 
-  requestStop(reason: string): void {
+  requestStop(reason: StopReason): void {
     if (this.stopping) return;
     this.stopping = true;
     this.stoppedAt = performance.now();
@@ -146,12 +148,12 @@ export class LoadLoop {
 
   async run(): Promise<void> {
     const { requests } = this.o.stop;
-    if (requests !== undefined && this.counters.sent >= requests) this.requestStop('requests');
+    if (requests !== undefined && this.counters.sent >= requests) this.requestStop({ kind: 'requests' });
     if (!this.replaying) this.armDuration();
     this.lastYield = performance.now();
     try {
       await this.startSessions();
-      if (!this.stopping) this.requestStop('workload exhausted');
+      if (!this.stopping) this.requestStop({ kind: 'workload_exhausted' });
       await this.drain();
     } finally {
       clearTimeout(this.durationTimer);
@@ -164,7 +166,7 @@ export class LoadLoop {
     const d = this.o.stop.durationS;
     if (d === undefined) return;
     const left = d * 1000 - (performance.now() - this.t0);
-    this.durationTimer = setTimeout(() => this.requestStop('duration'), Math.max(0, left));
+    this.durationTimer = setTimeout(() => this.requestStop({ kind: 'duration' }), Math.max(0, left));
   }
 
   /** Leaves replay: the session about to be sent is due at `atS` on the original timeline. */
@@ -343,18 +345,18 @@ export class LoadLoop {
   private reserve(): boolean {
     const { requests } = this.o.stop;
     if (requests !== undefined && this.counters.sent >= requests) {
-      this.requestStop('requests');
+      this.requestStop({ kind: 'requests' });
       return false;
     }
     this.counters.sent++;
-    if (requests !== undefined && this.counters.sent >= requests) this.requestStop('requests');
+    if (requests !== undefined && this.counters.sent >= requests) this.requestStop({ kind: 'requests' });
     return true;
   }
 
   private checkErrorRate(): void {
     const { completed, errors } = this.counters;
     if (completed >= this.o.stop.minRequestsForErrorRate && errors / completed > this.o.stop.maxErrorRate) {
-      this.requestStop(`max_error_rate (${errors}/${completed} failed > ${this.o.stop.maxErrorRate})`);
+      this.requestStop({ kind: 'max_error_rate', errors, completed, limit: this.o.stop.maxErrorRate });
     }
   }
 

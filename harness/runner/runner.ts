@@ -37,6 +37,7 @@ import {
 import type { RunSummary, SummaryMeta } from './summary.ts';
 import { runTurn, type TurnEnv } from './turn.ts';
 import { RecentTtft } from './recent-ttft.ts';
+import { describeStop, type StopReason } from './stop-reason.ts';
 import { EnergyRate } from './energy-rate.ts';
 
 /** Achieved below this share of the offered open-loop rate: the summary says the generator fell behind. */
@@ -54,7 +55,7 @@ export interface RunOptions {
   /** `wrp run --resume DIR`: continue the run recorded there (same config, same files). */
   resumeDir?: string;
   /** Called with every record; a reason returned stops the run (capacity search: the trial's SLO budget is spent). */
-  shouldStop?: (r: RequestResult) => string | undefined;
+  shouldStop?: (r: RequestResult) => StopReason | undefined;
 }
 
 export interface RunOutcome {
@@ -211,7 +212,8 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     await telemetry.close();
     checkpointer?.save(recorded);
     await requests.close();
-    if (loop.stoppedBy.startsWith('max_error_rate')) log(`stopped: ${loop.stoppedBy}`);
+    const stop = loop.stoppedBy ?? { kind: 'workload_exhausted' };
+    if (stop.kind === 'max_error_rate') log(`stopped: ${describeStop(stop)}`);
     const notes = datasetNotes(meta.datasets);
     if (resume) {
       const r = loop.resumed;
@@ -231,7 +233,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       runDir,
       runId,
       config,
-      stoppedBy: loop.stoppedBy,
+      stop,
       log,
       rewriteRequests: true,
       notes,

@@ -82,7 +82,7 @@ export async function runAndReport(args: RunArgs): Promise<RunOutcome | undefine
   console.log(`results: ${outcome.runDir}`);
   console.log(`report: ${await writeReport(outcome.runDir)}`);
   // A run cut short by its error budget is a failed benchmark: scripts and CI must see it.
-  if (outcome.summary.stoppedBy.startsWith('max_error_rate'))
+  if (outcome.summary.stop.kind === 'max_error_rate')
     throw new WrpError('WRP_RUN_FAILED', `the run was stopped by ${outcome.summary.stoppedBy}`);
   return outcome;
 }
