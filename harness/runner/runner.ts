@@ -35,7 +35,7 @@ import {
   type RunMeta,
 } from './run-dir.ts';
 import type { RunSummary, SummaryMeta } from './summary.ts';
-import { runTurn, type TurnEnv } from './turn.ts';
+import { RUNNER_ERROR_CLASSES, runTurn, type TurnEnv } from './turn.ts';
 import { RecentTtft } from './recent-ttft.ts';
 import { describeStop, type StopReason } from './stop-reason.ts';
 import { EnergyRate } from './energy-rate.ts';
@@ -137,6 +137,17 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     const policy = router.kind === 'policy' ? router.policy : undefined;
     const checkpointer = policy && setUpCheckpoints(policy, config, runDir, resume, () => requests.flush(), log);
     let recorded = resume?.records ?? 0;
+    // The first request of each runner-side error class is said in the log; the rest are counted in the summary.
+    const runnerErrorsSeen = new Set<string>();
+    const noteRunnerError = (r: RequestResult) => {
+      const cls = r.errorClass;
+      if (cls === undefined || runnerErrorsSeen.has(cls) || !(RUNNER_ERROR_CLASSES as readonly string[]).includes(cls))
+        return;
+      runnerErrorsSeen.add(cls);
+      log(
+        `request ${r.id}: ${cls}: ${r.errorMessage ?? ''} (the run goes on: such requests are recorded as failed and count toward stop.max_error_rate)`,
+      );
+    };
     await scraper.start();
     const ttft = new RecentTtft();
     const t0 = performance.now();
@@ -177,6 +188,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       onResult: (r) => {
         requests.write(r);
         recorded++;
+        noteRunnerError(r);
         if (r.status === 'ok' && r.timing.ttftMs !== undefined) ttft.add(r.decision.pool, r.timing.ttftMs);
         checkpointer?.onResult(r, recorded);
         const why = opts.shouldStop?.(r);
