@@ -43,7 +43,7 @@ export function describeStop(r: StopReason): string {
     case 'max_error_rate':
       return `max_error_rate (${r.errors}/${r.completed} failed > ${r.limit})`;
     case 'signal':
-      return `${r.signal} (stopped sending; requests in flight finished or cancelled)`;
+      return r.signal;
     case 'slo_budget':
       return `slo budget spent: ${r.missed} requests missed an SLO (target allows ${r.allowed} of ${r.trial})`;
     case 'interrupted':
