@@ -174,6 +174,9 @@ export async function train(a: TrainArgs): Promise<void> {
     throw new UsageError(
       `--out: ${a.out} already holds a policy.json; pass --force to replace it, or name another folder`,
     );
+  // Before any data is read: a misspelt learner is one line, not the end of a long load.
+  if (!TRAINABLE.includes(a.learner))
+    throw new UsageError(`--learner: expected one of ${TRAINABLE.join(', ')}, got "${a.learner}"`);
   await prepareLearners({ type: a.learner });
   const spec = parseDataSpec(a.data, a);
   const router = a.signals === undefined ? undefined : new SignalRouter(loadSignalMap(a.signals));
