@@ -131,7 +131,8 @@ export class PolicyFileError extends WrpError {
   constructor(
     readonly file: string,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super('WRP_POLICY_FILE', `${file}: ${message}`);
+    super('WRP_POLICY_FILE', `${file}: ${message}`, options);
   }
 }

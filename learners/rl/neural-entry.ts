@@ -61,13 +61,14 @@ export const NEURAL_ENTRY: LearnerEntry = {
       seed: s.seed ?? ctx.seed,
     });
   },
-  load(file: PolicyFile) {
+  load(file: PolicyFile, source?: string) {
     const featurizer = new Featurizer(file.features);
     return NeuralPolicy.loadWithTf(
       tf(),
       file,
       (c) => featurizer.featurize(c),
       (c) => featurizer.prepare(c),
+      source,
     );
   },
 };
