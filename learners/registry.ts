@@ -28,7 +28,7 @@ import type { FeaturizerOptions } from './features/featurizer.ts';
 import { buildLayout, featureSpecSchema, type FeatureSpec } from './features/spec.ts';
 import { isReplayLearner, ONE_CALL_PER_REQUEST, REPLAY_LEARNERS } from './rl/cascade-entry.ts';
 import { NEURAL_ENTRY } from './rl/neural-entry.ts';
-import type { FeatureLayout, Learner, PolicyFile } from './types.ts';
+import { LearnerSetupError, type FeatureLayout, type Learner, type PolicyFile } from './types.ts';
 import { SignalRoutedLearner } from './export/routed-learner.ts';
 import { KnnPolicy, knnHyperSchema } from './export/knn-policy.ts';
 import { loadSignalMap, parseSignalMap, SignalRouter } from './export/signal-map.ts';
@@ -215,7 +215,7 @@ export function loadLearner(file: PolicyFile, source = 'policy.json'): Learner {
     learner = entry.load(file, source);
   } catch (e) {
     // Each learner names the field it checks; anything it did not check is still the file's, in one line.
-    if (isWrpError(e)) throw e;
+    if (isWrpError(e) || e instanceof LearnerSetupError) throw e;
     throw new PolicyFileError(
       source,
       `${file.learner} parameters that do not fit the learner: ${(e as Error).message}`,

@@ -78,7 +78,7 @@ export async function runAndReport(args: RunArgs): Promise<RunOutcome | undefine
     args.resume !== undefined
       ? resumeConfig(args.resume, flags)
       : { config: loadExperiment(args.experiment!, flags), configFile: args.experiment! };
-  await prepareLearners(config.router);
+  await prepareLearners(config.router, configFile);
   await checkFeatureEndpoints(config, configFile);
   if (args.repeat !== undefined) {
     await repeated(args, config, configFile, args.repeat);
