@@ -131,7 +131,7 @@ async function one(
     experiment: '',
     durationS: s.durationS,
     slo: {},
-    stoppedBy: '',
+    stop: { kind: 'requests' },
     energyMethod: '',
   });
   okOnlyBuilder.destroy();
@@ -162,7 +162,7 @@ async function one(
     classesRight &&
     rateRight &&
     latencyOkOnly &&
-    (maxErrorRate < 1 ? s.stoppedBy.startsWith('max_error_rate') && s.sent < n : s.sent === n);
+    (maxErrorRate < 1 ? s.stop.kind === 'max_error_rate' && s.sent < n : s.sent === n);
   return row;
 }
 

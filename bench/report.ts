@@ -128,7 +128,7 @@ export async function reportBench(n: number): Promise<ReportBenchRow> {
       records: sample,
       durationS: 10,
       slo: config.slo,
-      stoppedBy: 'requests',
+      stop: { kind: 'requests' },
       energyMethod: 'bench',
     });
     writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary));

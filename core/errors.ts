@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   WRP_POOL_UNREACHABLE: { exit: 2, what: 'a pool or feature endpoint refuses connections or does not answer' },
   WRP_POOL_NOT_VLLM: { exit: 2, what: 'an endpoint answers, but not as a vLLM OpenAI-compatible server' },
   WRP_MODEL_NOT_SERVED: { exit: 2, what: 'a pool does not serve the model the config names' },
+  WRP_POOL_AUTH: { exit: 2, what: 'an endpoint refuses the API key it was given, or asks for one (HTTP 401 or 403)' },
   WRP_FEATURE_ENDPOINT: { exit: 1, what: 'an embeddings endpoint failed or answered out of shape' },
   WRP_PORT_IN_USE: { exit: 2, what: 'a port or socket path to listen on is taken' },
   WRP_ENERGY_UNAVAILABLE: { exit: 2, what: 'the configured energy source is not on this machine' },
@@ -130,7 +131,8 @@ export class PolicyFileError extends WrpError {
   constructor(
     readonly file: string,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super('WRP_POLICY_FILE', `${file}: ${message}`);
+    super('WRP_POLICY_FILE', `${file}: ${message}`, options);
   }
 }

@@ -1,5 +1,7 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadJsonl } from './jsonl.ts';
 import { PROJECT_ROOT, selectFiles } from './paths.ts';
 import { formatReport } from './report.ts';
@@ -171,5 +173,56 @@ describe('JSONL loader (fixture)', () => {
   it('fails, naming the path, when nothing is valid or the file is missing', () => {
     expect(() => loadJsonl(join(FIX, 'jsonl/missing.jsonl'))).toThrow(/missing\.jsonl: no such file/);
     expect(() => loadJsonl(join(FIX, 'routerdc/ceval.json'))).toThrow(/ceval\.json: no valid rows/);
+  });
+});
+
+describe('bad rows drop the row, not the file', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'wrp-rows-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const header = ',sample_id,prompt,eval_name,m1,m2,m1|total_cost,m2|total_cost';
+  const row = (i: number, s1: string, s2: string, c1 = '0.001', c2 = '0.002') =>
+    `${i},id-${i},"['Question ${i}?']",x,${s1},${s2},${c1},${c2}`;
+
+  it('RouterBench: a short row, a score of 1.7 and a cost of -3 are each counted and dropped', () => {
+    mkdirSync(join(tmp, 'rb'));
+    writeFileSync(
+      join(tmp, 'rb', 'fam_test.csv'),
+      [
+        header,
+        row(0, '1', '0'),
+        `1,id-1,"['short row']",x,1`,
+        row(2, '1.7', '0'),
+        row(3, '1', '0', '-3'),
+        row(4, '0', '1'),
+      ].join('\n') + '\n',
+    );
+    const { rows, report } = loadRouterBench({ dir: join(tmp, 'rb') });
+    expect(rows.map((r) => r.promptId)).toEqual(['id-0', 'id-4']);
+    expect(report.rowsRead).toBe(5);
+    expect(report.rowsKept).toBe(2);
+    expect(report.problems).toMatchObject({ 'malformed-row': 1, 'score-out-of-range': 1, 'negative-cost': 1 });
+    const examples = report.files[0]!.examples;
+    expect(examples.find((e) => e.kind === 'malformed-row')).toMatchObject({
+      line: 2,
+      detail: 'expected 8 fields, got 5',
+    });
+    expect(examples.find((e) => e.kind === 'score-out-of-range')).toMatchObject({ line: 3 });
+    expect(examples.find((e) => e.kind === 'negative-cost')).toMatchObject({ line: 4 });
+    expect(formatReport(report)).toMatch(/2\/5 rows kept/);
+  });
+
+  it('RouterDC: a score outside [0, 1] drops its row', () => {
+    mkdirSync(join(tmp, 'dc'));
+    writeFileSync(
+      join(tmp, 'dc', 'fam_test.json'),
+      JSON.stringify([
+        { question: 'a?', scores: { m1: 1, m2: 0 } },
+        { question: 'b?', scores: { m1: -0.5, m2: 0 } },
+        { question: 'c?', scores: { m1: 0.5, m2: 0.25 } },
+      ]),
+    );
+    const { rows, report } = loadRouterDc({ dir: join(tmp, 'dc') });
+    expect(rows).toHaveLength(2);
+    expect(report.problems).toEqual({ 'score-out-of-range': 1 });
   });
 });

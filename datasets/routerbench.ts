@@ -3,6 +3,10 @@
  * unnamed index, `sample_id`, `prompt` (a Python list of turns as a string), `eval_name`,
  * a score column per model, `<model>|model_response`, `<model>|total_cost`.
  *
+ * A row whose field count differs from the header's is dropped and counted
+ * (`malformed-row`), not the file; so is a row with a score outside [0, 1] or a negative
+ * cost (scores.ts).
+ *
  * Reference answers: the files carry none. For letter-answer families (ARC, Winogrande) the
  * correct letter is derived when it is unambiguous: every model scored 1 answered the same
  * single letter and no model scored 0 answered that letter (on the real data this derives
@@ -15,7 +19,7 @@ import { answerFormatFor } from '../core/answer-format.ts';
 import { dataDir, familyOf, requireFile, selectFiles, type FileSelection } from './paths.ts';
 import { parsePythonStringList } from './python-literal.ts';
 import { addProblem, newFileReport, summarize } from './report.ts';
-import { attachScores, readScoreCell, type RawScores } from './scores.ts';
+import { attachScores, readScoreCell, rowInRange, type RawScores } from './scores.ts';
 import type { DatasetRow, FileReport, ImputeMode, LoadResult } from './types.ts';
 import { DatasetError } from '../core/errors.ts';
 
@@ -63,17 +67,23 @@ export function loadRouterBenchFile(
 ): { rows: DatasetRow[]; report: FileReport } {
   requireFile(file);
   const report = newFileReport(file);
-  let records: Record<string, string>[];
+  let table: string[][];
   try {
-    // Prompts hold commas, quotes and newlines: a real CSV parser, header row as keys.
-    records = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, bom: true }) as Record<
-      string,
-      string
-    >[];
+    // Prompts hold commas, quotes and newlines: a real CSV parser. Rows of the wrong length are checked below, one by one.
+    table = parse(readFileSync(file, 'utf8'), {
+      skip_empty_lines: true,
+      bom: true,
+      relax_column_count: true,
+    }) as string[][];
   } catch (e) {
     throw new DatasetError(file, `not a readable CSV: ${(e as Error).message}`);
   }
-  const header = records.length > 0 ? Object.keys(records[0]!) : [];
+  const header = table[0] ?? [];
+  const records = table.slice(1).map((cells, i): Record<string, string> | undefined => {
+    if (cells.length === header.length) return Object.fromEntries(header.map((h, j) => [h, cells[j]!]));
+    addProblem(report, 'malformed-row', `expected ${header.length} fields, got ${cells.length}`, i + 1);
+    return undefined;
+  });
   const models = header.filter((c) => c.endsWith(COST_SUFFIX)).map((c) => c.slice(0, -COST_SUFFIX.length));
   for (const col of ['sample_id', 'prompt']) {
     if (records.length > 0 && !header.includes(col)) throw new DatasetError(file, `expected a "${col}" column`);
@@ -88,6 +98,7 @@ export function loadRouterBenchFile(
   const parsed: { row: DatasetRow; line: number; raw: RawScores }[] = [];
   records.forEach((rec, i) => {
     const line = i + 1;
+    if (rec === undefined) return;
     const id = rec.sample_id?.trim();
     if (!id) return addProblem(report, 'missing-id', 'empty sample_id', line);
     let prompt: string[];
@@ -108,6 +119,7 @@ export function loadRouterBenchFile(
       if (c === undefined) addProblem(report, 'empty-cost-cell', m, line);
       else costs[m] = c;
     }
+    if (!rowInRange(raw, costs, report, line)) return;
     const row: DatasetRow = {
       promptId: id,
       source: `routerbench:${base}`,

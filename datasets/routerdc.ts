@@ -1,14 +1,15 @@
 /**
  * RouterDC JSON loader (`$WRP_DATA_DIR/routerdc-7b/*.json`): arrays of
  * `{question, scores: {model: float}}`. Category = file name without the split suffix.
- * The questions carry no reference answer (the score table gives quality instead).
+ * The questions carry no reference answer (the score table gives quality instead). A row
+ * with a score outside [0, 1] is dropped and counted (scores.ts), not the file.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { answerFormatFor } from '../core/answer-format.ts';
 import { dataDir, familyOf, requireFile, selectFiles, type FileSelection } from './paths.ts';
 import { addProblem, newFileReport, summarize } from './report.ts';
-import { attachScores, readScoreCell, type RawScores } from './scores.ts';
+import { attachScores, readScoreCell, rowInRange, type RawScores } from './scores.ts';
 import type { DatasetRow, FileReport, ImputeMode, LoadResult } from './types.ts';
 import { DatasetError } from '../core/errors.ts';
 
@@ -54,6 +55,7 @@ export function loadRouterDcFile(
     const scores = item.scores;
     const raw: RawScores = {};
     for (const m of modelList) raw[m] = readScoreCell(scores[m], m, report, line);
+    if (!rowInRange(raw, {}, report, line)) return;
     const row: DatasetRow = {
       promptId: `${base}:${i}`,
       source: `routerdc:${base}`,

@@ -1,6 +1,8 @@
 /**
  * Score cells -> per-row score maps under an ImputeMode. Empty and non-numeric cells are
- * counted per model in the file report (never silently read as 0).
+ * counted per model in the file report (never silently read as 0). A score outside [0, 1]
+ * or a negative cost is a wrong value, not a missing one: its row is dropped whatever the
+ * impute mode, and counted (`score-out-of-range`, `negative-cost`).
  */
 import { addProblem } from './report.ts';
 import type { DatasetRow, FileReport, ImputeMode } from './types.ts';
@@ -23,6 +25,30 @@ export function readScoreCell(
     return undefined;
   }
   return n;
+}
+
+/**
+ * Whether a row's numbers are in range: every score in [0, 1], every cost >= 0. Counts and
+ * locates each one that is not; false means the caller drops the row.
+ */
+export function rowInRange(
+  scores: RawScores,
+  costs: Record<string, number>,
+  report: FileReport,
+  line: number,
+): boolean {
+  let ok = true;
+  for (const [m, v] of Object.entries(scores))
+    if (v !== undefined && !(v >= 0 && v <= 1)) {
+      addProblem(report, 'score-out-of-range', `${m}: ${v} (expected a score in [0, 1])`, line);
+      ok = false;
+    }
+  for (const [m, c] of Object.entries(costs))
+    if (c < 0) {
+      addProblem(report, 'negative-cost', `${m}: ${c} (expected a cost >= 0 USD)`, line);
+      ok = false;
+    }
+  return ok;
 }
 
 /**

@@ -187,6 +187,7 @@ export interface RequestResult {
   answer?: string;
   decision: { pool: string; model: string; propensity: number; policy: string; routerSelectedModel?: string };
   status: RequestStatus;
+  /** The client's ErrorClass (harness/client/types.ts) or the runner's (policy_error, feature_error, evaluator_error, internal_error). */
   errorClass?: string;
   errorMessage?: string;
   httpStatus?: number;
@@ -201,6 +202,12 @@ export interface RequestResult {
     /** Epoch ms of the send (joins telemetry.jsonl's t_ms for energy attribution after the run). */
     sentEpochMs?: number;
     sendLagMs: number;
+    /**
+     * ms from run start when the outcome was settled: the answer complete, the client's
+     * failure (a failed record says when it failed), or a router or evaluator error.
+     * Absent in records written before wrp recorded it.
+     */
+    endMs?: number;
     ttftMs?: number;
     tpotMs?: number;
     e2eMs?: number;

@@ -4,6 +4,7 @@
  * policy of that name, harness/router/policies.ts, with persistence added), best-single-model
  * (the best global mean reward seen in training) and the full-information oracle.
  */
+import { parsePolicyPart } from './policy-file.ts';
 import { z } from 'zod';
 import { parseOrThrow } from '../core/validate.ts';
 import type { Decision, RoutingContext } from '../harness/types.ts';
@@ -55,8 +56,8 @@ export class StaticLearner extends LearnerBase {
     return this.file({ default: this.fallback }, { map: { ...this.map } });
   }
   static load(file: PolicyFile, source = 'policy.json'): StaticLearner {
-    const h = parseOrThrow(staticHyperSchema, file.hyperparameters, source, ['hyperparameters']);
-    const p = parseOrThrow(staticParamsSchema, file.parameters, source, ['parameters']);
+    const h = parsePolicyPart(staticHyperSchema, file.hyperparameters, source, 'hyperparameters');
+    const p = parsePolicyPart(staticParamsSchema, file.parameters, source, 'parameters');
     const l = new StaticLearner(file.actions, p.map, h.default);
     l.restoreTraining(file.training);
     return l;
@@ -95,8 +96,8 @@ export class RandomLearner extends LearnerBase {
     return this.file({ seed: this.seed }, { rng: this.policy.rngState() });
   }
   static load(file: PolicyFile, source = 'policy.json'): RandomLearner {
-    const h = parseOrThrow(randomHyperSchema, file.hyperparameters, source, ['hyperparameters']);
-    const p = parseOrThrow(z.strictObject({ rng: rngStateSchema }), file.parameters, source, ['parameters']);
+    const h = parsePolicyPart(randomHyperSchema, file.hyperparameters, source, 'hyperparameters');
+    const p = parsePolicyPart(z.strictObject({ rng: rngStateSchema }), file.parameters, source, 'parameters');
     const l = new RandomLearner(file.actions, h.seed, p.rng);
     l.restoreTraining(file.training);
     return l;
@@ -130,7 +131,7 @@ export class RoundRobinLearner extends LearnerBase {
     return this.file({ seed: 0 }, { next: this.policy.next });
   }
   static load(file: PolicyFile, source = 'policy.json'): RoundRobinLearner {
-    parseOrThrow(roundRobinHyperSchema, file.hyperparameters, source, ['hyperparameters']);
+    parsePolicyPart(roundRobinHyperSchema, file.hyperparameters, source, 'hyperparameters');
     const p = parseOrThrow(
       z.strictObject({
         next: z
@@ -181,10 +182,10 @@ export class BestSingleLearner extends LearnerBase {
     return this.file({ seed: 0 }, { n: [...this.n], s: [...this.s] });
   }
   static load(file: PolicyFile, source = 'policy.json'): BestSingleLearner {
-    parseOrThrow(bestSingleHyperSchema, file.hyperparameters, source, ['hyperparameters']);
+    parsePolicyPart(bestSingleHyperSchema, file.hyperparameters, source, 'hyperparameters');
     const k = file.actions.length;
     const arr = z.array(z.number()).length(k);
-    const p = parseOrThrow(z.strictObject({ n: arr, s: arr }), file.parameters, source, ['parameters']);
+    const p = parsePolicyPart(z.strictObject({ n: arr, s: arr }), file.parameters, source, 'parameters');
     const l = new BestSingleLearner(file.actions);
     l.n = [...p.n];
     l.s = [...p.s];
@@ -249,8 +250,8 @@ export class OracleLearner extends LearnerBase {
     return this.file({}, { models: { ...this.modelMap } });
   }
   static load(file: PolicyFile, source = 'policy.json'): OracleLearner {
-    parseOrThrow(oracleHyperSchema, file.hyperparameters, source, ['hyperparameters']);
-    const p = parseOrThrow(z.strictObject({ models: oracleModelsSchema }), file.parameters, source, ['parameters']);
+    parsePolicyPart(oracleHyperSchema, file.hyperparameters, source, 'hyperparameters');
+    const p = parsePolicyPart(z.strictObject({ models: oracleModelsSchema }), file.parameters, source, 'parameters');
     const l = new OracleLearner(file.actions, p.models);
     l.restoreTraining(file.training);
     return l;

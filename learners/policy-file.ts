@@ -85,3 +85,18 @@ export function loadPolicyFile(path: string): PolicyFile {
   }
   return upgradePolicyFile(json, path);
 }
+
+/**
+ * Parses one part of a loaded policy file (`hyperparameters`, `parameters`, ...) with a
+ * learner's schema: a PolicyFileError naming the file and every bad field under `part`.
+ */
+export function parsePolicyPart<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  source: string,
+  part: string,
+): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new PolicyFileError(source, zodProblems(r.error, value, [part]).join('; '));
+  return r.data;
+}

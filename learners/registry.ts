@@ -28,11 +28,11 @@ import type { FeaturizerOptions } from './features/featurizer.ts';
 import { buildLayout, featureSpecSchema, type FeatureSpec } from './features/spec.ts';
 import { isReplayLearner, ONE_CALL_PER_REQUEST, REPLAY_LEARNERS } from './rl/cascade-entry.ts';
 import { NEURAL_ENTRY } from './rl/neural-entry.ts';
-import type { FeatureLayout, Learner, PolicyFile } from './types.ts';
+import { LearnerSetupError, type FeatureLayout, type Learner, type PolicyFile } from './types.ts';
 import { SignalRoutedLearner } from './export/routed-learner.ts';
 import { KnnPolicy, knnHyperSchema } from './export/knn-policy.ts';
 import { loadSignalMap, parseSignalMap, SignalRouter } from './export/signal-map.ts';
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError, isWrpError, PolicyFileError } from '../core/errors.ts';
 import { loadPolicyFile } from './policy-file.ts';
 
 export interface LearnerBuildContext extends PolicyBuildContext {
@@ -210,7 +210,20 @@ export function loadLearner(file: PolicyFile, source = 'policy.json'): Learner {
   const entry = LEARNERS[file.learner] ?? (isReplayLearner(file.learner) ? REPLAY_LEARNERS[file.learner] : undefined);
   if (!entry)
     throw new ConfigError(source, [`learner: expected one of ${TRAINABLE.join(', ')}, got "${file.learner}"`]);
-  const learner = entry.load(file, source);
+  let learner: Learner;
+  try {
+    learner = entry.load(file, source);
+  } catch (e) {
+    // Each learner names the field it checks; anything it did not check is still the file's, in one line.
+    if (isWrpError(e) || e instanceof LearnerSetupError) throw e;
+    throw new PolicyFileError(
+      source,
+      `${file.learner} parameters that do not fit the learner: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
+  }
   // A policy trained on signal-map categories keeps deciding on them (learners/export/signal-map.ts).
   if (file.signals === undefined || isReplayLearner(file.learner)) return learner;
   return new SignalRoutedLearner(learner, new SignalRouter(parseSignalMap(file.signals, source)));

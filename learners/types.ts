@@ -90,3 +90,11 @@ export interface Learner extends Policy {
   /** Scores per action for a context (what export and verification compare). */
   scores?(ctx: RoutingContext): number[];
 }
+
+/**
+ * A learner that wrp itself did not set up (e.g. tfjs not started before a neural policy is
+ * built): a bug in the caller, never a problem of the policy file being loaded.
+ */
+export class LearnerSetupError extends Error {
+  override name = 'LearnerSetupError';
+}

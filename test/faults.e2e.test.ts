@@ -122,7 +122,7 @@ describe('faults end to end', () => {
       records: recs.filter((r) => r.status === 'ok'),
       durationS: s.durationS,
       slo: {},
-      stoppedBy: '',
+      stop: { kind: 'requests' },
       energyMethod: '',
     });
     for (const k of [

@@ -82,6 +82,21 @@ describe('resume', () => {
       expect(
         records.slice(30).every((r) => r.timing.sentMs >= 0 && r.timing.sentEpochMs! > records[0]!.timing.sentEpochMs!),
       ).toBe(true);
+      // From the point of the stop at the original pace: nothing resumed is scheduled before it (no re-wait of the
+      // schedule since the oldest open session), and each session's turns stay in order on the timeline.
+      const stopAt = Math.max(...records.slice(0, 30).map((r) => r.timing.endMs!));
+      for (const r of records.slice(30)) expect(r.timing.scheduledMs).toBeGreaterThanOrEqual(stopAt - 1e-6);
+      const bySession = new Map<string, RequestResult[]>();
+      for (const r of records) bySession.set(r.labels.sessionId, [...(bySession.get(r.labels.sessionId) ?? []), r]);
+      let continued = 0;
+      for (const turns of bySession.values()) {
+        turns.sort((a, b) => a.labels.turn - b.labels.turn);
+        for (let k = 1; k < turns.length; k++) {
+          expect(turns[k]!.timing.scheduledMs).toBeGreaterThanOrEqual(turns[k - 1]!.timing.endMs!);
+          if (records.indexOf(turns[k - 1]!) < 30 && records.indexOf(turns[k]!) >= 30) continued++;
+        }
+      }
+      expect(continued).toBeGreaterThan(0);
     });
   }
 

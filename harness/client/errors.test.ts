@@ -1,6 +1,13 @@
 /** Error mapping for cases a loopback server cannot produce (e.g. a SYN that is never answered). */
 import { describe, expect, it } from 'vitest';
-import { classifyStatus, classifyStreamError, classifyTransportError, errorBodyMessage } from './errors.ts';
+import {
+  classifyStatus,
+  classifyStreamError,
+  classifyTransportError,
+  errorBodyMessage,
+  errorEventShape,
+  errorShapeOf,
+} from './errors.ts';
 
 const withCode = (code: string, message = code): Error => Object.assign(new Error(message), { code });
 
@@ -44,5 +51,27 @@ describe('errorBodyMessage', () => {
     expect(errorBodyMessage('{"error":{"message":"bad","type":"BadRequestError","code":400}}')).toBe('bad');
     expect(errorBodyMessage('{"detail":"Not Found"}')).toBe('Not Found');
     expect(errorBodyMessage('upstream down')).toBe('upstream down');
+  });
+});
+
+describe('errorShapeOf / errorEventShape', () => {
+  it('reads every error shape sent after a 200', () => {
+    expect(errorShapeOf({ error: { message: 'engine died', code: 500 } })).toEqual({
+      cls: 'http_5xx',
+      message: 'engine died',
+    });
+    expect(errorShapeOf({ object: 'error', message: 'too long', type: 'BadRequestError', code: 400 })).toEqual({
+      cls: 'http_4xx',
+      message: 'too long',
+    });
+    expect(errorShapeOf({ error: 'upstream exploded' })).toEqual({ cls: 'http_5xx', message: 'upstream exploded' });
+    expect(errorShapeOf({ id: 'x', choices: [] })).toBeUndefined();
+    expect(errorShapeOf('error')).toBeUndefined();
+  });
+
+  it('reads an `event: error` body as JSON of any shape, or as text', () => {
+    expect(errorEventShape('{"message":"overloaded","code":429}')).toEqual({ cls: 'http_429', message: 'overloaded' });
+    expect(errorEventShape('{"error":{"message":"bad","code":400}}')).toEqual({ cls: 'http_4xx', message: 'bad' });
+    expect(errorEventShape('backend went away')).toEqual({ cls: 'http_5xx', message: 'backend went away' });
   });
 });

@@ -91,3 +91,43 @@ export function classifyStreamError(error: unknown): ErrorClass {
   const status = typeof code === 'number' ? code : Number.parseInt(String(code), 10);
   return (Number.isFinite(status) ? classifyStatus(status) : undefined) ?? 'http_5xx';
 }
+
+export interface ErrorShape {
+  cls: ErrorClass;
+  message: string;
+}
+
+/**
+ * The error a parsed event or body carries, in any of the shapes servers send after (or
+ * with) a 200: vLLM's `{"error": {message, type, code}}`, older vLLM's flat ErrorResponse
+ * `{"object": "error", message, type, code}`, and a bare `{"error": "text"}`. Undefined for
+ * anything else. The class comes from the numeric code when there is one (else http_5xx:
+ * the server failed after accepting the request).
+ */
+export function errorShapeOf(v: unknown): ErrorShape | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const o = v as { error?: unknown; object?: unknown; message?: unknown; code?: unknown };
+  if (typeof o.error === 'object' && o.error !== null)
+    return { cls: classifyStreamError(o.error), message: errorBodyMessage(JSON.stringify({ error: o.error })) };
+  if (typeof o.error === 'string') return { cls: classifyStreamError(o), message: o.error };
+  if (o.object === 'error')
+    return {
+      cls: classifyStreamError(o),
+      message: typeof o.message === 'string' ? o.message : JSON.stringify(o).slice(0, 200),
+    };
+  return undefined;
+}
+
+/**
+ * An SSE event named `error` (`event: error`): its data is an error in one of the shapes
+ * above, a flat `{message, code}`, or plain text.
+ */
+export function errorEventShape(data: string): ErrorShape {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    return { cls: 'http_5xx', message: data.slice(0, 500) || 'error event without data' };
+  }
+  return errorShapeOf(parsed) ?? { cls: classifyStreamError(parsed), message: errorBodyMessage(data) };
+}

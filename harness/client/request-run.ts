@@ -13,6 +13,15 @@
  * - E2E: send -> last SSE event (normally `[DONE]`). TPOT = (E2E - TTFT) / (n_out - 1),
  *   only on successful records with n_out >= 2.
  *
+ * What counts as a failure, besides HTTP statuses and transport errors: an error in any of
+ * the shapes servers send after a 200 (`event: error`, `{"error": {...}}`, `{"error":
+ * "text"}`, older vLLM's flat `{"object": "error", ...}`), `finish_reason: "abort"` (the
+ * engine aborted the request) or `"error"` (vLLM turns it into a 500), a 2xx whose content
+ * type is not the one asked for (JSON or HTML where a stream was asked for), and a stream
+ * without `[DONE]`. What does not: loose framing around a complete answer (`data: [DONE]`
+ * with one line break and no blank line; the socket dropped after `[DONE]`, before the
+ * chunked terminator). A failure's time is `doneMs` (send -> when the client gave up).
+ *
  * Per request: one timer for all of connect-to-first-byte, idle and total deadlines (armed
  * for the nearest one, re-armed lazily when it fires), a pooled SSE parser, and content
  * events read without a full JSON.parse when their shape is known (chunk-shapes.ts).
@@ -20,7 +29,14 @@
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { StreamShape } from './chunk-shapes.ts';
-import { classifyStatus, classifyStreamError, classifyTransportError, errorBodyMessage, errorText } from './errors.ts';
+import {
+  classifyStatus,
+  classifyTransportError,
+  errorBodyMessage,
+  errorEventShape,
+  errorShapeOf,
+  errorText,
+} from './errors.ts';
 import type { SseEvent, SseParser, SseSink } from './sse.ts';
 import type { ChoiceJson, ChunkJson, Endpoint, ErrorClass, RequestRecord, Timeouts, UsageJson } from './types.ts';
 
@@ -51,6 +67,10 @@ export interface RunResources {
 }
 
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const firstHeader = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+/** Media type without parameters, lower case: `text/event-stream; charset=utf-8` -> `text/event-stream`. */
+const mediaType = (v: string): string => v.split(';')[0]!.trim().toLowerCase();
+const isJsonType = (t: string): boolean => t === 'application/json' || t.endsWith('+json');
 const asNumber = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 class RunAborted extends Error {
@@ -71,6 +91,8 @@ export class RequestRun implements Dispatcher.DispatchHandler, SseSink {
   private sawDone = false;
   private usageSeen = false;
   private status = 0;
+  /** A 2xx whose content type is not the one asked for: its media type (the body is kept to say what it was). */
+  private wrongType: string | undefined;
   private failure: ErrorClass | undefined;
   private failureMsg: string | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -170,20 +192,24 @@ export class RequestRun implements Dispatcher.DispatchHandler, SseSink {
     this.status = statusCode;
     this.rec.httpStatus = statusCode;
     this.rec.headersMs = performance.now() - this.t0;
-    const rid = headers['x-request-id'];
-    const id = Array.isArray(rid) ? rid[0] : rid;
+    const id = firstHeader(headers['x-request-id']);
     if (nonEmpty(id)) this.rec.requestId = id;
     for (const name of this.spec.captureHeaders ?? []) {
-      const v = headers[name];
-      const value = Array.isArray(v) ? v[0] : v;
+      const value = firstHeader(headers[name]);
       if (nonEmpty(value)) (this.rec.headers ??= {})[name] = value;
     }
     const ok = statusCode >= 200 && statusCode < 300;
-    if (ok && this.spec.stream) {
+    // No content type at all is let through (the body decides); a wrong one is kept to report.
+    const type = firstHeader(headers['content-type']);
+    const media = type === undefined ? undefined : mediaType(type);
+    if (ok && media !== undefined && (this.spec.stream ? media !== 'text/event-stream' : !isJsonType(media)))
+      this.wrongType = media;
+    if (ok && this.spec.stream && this.wrongType === undefined) {
       this.sse = this.resources.parser();
       this.sse.bind(this);
       this.shape = this.resources.shape(this.spec.endpoint);
-    } else this.partsLimit = ok ? Number.POSITIVE_INFINITY : this.spec.maxErrorBodyBytes;
+    } else
+      this.partsLimit = ok && this.wrongType === undefined ? Number.POSITIVE_INFINITY : this.spec.maxErrorBodyBytes;
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -250,6 +276,11 @@ export class RequestRun implements Dispatcher.DispatchHandler, SseSink {
   onSseEvent(ev: SseEvent): void {
     if (this.failure !== undefined) return;
     const data = ev.data;
+    if (ev.event === 'error') {
+      const e = errorEventShape(data);
+      this.fail(e.cls, e.message);
+      return;
+    }
     if (data === '[DONE]') {
       this.sawDone = true;
       this.rec.e2eMs = this.now - this.t0;
@@ -297,9 +328,10 @@ export class RequestRun implements Dispatcher.DispatchHandler, SseSink {
   private applyChunk(c: ChunkJson): void {
     const rec = this.rec;
     if (rec.requestId === undefined && nonEmpty(c.id)) rec.requestId = c.id;
-    if (typeof c.error === 'object' && c.error !== null) {
-      // vLLM reports a failure after the 200 header as an in-stream error event.
-      this.fail(classifyStreamError(c.error), errorBodyMessage(JSON.stringify({ error: c.error })));
+    // vLLM reports a failure after the 200 header as an in-stream error event.
+    const error = errorShapeOf(c);
+    if (error !== undefined) {
+      this.fail(error.cls, error.message);
       return;
     }
     if (Array.isArray(c.choices) && c.choices.length > 0) {
@@ -349,8 +381,10 @@ export class RequestRun implements Dispatcher.DispatchHandler, SseSink {
     const rec = this.rec;
     rec.doneMs = performance.now() - this.t0;
     const httpClass = this.status > 0 ? classifyStatus(this.status) : undefined;
+    // The socket dropped after [DONE] (before the chunked terminator): the answer is complete.
+    if (transportErr !== undefined && this.sawDone && this.failure === undefined) transportErr = undefined;
     if (this.failure === undefined && transportErr === undefined) {
-      if (this.sse !== undefined) this.sse.end();
+      if (this.sse !== undefined) this.sse.end(true);
       else if (httpClass === undefined && this.status > 0) this.finishBody();
     }
     let cls = this.failure;
@@ -362,6 +396,10 @@ export class RequestRun implements Dispatcher.DispatchHandler, SseSink {
     }
     if (cls === undefined && transportErr !== undefined)
       [cls, msg] = [classifyTransportError(transportErr), errorText(transportErr)];
+    if (cls === undefined && rec.finishReason === 'abort')
+      [cls, msg] = ['server_abort', 'the server aborted the request (finish_reason "abort")'];
+    if (cls === undefined && rec.finishReason === 'error')
+      [cls, msg] = ['http_5xx', 'the server failed the request (finish_reason "error")'];
     if (cls === undefined && this.spec.stream && !this.sawDone)
       [cls, msg] = ['truncated', 'stream ended without [DONE]'];
     rec.ok = cls === undefined;
@@ -377,7 +415,7 @@ export class RequestRun implements Dispatcher.DispatchHandler, SseSink {
     return rec;
   }
 
-  /** A whole non-streaming 2xx body. */
+  /** A whole non-streaming 2xx body, or the body of a 2xx of the wrong content type. */
   private finishBody(): void {
     const raw = Buffer.concat(this.parts).toString('utf8');
     let parsed: unknown;
@@ -385,6 +423,19 @@ export class RequestRun implements Dispatcher.DispatchHandler, SseSink {
       parsed = JSON.parse(raw);
     } catch {
       parsed = undefined;
+    }
+    if (this.wrongType !== undefined) {
+      // An error sent with a 200 says more than its content type does.
+      const error = errorShapeOf(parsed);
+      if (error !== undefined) this.fail(error.cls, error.message);
+      else {
+        const asked = this.spec.stream ? 'text/event-stream' : 'application/json';
+        this.fail(
+          'content_type',
+          `HTTP ${this.status} with content-type ${this.wrongType}, expected ${asked}: ${raw.slice(0, 200)}`,
+        );
+      }
+      return;
     }
     if (typeof parsed !== 'object' || parsed === null) {
       this.fail('malformed_event', `unparseable response body: ${raw.slice(0, 200)}`);

@@ -117,4 +117,71 @@ describe('SseParser', () => {
   it('discards a final event that lacks its blank line', () => {
     expect(parseSseChunks([enc.encode('data: a\n\ndata: partial\n')]).map((e) => e.data)).toEqual(['a']);
   });
+
+  it('strips one leading byte-order mark, however the stream is split', () => {
+    fc.assert(
+      fc.property(
+        fc.array(genEvent, { minLength: 1, maxLength: 4 }),
+        fc.constantFrom('\n', '\r', '\r\n'),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (events, eol, cuts) => {
+          const bytes = enc.encode(`\ufeff${serialize(events, eol)}`);
+          expect(parseSseChunks(splitAt(bytes, cuts))).toEqual(expected(events));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps a huge event whole across any split', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 100_000, max: 1_500_000 }),
+        fc.array(fc.nat(), { maxLength: 30 }),
+        fc.constantFrom('\n', '\r\n'),
+        (size, cuts, eol) => {
+          const big = 'é€x'.repeat(Math.ceil(size / 3)).slice(0, size);
+          const bytes = enc.encode(`: ping${eol}data: ${big}${eol}data: tail${eol}${eol}data: [DONE]${eol}${eol}`);
+          const got = parseSseChunks(
+            splitAt(
+              bytes,
+              cuts.map((c) => c * 7919),
+            ),
+          );
+          expect(got.map((e) => e.data)).toEqual([`${big}\ntail`, '[DONE]']);
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+
+  it('with end(true), dispatches a final event whose lines are complete, never one cut mid-line', () => {
+    const loose = (text: string, cuts: number[]) => {
+      const got: SseEvent[] = [];
+      const p = new SseParser((e) => got.push(e));
+      for (const c of splitAt(enc.encode(text), cuts)) p.push(c);
+      p.end(true);
+      return got;
+    };
+    fc.assert(
+      fc.property(
+        fc.array(genEvent, { minLength: 1, maxLength: 4 }),
+        fc.constantFrom('\n', '\r', '\r\n'),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.nat(),
+        (events, eol, cuts, into) => {
+          // The stream without its final blank line: strict parsing drops the last event, loose keeps it.
+          const text = serialize(events, eol).slice(0, -eol.length);
+          expect(parseSseChunks(splitAt(enc.encode(text), cuts))).toEqual(expected(events.slice(0, -1)));
+          expect(loose(text, cuts)).toEqual(expected(events));
+          // Cut inside the last data line (after its `data: `, before its line break): that event is dropped.
+          const lineStart = text.lastIndexOf('data: ') + 'data: '.length;
+          const lineEnd = text.length - eol.length;
+          const cut = lineStart + (into % Math.max(1, lineEnd - lineStart));
+          if (cut < lineEnd) expect(loose(text.slice(0, cut), cuts)).toEqual(expected(events.slice(0, -1)));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });

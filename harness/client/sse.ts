@@ -6,9 +6,15 @@
  * comments, `event:`/`id:` fields and a line split across chunks. This file adds the
  * byte side: node's StringDecoder (a chunk boundary inside a multibyte UTF-8 character is
  * fine; several times cheaper per chunk than a streaming TextDecoder), an end-of-stream
- * flush for a trailing lone CR, and reuse: `end()` leaves the parser ready for the next
- * stream, and `bind()` points it at that stream's handler, so a client keeps a few parsers
- * instead of building one per request.
+ * flush for a trailing lone CR, a leading byte-order mark stripped (the spec says so; the
+ * library only recognises one given as three Latin-1 characters), and reuse: `end()` leaves
+ * the parser ready for the next stream, and `bind()` points it at that stream's handler, so
+ * a client keeps a few parsers instead of building one per request.
+ *
+ * Loose framing: `end(true)` also dispatches a final event whose lines are complete but
+ * which lacks its blank line (a server that ends on `data: [DONE]` and one line break). The
+ * spec discards such an event, and so does plain `end()`; a line cut off mid-way is
+ * discarded either way.
  *
  * Pinned to eventsource-parser 3.x: 4.x requires Node >= 22.12, this project runs on 20.
  */
@@ -26,6 +32,8 @@ export interface SseSink {
 }
 
 const CR = 13;
+const LF = 10;
+const BOM = 0xfeff;
 const ignore: SseSink = { onSseEvent: () => undefined };
 
 export class SseParser {
@@ -34,6 +42,10 @@ export class SseParser {
   private sink: SseSink;
   /** The last text fed ended in CR: a following LF would belong to the same line break. */
   private pendingCr = false;
+  /** The last text fed ended a line (the stream is not cut mid-line). */
+  private atLineEnd = true;
+  /** No text of this stream seen yet (a byte-order mark may lead it). */
+  private atStart = true;
 
   constructor(onEvent?: SseEventHandler, onComment?: (comment: string) => void) {
     this.sink = onEvent ? { onSseEvent: onEvent } : ignore;
@@ -53,21 +65,30 @@ export class SseParser {
 
   /** Feeds already-decoded text (tests, or callers that decode themselves). */
   pushText(text: string): void {
+    if (this.atStart && text.length > 0) {
+      this.atStart = false;
+      if (text.charCodeAt(0) === BOM) text = text.slice(1);
+    }
     if (text.length === 0) return;
     this.parser.feed(text);
-    this.pendingCr = text.charCodeAt(text.length - 1) === CR;
+    const last = text.charCodeAt(text.length - 1);
+    this.pendingCr = last === CR;
+    this.atLineEnd = last === CR || last === LF;
   }
 
   /**
    * Ends the stream: flushes the decoder, and resolves a trailing CR, which the parser
    * holds back in case an LF follows (CR-only streams end on one). Feeding LF after a CR
    * is the same line break, so it cannot change what was meant. Per the SSE spec, a
-   * final event without its blank line is discarded. The parser is then as new.
+   * final event without its blank line is discarded, unless `flushUnterminated` and its
+   * last line is complete (see the header). The parser is then as new.
    */
-  end(): void {
+  end(flushUnterminated = false): void {
     const rest = this.decoder.end();
     if (rest.length > 0) this.pushText(rest);
     if (this.pendingCr) this.pushText('\n');
+    // One more line break is the blank line the event lacked (a no-op when none is pending).
+    if (flushUnterminated && this.atLineEnd) this.pushText('\n');
     this.reset();
   }
 
@@ -76,6 +97,8 @@ export class SseParser {
     this.decoder.end();
     this.parser.reset();
     this.pendingCr = false;
+    this.atLineEnd = true;
+    this.atStart = true;
     this.sink = ignore;
   }
 }

@@ -24,6 +24,10 @@ export type ErrorClass =
   | 'malformed_event'
   /** A 2xx stream ended cleanly but without `data: [DONE]`. */
   | 'truncated'
+  /** The server ended the answer early: `finish_reason: "abort"` (vLLM aborted the request). */
+  | 'server_abort'
+  /** A 2xx response whose content type is not what was asked for (JSON or HTML where a stream was asked for). */
+  | 'content_type'
   /** The caller's AbortSignal fired. */
   | 'cancelled';
 
@@ -134,7 +138,7 @@ export interface RequestRecord {
   tpotMs?: number;
   /** Send -> last SSE event received (the `[DONE]` one on success) or the full body. */
   e2eMs?: number;
-  /** Send -> the client finished with the request (success or failure). */
+  /** Send -> the client finished with the request (success or failure): when a failure happened. */
   doneMs: number;
   promptTokens?: number;
   /** From usage; else the number of content events (see `usageMissing`). */
@@ -153,9 +157,14 @@ export interface RequestRecord {
 /** Loose views of the server's JSON (wire shapes): every field is type-checked before use. */
 export interface ChunkJson {
   id?: unknown;
+  /** `"error"` on a flat error body (older vLLM's ErrorResponse: `{object, message, type, code}`). */
+  object?: unknown;
   choices?: unknown;
   usage?: unknown;
+  /** `{message, type, code}` (vLLM, OpenAI) or a bare string (some proxies). */
   error?: unknown;
+  message?: unknown;
+  code?: unknown;
 }
 export interface MessageJson {
   content?: unknown;

@@ -91,7 +91,7 @@ const summary = summarise({
   records,
   durationS: 10,
   slo: config.slo,
-  stoppedBy: 'requests',
+  stop: { kind: 'requests' },
   energyMethod: 'test',
 });
 writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary));

@@ -1,6 +1,8 @@
 /**
  * The experiment config (`experiments/*.yaml`), validated with zod. Unknown keys are
- * errors; every error names its path and the expected value (config-errors.ts).
+ * errors; every error names its path and the expected value (core/validate.ts). Command-line
+ * flags that set a config value (`--requests`, `--duration`) go through the same schema,
+ * and a bad one is named as the flag: `--requests: expected a number > 0, got -5`.
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -10,8 +12,8 @@ import { faultSpecSchema } from '../pool/sim/fault-spec.ts';
 import { GPU_PROFILES, MODEL_PROFILES } from '../pool/sim/profiles.ts';
 import { energySchema } from '../telemetry/energy-config.ts';
 import { workloadSchema } from '../workload/mix.ts';
-import { parseOrThrow } from '../../core/validate.ts';
-import { ConfigError } from '../../core/errors.ts';
+import { ConfigError, UsageError } from '../../core/errors.ts';
+import { formatPath, zodProblems } from '../../core/validate.ts';
 import { DEFAULT_JUDGE_AGREEMENT } from '../pool/sim/judge.ts';
 
 const names = (table: Record<string, unknown>) => Object.keys(table) as [string, ...string[]];
@@ -119,8 +121,33 @@ export type ExperimentConfig = z.infer<typeof experimentSchema>;
 export type PoolConfig = ExperimentConfig['pools'][number];
 export type RouterConfig = ExperimentConfig['router'];
 
-/** Reads and validates an experiment file; ConfigError on any problem. */
-export function loadExperiment(file: string): ExperimentConfig {
+/** Flags of `wrp run` that set a config value, and the value they set. */
+export const CONFIG_FLAGS = { requests: ['stop', 'requests'], duration: ['stop', 'duration_s'] } as const;
+/** The flags as given on the command line (text: the schema decides what is a number). */
+export type ConfigFlags = Partial<Record<keyof typeof CONFIG_FLAGS, string | number>>;
+
+/** `"12"` -> 12; anything not a plain number stays text, so the message can quote it. */
+function flagValue(v: string | number): unknown {
+  if (typeof v === 'number') return v;
+  const n = Number(v);
+  return v.trim() !== '' && Number.isFinite(n) ? n : v;
+}
+
+/** The raw config with the flags written in (a copy). */
+function withFlags(raw: unknown, flags: ConfigFlags): unknown {
+  const given = Object.entries(flags).filter(([, v]) => v !== undefined);
+  if (given.length === 0 || raw === null || typeof raw !== 'object') return raw;
+  const out = structuredClone(raw) as Record<string, unknown>;
+  for (const [flag, v] of given) {
+    const [section, key] = CONFIG_FLAGS[flag as keyof typeof CONFIG_FLAGS];
+    const block = out[section];
+    out[section] = { ...(block !== null && typeof block === 'object' ? block : {}), [key]: flagValue(v!) };
+  }
+  return out;
+}
+
+/** Reads and validates an experiment file (and the flags that override it); ConfigError (UsageError for a flag) on any problem. */
+export function loadExperiment(file: string, flags: ConfigFlags = {}): ExperimentConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -133,11 +160,25 @@ export function loadExperiment(file: string): ExperimentConfig {
   } catch (e) {
     throw new ConfigError(file, [`invalid YAML: ${(e as Error).message.split('\n')[0]}`]);
   }
-  return parseExperiment(raw, file);
+  return parseExperiment(raw, file, flags);
 }
 
-export function parseExperiment(raw: unknown, file = '<config>'): ExperimentConfig {
-  const config = parseOrThrow(experimentSchema, raw, file);
+export function parseExperiment(raw: unknown, file = '<config>', flags: ConfigFlags = {}): ExperimentConfig {
+  const merged = withFlags(raw, flags);
+  const r = experimentSchema.safeParse(merged);
+  if (!r.success) {
+    // A problem with a value a flag set is the flag's: name it as the user typed it.
+    for (const issue of r.error.issues) {
+      const path = formatPath(issue.path);
+      for (const [flag, at] of Object.entries(CONFIG_FLAGS)) {
+        const given = flags[flag as keyof ConfigFlags];
+        if (given !== undefined && path === at.join('.'))
+          throw new UsageError(`--${flag}: ${issue.message}, got ${JSON.stringify(String(given))} (it sets ${path})`);
+      }
+    }
+    throw new ConfigError(file, zodProblems(r.error, merged));
+  }
+  const config = r.data;
   const seen = new Set<string>();
   for (const [i, p] of config.pools.entries()) {
     if (seen.has(p.name))

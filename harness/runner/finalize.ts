@@ -25,12 +25,13 @@ import { FloatSpool } from './float-spool.ts';
 import { describeRead, scanJsonl, scanRequests, type JsonlReport } from './results-reader.ts';
 import { writeText } from './results-writer.ts';
 import { SummaryBuilder, summaryMarkdown, type RunSummary, type SummaryMeta } from './summary.ts';
+import type { StopReason } from './stop-reason.ts';
 
 export interface FinalizeOptions {
   runDir: string;
   runId: string;
   config: ExperimentConfig;
-  stoppedBy: string;
+  stop: StopReason;
   log: (line: string) => void;
   /** Write the attributed energy back into requests.jsonl (the runner does; `wrp report` leaves the raw file alone). */
   rewriteRequests: boolean;
@@ -121,7 +122,7 @@ export async function finalizeRun(o: FinalizeOptions): Promise<Finalized> {
       runId: o.runId,
       experiment: o.config.name,
       slo: o.config.slo,
-      stoppedBy: o.stoppedBy,
+      stop: o.stop,
       energyMethod,
       load: o.load,
       notes,

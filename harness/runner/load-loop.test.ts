@@ -70,7 +70,7 @@ describe('LoadLoop open loop behind its schedule', () => {
       log: (l) => lines.push(l),
     });
     await loop.run();
-    expect(loop.stoppedBy).toBe('duration');
+    expect(loop.stoppedBy).toEqual({ kind: 'duration' });
     expect(results).toHaveLength(loop.counters.sent);
     const behind = lines.filter((l) => l.includes('cannot hold the offered rate'));
     expect(behind).toHaveLength(1);
@@ -100,7 +100,7 @@ describe('LoadLoop open loop behind its schedule', () => {
       onResult: (r) => results.push(r),
     });
     await loop.run();
-    expect(loop.stoppedBy).toBe('requests');
+    expect(loop.stoppedBy).toEqual({ kind: 'requests' });
     expect(results).toHaveLength(200);
     expect(most).toBe(8);
     expect(loop.openLoad()).toBeUndefined();

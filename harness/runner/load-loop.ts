@@ -14,14 +14,18 @@
  *
  * Resume (`wrp run --resume`): the arrival process and the workload are replayed from the
  * seed, in session order. Sessions whose turns are all recorded (or ended by a recorded
- * failure) are skipped without waiting; the first one that is not moves the clock so that
- * it is due now, and from there the schedule runs on the original run's timeline. A session
- * recorded up to turn k continues at turn k+1 with its recorded conversation.
+ * failure) are skipped without waiting; at the first one that is not, the clock is moved so
+ * that now is the point of the stop (the latest recorded outcome), and from there the
+ * schedule runs at the original pace on the original run's timeline: nothing due before the
+ * stop is waited for again. A session recorded up to turn k continues at turn k+1 with its
+ * recorded conversation, due at turn k's recorded end plus its think time (or at the point
+ * of the stop, if that is later), so a session's turns stay in order on the timeline.
  */
 import { performance } from 'node:perf_hooks';
 import type { ChatMessage, RequestResult, SessionPlan } from '../types.ts';
 import type { ArrivalProcess, StageInfo } from '../workload/arrivals.ts';
 import { resumePoint, type RecordedLookup, type StartAt } from './recorded-requests.ts';
+import type { StopReason } from './stop-reason.ts';
 
 /** How long the sender may run without yielding to the event loop when it is behind. */
 const YIELD_EVERY_MS = 2;
@@ -91,13 +95,16 @@ export class LoadLoop {
   readonly abort = new AbortController();
   /** Resume bookkeeping: sessions skipped as complete, continued mid-way, or given up (no recorded answer to continue from). */
   readonly resumed = { skipped: 0, continued: 0, abandoned: 0 };
-  stoppedBy = '';
+  /** Why the loop stopped (set once, by the first stop). */
+  stoppedBy: StopReason | undefined;
   t0: number;
   private stopping = false;
   private stoppedAt = 0;
   /** Resume: still skipping recorded sessions; the clock is `replayS` until the first one to send. */
   private replaying: boolean;
   private replayS = 0;
+  /** Resume: the point of the stop on the run's timeline (s); nothing is scheduled before it. 0 on a fresh run. */
+  private readonly floorS: number;
   private durationTimer: NodeJS.Timeout | undefined;
   /** Sleepers to wake early when the run stops. */
   private readonly wakers = new Set<() => void>();
@@ -116,6 +123,7 @@ export class LoadLoop {
   constructor(private readonly o: LoopOptions) {
     this.t0 = o.t0;
     this.replaying = o.resume !== undefined;
+    this.floorS = (o.resume?.done.lastEndMs ?? 0) / 1000;
     if (o.resume) {
       this.counters.sent = this.counters.completed = o.resume.done.size;
       this.counters.errors = o.resume.errors;
@@ -126,7 +134,7 @@ export class LoadLoop {
     return this.replaying ? this.replayS : (performance.now() - this.t0) / 1000;
   }
 
-  requestStop(reason: string): void {
+  requestStop(reason: StopReason): void {
     if (this.stopping) return;
     this.stopping = true;
     this.stoppedAt = performance.now();
@@ -148,12 +156,12 @@ export class LoadLoop {
 
   async run(): Promise<void> {
     const { requests } = this.o.stop;
-    if (requests !== undefined && this.counters.sent >= requests) this.requestStop('requests');
+    if (requests !== undefined && this.counters.sent >= requests) this.requestStop({ kind: 'requests' });
     if (!this.replaying) this.armDuration();
     this.lastYield = performance.now();
     try {
       await this.startSessions();
-      if (!this.stopping) this.requestStop('workload exhausted');
+      if (!this.stopping) this.requestStop({ kind: 'workload_exhausted' });
       await this.drain();
     } finally {
       clearTimeout(this.durationTimer);
@@ -166,14 +174,14 @@ export class LoadLoop {
     const d = this.o.stop.durationS;
     if (d === undefined) return;
     const left = d * 1000 - (performance.now() - this.t0);
-    this.durationTimer = setTimeout(() => this.requestStop('duration'), Math.max(0, left));
+    this.durationTimer = setTimeout(() => this.requestStop({ kind: 'duration' }), Math.max(0, left));
   }
 
-  /** Leaves replay: the session about to be sent is due at `atS` on the original timeline. */
-  private rebase(atS: number): void {
+  /** Leaves replay: now becomes the point of the stop on the original timeline. */
+  private rebase(): void {
     if (!this.replaying) return;
     this.replaying = false;
-    this.t0 = performance.now() - atS * 1000;
+    this.t0 = performance.now() - this.floorS * 1000;
     this.o.onRebase?.(this.t0);
     this.armDuration();
   }
@@ -194,16 +202,22 @@ export class LoadLoop {
           this.sessionIndex++;
           continue;
         }
-        this.rebase(step.atS);
-        if (Number.isNaN(this.open.firstAtS)) this.open.firstAtS = step.atS;
-        const due = this.t0 + step.atS * 1000;
+        this.rebase();
+        if (at.dueMs !== undefined) {
+          // A conversation cut by the stop: its next turn waits in its own session, not in the sender.
+          this.startSession(session, this.dueOf(at.dueMs / 1000), step.stage, at);
+          continue;
+        }
+        const atS = Math.max(step.atS, this.floorS);
+        if (Number.isNaN(this.open.firstAtS)) this.open.firstAtS = atS;
+        const due = this.t0 + atS * 1000;
         await this.waitUntilDue(due);
         if (this.stopping) {
           if (due <= this.stoppedAt) this.open.behindAtStop++;
           break;
         }
         this.open.started++;
-        this.noteLag(performance.now() - due, step.atS);
+        this.noteLag(performance.now() - due, atS);
         this.startSession(session, due, step.stage, at); // sent even when late: the lag is the measurement
       } else if (this.sessions.size < step.concurrency) {
         const recorded = this.o.resume?.done.get(`s${this.sessionIndex}/0`);
@@ -214,10 +228,15 @@ export class LoadLoop {
           this.sessionIndex++;
           continue;
         }
-        this.rebase(this.replayS);
+        this.rebase();
         await this.yieldIfBusy();
         if (this.stopping) return;
-        this.startSession(session, performance.now(), step.stage, at);
+        this.startSession(
+          session,
+          at.dueMs === undefined ? performance.now() : this.dueOf(at.dueMs / 1000),
+          step.stage,
+          at,
+        );
       } else {
         await this.completionOr(step.untilS === undefined ? undefined : this.t0 + step.untilS * 1000);
       }
@@ -300,6 +319,11 @@ export class LoadLoop {
     return p;
   }
 
+  /** performance.now() when something due at `atS` on the run's timeline goes out (never before the point of the stop). */
+  private dueOf(atS: number): number {
+    return this.t0 + Math.max(atS, this.floorS) * 1000;
+  }
+
   private startSession(session: SessionPlan, scheduledAt: number, stage: StageInfo, at: StartAt): void {
     this.sessionIndex++;
     this.currentStage = stage;
@@ -320,10 +344,9 @@ export class LoadLoop {
     let scheduledAt = firstScheduledAt;
     let previousPool = at.previousPool;
     for (let k = at.turn; k < session.turns.length; k++) {
-      if (k > 0) {
-        scheduledAt = performance.now() + session.turns[k]!.thinkTimeS * 1000;
-        await this.sleepUntil(scheduledAt);
-      }
+      // A continued session's first turn is due when the loop said; later turns after the answer plus the think time.
+      if (k > at.turn) scheduledAt = performance.now() + session.turns[k]!.thinkTimeS * 1000;
+      if (k > 0) await this.sleepUntil(scheduledAt);
       if (this.stopping || !this.reserve()) return;
       this.counters.inFlight++;
       let out: Awaited<ReturnType<TurnRunner>>;
@@ -354,18 +377,18 @@ export class LoadLoop {
   private reserve(): boolean {
     const { requests } = this.o.stop;
     if (requests !== undefined && this.counters.sent >= requests) {
-      this.requestStop('requests');
+      this.requestStop({ kind: 'requests' });
       return false;
     }
     this.counters.sent++;
-    if (requests !== undefined && this.counters.sent >= requests) this.requestStop('requests');
+    if (requests !== undefined && this.counters.sent >= requests) this.requestStop({ kind: 'requests' });
     return true;
   }
 
   private checkErrorRate(): void {
     const { completed, errors } = this.counters;
     if (completed >= this.o.stop.minRequestsForErrorRate && errors / completed > this.o.stop.maxErrorRate) {
-      this.requestStop(`max_error_rate (${errors}/${completed} failed > ${this.o.stop.maxErrorRate})`);
+      this.requestStop({ kind: 'max_error_rate', errors, completed, limit: this.o.stop.maxErrorRate });
     }
   }
 

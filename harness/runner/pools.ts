@@ -1,10 +1,12 @@
 /**
- * Brings up the experiment's pools: simulated ones are started in-process on loopback
- * (ephemeral ports) and stopped after the run; live ones are checked for the model.
- * Each pool gets its own load-generator client.
+ * Brings up the experiment's pools: every API key is read first, live pools are asked for
+ * their models (preflight.ts: unreachable, not vLLM, model not served, key refused: one line
+ * each), then simulated ones are started in-process on loopback (ephemeral ports) and
+ * stopped after the run. Each pool gets its own load-generator client.
  */
-import { request } from 'undici';
 import { OpenAIClient } from '../client/openai-client.ts';
+import { WrpError } from '../../core/errors.ts';
+import { checkEndpoint } from './preflight.ts';
 import { describeFaults } from '../pool/sim/fault-spec.ts';
 import { SpecFaultPolicy } from '../pool/sim/fault-policy.ts';
 import { startSimServer, type SimServer } from '../pool/sim/server.ts';
@@ -40,9 +42,15 @@ export function apiKeyFrom(envName: string | undefined, where: string): string |
   if (envName === undefined) return undefined;
   const key = process.env[envName];
   if (key === undefined || key === '')
-    throw new Error(`${where}.api_key_env: environment variable ${envName} is not set`);
+    throw new WrpError(
+      'WRP_SECRET_MISSING',
+      `${where}.api_key_env: environment variable ${envName} is not set (export ${envName}=<key>, or drop api_key_env for a server without one)`,
+    );
   return key;
 }
+
+/** `pools[1] (b)`: how messages name a pool. */
+const poolWhere = (i: number, name: string) => `pools[${i}] (${name})`;
 
 /** A config `sim:` block as the simulator's pool spec (also used for virtual-time training). */
 export function simPoolSpecOf(s: NonNullable<PoolConfig['sim']>): SimPoolSpec {
@@ -78,9 +86,24 @@ export function connectionCap(arrival: ExperimentConfig['workload']['arrival']):
 export async function startPools(config: ExperimentConfig, log: (line: string) => void): Promise<PoolHandle[]> {
   const handles: PoolHandle[] = [];
   const connections = connectionCap(config.workload.arrival);
+  const keys = config.pools.map((p, i) => apiKeyFrom(p.api_key_env, `pools[${i}]`));
+  // Live pools are asked together; the first failure in pool order is the one reported.
+  const checks = await Promise.allSettled(
+    config.pools.map((p, i) =>
+      p.endpoint === undefined
+        ? Promise.resolve()
+        : checkEndpoint({
+            url: p.endpoint,
+            model: p.model,
+            apiKey: keys[i],
+            where: poolWhere(i, p.name),
+            what: 'pool',
+          }),
+    ),
+  );
+  for (const c of checks) if (c.status === 'rejected') throw c.reason;
   try {
     for (const [i, p] of config.pools.entries()) {
-      const where = `pools[${i}]`;
       let url: string;
       let sim: SimServer | undefined;
       if (p.sim) {
@@ -106,7 +129,7 @@ export async function startPools(config: ExperimentConfig, log: (line: string) =
       }
       const client = new OpenAIClient({
         baseUrl: url,
-        apiKey: apiKeyFrom(p.api_key_env, where),
+        apiKey: keys[i],
         timeouts: clientTimeouts(config.client),
         captureHeaders: ROUTER_HEADERS,
         ...(connections !== undefined ? { connections } : {}),
@@ -121,35 +144,12 @@ export async function startPools(config: ExperimentConfig, log: (line: string) =
         sim,
         sendLabels: labels === 'always' || (labels === 'auto' && sim !== undefined),
       });
-      if (!sim) await checkServesModel(url, p.model, where, apiKeyFrom(p.api_key_env, where));
     }
   } catch (e) {
     await stopPools(handles);
     throw e;
   }
   return handles;
-}
-
-/** A live pool must list the configured model in /v1/models before any load is sent. */
-async function checkServesModel(url: string, model: string, where: string, apiKey: string | undefined): Promise<void> {
-  const base = url.replace(/\/+$/, '').replace(/\/v1$/, '');
-  let body: { data?: { id?: string }[] };
-  try {
-    const res = await request(`${base}/v1/models`, {
-      headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
-      headersTimeout: 10_000,
-      bodyTimeout: 10_000,
-    });
-    if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
-    body = (await res.body.json()) as typeof body;
-  } catch (e) {
-    throw new Error(`${where}.endpoint: cannot list models at ${base}/v1/models: ${(e as Error).message}`, {
-      cause: e,
-    });
-  }
-  const ids = (body.data ?? []).map((m) => m.id);
-  if (!ids.includes(model))
-    throw new Error(`${where}.model: expected one of the served models ${ids.join(', ')}, got "${model}"`);
 }
 
 export async function stopPools(handles: PoolHandle[]): Promise<void> {

@@ -16,6 +16,8 @@ export interface RecordedTurn {
   ok: boolean;
   pool: string;
   scheduledMs: number;
+  /** When its outcome was settled on the run's timeline (ms): its answer's end, or its failure. */
+  endMs: number;
   /** The recorded answer, read back from requests.jsonl (undefined for a request that has none). */
   answer(): string | undefined;
 }
@@ -23,6 +25,8 @@ export interface RecordedTurn {
 export interface RecordedLookup {
   /** Distinct request ids recorded. */
   readonly size: number;
+  /** The latest outcome recorded on the run's timeline (ms): where the run was when it stopped. */
+  readonly lastEndMs: number;
   get(id: string): RecordedTurn | undefined;
 }
 
@@ -40,10 +44,12 @@ export class RecordedRequests implements RecordedLookup {
   size = 0;
   /** Recorded requests that did not succeed (they count towards max_error_rate). */
   errors = 0;
+  lastEndMs = 0;
   private turn = new Int32Array(1024);
   private ok = new Uint8Array(1024);
   private pool = new Uint16Array(1024);
   private scheduledMs = new Float64Array(1024);
+  private endMs = new Float64Array(1024);
   private offset = new Float64Array(1024);
   private length = new Float64Array(1024);
   /** Next record of the same session (-1: none). */
@@ -84,6 +90,7 @@ export class RecordedRequests implements RecordedLookup {
       ok: this.ok[i] === 1,
       pool: this.pools[this.pool[i]!]!,
       scheduledMs: this.scheduledMs[i]!,
+      endMs: this.endMs[i]!,
       answer: () => this.readAnswer(offset, length),
     };
   }
@@ -100,6 +107,7 @@ export class RecordedRequests implements RecordedLookup {
     this.ok = grow(this.ok, this.size);
     this.pool = grow(this.pool, this.size);
     this.scheduledMs = grow(this.scheduledMs, this.size);
+    this.endMs = grow(this.endMs, this.size);
     this.offset = grow(this.offset, this.size);
     this.length = grow(this.length, this.size);
     this.next = grow(this.next, this.size);
@@ -112,6 +120,8 @@ export class RecordedRequests implements RecordedLookup {
     this.ok[i] = r.status === 'ok' ? 1 : 0;
     this.pool[i] = p;
     this.scheduledMs[i] = r.timing.scheduledMs;
+    this.endMs[i] = endOf(r);
+    this.lastEndMs = Math.max(this.lastEndMs, this.endMs[i]!);
     this.offset[i] = line.offset;
     this.length[i] = line.length;
     this.next[i] = -1;
@@ -137,11 +147,22 @@ export class RecordedRequests implements RecordedLookup {
   }
 }
 
+/** A record's end on the run's timeline; records from before `timing.endMs` existed end at their last event. */
+function endOf(r: RequestResult): number {
+  const t = r.timing;
+  return t.endMs ?? t.sentMs + (t.e2eMs ?? 0);
+}
+
 /** Where a session's sends begin: its first turn, or the turn after its recorded ones with their conversation. */
 export interface StartAt {
   turn: number;
   history: ChatMessage[];
   previousPool?: string;
+  /**
+   * A continued session: when its next turn is due on the run's timeline (ms), the recorded
+   * end of the turn before plus this turn's think time (never before that turn).
+   */
+  dueMs?: number;
 }
 
 /**
@@ -151,6 +172,7 @@ export interface StartAt {
  */
 export function resumePoint(session: SessionPlan, done: RecordedLookup): StartAt | 'complete' | 'abandoned' {
   let previousPool: string | undefined;
+  let previousEndMs = 0;
   for (let k = 0; k < session.turns.length; k++) {
     const rec = done.get(session.turns[k]!.labels.id);
     if (rec === undefined) {
@@ -161,10 +183,11 @@ export function resumePoint(session: SessionPlan, done: RecordedLookup): StartAt
         if (answer === undefined) return 'abandoned';
         history.push({ role: 'user', content: session.turns[j]!.user }, { role: 'assistant', content: answer });
       }
-      return { turn: k, history, previousPool };
+      return { turn: k, history, previousPool, dueMs: previousEndMs + session.turns[k]!.thinkTimeS * 1000 };
     }
     if (!rec.ok) return 'complete'; // a failed turn ended its conversation
     previousPool = rec.pool;
+    previousEndMs = rec.endMs;
   }
   return 'complete';
 }

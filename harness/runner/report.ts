@@ -11,8 +11,7 @@ import { finalizeRun, type Finalized } from './finalize.ts';
 import { datasetNotes, readRunMeta } from './run-dir.ts';
 import { InputFileError } from '../../core/errors.ts';
 import type { LoadSummary, SummaryMeta } from './summary.ts';
-
-export const INTERRUPTED = 'interrupted (no summary: the run did not finish)';
+import { stopReasonOf, type StopReason } from './stop-reason.ts';
 
 export async function reportRun(dir: string, log: (line: string) => void): Promise<Finalized> {
   const resolved = join(dir, 'config.resolved.yaml');
@@ -23,12 +22,16 @@ export async function reportRun(dir: string, log: (line: string) => void): Promi
   const meta = readRunMeta(dir);
   // A finished run keeps why it stopped; a killed one never wrote a summary.
   // So does what only its load loop knew (offered vs achieved open-loop rate).
-  let stoppedBy = INTERRUPTED;
+  let stop: StopReason = { kind: 'interrupted' };
   let load: SummaryMeta['load'];
   const summaryFile = join(dir, 'summary.json');
   if (existsSync(summaryFile)) {
-    const s = JSON.parse(readFileSync(summaryFile, 'utf8')) as { stoppedBy?: unknown; load?: Partial<LoadSummary> };
-    if (typeof s.stoppedBy === 'string') stoppedBy = s.stoppedBy;
+    const s = JSON.parse(readFileSync(summaryFile, 'utf8')) as {
+      stop?: unknown;
+      stoppedBy?: unknown;
+      load?: Partial<LoadSummary>;
+    };
+    stop = stopReasonOf(s);
     const l = s.load;
     if (typeof l?.offeredPerS === 'number' && typeof l.achievedPerS === 'number')
       load = { offeredPerS: l.offeredPerS, achievedPerS: l.achievedPerS, behindAtStop: l.behindAtStop ?? 0 };
@@ -37,7 +40,7 @@ export async function reportRun(dir: string, log: (line: string) => void): Promi
     runDir: dir,
     runId: meta?.runId ?? basename(dir),
     config,
-    stoppedBy,
+    stop,
     log,
     rewriteRequests: false,
     notes: datasetNotes(meta?.datasets ?? []),

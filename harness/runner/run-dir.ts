@@ -4,8 +4,11 @@
  * config.resolved.yaml; and the resume state streamed back from requests.jsonl.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { stringify as toYaml } from 'yaml';
 import type { LoadReport } from '../../datasets/types.ts';
+import type { ExperimentConfig } from './config.ts';
+import { makeRunDir, newRunId, writeText } from './results-writer.ts';
 import { readCheckpoint, type Checkpoint } from './checkpoint.ts';
 import type { ResumePlan } from './load-loop.ts';
 import { RecordedRequests } from './recorded-requests.ts';
@@ -62,6 +65,66 @@ export interface ResumeState {
   checkpoint?: Checkpoint;
   /** Records already in requests.jsonl. */
   records: number;
+  /** What reading the files back found (a torn last line cut off): for the summary's notes. */
+  notes: string[];
+}
+
+export interface OpenedRunDir {
+  runDir: string;
+  meta: RunMeta;
+  resume?: ResumeState;
+  /** Made by this run (not a resumed one): removed again if the run fails before recording anything. */
+  fresh: boolean;
+}
+
+/**
+ * The run folder, once preflight has passed: a new one under `outRoot`, or the folder of a
+ * run being resumed (its files made appendable again). Writes config.resolved.yaml and run.json.
+ */
+export async function openRunDir(o: {
+  config: ExperimentConfig;
+  configFile: string;
+  outRoot: string;
+  resumeDir?: string;
+  datasets: RunMeta['datasets'];
+  log: (line: string) => void;
+}): Promise<OpenedRunDir> {
+  const now = new Date().toISOString();
+  let opened: OpenedRunDir;
+  if (o.resumeDir !== undefined) {
+    const runDir = o.resumeDir;
+    const resume = await prepareResume(runDir, o.log);
+    const old = readRunMeta(runDir);
+    const meta = old
+      ? { ...old, resumedAt: [...old.resumedAt, now] }
+      : {
+          runId: basename(runDir),
+          experiment: o.config.name,
+          experimentFile: resolve(o.configFile),
+          startedAt: now,
+          resumedAt: [now],
+          datasets: [],
+        };
+    o.log(`resume ${meta.runId}: ${resume.records} requests already recorded in ${runDir}`);
+    opened = { runDir, meta, resume, fresh: false };
+  } else {
+    const runId = newRunId();
+    const runDir = makeRunDir(o.outRoot, o.config.name, runId);
+    const meta = {
+      runId,
+      experiment: o.config.name,
+      experimentFile: resolve(o.configFile),
+      startedAt: now,
+      resumedAt: [],
+      datasets: [],
+    };
+    o.log(`run ${runId}: ${o.config.name} -> ${runDir}`);
+    opened = { runDir, meta, fresh: true };
+  }
+  opened.meta.datasets = o.datasets;
+  writeText(opened.runDir, 'config.resolved.yaml', toYaml(o.config));
+  writeRunMeta(opened.runDir, opened.meta);
+  return opened;
 }
 
 /**
@@ -75,9 +138,13 @@ export async function prepareResume(dir: string, log: (line: string) => void): P
   const done = new RecordedRequests(file);
   const req = await scanRequests(file, (r, line) => done.add(r, line));
   const tel = await scanJsonl(join(dir, 'telemetry.jsonl'), () => undefined);
+  const notes: string[] = [];
   for (const r of [req, tel]) {
     const line = describeRead(r);
-    if (line) log(`resume: ${line}`);
+    if (line) {
+      log(`resume: ${line}`);
+      notes.push(`on resume: ${line}`);
+    }
     if (dropTornTail(r)) log(`resume: ${r.file}: cut back to its last valid line`);
   }
   let checkpoint: Checkpoint | undefined;
@@ -86,5 +153,5 @@ export async function prepareResume(dir: string, log: (line: string) => void): P
   } catch (e) {
     log(`resume: ignoring the policy checkpoint: ${(e as Error).message}`);
   }
-  return { plan: { done, errors: done.errors }, checkpoint, records: done.size };
+  return { plan: { done, errors: done.errors }, checkpoint, records: done.size, notes };
 }

@@ -6,12 +6,13 @@
  * (finalize.ts, shared with `wrp report`). `resumeDir` continues a killed run in place.
  */
 import { setMaxListeners } from 'node:events';
-import { basename, dirname, join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { stringify as toYaml } from 'yaml';
 import { formatReport } from '../../datasets/report.ts';
 import { describeFrameLag } from '../pool/sim/emission-lag.ts';
 import { createEvaluator } from '../feedback/factory.ts';
+import type { Evaluator } from '../feedback/types.ts';
 import type { PolicyFactory } from '../router/policies.ts';
 import { TelemetryScraper } from '../telemetry/scraper.ts';
 import type { Policy, PoolObservation, RequestResult } from '../types.ts';
@@ -24,19 +25,13 @@ import { finalizeRun } from './finalize.ts';
 import { LoadLoop } from './load-loop.ts';
 import { startPools, stopPools, type PoolHandle } from './pools.ts';
 import { createProgress } from './progress.ts';
-import { JsonlWriter, makeRunDir, newRunId, writeText } from './results-writer.ts';
-import {
-  datasetMeta,
-  datasetNotes,
-  prepareResume,
-  readRunMeta,
-  writeRunMeta,
-  type ResumeState,
-  type RunMeta,
-} from './run-dir.ts';
+import { JsonlWriter } from './results-writer.ts';
+import { datasetMeta, datasetNotes, openRunDir, type ResumeState } from './run-dir.ts';
+import { RunInterrupted, type RunInterrupt } from './interrupt.ts';
 import type { RunSummary, SummaryMeta } from './summary.ts';
-import { runTurn, type TurnEnv } from './turn.ts';
+import { RUNNER_ERROR_CLASSES, runTurn, type TurnEnv } from './turn.ts';
 import { RecentTtft } from './recent-ttft.ts';
+import { describeStop, type StopReason } from './stop-reason.ts';
 import { EnergyRate } from './energy-rate.ts';
 
 /** Achieved below this share of the offered open-loop rate: the summary says the generator fell behind. */
@@ -53,8 +48,10 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** `wrp run --resume DIR`: continue the run recorded there (same config, same files). */
   resumeDir?: string;
+  /** Stops the run from outside (wrp run's signal handler): see interrupt.ts. */
+  interrupt?: RunInterrupt;
   /** Called with every record; a reason returned stops the run (capacity search: the trial's SLO budget is spent). */
-  shouldStop?: (r: RequestResult) => string | undefined;
+  shouldStop?: (r: RequestResult) => StopReason | undefined;
 }
 
 export interface RunOutcome {
@@ -70,73 +67,72 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const log = opts.log ?? ((line: string) => console.error(line));
   const file = opts.configFile;
   const baseDir = dirname(file);
-  // Build everything that can fail on bad input before any pool starts.
+  const interrupt = opts.interrupt;
+  // Preflight: everything that can fail on bad input or a missing endpoint, before any run folder exists.
   const workload = createWorkload(config.workload, config.seed, { baseDir, file });
   for (const r of workload.reports) log(`workload: ${formatReport(r)}`);
   const arrivals = createArrivals(config.workload.arrival, config.seed, { baseDir, file });
-  let runDir: string;
-  let resume: ResumeState | undefined;
-  let meta: RunMeta;
-  const now = new Date().toISOString();
-  if (opts.resumeDir !== undefined) {
-    runDir = opts.resumeDir;
-    resume = await prepareResume(runDir, log);
-    const old = readRunMeta(runDir);
-    meta = old
-      ? { ...old, resumedAt: [...old.resumedAt, now] }
-      : {
-          runId: basename(runDir),
-          experiment: config.name,
-          experimentFile: resolve(file),
-          startedAt: now,
-          resumedAt: [now],
-          datasets: [],
-        };
-    log(`resume ${meta.runId}: ${resume.records} requests already recorded in ${runDir}`);
-  } else {
-    const runId = newRunId();
-    runDir = makeRunDir(opts.outRoot ?? config.output.dir, config.name, runId);
-    meta = {
-      runId,
-      experiment: config.name,
-      experimentFile: resolve(file),
-      startedAt: now,
-      resumedAt: [],
-      datasets: [],
-    };
-    log(`run ${runId}: ${config.name} -> ${runDir}`);
-  }
-  meta.datasets = datasetMeta(workload.reports);
-  writeText(runDir, 'config.resolved.yaml', toYaml(config));
-  writeRunMeta(runDir, meta);
-  const runId = meta.runId;
-
   const pools = await startPools(config, log);
   const byName = new Map(pools.map((p) => [p.name, p]));
-  const telemetry = new JsonlWriter(join(runDir, 'telemetry.jsonl'));
-  const requests = new JsonlWriter(join(runDir, 'requests.jsonl'));
   const energyRate = new EnergyRate();
+  // The scraper is built (and its energy sources checked) before the run folder its file goes in.
+  const telemetryFile: { writer?: JsonlWriter } = {};
   const scraper = new TelemetryScraper({
     pools: pools.map((p) => ({ name: p.name, url: p.url, energy: p.config.energy })),
     intervalMs: config.telemetry.interval_ms,
     sink: (s) => {
       energyRate.add(s);
-      telemetry.write(s);
+      telemetryFile.writer?.write(s);
     },
   });
-  const evaluator = createEvaluator(config.feedback, {
-    pools: pools.map((p) => ({
-      name: p.name,
-      model: p.model,
-      pricing: { inputPer1M: p.config.pricing.input_per_1m, outputPer1M: p.config.pricing.output_per_1m },
-      url: p.url,
-    })),
-  });
+  let evaluator: Evaluator | undefined;
+  let router: ReturnType<typeof buildRouter>;
   try {
-    const router = buildRouter(config, pools, opts.policies, file);
+    router = buildRouter(config, pools, opts.policies, file);
+    evaluator = createEvaluator(config.feedback, {
+      pools: pools.map((p) => ({
+        name: p.name,
+        model: p.model,
+        pricing: { inputPer1M: p.config.pricing.input_per_1m, outputPer1M: p.config.pricing.output_per_1m },
+        url: p.url,
+      })),
+    });
+    await scraper.checkEnergy();
+    if (interrupt?.reason !== undefined) throw new RunInterrupted(signalOf(interrupt.reason));
+  } catch (e) {
+    await scraper.stop().catch(() => undefined);
+    await evaluator?.close?.();
+    await stopPools(pools);
+    throw e;
+  }
+
+  const dir = await openRunDir({
+    config,
+    configFile: file,
+    outRoot: opts.outRoot ?? config.output.dir,
+    resumeDir: opts.resumeDir,
+    datasets: datasetMeta(workload.reports),
+    log,
+  });
+  const { runDir, meta, resume } = dir;
+  const runId = meta.runId;
+  const telemetry = (telemetryFile.writer = new JsonlWriter(join(runDir, 'telemetry.jsonl')));
+  const requests = new JsonlWriter(join(runDir, 'requests.jsonl'));
+  let recorded = resume?.records ?? 0;
+  try {
     const policy = router.kind === 'policy' ? router.policy : undefined;
     const checkpointer = policy && setUpCheckpoints(policy, config, runDir, resume, () => requests.flush(), log);
-    let recorded = resume?.records ?? 0;
+    // The first request of each runner-side error class is said in the log; the rest are counted in the summary.
+    const runnerErrorsSeen = new Set<string>();
+    const noteRunnerError = (r: RequestResult) => {
+      const cls = r.errorClass;
+      if (cls === undefined || runnerErrorsSeen.has(cls) || !(RUNNER_ERROR_CLASSES as readonly string[]).includes(cls))
+        return;
+      runnerErrorsSeen.add(cls);
+      log(
+        `request ${r.id}: ${cls}: ${r.errorMessage ?? ''} (the run goes on: such requests are recorded as failed and count toward stop.max_error_rate)`,
+      );
+    };
     await scraper.start();
     const ttft = new RecentTtft();
     const t0 = performance.now();
@@ -177,6 +173,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       onResult: (r) => {
         requests.write(r);
         recorded++;
+        noteRunnerError(r);
         if (r.status === 'ok' && r.timing.ttftMs !== undefined) ttft.add(r.decision.pool, r.timing.ttftMs);
         checkpointer?.onResult(r, recorded);
         const why = opts.shouldStop?.(r);
@@ -189,6 +186,14 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     });
     env.signal = loop.abort.signal;
     setMaxListeners(0, env.signal); // one abort listener per in-flight request
+    // A signal stops the loop like a stop rule; a second one cancels what is in flight now.
+    const unwatch = interrupt?.watch(
+      (reason) => loop.requestStop(reason),
+      () => {
+        loop.requestStop(interrupt.reason ?? { kind: 'interrupted' });
+        loop.abort.abort();
+      },
+    );
     const c = loop.counters;
     const ticker = setInterval(
       () =>
@@ -207,13 +212,16 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     } finally {
       clearInterval(ticker);
       progress.stop();
+      unwatch?.();
     }
     await scraper.stop();
     await telemetry.close();
     checkpointer?.save(recorded);
     await requests.close();
-    if (loop.stoppedBy.startsWith('max_error_rate')) log(`stopped: ${loop.stoppedBy}`);
-    const notes = datasetNotes(meta.datasets);
+    const stop = loop.stoppedBy ?? { kind: 'workload_exhausted' };
+    if (stop.kind === 'signal' && dir.fresh && recorded === 0) throw new RunInterrupted(stop.signal);
+    if (stop.kind === 'max_error_rate') log(`stopped: ${describeStop(stop)}`);
+    const notes = [...datasetNotes(meta.datasets), ...(resume?.notes ?? [])];
     if (resume) {
       const r = loop.resumed;
       notes.push(
@@ -232,7 +240,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       runDir,
       runId,
       config,
-      stoppedBy: loop.stoppedBy,
+      stop,
       log,
       rewriteRequests: true,
       notes,
@@ -244,6 +252,15 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       );
     }
     return { runId, runDir, summary: fin.summary, recorded: fin.recorded };
+  } catch (e) {
+    await requests.close().catch(() => undefined);
+    // A folder this run made and recorded nothing in is no run: it goes. One with records stays, and says how to go on.
+    if (dir.fresh && recorded === 0) rmSync(runDir, { recursive: true, force: true });
+    else if (!(e instanceof RunInterrupted))
+      log(
+        `the run folder keeps the ${recorded} requests recorded: wrp report ${runDir} summarises them; wrp run --resume ${runDir} continues the run`,
+      );
+    throw e;
   } finally {
     await scraper.stop().catch(() => undefined);
     await telemetry.close().catch(() => undefined);
@@ -251,6 +268,10 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     await evaluator.close?.();
     await stopPools(pools);
   }
+}
+
+function signalOf(reason: StopReason): 'SIGINT' | 'SIGTERM' | undefined {
+  return reason.kind === 'signal' ? reason.signal : undefined;
 }
 
 /** Checkpoints for a policy that has the hooks; on resume, restores the last one first. */

@@ -10,6 +10,7 @@ import * as aq from 'arquero';
 import type { RequestResult } from '../types.ts';
 import { newHistogram, percentileMs, recordMs, type Histogram } from '../histogram.ts';
 import { GroupStats, LeafStats, type GroupKeys, type Slo } from './summary-stats.ts';
+import { describeStop, type StopReason } from './stop-reason.ts';
 
 export { meetsSlo, type Slo } from './summary-stats.ts';
 
@@ -37,6 +38,8 @@ export interface RunSummary {
   ok: number;
   failed: number;
   cancelled: number;
+  /** Why the run stopped (typed: branch on `stop.kind`), and the same in words. */
+  stop: StopReason;
   stoppedBy: string;
   percentileMethod: string;
   energyMethod: string;
@@ -80,7 +83,7 @@ export interface SummaryMeta {
   runId: string;
   experiment: string;
   slo: Slo;
-  stoppedBy: string;
+  stop: StopReason;
   energyMethod: string;
   /** Seconds the rates divide by (default: first send to last completion). */
   durationS?: number;
@@ -176,7 +179,8 @@ export class SummaryBuilder {
         ok: overall.ok,
         failed: overall.failed,
         cancelled: overall.cancelled,
-        stoppedBy: meta.stoppedBy,
+        stop: meta.stop,
+        stoppedBy: describeStop(meta.stop),
         percentileMethod: 'HDR histogram (3 significant digits), value at or below which p% of samples fall',
         energyMethod: meta.energyMethod,
         load,

@@ -2,8 +2,17 @@
  * Sends one turn of a session: builds the conversation, asks the policy (or the external
  * router) for a pool, sends it through that pool's client, evaluates the answer, computes
  * cost and reward, updates the policy and returns the request's result record.
+ *
+ * Each request is its own failure domain: runTurn never throws. An error in the policy's
+ * prepare/choose/update, in a feature endpoint its prepare calls, or in the evaluator
+ * becomes that record's error class (`policy_error`, `feature_error`, `evaluator_error`;
+ * anything else `internal_error`), counts toward max_error_rate like a pool's failure, and
+ * the run goes on. A request that fails before it reaches a pool is recorded against the
+ * pool `(none)`. Every record says when its outcome was settled (`timing.endMs`).
  */
+import { performance } from 'node:perf_hooks';
 import type { RequestRecord } from '../client/types.ts';
+import { isWrpError } from '../../core/errors.ts';
 import { computeReward, type RewardConfig } from '../feedback/reward.ts';
 import type { Evaluator } from '../feedback/types.ts';
 import { applyChatTemplate, countTokens } from '../../core/text/tokenizer.ts';
@@ -11,6 +20,7 @@ import {
   LABEL_HEADERS,
   type ChatMessage,
   type Decision,
+  type Evaluation,
   type Policy,
   type PoolObservation,
   type RequestLabels,
@@ -72,7 +82,52 @@ export function statusOf(record: RequestRecord): RequestResult['status'] {
   return record.errorClass === 'cancelled' ? 'cancelled' : 'failed';
 }
 
+/** Error classes a request gets from the runner's side (the client's are in harness/client/types.ts). */
+export const RUNNER_ERROR_CLASSES = ['policy_error', 'feature_error', 'evaluator_error', 'internal_error'] as const;
+export type RunnerErrorClass = (typeof RUNNER_ERROR_CLASSES)[number];
+
+/** The pool a request that never reached one is recorded against. */
+export const NO_POOL = '(none)';
+
+/** The class of an error thrown in a stage of a turn: a feature endpoint's failure is told apart from the policy's own. */
+export function runnerErrorClass(e: unknown, stage: 'route' | 'evaluate' | 'update'): RunnerErrorClass {
+  if (isWrpError(e, 'WRP_FEATURE_ENDPOINT') || isWrpError(e, 'WRP_POOL_UNREACHABLE')) return 'feature_error';
+  if (stage === 'evaluate') return 'evaluator_error';
+  return 'policy_error';
+}
+
+const oneLine = (e: unknown): string =>
+  (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ').slice(0, 1000);
+
+interface Routed {
+  ctx: RoutingContext;
+  observations: PoolObservation[];
+  messages: ChatMessage[];
+}
+
 export async function runTurn(env: TurnEnv, input: TurnInput): Promise<{ result: RequestResult; answer: string }> {
+  let routed: Routed | undefined;
+  try {
+    routed = route(env, input);
+    return await sendAndLearn(env, input, routed);
+  } catch (e) {
+    // A stage's error carries its class; anything else escaped the stages: wrp's own bug, still one record.
+    const cls = e instanceof TurnError ? e.cls : 'internal_error';
+    return { result: failedBeforePool(env, input, routed, cls, e instanceof TurnError ? e.cause : e), answer: '' };
+  }
+}
+
+/** An error thrown inside a turn's stage, with the class it gives the record. */
+class TurnError extends Error {
+  constructor(
+    readonly cls: RunnerErrorClass,
+    override readonly cause: unknown,
+  ) {
+    super(oneLine(cause));
+  }
+}
+
+function route(env: TurnEnv, input: TurnInput): Routed {
   const plan = input.session.turns[input.turn]!;
   const messages: ChatMessage[] = [
     ...(input.session.system ? [{ role: 'system' as const, content: input.session.system }] : []),
@@ -88,22 +143,34 @@ export async function runTurn(env: TurnEnv, input: TurnInput): Promise<{ result:
     pools: observations,
     previousPool: input.previousPool,
   };
-  let decision: Decision;
-  let pool: PoolHandle;
-  if (env.router.kind === 'external') {
-    pool = env.router.pool;
-    decision = { action: pool.name, propensity: 1 };
-  } else {
-    await env.router.policy.prepare?.(ctx);
-    decision = env.router.policy.choose(ctx);
-    const chosen = env.pools.get(decision.action);
-    if (!chosen)
-      throw new Error(
-        `policy ${env.router.policy.name} chose "${decision.action}", which is not a pool of this experiment`,
-      );
-    pool = chosen;
-  }
+  return { ctx, observations, messages };
+}
 
+async function choosePool(env: TurnEnv, ctx: RoutingContext): Promise<{ decision: Decision; pool: PoolHandle }> {
+  if (env.router.kind === 'external') {
+    const pool = env.router.pool;
+    return { decision: { action: pool.name, propensity: 1 }, pool };
+  }
+  const policy = env.router.policy;
+  try {
+    await policy.prepare?.(ctx);
+    const decision = policy.choose(ctx);
+    const pool = env.pools.get(decision.action);
+    if (!pool)
+      throw new Error(`policy ${policy.name} chose "${decision.action}", which is not a pool of this experiment`);
+    return { decision, pool };
+  } catch (e) {
+    throw new TurnError(runnerErrorClass(e, 'route'), e);
+  }
+}
+
+async function sendAndLearn(
+  env: TurnEnv,
+  input: TurnInput,
+  { ctx, observations, messages }: Routed,
+): Promise<{ result: RequestResult; answer: string }> {
+  const plan = input.session.turns[input.turn]!;
+  const { decision, pool } = await choosePool(env, ctx);
   const record = await pool.client.chat(
     { model: pool.model, messages, max_tokens: plan.maxTokens },
     {
@@ -120,13 +187,23 @@ export async function runTurn(env: TurnEnv, input: TurnInput): Promise<{ result:
   if (env.router.kind === 'external' && routerSelectedModel) {
     servedBy = [...env.pools.values()].find((p) => p.model === routerSelectedModel) ?? pool;
   }
-  const evaluation = await env.evaluator.evaluate({
-    labels: plan.labels,
-    text: record.text,
-    record,
-    pool: { name: servedBy.name, model: servedBy.model },
-    prompt: plan.user,
-  });
+  let endAt = record.sentAtPerfMs + record.doneMs;
+  // After the pool answered, a failing evaluator or update fails this record only: it keeps what the pool did.
+  let failure: TurnError | undefined;
+  let evaluation: Evaluation;
+  try {
+    evaluation = await env.evaluator.evaluate({
+      labels: plan.labels,
+      text: record.text,
+      record,
+      pool: { name: servedBy.name, model: servedBy.model },
+      prompt: plan.user,
+    });
+  } catch (e) {
+    failure = new TurnError(runnerErrorClass(e, 'evaluate'), e);
+    evaluation = { evaluator: env.evaluator.name, detail: `evaluator failed: ${failure.message}` };
+    endAt = performance.now();
+  }
   const pricing = servedBy.config.pricing;
   const costUsd =
     ((record.promptTokens ?? ctx.promptTokensEstimate) * pricing.input_per_1m +
@@ -172,6 +249,7 @@ export async function runTurn(env: TurnEnv, input: TurnInput): Promise<{ result:
       sentMs: record.sentAtPerfMs - env.t0,
       sentEpochMs: record.sentAtEpochMs,
       sendLagMs: record.sentAtPerfMs - input.scheduledAt,
+      endMs: 0,
       ttftMs: record.ttftMs,
       tpotMs: record.tpotMs,
       e2eMs: record.e2eMs,
@@ -195,13 +273,77 @@ export async function runTurn(env: TurnEnv, input: TurnInput): Promise<{ result:
     jpt === undefined
       ? undefined
       : jpt * ((record.promptTokens ?? 0) - (record.cachedTokens ?? 0) + record.outputTokens);
-  result.reward = computeReward(env.reward, {
-    quality: evaluation.quality,
-    costUsd,
-    sloViolated: result.sloViolated,
-    energyJ: energyEstimate,
-  });
-  if (env.router.kind === 'policy' && updatesPolicy(result))
-    env.router.policy.update(ctx, decision.action, result.reward!);
-  return { result, answer: record.text };
+  if (failure === undefined)
+    result.reward = computeReward(env.reward, {
+      quality: evaluation.quality,
+      costUsd,
+      sloViolated: result.sloViolated,
+      energyJ: energyEstimate,
+    });
+  if (failure === undefined && env.router.kind === 'policy' && updatesPolicy(result)) {
+    try {
+      env.router.policy.update(ctx, decision.action, result.reward!);
+    } catch (e) {
+      failure = new TurnError(runnerErrorClass(e, 'update'), e);
+      endAt = performance.now();
+    }
+  }
+  if (failure !== undefined) {
+    result.status = 'failed';
+    result.errorClass = failure.cls;
+    result.errorMessage = failure.message;
+  }
+  result.timing.endMs = endAt - env.t0;
+  return { result, answer: failure === undefined ? record.text : '' };
+}
+
+/** The record of a request that failed before reaching a pool (or whose turn broke outside any stage). */
+function failedBeforePool(
+  env: TurnEnv,
+  input: TurnInput,
+  routed: Routed | undefined,
+  cls: RunnerErrorClass,
+  cause: unknown,
+): RequestResult {
+  const plan = input.session.turns[input.turn]!;
+  const now = performance.now();
+  return {
+    id: plan.labels.id,
+    runId: env.runId,
+    labels: plan.labels,
+    stage: input.stage,
+    stageLabel: input.stageLabel,
+    features: {
+      promptTokensEstimate: routed?.ctx.promptTokensEstimate ?? 0,
+      textChars: plan.user.length,
+      turn: input.turn,
+      poolRunning: {},
+      poolWaiting: {},
+    },
+    text: plan.user,
+    decision: {
+      pool: NO_POOL,
+      model: '',
+      propensity: 0,
+      policy: env.router.kind === 'external' ? 'external' : env.router.policy.name,
+    },
+    status: 'failed',
+    errorClass: cls,
+    errorMessage: oneLine(cause),
+    timing: {
+      scheduledMs: input.scheduledAt - env.t0,
+      // Never sent to a pool: the attempt is stamped at the failure.
+      sentMs: now - env.t0,
+      sentEpochMs: Date.now(),
+      sendLagMs: now - input.scheduledAt,
+      endMs: now - env.t0,
+      itlMs: [],
+    },
+    tokens: { output: 0, usageMissing: true },
+    costUsd: 0,
+    quality: 0,
+    verdict: 'failed',
+    evaluator: env.evaluator.name,
+    sloViolated: true,
+  };
 }

@@ -4,8 +4,13 @@
  * passed to `sink` (the runner writes telemetry.jsonl); a failed scrape is a sample with an
  * `error` field, never an exception. A pool whose previous scrape is still running skips the
  * tick, so a slow pool neither piles up requests nor delays the others.
+ *
+ * `checkEnergy()` is the run's preflight for energy: it starts the nvidia-smi readers and
+ * reads each DCGM exporter once, and throws WRP_ENERGY_UNAVAILABLE naming the pool and the
+ * source when one is not there (no GPU, no nvidia-smi, an exporter that does not answer).
  */
 import { Agent, request } from 'undici';
+import { WrpError } from '../../core/errors.ts';
 import { parseEnergySpec, type EnergySpec, type EnergySpecInput } from './energy-config.ts';
 import { NvidiaSmiPower } from './nvidia-smi.ts';
 import { parsePrometheusText } from './prometheus.ts';
@@ -46,6 +51,7 @@ export class TelemetryScraper {
   private timer: NodeJS.Timeout | undefined;
   private sinkError: unknown;
   private stopped = false;
+  private energyChecked = false;
 
   constructor(private readonly opts: ScraperOptions) {
     this.intervalMs = opts.intervalMs ?? 1000;
@@ -59,22 +65,50 @@ export class TelemetryScraper {
     });
   }
 
-  /** Starts nvidia-smi readers (rejects, with nothing left running, when one cannot start), scrapes once, then polls. */
-  async start(): Promise<void> {
+  /**
+   * Starts the nvidia-smi readers and reads each DCGM exporter once; rejects with
+   * WRP_ENERGY_UNAVAILABLE (nothing left running) when a source is not there. Once is enough.
+   */
+  async checkEnergy(): Promise<void> {
+    if (this.energyChecked) return;
     try {
       for (const p of this.pools) {
-        if (p.energy.type !== 'nvml') continue;
-        p.nvml = new NvidiaSmiPower({
-          command: p.energy.command,
-          gpus: p.energy.gpus,
-          intervalMs: p.energy.interval_ms,
-        });
-        await p.nvml.start();
+        const where = `pools.${p.name}.energy (${p.energy.type})`;
+        if (p.energy.type === 'nvml') {
+          p.nvml = new NvidiaSmiPower({
+            command: p.energy.command,
+            gpus: p.energy.gpus,
+            intervalMs: p.energy.interval_ms,
+          });
+          await p.nvml.start().catch((e: unknown) => {
+            throw new WrpError(
+              'WRP_ENERGY_UNAVAILABLE',
+              `${where}: ${(e as Error).message.replace(/^energy nvml: /, '')}`,
+              {
+                cause: e,
+              },
+            );
+          });
+        } else if (p.energy.type === 'dcgm') {
+          await this.fetchText(p.energyUrl!).catch((e: unknown) => {
+            throw new WrpError(
+              'WRP_ENERGY_UNAVAILABLE',
+              `${where}: ${message(e, p.energyUrl!)}: is a DCGM exporter running there? (or energy: none)`,
+              { cause: e },
+            );
+          });
+        }
       }
     } catch (err) {
       for (const p of this.pools) p.nvml?.stop();
       throw err;
     }
+    this.energyChecked = true;
+  }
+
+  /** Starts the energy sources (checkEnergy, if not done yet), scrapes once, then polls. */
+  async start(): Promise<void> {
+    await this.checkEnergy();
     await this.scrapeOnce();
     this.timer = setInterval(() => void this.tick(), this.intervalMs);
     this.timer.unref(); // telemetry alone must not keep the process alive

@@ -71,8 +71,6 @@ export interface CapacityResult {
   trials: CapacityTrial[];
 }
 
-export const SATURATED = 'slo budget spent';
-
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 export function checkCapacityOptions(o: CapacityOptions): void {
@@ -109,14 +107,14 @@ async function runTrial(o: CapacityOptions, dir: string, trial: number, rate: nu
       if (meetsSlo(r, config.slo)) meeting++;
       else misses++;
       return misses > allowedMisses
-        ? `${SATURATED}: ${misses} requests missed an SLO (target allows ${allowedMisses} of ${o.trialRequests})`
+        ? { kind: 'slo_budget', missed: misses, allowed: allowedMisses, trial: o.trialRequests }
         : undefined;
     },
   });
   const overall = outcome.summary.tables.overall?.[0] ?? {};
   const sent = outcome.summary.sent;
   const share = sent ? meeting / sent : 0;
-  const saturated = outcome.summary.stoppedBy.startsWith(SATURATED);
+  const saturated = outcome.summary.stop.kind === 'slo_budget';
   const pass = !saturated && sent >= o.trialRequests && share >= o.target;
   return {
     trial,

@@ -12,8 +12,8 @@
  * not change the decisions), p = (wins + 1) / (M + 1). Counting the draw that made the choice
  * keeps p > 0; the upward bias is at most 1 / (M + 1). Cost: M * K extra beta draws.
  */
+import { parsePolicyPart } from '../policy-file.ts';
 import { z } from 'zod';
-import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { PolicyFile } from '../types.ts';
 import { argmaxFirst, checkReward, LearnerBase, type Action, thompsonChoice } from './base.ts';
@@ -115,8 +115,8 @@ export class BetaThompson extends LearnerBase {
   }
 
   static load(file: PolicyFile, source = 'policy.json'): BetaThompson {
-    const opts = parseOrThrow(betaThompsonHyperSchema, file.hyperparameters, source, ['hyperparameters']);
-    const params = parseOrThrow(paramsSchema, file.parameters, source, ['parameters']);
+    const opts = parsePolicyPart(betaThompsonHyperSchema, file.hyperparameters, source, 'hyperparameters');
+    const params = parsePolicyPart(paramsSchema, file.parameters, source, 'parameters');
     const l = new BetaThompson(file.actions, opts, params.quality_seeds);
     l.stats = ScopedStats.fromJSON(params.stats, file.actions.length, opts.scope);
     l.rng = Rng.fromState(params.rng);

@@ -5,8 +5,8 @@
  * eps decays with the scope's update count n: eps_n = max(epsilon_min, epsilon / (1 + n /
  * epsilon_decay)); epsilon_decay 0 keeps it constant (constant eps has linear regret).
  */
+import { parsePolicyPart } from '../policy-file.ts';
 import { z } from 'zod';
-import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { PolicyFile } from '../types.ts';
 import { argmaxAll, checkReward, LearnerBase, type Action } from './base.ts';
@@ -90,8 +90,8 @@ export class EpsilonGreedy extends LearnerBase {
   }
 
   static load(file: PolicyFile, source = 'policy.json'): EpsilonGreedy {
-    const opts = parseOrThrow(epsilonGreedyHyperSchema, file.hyperparameters, source, ['hyperparameters']);
-    const params = parseOrThrow(paramsSchema, file.parameters, source, ['parameters']);
+    const opts = parsePolicyPart(epsilonGreedyHyperSchema, file.hyperparameters, source, 'hyperparameters');
+    const params = parsePolicyPart(paramsSchema, file.parameters, source, 'parameters');
     const l = new EpsilonGreedy(file.actions, opts);
     l.stats = ScopedStats.fromJSON(params.stats, file.actions.length, opts.scope);
     l.rng = Rng.fromState(params.rng);

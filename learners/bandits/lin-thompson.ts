@@ -12,8 +12,8 @@
  * Propensity: as beta_thompson, (wins + 1) / (M + 1) over M extra draws on a separate stream;
  * here they cost only M * K scalar normals (the per-arm solve is shared).
  */
+import { parsePolicyPart } from '../policy-file.ts';
 import { z } from 'zod';
-import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { FeaturizerOptions } from '../features/featurizer.ts';
 import { featureLayoutSchema } from '../features/spec.ts';
@@ -155,9 +155,9 @@ export class LinThompson extends LinearLearner {
   }
 
   static load(file: PolicyFile, source = 'policy.json', featurizerOptions: FeaturizerOptions = {}): LinThompson {
-    const opts = parseOrThrow(linThompsonHyperSchema, file.hyperparameters, source, ['hyperparameters']);
-    const layout = parseOrThrow(featureLayoutSchema, file.features, source, ['features']) as FeatureLayout;
-    const p = parseOrThrow(paramsSchema, file.parameters, source, ['parameters']);
+    const opts = parsePolicyPart(linThompsonHyperSchema, file.hyperparameters, source, 'hyperparameters');
+    const layout = parsePolicyPart(featureLayoutSchema, file.features, source, 'features') as FeatureLayout;
+    const p = parsePolicyPart(paramsSchema, file.parameters, source, 'parameters');
     const l = new LinThompson(file.actions, layout, opts, featurizerOptions);
     if (p.dim > 0) {
       if (p.dim !== layout.dim)
@@ -170,8 +170,11 @@ export class LinThompson extends LinearLearner {
       l.d = p.dim;
       l.allocate(p.dim);
       p.arms.forEach((a, i) => {
-        if (a.f.length !== p.dim || a.mu.length !== p.dim)
-          throw new PolicyFileError(source, `parameters.arms[${i}]: expected f and mu of length ${p.dim}`);
+        if (a.f.length !== p.dim || a.mu.length !== p.dim || a.r.length !== (p.dim * (p.dim + 1)) / 2)
+          throw new PolicyFileError(
+            source,
+            `parameters.arms[${i}]: expected f and mu of length ${p.dim}, r of ${(p.dim * (p.dim + 1)) / 2} (the upper triangle)`,
+          );
         l.arms[i] = { r: unpackUpper(a.r, p.dim, false), f: Float64Array.from(a.f), mu: Float64Array.from(a.mu) };
       });
     }

@@ -9,8 +9,8 @@
  * update ~d^2 for one arm (symmetric mat-vec and the rank-1 correction, both on the upper
  * triangle).
  */
+import { parsePolicyPart } from '../policy-file.ts';
 import { z } from 'zod';
-import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import { featureLayoutSchema } from '../features/spec.ts';
 import type { FeaturizerOptions } from '../features/featurizer.ts';
@@ -119,9 +119,9 @@ export class LinUcb extends LinearLearner {
   }
 
   static load(file: PolicyFile, source = 'policy.json', featurizerOptions: FeaturizerOptions = {}): LinUcb {
-    const opts = parseOrThrow(linucbHyperSchema, file.hyperparameters, source, ['hyperparameters']);
-    const layout = parseOrThrow(featureLayoutSchema, file.features, source, ['features']) as FeatureLayout;
-    const p = parseOrThrow(paramsSchema, file.parameters, source, ['parameters']);
+    const opts = parsePolicyPart(linucbHyperSchema, file.hyperparameters, source, 'hyperparameters');
+    const layout = parsePolicyPart(featureLayoutSchema, file.features, source, 'features') as FeatureLayout;
+    const p = parsePolicyPart(paramsSchema, file.parameters, source, 'parameters');
     const l = new LinUcb(file.actions, layout, opts, featurizerOptions);
     if (p.dim > 0) {
       if (p.dim !== layout.dim)
@@ -134,8 +134,11 @@ export class LinUcb extends LinearLearner {
       l.d = p.dim;
       l.allocate(p.dim);
       p.arms.forEach((a, i) => {
-        if (a.b.length !== p.dim || a.theta.length !== p.dim)
-          throw new PolicyFileError(source, `parameters.arms[${i}]: expected b and theta of length ${p.dim}`);
+        if (a.b.length !== p.dim || a.theta.length !== p.dim || a.ainv.length !== (p.dim * (p.dim + 1)) / 2)
+          throw new PolicyFileError(
+            source,
+            `parameters.arms[${i}]: expected b and theta of length ${p.dim}, ainv of ${(p.dim * (p.dim + 1)) / 2} (the upper triangle)`,
+          );
         l.arms[i] = {
           ainv: unpackUpper(a.ainv, p.dim, false),
           b: Float64Array.from(a.b),

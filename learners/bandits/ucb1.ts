@@ -3,8 +3,8 @@
  * N the scope's total pulls. Untried actions come first, in action order. Deterministic, so
  * the propensity is 1 (off-policy estimators cannot use its logs; replay them instead).
  */
+import { parsePolicyPart } from '../policy-file.ts';
 import { z } from 'zod';
-import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { PolicyFile } from '../types.ts';
 import { argmaxFirst, checkReward, LearnerBase, type Action } from './base.ts';
@@ -57,8 +57,8 @@ export class Ucb1 extends LearnerBase {
   }
 
   static load(file: PolicyFile, source = 'policy.json'): Ucb1 {
-    const opts = parseOrThrow(ucb1HyperSchema, file.hyperparameters, source, ['hyperparameters']);
-    const params = parseOrThrow(paramsSchema, file.parameters, source, ['parameters']);
+    const opts = parsePolicyPart(ucb1HyperSchema, file.hyperparameters, source, 'hyperparameters');
+    const params = parsePolicyPart(paramsSchema, file.parameters, source, 'parameters');
     const l = new Ucb1(file.actions, opts);
     l.stats = ScopedStats.fromJSON(params.stats, file.actions.length, opts.scope);
     l.restoreTraining(file.training);

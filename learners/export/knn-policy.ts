@@ -22,14 +22,14 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import { checkReward } from '../bandits/base.ts';
 import { Featurizer, type FeaturizerOptions } from '../features/featurizer.ts';
 import { featureLayoutSchema } from '../features/spec.ts';
 import type { FeatureLayout, Learner, PolicyFile } from '../types.ts';
 import type { Action } from './types.ts';
-import { POLICY_FILE_VERSION } from '../policy-file.ts';
+import { POLICY_FILE_VERSION, parsePolicyPart } from '../policy-file.ts';
+import { PolicyFileError } from '../../core/errors.ts';
 
 export const knnHyperSchema = z.strictObject({
   k: z.number().int().min(1).max(1000).default(5),
@@ -255,21 +255,27 @@ export class KnnPolicy implements Learner {
   }
 
   static load(file: PolicyFile, source = 'policy.json', featurizerOptions: FeaturizerOptions = {}): KnnPolicy {
-    const h = parseOrThrow(knnHyperSchema, file.hyperparameters, source, ['hyperparameters']);
-    const layout = parseOrThrow(featureLayoutSchema, file.features, source, ['features']) as FeatureLayout;
-    const p = parseOrThrow(knnParamsSchema, file.parameters, source, ['parameters']);
+    const h = parsePolicyPart(knnHyperSchema, file.hyperparameters, source, 'hyperparameters');
+    const layout = parsePolicyPart(featureLayoutSchema, file.features, source, 'features') as FeatureLayout;
+    const p = parsePolicyPart(knnParamsSchema, file.parameters, source, 'parameters');
     const policy = new KnnPolicy(file.actions, layout, h, featurizerOptions);
     p.points.forEach((x, i) => {
       const o = p.outcomes[i]!;
-      if (o.length !== 2 * file.actions.length || !o.some((c, j) => j % 2 === 0 && c > 0))
-        throw new Error(
-          `${source}: parameters.outcomes[${i}]: expected ${2 * file.actions.length} values ([count, sum] per action), some count > 0`,
+      if (o === undefined || o.length !== 2 * file.actions.length || !o.some((c, j) => j % 2 === 0 && c > 0))
+        throw new PolicyFileError(
+          source,
+          `parameters.outcomes[${i}]: expected ${2 * file.actions.length} values ([count, sum] per action), some count > 0`,
+        );
+      if (x.length !== layout.dim || p.latencies_ns[i] === undefined)
+        throw new PolicyFileError(
+          source,
+          `parameters.points[${i}]: expected ${layout.dim} values (features.dim) and a latencies_ns entry`,
         );
       const first = o.findIndex((c, j) => j % 2 === 0 && c > 0) / 2;
       const before = policy.size;
       policy.add(x, first, 0, p.latencies_ns[i]!);
       if (policy.size === before)
-        throw new Error(`${source}: parameters.points[${i}]: the same vector as an earlier point`);
+        throw new PolicyFileError(source, `parameters.points[${i}]: the same vector as an earlier point`);
       // The saved sums as they are (re-adding means would round them).
       policy.outcomes[policy.size - 1] = [...o];
       policy.latencies[policy.size - 1] = p.latencies_ns[i]!;

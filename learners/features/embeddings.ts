@@ -126,14 +126,22 @@ export class EmbeddingClient {
         headersTimeout: this.o.timeoutMs,
         bodyTimeout: this.o.timeoutMs,
       });
-    // A kept-alive socket the server closed while idle resets on reuse: the request is idempotent, send it once more.
-    const res = await send().catch((e: unknown) => {
-      const code = (e as { code?: string }).code;
-      if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return send();
-      throw e;
-    });
-    const body = await res.body.text();
     const where = `embedding endpoint ${this.endpoint} (model ${this.o.model})`;
+    // A kept-alive socket the server closed while idle resets on reuse: the request is idempotent, send it once more.
+    const transport = (e: unknown): never => {
+      const code = (e as { code?: string }).code;
+      throw new WrpError('WRP_FEATURE_ENDPOINT', `${where}: ${code ?? 'request failed'}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    };
+    const res = await send()
+      .catch((e: unknown) => {
+        const code = (e as { code?: string }).code;
+        if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return send();
+        throw e;
+      })
+      .catch(transport);
+    const body = await res.body.text().catch(transport);
     if (res.statusCode !== 200)
       throw new WrpError('WRP_FEATURE_ENDPOINT', `${where}: HTTP ${res.statusCode}: ${body.slice(0, 200)}`);
     let json: unknown;

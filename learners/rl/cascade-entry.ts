@@ -62,7 +62,7 @@ export interface ReplayLearnerEntry {
 export const REPLAY_LEARNERS: Record<'cascade' | 'response_cascade', ReplayLearnerEntry> = {
   cascade: {
     schema: cascadeParamsSchema.extend({ type: z.literal('cascade') }),
-    load: (f) => CascadePolicy.load(f),
+    load: (f, src) => CascadePolicy.load(f, src),
   },
   response_cascade: {
     schema: responseCascadeParamsSchema.extend({ type: z.literal('response_cascade') }),

@@ -22,7 +22,9 @@ import type {
   ConfidenceAlgorithm,
   LevelStats,
 } from './cascade-types.ts';
-import { Rng, type RngState } from '../../core/rng.ts';
+import { z } from 'zod';
+import { Rng, rngStateSchema } from '../../core/rng.ts';
+import { PolicyFileError } from '../../core/errors.ts';
 
 export type {
   AnswerFeatures,
@@ -39,7 +41,35 @@ export {
   type CascadeTrace,
   type SimulateOptions,
 } from './cascade-sim.ts';
-import { POLICY_FILE_VERSION } from '../policy-file.ts';
+import { parsePolicyPart, POLICY_FILE_VERSION } from '../policy-file.ts';
+
+const cascadeHyperSchema = z.object({
+  costQualityTradeoff: z.number().min(0).lt(1),
+  bins: z.number().int().positive(),
+  shrinkage: z.number().min(0),
+  explore: z.boolean(),
+  probeRate: z.number().min(0).max(1),
+  seed: z.number().int(),
+  confidenceMethod: z.string().min(1),
+  expectedOutputTokens: z.number().positive(),
+  /** -1: no cost per call given for that level. */
+  costPerCall: z.array(z.number().min(-1)),
+  escalationThreshold: z.number().optional(),
+});
+
+const levelStatsSchema = z.strictObject({
+  binN: z.array(z.number().min(0)),
+  binGood: z.array(z.number().min(0)),
+  binBad: z.array(z.number().min(0)),
+  good: z.number().min(0),
+  bad: z.number().min(0),
+});
+
+const cascadeParamsSchema = z.object({
+  name: z.string(),
+  rng: rngStateSchema,
+  stats: z.record(z.string(), z.array(levelStatsSchema)),
+});
 
 /** The router drops a zero threshold (omitempty) and uses its default: export this instead. */
 const MIN_EXPORTED_THRESHOLD = 1e-6;
@@ -314,22 +344,39 @@ export class CascadePolicy implements Learner {
     };
   }
 
-  static load(file: PolicyFile): CascadePolicy {
-    if (file.learner !== 'cascade') throw new Error(`not a cascade policy: ${file.learner}`);
-    const h = file.hyperparameters;
-    const costs = h['costPerCall'] as number[];
-    const p = file.parameters as { name: string; rng: RngState; stats: Record<string, LevelStats[]> };
+  /** Rebuilds a saved cascade; every field is checked first (PolicyFileError naming `source` and the field). */
+  static load(file: PolicyFile, source = 'policy.json'): CascadePolicy {
+    if (file.learner !== 'cascade') throw new PolicyFileError(source, `learner: expected cascade, got ${file.learner}`);
+    const h = parsePolicyPart(cascadeHyperSchema, file.hyperparameters, source, 'hyperparameters');
+    const p = parsePolicyPart(cascadeParamsSchema, file.parameters, source, 'parameters');
+    const costs = h.costPerCall;
+    const levels = file.actions.length;
+    if (costs.length !== levels)
+      throw new PolicyFileError(source, `hyperparameters.costPerCall: expected ${levels} values (one per level)`);
+    for (const [c, s] of Object.entries(p.stats))
+      s.forEach((l, i) => {
+        if (
+          s.length !== levels ||
+          l.binN.length !== h.bins ||
+          l.binGood.length !== h.bins ||
+          l.binBad.length !== h.bins
+        )
+          throw new PolicyFileError(
+            source,
+            `parameters.stats.${c}[${i}]: expected ${levels} levels of ${h.bins} bins (hyperparameters.bins)`,
+          );
+      });
     const policy = new CascadePolicy({
       levels: file.actions.map((a, i) => ({ ...a, ...(costs[i]! >= 0 ? { costPerCall: costs[i]! } : {}) })),
-      costQualityTradeoff: h['costQualityTradeoff'] as number,
-      bins: h['bins'] as number,
-      shrinkage: h['shrinkage'] as number,
-      explore: h['explore'] as boolean,
-      probeRate: h['probeRate'] as number,
-      seed: h['seed'] as number,
-      confidenceMethod: h['confidenceMethod'] as CascadeOptions['confidenceMethod'],
-      expectedOutputTokens: h['expectedOutputTokens'] as number,
-      ...(typeof h['escalationThreshold'] === 'number' ? { escalationThreshold: h['escalationThreshold'] } : {}),
+      costQualityTradeoff: h.costQualityTradeoff,
+      bins: h.bins,
+      shrinkage: h.shrinkage,
+      explore: h.explore,
+      probeRate: h.probeRate,
+      seed: h.seed,
+      confidenceMethod: h.confidenceMethod as CascadeOptions['confidenceMethod'],
+      expectedOutputTokens: h.expectedOutputTokens,
+      ...(h.escalationThreshold !== undefined ? { escalationThreshold: h.escalationThreshold } : {}),
       name: p.name,
     });
     policy.rng = Rng.fromState(p.rng);

@@ -10,8 +10,10 @@
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { Learner, PolicyFile } from '../types.ts';
 import { argmax } from './sampling.ts';
-import { Rng, type RngState } from '../../core/rng.ts';
-import { POLICY_FILE_VERSION } from '../policy-file.ts';
+import { z } from 'zod';
+import { Rng, rngStateSchema } from '../../core/rng.ts';
+import { PolicyFileError } from '../../core/errors.ts';
+import { parsePolicyPart, POLICY_FILE_VERSION } from '../policy-file.ts';
 
 export interface MultiTurnOptions {
   actions: { pool: string; model: string }[];
@@ -45,6 +47,34 @@ interface Cell {
 }
 
 type Hp = Required<Omit<MultiTurnOptions, 'actions' | 'name'>>;
+
+const hpSchema = z.object({
+  switchCostPer1k: z.number(),
+  switchCostSd: z.number().positive(),
+  baseSd: z.number().positive(),
+  noiseSd: z.number().positive(),
+  explore: z.boolean(),
+  propensitySamples: z.number().int().positive(),
+  seed: z.number().int(),
+}) satisfies z.ZodType<Hp>;
+
+const paramsSchema = z.object({
+  name: z.string(),
+  rng: rngStateSchema,
+  cells: z.array(
+    z.strictObject({
+      category: z.string(),
+      previous: z.string(),
+      arms: z.array(
+        z.strictObject({
+          p: z.tuple([z.number(), z.number(), z.number()]),
+          h: z.tuple([z.number(), z.number()]),
+          n: z.number().int().min(0),
+        }),
+      ),
+    }),
+  ),
+}) satisfies z.ZodType<{ name: string; cells: Cell[] }>;
 
 const DEFAULTS: Hp = {
   switchCostPer1k: 0.05,
@@ -187,21 +217,29 @@ export class MultiTurnPolicy implements Learner {
       version: POLICY_FILE_VERSION,
       learner: 'multiturn',
       hyperparameters: { ...this.hp },
-      features: { blocks: [{ kind: 'category_onehot', categories: cats, dim: cats.length }], dim: cats.length },
+      // + the "other" slot, as every layout (the envelope checks it on load).
+      features: { blocks: [{ kind: 'category_onehot', categories: cats, dim: cats.length + 1 }], dim: cats.length + 1 },
       actions: this.actions.map((a) => ({ ...a })),
       parameters: { name: this.name, rng: this.rng.state(), cells: [...this.cells.values()] },
       training: { ...this.counters, ...this.rates() },
     };
   }
 
-  static load(file: PolicyFile): MultiTurnPolicy {
-    if (file.learner !== 'multiturn') throw new Error(`not a multiturn policy: ${file.learner}`);
-    const p = file.parameters as { name: string; rng: RngState; cells: Cell[] };
-    const policy = new MultiTurnPolicy({
-      ...(file.hyperparameters as unknown as Hp),
-      actions: file.actions,
-      name: p.name,
+  /** Rebuilds a saved policy; every field is checked first (PolicyFileError naming `source` and the field). */
+  static load(file: PolicyFile, source = 'policy.json'): MultiTurnPolicy {
+    if (file.learner !== 'multiturn')
+      throw new PolicyFileError(source, `learner: expected multiturn, got ${file.learner}`);
+    const hp = parsePolicyPart(hpSchema, file.hyperparameters, source, 'hyperparameters');
+    const p = parsePolicyPart(paramsSchema, file.parameters, source, 'parameters');
+    const pools = new Set(file.actions.map((a) => a.pool));
+    p.cells.forEach((c, i) => {
+      if (c.arms.length !== file.actions.length || !pools.has(c.previous))
+        throw new PolicyFileError(
+          source,
+          `parameters.cells[${i}]: expected ${file.actions.length} arms and a previous pool among the actions, got ${c.arms.length} arms after "${c.previous}"`,
+        );
     });
+    const policy = new MultiTurnPolicy({ ...hp, actions: file.actions, name: p.name });
     policy.rng = Rng.fromState(p.rng);
     for (const c of p.cells) policy.cells.set(`${c.category}\u0000${c.previous}`, structuredClone(c));
     const t = file.training as Partial<MultiTurnPolicy['counters']>;

@@ -9,7 +9,7 @@ import type { RoutingContext } from '../../harness/types.ts';
 import { Featurizer } from '../features/featurizer.ts';
 import { buildLayout, featureSpecSchema, layoutResolved } from '../features/spec.ts';
 import type { LearnerEntry } from '../registry.ts';
-import type { PolicyFile } from '../types.ts';
+import { LearnerSetupError, type PolicyFile } from '../types.ts';
 import { currentTf } from './backend.ts';
 import { NeuralPolicy } from './neural-policy.ts';
 import { ConfigError } from '../../core/errors.ts';
@@ -29,7 +29,9 @@ export const neuralSchema = z.strictObject({
 function tf() {
   const handle = currentTf();
   if (!handle)
-    throw new Error('the neural learner needs tfjs: await initTf() (learners/rl/backend.ts) before building it');
+    throw new LearnerSetupError(
+      'the neural learner needs tfjs: await initTf() (learners/rl/backend.ts) before building it',
+    );
   return handle;
 }
 
@@ -61,13 +63,14 @@ export const NEURAL_ENTRY: LearnerEntry = {
       seed: s.seed ?? ctx.seed,
     });
   },
-  load(file: PolicyFile) {
+  load(file: PolicyFile, source?: string) {
     const featurizer = new Featurizer(file.features);
     return NeuralPolicy.loadWithTf(
       tf(),
       file,
       (c) => featurizer.featurize(c),
       (c) => featurizer.prepare(c),
+      source,
     );
   },
 };

@@ -8,7 +8,7 @@
 import type { Tensor1D, Tensor2D, Variable, Scalar } from '@tensorflow/tfjs';
 import type { RoutingContext, Decision } from '../../harness/types.ts';
 import type { FeatureLayout, Learner, PolicyFile } from '../types.ts';
-import { Adam, type AdamState } from './adam.ts';
+import { Adam } from './adam.ts';
 import { initTf, type Tf, type TfHandle } from './backend.ts';
 import { layersFromDense, mlpModelJson, type MlpLayer, type MlpModelJson } from './mlp-export.ts';
 import { poolStateFeatures, POOL_STATE_PER_POOL } from './pool-state.ts';
@@ -21,8 +21,10 @@ import {
   type SavedSample,
   type SavedTensor,
   type TrainStats,
+  neuralHyperSchema,
+  neuralParamsSchema,
 } from './neural-types.ts';
-import { Rng, type RngState } from '../../core/rng.ts';
+import { Rng } from '../../core/rng.ts';
 
 export type {
   ActionSpec,
@@ -31,7 +33,8 @@ export type {
   SavedTensor,
   TrainStats,
 } from './neural-types.ts';
-import { POLICY_FILE_VERSION } from '../policy-file.ts';
+import { parsePolicyPart, POLICY_FILE_VERSION } from '../policy-file.ts';
+import { PolicyFileError } from '../../core/errors.ts';
 
 interface Sample {
   x: Float32Array;
@@ -72,31 +75,66 @@ export class NeuralPolicy implements Learner {
   }
 
   /** Rebuild a saved policy; `featurize` must implement file.features. */
-  static async load(file: PolicyFile, featurize: (ctx: RoutingContext) => Float64Array): Promise<NeuralPolicy> {
-    return NeuralPolicy.loadWithTf(await initTf(), file, featurize);
+  static async load(
+    file: PolicyFile,
+    featurize: (ctx: RoutingContext) => Float64Array,
+    source = 'policy.json',
+  ): Promise<NeuralPolicy> {
+    return NeuralPolicy.loadWithTf(await initTf(), file, featurize, undefined, source);
   }
 
+  /**
+   * Rebuilds a saved policy, checking every field first: a malformed file is a
+   * PolicyFileError naming `source` and the field (the weights' shapes against the network
+   * the hyperparameters and features describe), never an error deep in tfjs.
+   */
   static loadWithTf(
     handle: TfHandle,
     file: PolicyFile,
     featurize: (ctx: RoutingContext) => Float64Array,
     /** Fetches what featurize needs (endpoint embeddings); omitted: nothing to fetch. */
     prepare?: (ctx: RoutingContext) => Promise<void>,
+    source = 'policy.json',
   ): NeuralPolicy {
-    if (file.learner !== 'neural') throw new Error(`not a neural policy: ${file.learner}`);
-    const hp = file.hyperparameters as unknown as NeuralHyperparameters;
-    const params = file.parameters as {
-      tensors: SavedTensor[];
-      rng: RngState;
-      name?: string;
-      optimizer: AdamState;
-      pending: SavedSample[];
-    };
-    const policy = new NeuralPolicy(
-      handle,
-      { ...hp, actions: file.actions, featurize, prepare, layout: file.features, name: params.name },
-      params.tensors,
+    if (file.learner !== 'neural') throw new PolicyFileError(source, `learner: expected neural, got ${file.learner}`);
+    const hp: NeuralHyperparameters = parsePolicyPart(
+      neuralHyperSchema,
+      file.hyperparameters,
+      source,
+      'hyperparameters',
     );
+    const params = parsePolicyPart(neuralParamsSchema, file.parameters, source, 'parameters');
+    if (file.actions.length < 2)
+      throw new PolicyFileError(source, `actions: a routing policy needs at least two, got ${file.actions.length}`);
+    let policy: NeuralPolicy;
+    try {
+      policy = new NeuralPolicy(
+        handle,
+        { ...hp, actions: file.actions, featurize, prepare, layout: file.features, name: params.name },
+        params.tensors,
+      );
+    } catch (e) {
+      throw new PolicyFileError(source, `parameters.tensors: ${(e as Error).message}`);
+    }
+    const sizes = policy.vars.map((x) => x.v.size);
+    const moments = (which: 'm' | 'v') => {
+      const got = params.optimizer[which];
+      const bad = got.length !== sizes.length ? -1 : got.findIndex((a, i) => a.length !== sizes[i]);
+      if (got.length !== sizes.length || bad >= 0)
+        throw new PolicyFileError(
+          source,
+          `parameters.optimizer.${which}${bad >= 0 ? `[${bad}]` : ''}: expected moments of the network's ${sizes.length} variables (sizes ${sizes.join(', ')})`,
+        );
+    };
+    moments('m');
+    moments('v');
+    params.pending.forEach((p, i) => {
+      if (p.x.length !== policy.inputDim || p.a >= file.actions.length)
+        throw new PolicyFileError(
+          source,
+          `parameters.pending[${i}]: expected x of ${policy.inputDim} values and an action index below ${file.actions.length}`,
+        );
+    });
     policy.rng = Rng.fromState(params.rng);
     policy.optimizer.load(params.optimizer);
     policy.buffer = params.pending.map((p) => ({ x: Float32Array.from(p.x), a: p.a, r: p.r, mu: p.mu ?? undefined }));

@@ -20,7 +20,6 @@
  * two-model PGR curve: a threshold on it sets the share sent to the strong model.
  */
 import { z } from 'zod';
-import { parseOrThrow } from '../../core/validate.ts';
 import type { Decision, RoutingContext } from '../../harness/types.ts';
 import type { Learner, PolicyFile } from '../types.ts';
 import {
@@ -35,7 +34,7 @@ import {
 import { BayesRidge, type BayesRidgeState } from './bayes-ridge.ts';
 import type { CascadeAction, CascadeLevel } from './cascade-types.ts';
 import { Rng, rngStateSchema } from '../../core/rng.ts';
-import { POLICY_FILE_VERSION } from '../policy-file.ts';
+import { POLICY_FILE_VERSION, parsePolicyPart } from '../policy-file.ts';
 import { PolicyFileError } from '../../core/errors.ts';
 
 export interface ResponseCascadeOptions {
@@ -348,8 +347,8 @@ export class ResponseCascadePolicy implements Learner {
   static load(file: PolicyFile, source = 'policy.json'): ResponseCascadePolicy {
     if (file.learner !== 'response_cascade')
       throw new PolicyFileError(source, `learner: expected response_cascade, got ${file.learner}`);
-    const h = parseOrThrow(hyperSchema, file.hyperparameters, source, ['hyperparameters']);
-    const p = parseOrThrow(paramsSchema, file.parameters, source, ['parameters']);
+    const h = parsePolicyPart(hyperSchema, file.hyperparameters, source, 'hyperparameters');
+    const p = parsePolicyPart(paramsSchema, file.parameters, source, 'parameters');
     if (h.levelCosts.length !== file.actions.length)
       throw new PolicyFileError(source, `hyperparameters.levelCosts: expected ${file.actions.length} values`);
     const policy = new ResponseCascadePolicy({
@@ -371,7 +370,14 @@ export class ResponseCascadePolicy implements Learner {
     const restore = (states: BayesRidgeState[], into: BayesRidge[], what: string) => {
       if (states.length !== into.length || states.some((s) => s.dim !== d))
         throw new PolicyFileError(source, `parameters.${what}: expected ${into.length} models of dimension ${d}`);
-      states.forEach((s, i) => (into[i] = BayesRidge.load(s)));
+      states.forEach((s, i) => {
+        if (s.r.length !== (d * (d + 1)) / 2 || s.f.length !== d)
+          throw new PolicyFileError(
+            source,
+            `parameters.${what}[${i}]: expected f of ${d} values and r of ${(d * (d + 1)) / 2} (the upper triangle)`,
+          );
+        into[i] = BayesRidge.load(s);
+      });
     };
     restore(p.accept, policy.accept, 'accept');
     restore(p.escalate, policy.escalate, 'escalate');

@@ -9,6 +9,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { loadRouterBench } from '../../datasets/routerbench.ts';
 import { loadRouterDc } from '../../datasets/routerdc.ts';
+import { formatReport } from '../../datasets/report.ts';
 import type { DatasetRow, LoadReport } from '../../datasets/types.ts';
 import { DatasetError, UsageError } from '../../core/errors.ts';
 
@@ -73,8 +74,15 @@ export interface DatasetData {
   models: string[];
 }
 
-/** Loads a full-information dataset; rows with an empty score cell are dropped and counted. */
-export function loadDataset(spec: Extract<DataSpec, { kind: 'dataset' }>): DatasetData {
+/**
+ * Loads a full-information dataset; rows with an empty score cell, a score outside [0, 1], a
+ * negative cost or the wrong number of fields are dropped and counted. `log` gets the load
+ * report (the one `wrp run` prints), kept rows and problems per file with located examples.
+ */
+export function loadDataset(
+  spec: Extract<DataSpec, { kind: 'dataset' }>,
+  log: (line: string) => void = () => undefined,
+): DatasetData {
   const opts = {
     split: spec.split,
     files: spec.files,
@@ -82,6 +90,7 @@ export function loadDataset(spec: Extract<DataSpec, { kind: 'dataset' }>): Datas
     responses: spec.responses ?? false,
   };
   const { rows, report } = spec.name === 'routerdc' ? loadRouterDc(opts) : loadRouterBench(opts);
+  log(`data: ${formatReport(report)}`);
   if (rows.length === 0) throw new DatasetError(`${spec.name} (${spec.split})`, 'no rows');
   const all = Object.keys(rows[0]!.scores ?? {});
   const models = spec.models ?? all;

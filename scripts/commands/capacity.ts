@@ -35,7 +35,7 @@ type CapacityArgs = Flags<typeof capacityOptions> & { experiment: string };
 
 async function capacity(a: CapacityArgs): Promise<void> {
   const config = loadExperiment(a.experiment);
-  await prepareLearners(config.router);
+  await prepareLearners(config.router, a.experiment);
   const { dir, result } = await searchCapacity({
     config,
     configFile: a.experiment,

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Argv, CommandModule, Options } from 'yargs';
 import type { Flags } from '../flags.ts';
-import { readLoggedRun } from '../../learners/eval/logged.ts';
+import { describeLoggedRun, readLoggedRun } from '../../learners/eval/logged.ts';
 import { loadLearner } from '../../learners/registry.ts';
 import { isReplayLearner } from '../../learners/rl/cascade-entry.ts';
 import { cascadeRows, cascadeSetupOf, evaluateCascade } from '../../learners/train/cascade.ts';
@@ -23,6 +23,9 @@ import { dominance, dominanceLine } from '../../learners/eval/dominance.ts';
 import type { ConfidenceInterval } from '../../learners/eval/bootstrap.ts';
 import type { ReferencePoints } from '../../learners/eval/replay.ts';
 import { writeReport } from '../../harness/report/write-report.ts';
+
+/** Load reports and notes go to stderr: stdout stays the command's result. */
+const say = (line: string) => console.error(line);
 
 const evalOptions = {
   policy: { type: 'string', demandOption: true, describe: 'folder with policy.json (or the file)' },
@@ -80,7 +83,10 @@ function evaluateCascadeOn(a: EvalArgs, file: PolicyFile, path: string, spec: Da
     );
   }
   const setup = cascadeSetupOf(file);
-  const data = loadDataset({ ...spec, models: [...setup.levels, ...setup.peers], responses: setup.needsResponses });
+  const data = loadDataset(
+    { ...spec, models: [...setup.levels, ...setup.peers], responses: setup.needsResponses },
+    say,
+  );
   const source = `${spec.name}:${spec.split}`;
   const { rows: kept, dropped } = cascadeRows(data.rows, setup, source);
   // A cascade trained with --signals replays on the categories the router computes.
@@ -129,7 +135,7 @@ export async function evaluate(a: EvalArgs): Promise<void> {
   const learner = loadLearner(file, path);
   const actions = file.actions.map((x) => x.pool);
   if (spec.kind === 'dataset') {
-    const data = loadDataset(spec);
+    const data = loadDataset(spec, say);
     const task = {
       actionModel: Object.fromEntries(file.actions.map((x) => [x.pool, x.model])),
       reward: qualityCostReward(a.lambda),
@@ -153,6 +159,7 @@ export async function evaluate(a: EvalArgs): Promise<void> {
     await saveEval(a, path, { kind: 'dataset', learner: file.learner, data: `${spec.name}:${spec.split}`, ...e });
   } else if (spec.kind === 'logged') {
     const run = readLoggedRun(spec.path);
+    say(`data: ${describeLoggedRun(run.report)}`);
     const e = evaluateOnLogs(learner, run.samples, actions, contextFromRecord);
     console.log(
       `${file.learner} on logged run ${spec.path} (${e.n} records with rewards, ${e.matched} where the policy agrees with the log)`,

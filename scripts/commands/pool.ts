@@ -6,7 +6,7 @@ import { describeFaults, parseFaultSpec, type FaultSpec } from '../../harness/po
 import { GPU_PROFILES, MODEL_PROFILES } from '../../harness/pool/sim/profiles.ts';
 import { DEFAULT_POOL_SPEC } from '../../harness/pool/sim/sim-pool.ts';
 import { startSimServer } from '../../harness/pool/sim/server.ts';
-import { UsageError } from '../../core/errors.ts';
+import { UsageError, WrpError } from '../../core/errors.ts';
 import { DEFAULT_JUDGE_AGREEMENT } from '../../harness/pool/sim/judge.ts';
 import { printNext } from '../next.ts';
 
@@ -96,31 +96,33 @@ async function serve(args: ServeArgs): Promise<void> {
   if ((p === undefined) !== (d === undefined))
     throw new UsageError('--prefill-replicas and --decode-replicas go together');
   const faults: FaultSpec | undefined = args.faults === undefined ? undefined : parseFaultSpec(args.faults);
-  const server = await startSimServer({
-    model: args.model,
-    gpu: args.gpu,
-    tp: args.tp,
-    replicas: args.replicas,
-    port: args.port,
-    host: args.host,
-    uds: args.uds,
-    maxNumSeqs: args['max-num-seqs'],
-    maxNumBatchedTokens: args['max-num-batched-tokens'],
-    gpuMemoryUtilization: args['gpu-memory-utilization'],
-    seed: args.seed,
-    judgeAgreement: args['judge-agreement'],
-    servedModelName: args['served-model-name'],
-    faults: faults && new SpecFaultPolicy(faults, args.seed),
-    disaggregation:
-      p !== undefined && d !== undefined
-        ? {
-            prefillReplicas: positiveInt('prefill-replicas', p),
-            decodeReplicas: positiveInt('decode-replicas', d),
-            linkGBps: args['kv-link-gbps'],
-            linkLatencyMs: args['kv-link-latency-ms'],
-          }
-        : undefined,
-  });
+  const server = await listening(args, () =>
+    startSimServer({
+      model: args.model,
+      gpu: args.gpu,
+      tp: args.tp,
+      replicas: args.replicas,
+      port: args.port,
+      host: args.host,
+      uds: args.uds,
+      maxNumSeqs: args['max-num-seqs'],
+      maxNumBatchedTokens: args['max-num-batched-tokens'],
+      gpuMemoryUtilization: args['gpu-memory-utilization'],
+      seed: args.seed,
+      judgeAgreement: args['judge-agreement'],
+      servedModelName: args['served-model-name'],
+      faults: faults && new SpecFaultPolicy(faults, args.seed),
+      disaggregation:
+        p !== undefined && d !== undefined
+          ? {
+              prefillReplicas: positiveInt('prefill-replicas', p),
+              decodeReplicas: positiveInt('decode-replicas', d),
+              linkGBps: args['kv-link-gbps'],
+              linkLatencyMs: args['kv-link-latency-ms'],
+            }
+          : undefined,
+    }),
+  );
   const { pool } = server;
   const layout = pool.spec.disaggregation
     ? `${p} prefill + ${d} decode replicas (KV link ${args['kv-link-gbps']} GB/s)`
@@ -138,6 +140,22 @@ async function serve(args: ServeArgs): Promise<void> {
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** Starts the server; a taken port or socket path is one line (WRP_PORT_IN_USE) saying what to do. */
+async function listening<T>(args: ServeArgs, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    throw new WrpError(
+      'WRP_PORT_IN_USE',
+      args.uds !== undefined
+        ? `--uds ${args.uds}: the socket path is in use (another server, or a stale socket file to remove); choose another path`
+        : `--port ${args.port}: ${args.host}:${args.port} is already in use (another wrp pool serve or vLLM?); choose another port, or --port 0 for a free one`,
+      { cause: e },
+    );
+  }
 }
 
 export const poolCommand: CommandModule = {

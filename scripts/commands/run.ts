@@ -1,9 +1,19 @@
-/** `wrp run <experiment.yaml>` (the main job) and `wrp run --resume DIR` (continue a killed run). */
+/**
+ * `wrp run <experiment.yaml>` (the main job) and `wrp run --resume DIR` (continue a stopped
+ * run). Flags that set config values go through the config's schema; every endpoint is
+ * asked for its models before a run folder exists. The first SIGINT/SIGTERM stops sending
+ * (requests in flight get stop.grace_s, then are cancelled and recorded), the run is
+ * summarised and the `--resume` command printed, and wrp exits 130 (SIGINT) or 143
+ * (SIGTERM); a second signal cancels what is in flight at once; a third exits on the spot.
+ */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule, Options } from 'yargs';
 import type { Flags } from '../flags.ts';
-import { loadExperiment, type ExperimentConfig } from '../../harness/runner/config.ts';
+import { loadExperiment, type ConfigFlags, type ExperimentConfig } from '../../harness/runner/config.ts';
+import { RunInterrupt, RunInterrupted } from '../../harness/runner/interrupt.ts';
+import { checkEndpoint } from '../../harness/runner/preflight.ts';
+import { featureEndpoints } from '../../learners/features/endpoints.ts';
 import { runExperiment, type RunOutcome } from '../../harness/runner/runner.ts';
 import { printRunSummary } from '../../harness/runner/print-summary.ts';
 import { readRunMeta } from '../../harness/runner/run-dir.ts';
@@ -21,8 +31,9 @@ const runOptions = {
     describe: 'continue the run in this directory (after a kill): skips the requests already recorded',
   },
   out: { type: 'string', describe: 'results root (default: the config\'s output.dir, "results")' },
-  requests: { type: 'number', describe: 'override stop.requests' },
-  duration: { type: 'number', describe: 'override stop.duration_s (seconds)' },
+  // Text: the config's schema decides what is a valid number, and the message quotes what was typed.
+  requests: { type: 'string', describe: 'override stop.requests' },
+  duration: { type: 'string', describe: 'override stop.duration_s (seconds)' },
   repeat: {
     type: 'number',
     describe: 'run the experiment N times (trial i: seed + i - 1) and summarise each metric as mean and 95% interval',
@@ -41,11 +52,11 @@ export type RunArgs = Flags<typeof runOptions> & { experiment?: string | undefin
  * Resume: the run directory's config.resolved.yaml (same seed, same schedule); relative
  * dataset and trace paths still resolve from the original experiment file's folder.
  */
-function resumeConfig(dir: string): { config: ExperimentConfig; configFile: string } {
+function resumeConfig(dir: string, flags: ConfigFlags): { config: ExperimentConfig; configFile: string } {
   const resolved = join(dir, 'config.resolved.yaml');
   if (!existsSync(resolved))
     throw new UsageError(`--resume: expected a run directory holding config.resolved.yaml, got "${dir}"`);
-  const config = loadExperiment(resolved);
+  const config = loadExperiment(resolved, flags);
   const experimentFile = readRunMeta(dir)?.experimentFile;
   return { config, configFile: experimentFile ?? resolved };
 }
@@ -55,32 +66,48 @@ export async function runCommandHandler(args: RunArgs): Promise<void> {
   if (outcome && !args.json) nextAfterRun(outcome.runDir);
 }
 
-/** Runs (or resumes) one experiment, prints its summary and writes its report; undefined with --repeat. */
+/**
+ * Runs (or resumes) one experiment, prints its summary and writes its report. Undefined
+ * with --repeat, and when a signal stopped the run (the exit status is then set: 130 or 143).
+ */
 export async function runAndReport(args: RunArgs): Promise<RunOutcome | undefined> {
   if ((args.experiment === undefined) === (args.resume === undefined)) {
     throw new UsageError('expected an experiment file or --resume DIR (not both)');
   }
   if (args.resume !== undefined && args.out !== undefined)
     throw new UsageError('--out: a resumed run stays in its directory');
+  const flags: ConfigFlags = { requests: args.requests, duration: args.duration };
   const { config, configFile } =
     args.resume !== undefined
-      ? resumeConfig(args.resume)
-      : { config: loadExperiment(args.experiment!), configFile: args.experiment! };
-  if (args.requests !== undefined) config.stop.requests = args.requests;
-  if (args.duration !== undefined) config.stop.duration_s = args.duration;
-  await prepareLearners(config.router);
+      ? resumeConfig(args.resume, flags)
+      : { config: loadExperiment(args.experiment!, flags), configFile: args.experiment! };
+  await prepareLearners(config.router, configFile);
+  await checkFeatureEndpoints(config, configFile);
   if (args.repeat !== undefined) {
     await repeated(args, config, configFile, args.repeat);
     return undefined;
   }
-  const outcome = await runExperiment({
-    config,
-    configFile,
-    policies: checkpointable(POLICY_FACTORIES),
-    outRoot: args.out,
-    progress: args.progress,
-    resumeDir: args.resume,
-  });
+  const interrupt = new RunInterrupt();
+  const removeHandlers = onSignals(interrupt, config.stop.grace_s);
+  let outcome: RunOutcome;
+  try {
+    outcome = await runExperiment({
+      config,
+      configFile,
+      policies: checkpointable(POLICY_FACTORIES),
+      outRoot: args.out,
+      progress: args.progress,
+      resumeDir: args.resume,
+      interrupt,
+    });
+  } catch (e) {
+    if (!(e instanceof RunInterrupted)) throw e;
+    console.error(`wrp: ${e.message}`);
+    process.exitCode = exitStatusOf(e.signal);
+    return undefined;
+  } finally {
+    removeHandlers();
+  }
   const report = await writeReport(outcome.runDir);
   if (args.json) printJson({ runDir: outcome.runDir, report, summary: outcome.summary });
   else {
@@ -88,8 +115,16 @@ export async function runAndReport(args: RunArgs): Promise<RunOutcome | undefine
     console.log(`results: ${outcome.runDir}`);
     console.log(`report: ${report}`);
   }
+  const stop = outcome.summary.stop;
+  if (stop.kind === 'signal') {
+    console.error(
+      `wrp: stopped by ${stop.signal}: ${outcome.recorded} requests recorded, each once; continue the run with: wrp run --resume ${outcome.runDir}`,
+    );
+    process.exitCode = exitStatusOf(stop.signal);
+    return undefined;
+  }
   // A run cut short by its error budget is a failed benchmark: scripts and CI must see it.
-  if (outcome.summary.stoppedBy.startsWith('max_error_rate'))
+  if (outcome.summary.stop.kind === 'max_error_rate')
     throw new WrpError('WRP_RUN_FAILED', `the run was stopped by ${outcome.summary.stoppedBy}`);
   return outcome;
 }
@@ -122,6 +157,55 @@ async function repeated(args: RunArgs, config: ExperimentConfig, configFile: str
   }
   console.log(`results: ${dir} (repeat.json, summary.md, one folder per trial)`);
   console.log(`report: ${await writeReport(dir)}`);
+}
+
+/** 128 + the signal's number, as a shell reports a command a signal ended. */
+const exitStatusOf = (signal: 'SIGINT' | 'SIGTERM' | undefined) => (signal === 'SIGTERM' ? 143 : 130);
+
+/**
+ * SIGINT/SIGTERM while a run goes: the first stops it (see the header), the second cancels
+ * what is in flight, the third exits at once. Returns the function that removes the handlers.
+ */
+function onSignals(interrupt: RunInterrupt, graceS: number): () => void {
+  let count = 0;
+  const handle = (signal: 'SIGINT' | 'SIGTERM') => {
+    count++;
+    if (count === 1) {
+      console.error(
+        `\nwrp: ${signal}: no new requests are sent; those in flight get up to ${graceS} s (stop.grace_s), then are cancelled; send it again to cancel them now`,
+      );
+      interrupt.stop({ kind: 'signal', signal });
+    } else if (count === 2) {
+      console.error(`wrp: ${signal} again: cancelling the requests in flight (each is recorded as cancelled)`);
+      interrupt.cancel();
+    } else {
+      console.error(
+        `wrp: ${signal} a third time: exiting now, without a summary (wrp report DIR summarises what was recorded)`,
+      );
+      process.exit(exitStatusOf(signal));
+    }
+  };
+  const onInt = () => handle('SIGINT');
+  const onTerm = () => handle('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return () => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  };
+}
+
+/** Asks every embedding endpoint the router will call for its models (preflight.ts), before any run folder exists. */
+async function checkFeatureEndpoints(config: ExperimentConfig, configFile: string): Promise<void> {
+  for (const e of featureEndpoints(config.router, configFile)) {
+    const apiKey = e.apiKeyEnv === undefined ? undefined : process.env[e.apiKeyEnv];
+    if (e.apiKeyEnv !== undefined && !apiKey)
+      throw new WrpError(
+        'WRP_SECRET_MISSING',
+        `${e.where}.api_key_env: environment variable ${e.apiKeyEnv} is not set`,
+      );
+    await checkEndpoint({ url: e.url, model: e.model, apiKey, where: e.where, what: 'embedding endpoint' });
+  }
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Argv, CommandModule, Options } from 'yargs';
 import type { Flags } from '../flags.ts';
 import { loadExperiment } from '../../harness/runner/config.ts';
-import { readLoggedRun } from '../../learners/eval/logged.ts';
+import { describeLoggedRun, readLoggedRun } from '../../learners/eval/logged.ts';
 import { LEARNERS, TRAINABLE } from '../../learners/registry.ts';
 import { isReplayLearner, type ReplayLearnerName } from '../../learners/rl/cascade-entry.ts';
 import { cascadeRows, cascadeSetup, trainCascade } from '../../learners/train/cascade.ts';
@@ -24,6 +24,9 @@ import { describeReplay, readRouterReplay } from '../../learners/train/router-re
 import { LearningCurve } from '../../learners/train/learning-curve.ts';
 import type { TrainingCurve } from '../../harness/report/policy-files.ts';
 import { writeReport } from '../../harness/report/write-report.ts';
+
+/** Load reports and notes go to stderr: stdout stays the command's result. */
+const say = (line: string) => console.error(line);
 
 const trainOptions = {
   learner: {
@@ -118,7 +121,10 @@ function trainCascadeOn(
     );
   const p = params(a.params);
   const setup = cascadeSetup(learner, spec.models, p);
-  const data = loadDataset({ ...spec, models: [...setup.levels, ...setup.peers], responses: setup.needsResponses });
+  const data = loadDataset(
+    { ...spec, models: [...setup.levels, ...setup.peers], responses: setup.needsResponses },
+    say,
+  );
   const source = `${spec.name}:${spec.split}`;
   const { rows: kept, dropped } = cascadeRows(data.rows, setup, source);
   const rows = router ? routedRows(kept, router, (row, i) => contextFromRow(row, i).messages) : kept;
@@ -192,6 +198,9 @@ export async function train(a: TrainArgs): Promise<void> {
     throw new UsageError(
       `--out: ${a.out} already holds a policy.json; pass --force to replace it, or name another folder`,
     );
+  // Before any data is read: a misspelt learner is one line, not the end of a long load.
+  if (!TRAINABLE.includes(a.learner))
+    throw new UsageError(`--learner: expected one of ${TRAINABLE.join(', ')}, got "${a.learner}"`);
   await prepareLearners({ type: a.learner });
   const spec = parseDataSpec(a.data, a);
   const router = a.signals === undefined ? undefined : new SignalRouter(loadSignalMap(a.signals));
@@ -201,7 +210,7 @@ export async function train(a: TrainArgs): Promise<void> {
   if (isReplayLearner(a.learner)) {
     ({ learner, training } = trainCascadeOn(a, a.learner, spec, router));
   } else if (spec.kind === 'dataset') {
-    const data = loadDataset(spec);
+    const data = loadDataset(spec, say);
     const actions = data.models.map((m) => ({ pool: poolNameOf(m), model: m }));
     learner = create(a, actions, [...new Set(data.rows.map((r) => r.category))].sort(), router);
     const task = {
@@ -225,6 +234,7 @@ export async function train(a: TrainArgs): Promise<void> {
     };
   } else if (spec.kind === 'logged') {
     const run = readLoggedRun(spec.path);
+    say(`data: ${describeLoggedRun(run.report)}`);
     const pools = new Map<string, string>();
     for (const s of run.samples) pools.set(s.action, s.context.decision.model);
     const actions = [...pools].map(([pool, model]) => ({ pool, model }));

@@ -298,6 +298,7 @@ function serveCompletion(res: ServerResponse, req: ParsedRequest, plan: RequestP
   };
   const stream = req.stream ? new SseStream(res, req.kind, c, c.fault, req.continuousUsage, onWritten) : undefined;
   const text: string[] = [];
+  let engineFinished = false;
   const seq = {
     id: c.id,
     promptTokens: plan.promptTokens,
@@ -318,6 +319,7 @@ function serveCompletion(res: ServerResponse, req: ParsedRequest, plan: RequestP
         } else text.push(piece);
       },
       onFinish(r: SeqResult) {
+        engineFinished = true;
         c.metrics.observeFinished({
           finishReason: plan.finishReason,
           queueS: r.firstScheduled - r.arrival,
@@ -356,9 +358,10 @@ function serveCompletion(res: ServerResponse, req: ParsedRequest, plan: RequestP
       },
     },
   };
-  // A client that goes away aborts the request, freeing its batch slot and KV blocks.
+  // A client that goes away aborts the request, freeing its batch slot and KV blocks. One the engine
+  // finished is counted once, as finished, even if the client left before its last frames were written.
   res.on('close', () => {
-    if (res.writableFinished || seq.cancelled) return;
+    if (res.writableFinished || seq.cancelled || engineFinished) return;
     seq.cancelled = true;
     c.metrics.observeAbort();
   });
