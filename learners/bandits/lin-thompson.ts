@@ -22,7 +22,6 @@ import { argmaxFirst, checkReward, type Action, thompsonChoice } from './base.ts
 import { cholUpdate, dot, packUpper, scaledIdentity, solveUpper, solveUpperTransposed, unpackUpper } from './linalg.ts';
 import { LinearLearner } from './linear-base.ts';
 import { Rng, rngStateSchema } from '../../core/rng.ts';
-import { PolicyFileError } from '../../core/errors.ts';
 
 export const linThompsonHyperSchema = z.strictObject({
   /** Posterior scale: exploration width. */
@@ -159,25 +158,9 @@ export class LinThompson extends LinearLearner {
     const layout = parsePolicyPart(featureLayoutSchema, file.features, source, 'features') as FeatureLayout;
     const p = parsePolicyPart(paramsSchema, file.parameters, source, 'parameters');
     const l = new LinThompson(file.actions, layout, opts, featurizerOptions);
-    if (p.dim > 0) {
-      if (p.dim !== layout.dim)
-        throw new PolicyFileError(source, `parameters.dim ${p.dim} differs from features.dim ${layout.dim}`);
-      if (p.arms.length !== file.actions.length)
-        throw new PolicyFileError(
-          source,
-          `parameters.arms has ${p.arms.length} arms for ${file.actions.length} actions`,
-        );
-      l.d = p.dim;
-      l.allocate(p.dim);
-      p.arms.forEach((a, i) => {
-        if (a.f.length !== p.dim || a.mu.length !== p.dim || a.r.length !== (p.dim * (p.dim + 1)) / 2)
-          throw new PolicyFileError(
-            source,
-            `parameters.arms[${i}]: expected f and mu of length ${p.dim}, r of ${(p.dim * (p.dim + 1)) / 2} (the upper triangle)`,
-          );
-        l.arms[i] = { r: unpackUpper(a.r, p.dim, false), f: Float64Array.from(a.f), mu: Float64Array.from(a.mu) };
-      });
-    }
+    l.restoreArms(p, source, { vectors: ['f', 'mu'], triangles: ['r'] }, (a, i, d) => {
+      l.arms[i] = { r: unpackUpper(a.r, d, false), f: Float64Array.from(a.f), mu: Float64Array.from(a.mu) };
+    });
     l.rng = Rng.fromState(p.rng);
     l.propensityRng = Rng.fromState(p.propensity_rng);
     l.restoreTraining(file.training);

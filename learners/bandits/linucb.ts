@@ -18,7 +18,6 @@ import type { FeatureLayout, PolicyFile } from '../types.ts';
 import { argmaxFirst, checkReward, type Action } from './base.ts';
 import { dot, mirrorUpper, packUpper, scaledIdentity, shermanMorrison, symQuadForm, unpackUpper } from './linalg.ts';
 import { LinearLearner } from './linear-base.ts';
-import { PolicyFileError } from '../../core/errors.ts';
 
 export const linucbHyperSchema = z.strictObject({
   /** Width of the confidence bonus. */
@@ -123,29 +122,9 @@ export class LinUcb extends LinearLearner {
     const layout = parsePolicyPart(featureLayoutSchema, file.features, source, 'features') as FeatureLayout;
     const p = parsePolicyPart(paramsSchema, file.parameters, source, 'parameters');
     const l = new LinUcb(file.actions, layout, opts, featurizerOptions);
-    if (p.dim > 0) {
-      if (p.dim !== layout.dim)
-        throw new PolicyFileError(source, `parameters.dim ${p.dim} differs from features.dim ${layout.dim}`);
-      if (p.arms.length !== file.actions.length)
-        throw new PolicyFileError(
-          source,
-          `parameters.arms has ${p.arms.length} arms for ${file.actions.length} actions`,
-        );
-      l.d = p.dim;
-      l.allocate(p.dim);
-      p.arms.forEach((a, i) => {
-        if (a.b.length !== p.dim || a.theta.length !== p.dim || a.ainv.length !== (p.dim * (p.dim + 1)) / 2)
-          throw new PolicyFileError(
-            source,
-            `parameters.arms[${i}]: expected b and theta of length ${p.dim}, ainv of ${(p.dim * (p.dim + 1)) / 2} (the upper triangle)`,
-          );
-        l.arms[i] = {
-          ainv: unpackUpper(a.ainv, p.dim, false),
-          b: Float64Array.from(a.b),
-          theta: Float64Array.from(a.theta),
-        };
-      });
-    }
+    l.restoreArms(p, source, { vectors: ['b', 'theta'], triangles: ['ainv'] }, (a, i, d) => {
+      l.arms[i] = { ainv: unpackUpper(a.ainv, d, false), b: Float64Array.from(a.b), theta: Float64Array.from(a.theta) };
+    });
     l.restoreTraining(file.training);
     return l;
   }

@@ -2,9 +2,13 @@
  * `wrp outcomes` against a stand-in written from the router's source (testing-router.ts):
  * the 60-a-minute limit with 429s, 409 on a model that is not the replay record's, 200 with
  * duplicate: true for a key it has, bearer tokens, replay ids. Fake timers drive the clock of
- * both sides (Date and setTimeout), so minutes of back-off take milliseconds.
+ * both sides (Date and setTimeout), so minutes of back-off take milliseconds. The clock only
+ * moves while no post is on the wire (undici's diagnostics channels count them): on a loaded
+ * machine a slow round trip must not let minutes pass, or the router's 10-minute key TTL
+ * lapses in the middle of a test.
  */
 import { readFileSync, rmSync, unlinkSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { subscribe } from 'node:diagnostics_channel';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isWrpError } from '../../core/errors.ts';
@@ -67,15 +71,21 @@ function writeRun(name: string, n: number, extra: RequestResult[] = []): string 
   return run;
 }
 
-/** Runs postOutcomes while advancing the fake clock a second at a time, letting real I/O through. */
+/** Posts on the wire: undici announces each request, and its end or failure. */
+let onWire = 0;
+subscribe('undici:request:create', () => onWire++);
+subscribe('undici:request:trailers', () => onWire--);
+subscribe('undici:request:error', () => onWire--);
+
+/** Runs postOutcomes, letting real I/O through and moving the fake clock a quarter second whenever no post is on the wire. */
 async function drive(o: OutcomesOptions): Promise<OutcomesReport> {
   let settled = false;
   const p = postOutcomes(o).finally(() => (settled = true));
   p.catch(() => {});
-  for (let i = 0; i < 20_000 && !settled; i++) {
+  for (let i = 0; i < 200_000 && !settled; i++) {
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
-    await vi.advanceTimersByTimeAsync(250);
+    if (onWire === 0) await vi.advanceTimersByTimeAsync(250);
   }
   return p;
 }

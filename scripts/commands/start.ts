@@ -23,7 +23,7 @@ async function start(requests: number | undefined): Promise<void> {
   const outcome = await runAndReport({
     experiment: QUICKSTART,
     progress: true,
-    ...(requests !== undefined ? { requests } : {}),
+    ...(requests !== undefined ? { requests: String(requests) } : {}),
   });
   if (!outcome) return;
   const run = relative(process.cwd(), outcome.runDir) || '.';
