@@ -9,6 +9,7 @@ import { UsageError } from '../core/errors.ts';
 import { benchLearnersCommand } from './commands/bench-learners.ts';
 import { evalCommand } from './commands/eval.ts';
 import { exportCommand } from './commands/export.ts';
+import { mergeCommand } from './commands/merge.ts';
 import { outcomesCommand } from './commands/outcomes.ts';
 import { poolCommand } from './commands/pool.ts';
 import { reportCommand } from './commands/report.ts';
@@ -37,6 +38,7 @@ try {
     .command(outcomesCommand)
     .command(reportCommand)
     .command(benchLearnersCommand)
+    .command(mergeCommand)
     .option('debug', { type: 'boolean', global: true, describe: 'on an error, print its stack (or WRP_DEBUG=1)' })
     .demandCommand(1, 'name a command; see wrp --help')
     .strict()
