@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only fidelity,speed,http,learners]`: wrp's speed and fidelity goals, measured
+ * `npm run bench [-- --only fidelity,speed,http,learners,report]`: wrp's speed and fidelity goals, measured
  * on this machine, printed as tables and written to bench/results.json.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -181,6 +181,26 @@ if (only?.includes('protocol')) {
   printTable(
     'Learning suite (wrp bench-learners, default suite): wall time (goal <= 900 s); reference: the static rule runs of the same suite',
     rows,
+  );
+}
+
+if (wanted('report')) {
+  const { reportBench } = await import('./report.ts');
+  const n = Number(process.env.WRP_BENCH_REPORT_RECORDS ?? 200_000);
+  const rows = [await reportBench(Math.round(n / 10)), await reportBench(n)];
+  results.report = rows;
+  printTable(
+    'Report: runReport + renderPage vs reading and parsing requests.jsonl (goal: memory flat in the records)',
+    rows.map((r) => ({
+      records: r.records,
+      'file MiB': r.fileMiB.toFixed(0),
+      'read+parse s': r.readParseS.toFixed(1),
+      'report s': r.reportS.toFixed(1),
+      ratio: r.ratio.toFixed(2),
+      'read+parse peak MiB': r.readParsePeakMiB.toFixed(0),
+      'report peak MiB': r.reportPeakMiB.toFixed(0),
+      'html MiB': r.htmlMiB.toFixed(2),
+    })),
   );
 }
 

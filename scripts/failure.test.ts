@@ -65,7 +65,7 @@ describe('the wrp command line', () => {
     const missing = wrp(['report', '/no/such/run']);
     expect([missing.status, missing.stderr.trim()]).toEqual([
       2,
-      'wrp: /no/such/run: expected a run directory holding config.resolved.yaml',
+      'wrp: /no/such/run: no such folder (expected a run, training, evaluation, capacity or repeat folder)',
     ]);
     const debug = wrp(['report', '/no/such/run', '--debug']);
     expect(debug.status).toBe(2);

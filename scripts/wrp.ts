@@ -7,6 +7,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../core/errors.ts';
 import { benchLearnersCommand } from './commands/bench-learners.ts';
+import { capacityCommand } from './commands/capacity.ts';
+import { compareCommand } from './commands/compare.ts';
 import { evalCommand } from './commands/eval.ts';
 import { exportCommand } from './commands/export.ts';
 import { mergeCommand } from './commands/merge.ts';
@@ -38,6 +40,8 @@ try {
     .command(outcomesCommand)
     .command(reportCommand)
     .command(benchLearnersCommand)
+    .command(capacityCommand)
+    .command(compareCommand)
     .command(mergeCommand)
     .option('debug', { type: 'boolean', global: true, describe: 'on an error, print its stack (or WRP_DEBUG=1)' })
     .demandCommand(1, 'name a command; see wrp --help')

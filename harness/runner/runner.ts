@@ -49,6 +49,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** `wrp run --resume DIR`: continue the run recorded there (same config, same files). */
   resumeDir?: string;
+  /** Called with every record; a reason returned stops the run (capacity search: the trial's SLO budget is spent). */
+  shouldStop?: (r: RequestResult) => string | undefined;
 }
 
 export interface RunOutcome {
@@ -171,6 +173,8 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
         recorded++;
         if (r.status === 'ok' && r.timing.ttftMs !== undefined) ttft.add(r.decision.pool, r.timing.ttftMs);
         checkpointer?.onResult(r, recorded);
+        const why = opts.shouldStop?.(r);
+        if (why !== undefined) loop.requestStop(why);
       },
       resume: resume?.plan,
       // Resume: records continue the original run's timeline.

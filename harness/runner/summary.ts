@@ -88,7 +88,10 @@ function row(records: RequestResult[], durationS: number, slo: Slo): SummaryRow 
   const outputTokens = ok.reduce((s, r) => s + r.tokens.output, 0);
   out.req_per_s = round(ok.length / durationS, 3);
   out.output_tok_per_s = round(outputTokens / durationS, 1);
-  out.goodput_req_per_s = round(records.filter((r) => meetsSlo(r, slo)).length / durationS, 3);
+  const meeting = records.filter((r) => meetsSlo(r, slo)).length;
+  out.goodput_req_per_s = round(meeting / durationS, 3);
+  // Share of requests sent that met every SLO (failed ones count against it): what capacity searches hold to a target.
+  out.goodput_share = records.length ? round(meeting / records.length, 4) : null;
   const cost = records.reduce((s, r) => s + r.costUsd, 0);
   out.cost_usd = round(cost, 6);
   out.cost_per_1k_req_usd = records.length ? round((1000 * cost) / records.length, 4) : null;
@@ -197,6 +200,7 @@ const MD_COLUMNS = [
   'req_per_s',
   'output_tok_per_s',
   'goodput_req_per_s',
+  'goodput_share',
   'cost_per_1k_req_usd',
   'j_per_output_token',
   'quality',

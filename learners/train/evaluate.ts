@@ -13,6 +13,7 @@ import { regretFromTable } from '../eval/regret.ts';
 import { referencePoints, type ReferencePoints } from '../eval/replay.ts';
 import { costAtPgr, costPgrCurve, cpt, pgrCurve } from '../eval/two-model.ts';
 import type { Learner } from '../types.ts';
+import { addMoment, emptyMoments, meanInterval, type Interval, type Moments } from '../../harness/metrics/intervals.ts';
 import { contextFromRow } from './dataset-context.ts';
 import { forEachPrepared, greedyAction, type DatasetTask } from './offline.ts';
 
@@ -26,10 +27,14 @@ export interface DatasetEval {
   actionCounts: Record<string, number>;
   references: ReferencePoints;
   /** costApgr / costAt50: the same curve over cost (two-model.ts costPgrCurve), when the rows carry costs. */
+  /** Per category and chosen action: quality, cost and reward with 95% t intervals (reports). */
+  byCategory: CategoryActionStats[];
   twoModel?: {
     strong: string;
     weak: string;
     apgr: number;
+    /** The PGR curve, at most ~200 points (reports draw it). */
+    curve: { share: number; pgr: number }[];
     cpt50?: number;
     cpt80?: number;
     costApgr?: number;
@@ -101,6 +106,7 @@ function summarize(decisions: RowDecision[], rows: DatasetRow[], task: DatasetTa
       chosen.map((a) => actions.indexOf(a)),
     ).total,
     actionCounts: counts,
+    byCategory: byCategory(rows, chosen, quality, costs, (a, i) => task.reward(rows[i]!, task.actionModel[a]!)),
     references: referencePoints(rows, models),
   };
   const scores = decisions.map((d) => d.scores);
@@ -118,6 +124,7 @@ function summarize(decisions: RowDecision[], rows: DatasetRow[], task: DatasetTa
       strong: actions[strong]!,
       weak: actions[weak]!,
       apgr: curve.apgr,
+      curve: thin(curve.points, 200).map((p) => ({ share: p.share, pgr: p.pgr })),
       cpt50: cpt(curve, 0.5),
       cpt80: cpt(curve, 0.8),
     };
@@ -214,6 +221,58 @@ export function evaluateOnLogs(
     ess: est.ess,
     loggedReward: overall,
   };
+}
+
+export interface CategoryActionStats {
+  category: string;
+  action: string;
+  n: number;
+  quality: Interval;
+  cost?: Interval;
+  reward: Interval;
+}
+
+function byCategory(
+  rows: DatasetRow[],
+  chosen: string[],
+  quality: number[],
+  costs: (number | undefined)[],
+  reward: (action: string, i: number) => number,
+): CategoryActionStats[] {
+  const groups = new Map<
+    string,
+    { category: string; action: string; q: Moments; c: Moments; r: Moments; costMissing: boolean }
+  >();
+  chosen.forEach((action, i) => {
+    const category = rows[i]!.category;
+    const k = `${category}\u0000${action}`;
+    let g = groups.get(k);
+    if (!g)
+      groups.set(
+        k,
+        (g = { category, action, q: emptyMoments(), c: emptyMoments(), r: emptyMoments(), costMissing: false }),
+      );
+    addMoment(g.q, quality[i]!);
+    const c = costs[i];
+    if (c === undefined) g.costMissing = true;
+    else addMoment(g.c, c);
+    addMoment(g.r, reward(action, i));
+  });
+  return [...groups.values()].map((g) => ({
+    category: g.category,
+    action: g.action,
+    n: g.q.n,
+    quality: meanInterval(g.q),
+    ...(g.costMissing ? {} : { cost: meanInterval(g.c) }),
+    reward: meanInterval(g.r),
+  }));
+}
+
+/** At most about `max` points of a curve, its first and last kept. */
+function thin<T>(points: readonly T[], max: number): T[] {
+  if (points.length <= max) return [...points];
+  const step = (points.length - 1) / (max - 1);
+  return Array.from({ length: max }, (_, k) => points[Math.round(k * step)]!);
 }
 
 function mean(xs: readonly number[]): number {

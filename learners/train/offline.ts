@@ -33,12 +33,28 @@ export interface TrainProgress {
   meanReward: number;
 }
 
+/** What a training pass tells an observer after each step (learning curves). */
+export interface TrainStep {
+  row: DatasetRow;
+  action: string;
+  reward: number;
+  /** The best reward any action had on this row (full information). */
+  bestReward: number;
+}
+
+export interface TrainOptions {
+  seed?: number;
+  every?: number;
+  onCheckpoint?(p: TrainProgress): void;
+  onStep?(s: TrainStep): void;
+}
+
 /** One pass over the rows in a seeded order; `every` calls `onCheckpoint` for learning curves. */
 export function trainOnRows(
   learner: Learner,
   rows: DatasetRow[],
   task: DatasetTask,
-  opts: { seed?: number; every?: number; onCheckpoint?(p: TrainProgress): void } = {},
+  opts: TrainOptions = {},
 ): TrainProgress {
   const pass = new TrainingPass(learner, rows, task, opts);
   for (const i of shuffled(rows.length, opts.seed ?? 1)) pass.step(i, contextFromRow(rows[i]!, i));
@@ -54,7 +70,7 @@ export async function trainOnRowsPrepared(
   learner: Learner,
   rows: DatasetRow[],
   task: DatasetTask,
-  opts: { seed?: number; every?: number; onCheckpoint?(p: TrainProgress): void } = {},
+  opts: TrainOptions = {},
 ): Promise<TrainProgress> {
   const pass = new TrainingPass(learner, rows, task, opts);
   await forEachPrepared(
@@ -75,7 +91,7 @@ export class TrainingPass {
     private readonly learner: Learner,
     private readonly rows: DatasetRow[],
     private readonly task: DatasetTask,
-    private readonly opts: { every?: number; onCheckpoint?(p: TrainProgress): void },
+    private readonly opts: TrainOptions,
   ) {}
 
   step(i: number, ctx: RoutingContext): void {
@@ -84,6 +100,11 @@ export class TrainingPass {
     if (model === undefined) throw new Error(`learner chose "${action}", which maps to no dataset model`);
     const r = this.task.reward(this.rows[i]!, model);
     this.learner.update(ctx, action, r);
+    if (this.opts.onStep) {
+      const row = this.rows[i]!;
+      const bestReward = Math.max(...Object.values(this.task.actionModel).map((m) => this.task.reward(row, m)));
+      this.opts.onStep({ row, action, reward: r, bestReward });
+    }
     this.sum += r;
     this.seen++;
     if (this.opts.every && this.seen % this.opts.every === 0) this.opts.onCheckpoint?.(this.progress());

@@ -1,5 +1,6 @@
 /** `wrp eval --policy DIR --data SRC`: how a trained policy routes on held-out data or a logged run. */
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Argv, CommandModule, Options } from 'yargs';
 import type { Flags } from '../flags.ts';
 import { readLoggedRun } from '../../learners/eval/logged.ts';
@@ -20,6 +21,7 @@ import { describeReplay, readRouterReplay } from '../../learners/train/router-re
 import { dominance, dominanceLine } from '../../learners/eval/dominance.ts';
 import type { ConfidenceInterval } from '../../learners/eval/bootstrap.ts';
 import type { ReferencePoints } from '../../learners/eval/replay.ts';
+import { writeReport } from '../../harness/report/write-report.ts';
 
 const evalOptions = {
   policy: { type: 'string', demandOption: true, describe: 'folder with policy.json (or the file)' },
@@ -32,6 +34,7 @@ const evalOptions = {
   split: { type: 'string', describe: 'dataset split: test (default) | train | all' },
   files: { type: 'string', describe: 'dataset files or families, comma-separated' },
   lambda: { type: 'number', default: 0, describe: 'reward = quality - lambda * USD cost' },
+  out: { type: 'string', describe: 'folder for eval.json and report.html (default: the policy folder)' },
 } as const satisfies Record<string, Options>;
 
 export type EvalArgs = Flags<typeof evalOptions>;
@@ -48,8 +51,17 @@ function printDominance(quality: ConfidenceInterval, cost: number | undefined, r
   if (line) console.log(`  ${line}`);
 }
 
+/** eval.json (what the command printed, as JSON: harness/report/policy-files.ts EvalFile) and report.html. */
+async function saveEval(a: EvalArgs, path: string, result: Record<string, unknown>): Promise<void> {
+  const out = a.out ?? dirname(path);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'eval.json'), JSON.stringify(result, null, 2) + '\n');
+  console.log(`evaluation: ${join(out, 'eval.json')}`);
+  console.log(`report: ${await writeReport(out)}`);
+}
+
 /** A cascade replayed on held-out rows: served quality, every call's cost, escalations, the two-level curve. */
-function evaluateCascadeOn(a: EvalArgs, file: PolicyFile, path: string, spec: DataSpec): void {
+function evaluateCascadeOn(a: EvalArgs, file: PolicyFile, path: string, spec: DataSpec): Record<string, unknown> {
   if (spec.kind !== 'dataset') {
     const why =
       spec.kind === 'logged' || spec.kind === 'replay'
@@ -96,6 +108,7 @@ function evaluateCascadeOn(a: EvalArgs, file: PolicyFile, path: string, spec: Da
       `  cost-APGR ${f(t.costApgr)}, USD/request at PGR 50% ${f(t.costAt50, 6)} / 80% ${f(t.costAt80, 6)} (weak alone ${f(t.weakOnly, 6)}, strong alone ${f(t.strongOnly, 6)})`,
     );
   }
+  return { kind: 'cascade', learner: file.learner, data: source, ...e };
 }
 
 export async function evaluate(a: EvalArgs): Promise<void> {
@@ -103,7 +116,7 @@ export async function evaluate(a: EvalArgs): Promise<void> {
   const file = loadPolicyFile(path);
   const models = file.actions.map((x) => x.model).join(',');
   const spec = parseDataSpec(a.data, { split: a.split, files: a.files, models }, 'test');
-  if (isReplayLearner(file.learner)) return evaluateCascadeOn(a, file, path, spec);
+  if (isReplayLearner(file.learner)) return saveEval(a, path, evaluateCascadeOn(a, file, path, spec));
   await prepareLearners({ type: file.learner });
   const learner = loadLearner(file, path);
   const actions = file.actions.map((x) => x.pool);
@@ -129,6 +142,7 @@ export async function evaluate(a: EvalArgs): Promise<void> {
         `  ${e.twoModel.strong} vs ${e.twoModel.weak}: APGR ${f(e.twoModel.apgr)}, CPT(50%) ${f(e.twoModel.cpt50, 3)}, CPT(80%) ${f(e.twoModel.cpt80, 3)}`,
       );
     if (e.manyModels) console.log(`  AIQ ${f(e.manyModels.aiq)} vs zero router ${f(e.manyModels.zeroRouterAiq)}`);
+    await saveEval(a, path, { kind: 'dataset', learner: file.learner, data: `${spec.name}:${spec.split}`, ...e });
   } else if (spec.kind === 'logged') {
     const run = readLoggedRun(spec.path);
     const e = evaluateOnLogs(learner, run.samples, actions, contextFromRecord);
@@ -139,6 +153,7 @@ export async function evaluate(a: EvalArgs): Promise<void> {
     console.log(
       `  IPS ${f(e.ips.estimate)} [${f(e.ips.lower)}, ${f(e.ips.upper)}], SNIPS ${f(e.snips)}, DR ${f(e.dr?.estimate)} [${f(e.dr?.lower)}, ${f(e.dr?.upper)}], ESS ${f(e.ess, 1)}`,
     );
+    await saveEval(a, path, { kind: 'logged', learner: file.learner, data: spec.path, ...e });
   } else if (spec.kind === 'replay') {
     const { report } = await readRouterReplay(spec.path, a.lambda);
     throw new WrpError(

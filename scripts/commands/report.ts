@@ -1,23 +1,35 @@
-/** `wrp report DIR`: recompute a run's summary from its files (a finished or a killed run). */
+/**
+ * `wrp report DIR`: a run's summary recomputed from its files (a finished or a killed run)
+ * and report.html beside it; for a training, evaluation, capacity or repeat folder, its
+ * report.html.
+ */
 import type { CommandModule } from 'yargs';
 import { printRunSummary } from '../../harness/runner/print-summary.ts';
 import { reportRun } from '../../harness/runner/report.ts';
+import { reportKind, writeReport } from '../../harness/report/write-report.ts';
 
 interface ReportArgs {
   dir: string;
 }
 
 async function report(args: ReportArgs): Promise<void> {
-  const fin = await reportRun(args.dir, (line) => console.error(line));
-  printRunSummary(fin.summary, console.log);
-  console.log(`summary: ${args.dir}/summary.json, ${args.dir}/summary.md`);
+  if (reportKind(args.dir) === 'run') {
+    const fin = await reportRun(args.dir, (line) => console.error(line));
+    printRunSummary(fin.summary, console.log);
+    console.log(`summary: ${args.dir}/summary.json, ${args.dir}/summary.md`);
+  }
+  console.log(`report: ${await writeReport(args.dir)}`);
 }
 
 export const reportCommand: CommandModule<object, ReportArgs> = {
   command: 'report <dir>',
   describe:
-    "Recompute a run's summary.json and summary.md from its requests.jsonl and telemetry.jsonl (finished or killed runs)",
+    'Write DIR/report.html (a run, sweep, training, evaluation, capacity or repeat folder); for a run, recompute summary.json and summary.md first',
   builder: (y) =>
-    y.positional('dir', { type: 'string', describe: 'a run directory (results/<name>/<run-id>)', demandOption: true }),
+    y.positional('dir', {
+      type: 'string',
+      describe: 'a run directory (results/<name>/<run-id>), a policy folder, a capacity or repeat folder',
+      demandOption: true,
+    }),
   handler: (a) => report(a),
 };

@@ -7,6 +7,9 @@ import { loadExperiment, type ExperimentConfig } from '../../harness/runner/conf
 import { runExperiment } from '../../harness/runner/runner.ts';
 import { printRunSummary } from '../../harness/runner/print-summary.ts';
 import { readRunMeta } from '../../harness/runner/run-dir.ts';
+import { writeReport } from '../../harness/report/write-report.ts';
+import { pivot, runRepeated } from '../../harness/trials/repeat.ts';
+import * as aq from 'arquero';
 import { POLICY_FACTORIES, prepareLearners } from '../../learners/policy-factories.ts';
 import { checkpointable } from '../../learners/checkpointed.ts';
 import { UsageError, WrpError } from '../../core/errors.ts';
@@ -19,6 +22,10 @@ const runOptions = {
   out: { type: 'string', describe: 'results root (default: the config\'s output.dir, "results")' },
   requests: { type: 'number', describe: 'override stop.requests' },
   duration: { type: 'number', describe: 'override stop.duration_s (seconds)' },
+  repeat: {
+    type: 'number',
+    describe: 'run the experiment N times (trial i: seed + i - 1) and summarise each metric as mean and 95% interval',
+  },
   progress: {
     type: 'boolean',
     default: true,
@@ -54,6 +61,7 @@ export async function runCommandHandler(args: RunArgs): Promise<void> {
   if (args.requests !== undefined) config.stop.requests = args.requests;
   if (args.duration !== undefined) config.stop.duration_s = args.duration;
   await prepareLearners(config.router);
+  if (args.repeat !== undefined) return repeated(args, config, configFile, args.repeat);
   const outcome = await runExperiment({
     config,
     configFile,
@@ -64,9 +72,31 @@ export async function runCommandHandler(args: RunArgs): Promise<void> {
   });
   printRunSummary(outcome.summary, console.log);
   console.log(`results: ${outcome.runDir}`);
+  console.log(`report: ${await writeReport(outcome.runDir)}`);
   // A run cut short by its error budget is a failed benchmark: scripts and CI must see it.
   if (outcome.summary.stoppedBy.startsWith('max_error_rate'))
     throw new WrpError('WRP_RUN_FAILED', `the run was stopped by ${outcome.summary.stoppedBy}`);
+}
+
+async function repeated(args: RunArgs, config: ExperimentConfig, configFile: string, trials: number): Promise<void> {
+  if (args.resume !== undefined)
+    throw new UsageError('--repeat: a resumed run is one run; resume the trial folder instead');
+  const { dir, result } = await runRepeated({
+    config,
+    configFile,
+    policies: checkpointable(POLICY_FACTORIES),
+    outRoot: args.out,
+    trials,
+    log: (line) => console.error(line),
+    onTrial: async (t) => void (await writeReport(t.runDir)),
+  });
+  for (const name of ['overall', 'pool', 'policy']) {
+    const rows = result.tables[name];
+    if (rows)
+      console.log(`\n${name} (mean [95% interval] over ${trials} trials)\n${aq.from(pivot(rows)).toMarkdown()}`);
+  }
+  console.log(`results: ${dir} (repeat.json, summary.md, one folder per trial)`);
+  console.log(`report: ${await writeReport(dir)}`);
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {

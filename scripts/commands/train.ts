@@ -1,5 +1,5 @@
 /** `wrp train --learner NAME --data SRC --out DIR`: train a routing policy offline. */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv, CommandModule, Options } from 'yargs';
 import type { Flags } from '../flags.ts';
@@ -19,6 +19,9 @@ import { UsageError } from '../../core/errors.ts';
 import { routedRows, SignalRoutedLearner, unwrapRouted } from '../../learners/export/routed-learner.ts';
 import { loadSignalMap, SignalRouter } from '../../learners/export/signal-map.ts';
 import { describeReplay, readRouterReplay } from '../../learners/train/router-replay.ts';
+import { LearningCurve } from '../../learners/train/learning-curve.ts';
+import type { TrainingCurve } from '../../harness/report/policy-files.ts';
+import { writeReport } from '../../harness/report/write-report.ts';
 
 const trainOptions = {
   learner: {
@@ -170,6 +173,7 @@ export async function train(a: TrainArgs): Promise<void> {
   const router = a.signals === undefined ? undefined : new SignalRouter(loadSignalMap(a.signals));
   let learner: Learner;
   let training: Record<string, unknown>;
+  let curve: TrainingCurve | undefined;
   if (isReplayLearner(a.learner)) {
     ({ learner, training } = trainCascadeOn(a, a.learner, spec, router));
   } else if (spec.kind === 'dataset') {
@@ -181,7 +185,12 @@ export async function train(a: TrainArgs): Promise<void> {
       reward: qualityCostReward(a.lambda),
     };
     const t0 = performance.now();
-    const progress = await trainOnRowsPrepared(learner, data.rows, task, { seed: a.seed });
+    const recorder = new LearningCurve(data.rows.length);
+    const progress = await trainOnRowsPrepared(learner, data.rows, task, {
+      seed: a.seed,
+      onStep: (s) => recorder.step(s.row.category, s.action, s.reward, s.bestReward),
+    });
+    curve = recorder.result();
     training = {
       data: `${spec.name}:${spec.split}`,
       feedback: 'bandit (chosen model only)',
@@ -223,7 +232,11 @@ export async function train(a: TrainArgs): Promise<void> {
     const actions = config.pools.map((p) => ({ pool: p.name, model: p.model }));
     learner = create(a, actions, undefined, router);
     const t0 = performance.now();
-    const r = trainInSimulator(learner, config, a.requests);
+    const recorder = new LearningCurve(a.requests);
+    const r = trainInSimulator(learner, config, a.requests, (o) =>
+      recorder.step(o.ctx.labels.category, o.action, o.reward),
+    );
+    curve = recorder.result();
     training = {
       data: `sim:${spec.experiment}`,
       feedback: 'virtual-time simulator',
@@ -232,13 +245,20 @@ export async function train(a: TrainArgs): Promise<void> {
     };
   }
   const file = learner.save();
-  file.training = { ...file.training, ...training };
+  file.training = { ...file.training, ...training, ...(curve ? { curve } : {}) };
   if (router) file.signals = structuredClone(router.map);
   mkdirSync(a.out, { recursive: true });
   writeFileSync(join(a.out, 'policy.json'), JSON.stringify(file, null, 2) + '\n');
   if (typeof training.optimistic === 'string') console.log(training.optimistic);
   console.log(`trained ${a.learner} on ${training.data}: ${JSON.stringify(training)}`);
   console.log(`policy: ${join(a.out, 'policy.json')}`);
+  // An evaluation left in the folder judged the policy this one replaces.
+  const stale = join(a.out, 'eval.json');
+  if (existsSync(stale)) {
+    rmSync(stale);
+    console.log(`removed ${stale}: it evaluated the previous policy`);
+  }
+  console.log(`report: ${await writeReport(a.out)}`);
 }
 
 export const trainCommand: CommandModule<object, TrainArgs> = {

@@ -1,0 +1,286 @@
+/**
+ * Everything a run's report draws, gathered from requests.jsonl in two streaming passes
+ * with memory bounded by the number of pools, categories, stages and buckets, never by
+ * the run's length: latency histograms per pool and per sweep stage, throughput, goodput
+ * and errors per time bucket, traffic per category and pool over time, reward per window
+ * of requests, quality/cost/reward moments per category and pool, energy per pool and
+ * archetype, and per policy the point it takes on the cost-quality plane.
+ *
+ * Pass two adds cumulative regret, which needs pass one's per-category means (below).
+ */
+import { join } from 'node:path';
+import { addMoment, emptyMoments, type Moments } from '../metrics/intervals.ts';
+import { meetsSlo, type Slo } from '../runner/summary.ts';
+import type { RequestResult } from '../types.ts';
+import { Buckets, bump, mergeCounts } from './buckets.ts';
+import { newHistogram, recordMs, type Histogram } from './histograms.ts';
+import { forEachRequest } from './read-records.ts';
+
+export const LATENCY_METRICS = ['TTFT', 'ITL', 'TPOT', 'E2E'] as const;
+export type LatencyMetric = (typeof LATENCY_METRICS)[number];
+
+export interface TimeBucket {
+  ok: number;
+  meeting: number;
+  errors: Map<string, number>;
+  /** policy \0 category \0 pool -> requests. */
+  traffic: Map<string, number>;
+}
+
+export interface RewardWindow {
+  /** policy -> reward moments; policy -> cumulative regret at the window's end (pass two). */
+  reward: Map<string, Moments>;
+  regret: Map<string, number>;
+}
+
+export interface StageDigest {
+  stage: number;
+  label: string;
+  sent: number;
+  ok: number;
+  meeting: number;
+  /** Sessions started (first turns) and the span of their sends: the offered load. */
+  sessions: number;
+  firstSentMs: number;
+  lastStartMs: number;
+  lastDoneMs: number;
+  ttft: Histogram;
+  tpot: Histogram;
+}
+
+export interface QualityCostReward {
+  quality: Moments;
+  cost: Moments;
+  reward: Moments;
+}
+
+export interface RunDigest {
+  records: number;
+  skipped: number;
+  latency: Map<string, Record<LatencyMetric, Histogram>>;
+  /** Every pool together (comparisons). */
+  overall: Record<LatencyMetric, Histogram>;
+  stages: Map<number, StageDigest>;
+  time: Buckets<TimeBucket>;
+  windows: Buckets<RewardWindow>;
+  /** category \0 pool -> moments. */
+  byCategoryPool: Map<string, QualityCostReward>;
+  byPolicy: Map<string, QualityCostReward>;
+  /** pool -> self-normalised IPS sums over randomised decisions (propensity < 1): the single-model estimate. */
+  randomised: Map<string, { w: number; wq: number; wc: number; n: number }>;
+  /** pool \0 archetype -> attributed joules and output tokens. */
+  energy: Map<string, { joules: number; tokens: number }>;
+  categories: Map<string, number>;
+  policies: Set<string>;
+  pools: Set<string>;
+  /** Pass two: what cumulative regret is measured against (absent without rewards or with one pool). */
+  regretBasis?: string;
+  /** Outcomes (requests) so far, and the completed, ok and meeting counts of the whole run. */
+  ok: number;
+  meeting: number;
+  failed: number;
+}
+
+const TIME_BUCKETS = 960;
+const REWARD_WINDOWS = 120;
+const SEP = '\u0000';
+
+const latencySet = (): Record<LatencyMetric, Histogram> => ({
+  TTFT: newHistogram(),
+  ITL: newHistogram(),
+  TPOT: newHistogram(),
+  E2E: newHistogram(),
+});
+const qcr = (): QualityCostReward => ({ quality: emptyMoments(), cost: emptyMoments(), reward: emptyMoments() });
+
+function recordLatency(set: Record<LatencyMetric, Histogram>, r: RequestResult): void {
+  const t = r.timing;
+  if (t.ttftMs !== undefined) recordMs(set.TTFT, t.ttftMs);
+  if (t.tpotMs !== undefined) recordMs(set.TPOT, t.tpotMs);
+  if (t.e2eMs !== undefined) recordMs(set.E2E, t.e2eMs);
+  for (const gap of t.itlMs) recordMs(set.ITL, gap);
+}
+
+function addQcr(m: QualityCostReward, r: RequestResult): void {
+  if (r.quality !== undefined) addMoment(m.quality, r.quality);
+  addMoment(m.cost, r.costUsd);
+  if (r.reward !== undefined) addMoment(m.reward, r.reward);
+}
+
+const policyOf = (r: RequestResult) => r.decision.policy || 'router';
+
+export async function digestRun(runDir: string, slo: Slo): Promise<RunDigest> {
+  const d: RunDigest = {
+    records: 0,
+    skipped: 0,
+    latency: new Map(),
+    overall: latencySet(),
+    stages: new Map(),
+    time: new Buckets<TimeBucket>(
+      0.05,
+      TIME_BUCKETS,
+      () => ({ ok: 0, meeting: 0, errors: new Map(), traffic: new Map() }),
+      (a, b) => {
+        a.ok += b.ok;
+        a.meeting += b.meeting;
+        mergeCounts(a.errors, b.errors);
+        mergeCounts(a.traffic, b.traffic);
+      },
+    ),
+    windows: new Buckets<RewardWindow>(
+      10,
+      REWARD_WINDOWS,
+      () => ({ reward: new Map(), regret: new Map() }),
+      (a, b) => {
+        for (const [k, m] of b.reward) {
+          const into = a.reward.get(k);
+          if (!into) a.reward.set(k, { ...m });
+          else {
+            into.n += m.n;
+            into.sum += m.sum;
+            into.sumSq += m.sumSq;
+          }
+        }
+        // Merged in order: the later window's cumulative regret is the merged window's end value.
+        for (const [k, v] of b.regret) a.regret.set(k, v);
+      },
+    ),
+    byCategoryPool: new Map(),
+    byPolicy: new Map(),
+    randomised: new Map(),
+    energy: new Map(),
+    categories: new Map(),
+    policies: new Set(),
+    pools: new Set(),
+    ok: 0,
+    meeting: 0,
+    failed: 0,
+  };
+  const file = join(runDir, 'requests.jsonl');
+  let index = 0;
+  const count = await forEachRequest(file, (r) => {
+    const pool = r.decision.pool;
+    const policy = policyOf(r);
+    const category = r.labels.category;
+    d.pools.add(pool);
+    d.policies.add(policy);
+    bump(d.categories, category);
+    const meets = meetsSlo(r, slo);
+    const doneMs = r.timing.sentMs + (r.timing.e2eMs ?? 0);
+    if (r.status === 'ok') {
+      d.ok++;
+      let set = d.latency.get(pool);
+      if (!set) d.latency.set(pool, (set = latencySet()));
+      recordLatency(set, r);
+      recordLatency(d.overall, r);
+    } else d.failed++;
+    if (meets) d.meeting++;
+
+    const b = d.time.at(doneMs / 1000);
+    if (r.status === 'ok') b.ok++;
+    else bump(b.errors, r.errorClass ?? r.status);
+    if (meets) b.meeting++;
+    bump(b.traffic, [policy, category, pool].join(SEP));
+
+    let st = d.stages.get(r.stage);
+    if (!st) {
+      st = {
+        stage: r.stage,
+        label: r.stageLabel,
+        sent: 0,
+        ok: 0,
+        meeting: 0,
+        sessions: 0,
+        firstSentMs: Infinity,
+        lastStartMs: -Infinity,
+        lastDoneMs: -Infinity,
+        ttft: newHistogram(),
+        tpot: newHistogram(),
+      };
+      d.stages.set(r.stage, st);
+    }
+    st.sent++;
+    st.firstSentMs = Math.min(st.firstSentMs, r.timing.sentMs);
+    if (r.labels.turn === 0) {
+      st.sessions++;
+      st.lastStartMs = Math.max(st.lastStartMs, r.timing.sentMs);
+    }
+    st.lastDoneMs = Math.max(st.lastDoneMs, doneMs);
+    if (r.status === 'ok') {
+      st.ok++;
+      if (r.timing.ttftMs !== undefined) recordMs(st.ttft, r.timing.ttftMs);
+      if (r.timing.tpotMs !== undefined) recordMs(st.tpot, r.timing.tpotMs);
+    }
+    if (meets) st.meeting++;
+
+    if (r.reward !== undefined) {
+      const w = d.windows.at(index);
+      let m = w.reward.get(policy);
+      if (!m) w.reward.set(policy, (m = emptyMoments()));
+      addMoment(m, r.reward);
+    }
+    index++;
+
+    const cp = [category, pool].join(SEP);
+    let m = d.byCategoryPool.get(cp);
+    if (!m) d.byCategoryPool.set(cp, (m = qcr()));
+    addQcr(m, r);
+    let pm = d.byPolicy.get(policy);
+    if (!pm) d.byPolicy.set(policy, (pm = qcr()));
+    addQcr(pm, r);
+
+    if (r.decision.propensity > 0 && r.decision.propensity < 1 && r.quality !== undefined) {
+      const w = 1 / r.decision.propensity;
+      const s = d.randomised.get(pool) ?? { w: 0, wq: 0, wc: 0, n: 0 };
+      s.w += w;
+      s.wq += w * r.quality;
+      s.wc += w * r.costUsd;
+      s.n++;
+      d.randomised.set(pool, s);
+    }
+    if (r.energyJ !== undefined && r.status === 'ok') {
+      const k = [pool, r.labels.archetype].join(SEP);
+      const e = d.energy.get(k) ?? { joules: 0, tokens: 0 };
+      e.joules += r.energyJ;
+      e.tokens += r.tokens.output;
+      d.energy.set(k, e);
+    }
+  });
+  d.records = count.records;
+  d.skipped = count.skipped;
+  await addRegret(d, file);
+  return d;
+}
+
+/**
+ * Cumulative regret per policy against the best pool per category in hindsight: for each
+ * request, the highest mean reward any pool earned on its category in this run minus the
+ * reward it got. An estimate (the means are this run's), and the usual one for a logged
+ * run without counterfactuals. Needs rewards and at least two pools.
+ */
+async function addRegret(d: RunDigest, file: string): Promise<void> {
+  if (d.pools.size < 2) return;
+  const best = new Map<string, number>();
+  for (const [k, m] of d.byCategoryPool) {
+    if (m.reward.n === 0) continue;
+    const category = k.split(SEP)[0]!;
+    best.set(category, Math.max(best.get(category) ?? -Infinity, m.reward.sum / m.reward.n));
+  }
+  if (best.size === 0) return;
+  const cumulative = new Map<string, number>();
+  let index = 0;
+  await forEachRequest(file, (r) => {
+    if (r.reward !== undefined) {
+      const policy = policyOf(r);
+      const c = (cumulative.get(policy) ?? 0) + (best.get(r.labels.category)! - r.reward);
+      cumulative.set(policy, c);
+      // Windows are closed in order, so the last write per window is its end value.
+      d.windows.at(index).regret.set(policy, c);
+    }
+    index++;
+  });
+  d.regretBasis =
+    "vs the best pool per category in hindsight (the highest mean reward a pool earned on that category in this run), summed over the policy's requests";
+}
+
+export const splitKey = (k: string): string[] => k.split(SEP);
