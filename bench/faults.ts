@@ -11,7 +11,7 @@
  * on requests 0..n-1; the error rate counts them; latency percentiles equal those of the
  * successful requests alone. The last row: max_error_rate 0.05 stops a run with 10% errors.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -21,7 +21,8 @@ import { FAULT_KINDS, faultSpecSchema, type FaultKind, type FaultSpecInput } fro
 import { BASELINE_POLICIES } from '../harness/router/policies.ts';
 import { parseExperiment } from '../harness/runner/config.ts';
 import { runExperiment } from '../harness/runner/runner.ts';
-import { summarise } from '../harness/runner/summary.ts';
+import { scanRequests } from '../harness/runner/results-reader.ts';
+import { SummaryBuilder } from '../harness/runner/summary.ts';
 import type { RequestResult } from '../harness/types.ts';
 import { printTable } from './table.ts';
 
@@ -110,29 +111,34 @@ async function one(
     log: () => {},
   });
   const s = o.summary;
-  const lines = readFileSync(join(o.runDir, 'requests.jsonl'), 'utf8').trim().split('\n').length;
   const e = expectedFaults(faultSpecSchema.parse(faults), SEED, s.sent);
   const kinds = FAULT_KINDS.filter((k) => e[k] > 0);
   const expectedFailures = kinds.reduce((a, k) => a + e[k], 0);
-  const failedRecs = o.records.filter((r) => r.status !== 'ok');
+  // Streamed: the failed records, and the latency summary of the successful ones.
+  const failedRecs: RequestResult[] = [];
+  const okOnlyBuilder = new SummaryBuilder({});
+  const { lines } = await scanRequests(join(o.runDir, 'requests.jsonl'), (r) => {
+    if (r.status === 'ok') okOnlyBuilder.add(r);
+    else failedRecs.push(r);
+  });
   const right = (r: RequestResult) => kinds.some((k) => CLASS[k] === r.errorClass);
   const rightClass = failedRecs.filter(right).length;
   const other: Record<string, number> = {};
   for (const r of failedRecs.filter((x) => !right(x)))
     other[r.errorClass ?? '?'] = (other[r.errorClass ?? '?'] ?? 0) + 1;
-  const okOnly = summarise({
+  const okOnly = okOnlyBuilder.build({
     runId: '',
     experiment: '',
-    records: o.records.filter((r: RequestResult) => r.status === 'ok'),
     durationS: s.durationS,
     slo: {},
     stoppedBy: '',
     energyMethod: '',
   });
+  okOnlyBuilder.destroy();
   const keys = ['ttft_p50_ms', 'ttft_p99_ms', 'itl_p50_ms', 'itl_p99_ms', 'tpot_p50_ms', 'e2e_p50_ms', 'e2e_p99_ms'];
   const latencyOkOnly = keys.every((k) => s.tables.overall![0]![k] === okOnly.tables.overall![0]![k]);
   const errorRate = Number(s.tables.overall![0]!.error_rate);
-  const accounted = s.sent === s.ok + s.failed + s.cancelled && lines === s.sent && o.records.length === s.sent;
+  const accounted = s.sent === s.ok + s.failed + s.cancelled && lines === s.sent && o.recorded === s.sent;
   const row: FaultRow = {
     fault: label,
     requests: s.sent,

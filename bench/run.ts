@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only fidelity,speed,http,learners,report]`: wrp's speed and fidelity goals, measured
+ * `npm run bench [-- --only fidelity,speed,http,learners,export,report,loadgen,protocol,soak]`: wrp's speed and fidelity goals, measured
  * on this machine, printed as tables and written to bench/results.json.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -207,6 +207,14 @@ if (wanted('report')) {
       'html MiB': r.htmlMiB.toFixed(2),
     })),
   );
+}
+
+if (wanted('loadgen')) {
+  const { loadgenBench } = await import('./loadgen.ts');
+  const { printLoadgen } = await import('./loadgen-print.ts');
+  const r = await loadgenBench();
+  results.loadgen = r;
+  printLoadgen(r);
 }
 
 // The soak takes 10 minutes: only when asked for (--only soak, or WRP_BENCH_SOAK=1).

@@ -4,7 +4,18 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DatasetError } from '../core/errors.ts';
 
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The folder holding the project's package.json: found by walking up from this module, so it
+ * is the same whether the sources run (datasets/) or the compiled CLI does (dist/wrp.mjs).
+ */
+export const PROJECT_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(from, '..');
+  }
+}
 
 /** `override`, else $WRP_DATA_DIR, else ../shared/data; relative paths are taken from the project root. */
 export function dataDir(override?: string): string {

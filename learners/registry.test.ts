@@ -67,6 +67,18 @@ describe('learnerPolicyFactories', () => {
     );
   });
 
+  it('router.signals: the learner decides on the categories the router computes, and saves the map', () => {
+    const l = build({ type: 'beta_thompson', signals: 'builtin:synthetic' });
+    // The workload says "code"; the text is a math task by the router's keyword rules.
+    const ctx = makeCtx({ category: 'code', text: 'What is 12 * 7? Give the final answer as a single number.' });
+    for (let i = 0; i < 30; i++) l.update(ctx, 'large', 1);
+    const saved = l.save();
+    expect(saved.signals).toMatchObject({ name: 'builtin:synthetic' });
+    // Per-category statistics, keyed by the router's category.
+    expect((saved.parameters.stats as [string, number[], number[]][]).map(([key]) => key)).toEqual(['math']);
+    expect(message(() => build({ type: 'beta_thompson', signals: 'builtin:nope' }))).toMatch(/builtin:nope/);
+  });
+
   it('hyperparameter errors name router.<key>', () => {
     expect(message(() => build({ type: 'linucb', alpha: -1 }))).toMatch(
       /experiments\/x\.yaml: router\.alpha: .*got -1/,

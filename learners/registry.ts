@@ -31,7 +31,7 @@ import { NEURAL_ENTRY } from './rl/neural-entry.ts';
 import type { FeatureLayout, Learner, PolicyFile } from './types.ts';
 import { SignalRoutedLearner } from './export/routed-learner.ts';
 import { KnnPolicy, knnHyperSchema } from './export/knn-policy.ts';
-import { parseSignalMap, SignalRouter } from './export/signal-map.ts';
+import { loadSignalMap, parseSignalMap, SignalRouter } from './export/signal-map.ts';
 import { ConfigError } from '../core/errors.ts';
 import { loadPolicyFile } from './policy-file.ts';
 
@@ -53,6 +53,11 @@ const common = {
   actions: z.array(z.string().min(1)).min(1).optional(),
   /** RNG seed (default: the experiment's seed). */
   seed: z.number().int().optional(),
+  /**
+   * Decide on the categories vLLM Semantic Router computes from the request text: a signal
+   * map file (relative to the experiment) or builtin:NAME (learners/export/signal-map.ts).
+   */
+  signals: z.string().min(1).optional(),
 };
 const features = featureSpecSchema.prefault({});
 
@@ -254,10 +259,14 @@ export function learnerPolicyFactories(poolModels: Record<string, string> = {}):
       const given = (ctx as PolicyBuildContext & { models?: unknown }).models;
       const models = Array.isArray(given) ? (given as string[]) : undefined;
       const modelOf = (pool: string) => models?.[ctx.pools.indexOf(pool)] ?? poolModels[pool] ?? pool;
-      return entry.create(spec, {
+      const learner = entry.create(spec, {
         ...ctx,
         actions: (listed ?? ctx.pools).map((pool) => ({ pool, model: modelOf(pool) })),
       });
+      const signals = typeof spec.signals === 'string' ? spec.signals : undefined;
+      if (signals === undefined) return learner;
+      const where = signals.startsWith('builtin:') ? signals : resolve(dirname(ctx.file), signals);
+      return new SignalRoutedLearner(learner, new SignalRouter(loadSignalMap(where)));
     };
   }
   for (const type of Object.keys(REPLAY_LEARNERS)) {

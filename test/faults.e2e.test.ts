@@ -14,6 +14,7 @@ import { expectedFaults } from '../harness/pool/sim/fault-policy.ts';
 import { faultSpecSchema, type FaultSpecInput } from '../harness/pool/sim/fault-spec.ts';
 import { BASELINE_POLICIES } from '../harness/router/policies.ts';
 import { parseExperiment } from '../harness/runner/config.ts';
+import { readRunRecords } from '../harness/runner/results-reader.ts';
 import { runExperiment } from '../harness/runner/runner.ts';
 import { summarise } from '../harness/runner/summary.ts';
 import type { RequestResult } from '../harness/types.ts';
@@ -149,7 +150,7 @@ describe('faults end to end', () => {
     const o = await run(experiment(faults, { stop: { requests: n } }));
     const e = expectedFaults(faultSpecSchema.parse(faults), SEED, n);
     expect(o.summary.ok).toBe(n);
-    const ok = o.records;
+    const ok = await readRunRecords(o.runDir);
     // At least the faulted ones (a healthy request takes ms; >= leaves room for a loaded machine).
     expect(e.stall).toBeGreaterThan(0);
     expect(ok.filter((r) => Math.max(0, ...r.timing.itlMs) >= 990).length).toBeGreaterThanOrEqual(e.stall);
@@ -164,8 +165,10 @@ describe('faults end to end', () => {
     expect(s.stoppedBy).toMatch(/^max_error_rate \(\d+\/\d+ failed > 0\.2\)$/);
     expect(s.sent).toBeLessThan(1000);
     expect(s.ok + s.failed + s.cancelled).toBe(s.sent);
-    expect(o.records).toHaveLength(s.sent);
-    expect(o.records.filter((r) => r.status === 'failed').every((r) => r.errorClass === 'http_5xx')).toBe(true);
+    const records = await readRunRecords(o.runDir);
+    expect(records).toHaveLength(s.sent);
+    expect(o.recorded).toBe(s.sent);
+    expect(records.filter((r) => r.status === 'failed').every((r) => r.errorClass === 'http_5xx')).toBe(true);
   });
 
   it('requests stalled past the end are cancelled after the grace period and recorded as cancelled', async () => {
@@ -178,7 +181,9 @@ describe('faults end to end', () => {
     const s = o.summary;
     expect(s.sent).toBe(8);
     expect(s.cancelled).toBe(8);
-    expect(o.records.every((r) => r.status === 'cancelled' && r.errorClass === 'cancelled')).toBe(true);
+    expect(
+      (await readRunRecords(o.runDir)).every((r) => r.status === 'cancelled' && r.errorClass === 'cancelled'),
+    ).toBe(true);
     expect(s.tables.overall![0]!.error_rate).toBe(1);
     expect(s.tables.overall![0]!.ttft_p50_ms).toBeNull();
   });

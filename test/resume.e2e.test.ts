@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BASELINE_POLICIES } from '../harness/router/policies.ts';
 import { parseExperiment, type ExperimentConfig } from '../harness/runner/config.ts';
 import { reportRun } from '../harness/runner/report.ts';
+import { readRunRecords } from '../harness/runner/results-reader.ts';
 import { runExperiment } from '../harness/runner/runner.ts';
 import type { RequestResult } from '../harness/types.ts';
 
@@ -77,10 +78,9 @@ describe('resume', () => {
       expect(second.runId).toBe(first.runId);
       expect(lines.join('\n')).toMatch(/30 requests already recorded/);
       // Records stay on one timeline: resumed sends come after the skipped schedule's start.
+      const records = await readRunRecords(first.runDir);
       expect(
-        second.records
-          .slice(30)
-          .every((r) => r.timing.sentMs >= 0 && r.timing.sentEpochMs! > first.records[0]!.timing.sentEpochMs!),
+        records.slice(30).every((r) => r.timing.sentMs >= 0 && r.timing.sentEpochMs! > records[0]!.timing.sentEpochMs!),
       ).toBe(true);
     });
   }

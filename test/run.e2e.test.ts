@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseExperiment } from '../harness/runner/config.ts';
+import { readRunRecords } from '../harness/runner/results-reader.ts';
 import { runExperiment } from '../harness/runner/runner.ts';
 import { BASELINE_POLICIES } from '../harness/router/policies.ts';
 import { startSimServer } from '../harness/pool/sim/server.ts';
@@ -104,7 +105,9 @@ describe('wrp run', () => {
     expect(o.summary.stoppedBy).toMatch(/max_error_rate/);
     expect(o.summary.sent).toBeLessThan(200);
     expect(o.summary.failed).toBe(o.summary.sent - o.summary.cancelled - o.summary.ok);
-    expect(o.records.every((r) => r.status !== 'failed' || r.errorClass === 'http_4xx')).toBe(true);
+    expect((await readRunRecords(o.runDir)).every((r) => r.status !== 'failed' || r.errorClass === 'http_4xx')).toBe(
+      true,
+    );
     expect(o.summary.tables.overall![0]!.ttft_p50_ms).toBeNull(); // failed requests never enter latency stats
   });
 
@@ -120,7 +123,8 @@ describe('wrp run', () => {
     );
     expect(o.summary.sent).toBe(5);
     expect(o.summary.cancelled).toBeGreaterThan(0);
-    expect(o.records.filter((r) => r.status === 'cancelled').every((r) => r.errorClass === 'cancelled')).toBe(true);
+    const cancelled = (await readRunRecords(o.runDir)).filter((r) => r.status === 'cancelled');
+    expect(cancelled.every((r) => r.errorClass === 'cancelled')).toBe(true);
   });
 
   it('external mode sends everything to the router endpoint and records it', async () => {
@@ -130,7 +134,7 @@ describe('wrp run', () => {
         base({ router: { type: 'external', endpoint: router.url, model: 'llama-3.2-1b' }, stop: { requests: 6 } }),
       );
       expect(o.summary.ok).toBe(6);
-      expect(o.records.every((r) => r.decision.policy === 'external')).toBe(true);
+      expect((await readRunRecords(o.runDir)).every((r) => r.decision.policy === 'external')).toBe(true);
     } finally {
       await router.close();
     }

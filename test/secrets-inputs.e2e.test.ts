@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BASELINE_POLICIES } from '../harness/router/policies.ts';
 import { parseExperiment } from '../harness/runner/config.ts';
 import { reportRun } from '../harness/runner/report.ts';
+import { readRunRecords } from '../harness/runner/results-reader.ts';
 import { runExperiment } from '../harness/runner/runner.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -107,7 +108,7 @@ describe('secrets and bad input', () => {
 
     // The key did go out, and the server did echo it back.
     expect(seen.filter((h) => h === `Bearer ${KEY}`).length).toBeGreaterThan(0);
-    const liveFailures = o.records.filter((r) => r.decision.pool === 'live');
+    const liveFailures = (await readRunRecords(o.runDir)).filter((r) => r.decision.pool === 'live');
     expect(liveFailures.length).toBeGreaterThan(0);
     expect(liveFailures.every((r) => r.errorClass === 'http_5xx' && r.errorMessage?.includes('Bearer ***'))).toBe(true);
 

@@ -3,14 +3,21 @@
  * pool): `/v1/chat/completions` and `/v1/completions`, streaming (SSE with
  * `stream_options.include_usage`) or not. One undici `Pool` per base URL keeps
  * connections alive; HTTP/1.1 streams need one socket each, so by default the pool grows
- * to the number of concurrent requests.
+ * to the number of concurrent requests (`connections` caps it: a closed loop of N sessions
+ * needs N).
  *
  * Every call resolves to a `RequestRecord`; request-level failures (refused connection,
  * HTTP errors, timeouts, resets, malformed events, truncation, caller abort) are recorded
  * in `errorClass`, never thrown. See request-run.ts for the latency definitions.
+ *
+ * What requests share, so that each one allocates little: SSE parsers (a free list), the
+ * chunk shapes learned from full parses (chunk-shapes.ts), and one abort listener per caller
+ * signal, whatever the number of requests in flight under it.
  */
 import { Pool } from 'undici';
-import { RequestRun } from './request-run.ts';
+import { StreamShape, KnownShapes } from './chunk-shapes.ts';
+import { RequestRun, type RunResources } from './request-run.ts';
+import { SseParser } from './sse.ts';
 import type {
   ChatCompletionBody,
   ClientOptions,
@@ -35,6 +42,8 @@ export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = Object.freeze({
 });
 
 const DEFAULT_MAX_ERROR_BODY = 8 * 1024;
+/** Idle parsers kept for reuse. */
+const MAX_SPARE_PARSERS = 256;
 // undici treats an absent connect timeout as its own 10 s default; "disabled" is "very long".
 const NO_TIMEOUT_MS = 2_147_483_647;
 
@@ -47,6 +56,19 @@ export class OpenAIClient {
   /** Pools of this origin, keyed by connect timeout (undici sets it per pool, not per request). */
   private readonly pools = new Map<number, Pool>();
   private closed = false;
+  private readonly spareParsers: SseParser[] = [];
+  private readonly shapes = { chat: new KnownShapes(), completions: new KnownShapes() };
+  /** Runs in flight under each caller signal; one listener per signal cancels them all. */
+  private readonly bySignal = new WeakMap<AbortSignal, Set<RequestRun>>();
+  private readonly resources: RunResources = {
+    parser: () => this.spareParsers.pop() ?? new SseParser(),
+    release: (p) => {
+      p.reset();
+      if (this.spareParsers.length < MAX_SPARE_PARSERS) this.spareParsers.push(p);
+    },
+    shape: (endpoint) => new StreamShape(endpoint, this.shapes[endpoint]),
+    settled: (run, signal) => this.bySignal.get(signal)?.delete(run),
+  };
 
   constructor(private readonly opts: ClientOptions) {
     const url = new URL(opts.baseUrl);
@@ -100,22 +122,36 @@ export class OpenAIClient {
       ? { ...body, stream: true, stream_options: { ...asObject(body.stream_options), include_usage: true } }
       : // vLLM rejects stream_options when stream is false.
         { ...body, stream: false, stream_options: undefined };
-    const run = new RequestRun({
-      endpoint,
-      model: body.model,
-      stream,
-      path: this.prefix + path,
-      body: JSON.stringify(payload),
-      headers: opts.headers ? { ...this.baseHeaders, ...opts.headers } : this.baseHeaders,
-      timeouts,
-      maxErrorBodyBytes: this.opts.maxErrorBodyBytes ?? DEFAULT_MAX_ERROR_BODY,
-      scheduledAt: opts.scheduledAt,
-      tag: opts.tag,
-      signal: opts.signal,
-      secret: this.opts.apiKey,
-      captureHeaders: this.opts.captureHeaders,
-    });
+    const run = new RequestRun(
+      {
+        endpoint,
+        model: body.model,
+        stream,
+        path: this.prefix + path,
+        body: JSON.stringify(payload),
+        headers: opts.headers ? { ...this.baseHeaders, ...opts.headers } : this.baseHeaders,
+        timeouts,
+        maxErrorBodyBytes: this.opts.maxErrorBodyBytes ?? DEFAULT_MAX_ERROR_BODY,
+        scheduledAt: opts.scheduledAt,
+        tag: opts.tag,
+        signal: opts.signal,
+        secret: this.opts.apiKey,
+        captureHeaders: this.opts.captureHeaders,
+      },
+      this.resources,
+    );
+    if (opts.signal !== undefined && !opts.signal.aborted) this.watch(opts.signal).add(run);
     return run.run(this.pool(timeouts.connectMs));
+  }
+
+  private watch(signal: AbortSignal): Set<RequestRun> {
+    let runs = this.bySignal.get(signal);
+    if (runs === undefined) {
+      const set = (runs = new Set());
+      this.bySignal.set(signal, set);
+      signal.addEventListener('abort', () => [...set].forEach((r) => r.cancel()), { once: true });
+    }
+    return runs;
   }
 
   private pool(connectMs: number): Pool {

@@ -1,7 +1,8 @@
 /**
- * One HTTP exchange with an OpenAI-compatible server, as a small state machine fed by
- * undici's `stream()` callbacks. It never throws for request-level failures: `run()`
- * always resolves to a record, with whatever timings were taken before a failure.
+ * One HTTP exchange with an OpenAI-compatible server, as a small state machine that is
+ * itself the undici dispatch handler (no stream objects, no promise per callback). It never
+ * throws for request-level failures: `run()` always resolves to a record, with whatever
+ * timings were taken before a failure.
  *
  * Latency definitions (REFERENCE.md section 1; the project's choice):
  * - TTFT: send -> first event whose `delta.content` or `delta.reasoning_content` (chat) or
@@ -11,12 +12,16 @@
  *   that chunk's arrival time (one clock read per chunk; they did arrive together).
  * - E2E: send -> last SSE event (normally `[DONE]`). TPOT = (E2E - TTFT) / (n_out - 1),
  *   only on successful records with n_out >= 2.
+ *
+ * Per request: one timer for all of connect-to-first-byte, idle and total deadlines (armed
+ * for the nearest one, re-armed lazily when it fires), a pooled SSE parser, and content
+ * events read without a full JSON.parse when their shape is known (chunk-shapes.ts).
  */
 import { performance } from 'node:perf_hooks';
-import { Writable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import type { StreamShape } from './chunk-shapes.ts';
 import { classifyStatus, classifyStreamError, classifyTransportError, errorBodyMessage, errorText } from './errors.ts';
-import { SseParser, type SseEvent } from './sse.ts';
+import type { SseEvent, SseParser, SseSink } from './sse.ts';
 import type { ChoiceJson, ChunkJson, Endpoint, ErrorClass, RequestRecord, Timeouts, UsageJson } from './types.ts';
 
 export interface RunSpec {
@@ -36,12 +41,27 @@ export interface RunSpec {
   captureHeaders?: string[];
 }
 
+/** What a run borrows from its client: a parser for a streamed body, the stream's chunk shapes. */
+export interface RunResources {
+  parser(): SseParser;
+  release(parser: SseParser): void;
+  shape(endpoint: Endpoint): StreamShape;
+  /** The run is over (it stops watching the caller's signal). */
+  settled(run: RequestRun, signal: AbortSignal): void;
+}
+
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const asNumber = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-export class RequestRun {
+class RunAborted extends Error {
+  readonly code = 'WRP_RUN_ABORTED';
+}
+
+const onRunTimer = (run: RequestRun): void => run.onTimer();
+
+export class RequestRun implements Dispatcher.DispatchHandler, SseSink {
   private readonly rec: RequestRecord;
-  private readonly ctrl = new AbortController();
+  private controller: Dispatcher.DispatchController | undefined;
   private t0 = 0;
   /** Arrival time of the network chunk being parsed. */
   private now = 0;
@@ -53,15 +73,24 @@ export class RequestRun {
   private status = 0;
   private failure: ErrorClass | undefined;
   private failureMsg: string | undefined;
-  private phaseTimer: NodeJS.Timeout | undefined;
-  private totalTimer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** The deadline the timer is set for (performance.now() ms). */
+  private timerAt = Infinity;
   private sse: SseParser | undefined;
+  private shape: StreamShape | undefined;
+  private settle: ((r: RequestRecord) => void) | undefined;
+  private settled = false;
+  /** Inside complete(): the stream's last events are being flushed. */
+  private completing = false;
   /** Error body (capped) or a whole non-streaming body. */
   private readonly parts: Buffer[] = [];
   private partsBytes = 0;
   private partsLimit = 0;
 
-  constructor(private readonly spec: RunSpec) {
+  constructor(
+    private readonly spec: RunSpec,
+    private readonly resources: RunResources,
+  ) {
     // Every key set up front: one object shape for all records.
     this.rec = {
       endpoint: spec.endpoint,
@@ -95,54 +124,49 @@ export class RequestRun {
     };
   }
 
-  async run(dispatcher: Dispatcher): Promise<RequestRecord> {
-    const { signal, timeouts } = this.spec;
+  run(dispatcher: Dispatcher): Promise<RequestRecord> {
     this.t0 = performance.now();
     this.rec.sentAtPerfMs = this.t0;
     this.rec.sentAtEpochMs = Date.now();
     if (this.spec.scheduledAt !== undefined) this.rec.sendLagMs = this.t0 - this.spec.scheduledAt;
-    if (signal?.aborted) {
+    const done = new Promise<RequestRecord>((resolve) => (this.settle = resolve));
+    if (this.spec.signal?.aborted) {
       this.fail('cancelled', 'aborted by caller before send');
-      return this.finish(undefined);
+      return done;
     }
-    const onAbort = (): void => this.fail('cancelled', 'aborted by caller');
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (timeouts.totalMs > 0) {
-      this.totalTimer = setTimeout(
-        () => this.fail('timeout_total', `no end within ${timeouts.totalMs} ms`),
-        timeouts.totalMs,
-      );
-    }
-    if (timeouts.firstByteMs > 0) {
-      const ms = timeouts.firstByteMs;
-      this.phaseTimer = setTimeout(() => this.fail('timeout_first_byte', `no body byte within ${ms} ms`), ms);
-    }
-    let transportErr: unknown;
-    try {
-      await dispatcher.stream(
-        {
-          path: this.spec.path,
-          method: 'POST',
-          headers: this.spec.headers,
-          body: this.spec.body,
-          signal: this.ctrl.signal,
-          // Our own timers classify timeouts; undici's would race them.
-          headersTimeout: 0,
-          bodyTimeout: 0,
-        },
-        this.onResponse,
-      );
-    } catch (err) {
-      transportErr = err;
-    } finally {
-      clearTimeout(this.totalTimer);
-      clearTimeout(this.phaseTimer);
-      signal?.removeEventListener('abort', onAbort);
-    }
-    return this.finish(transportErr);
+    this.armTimer();
+    dispatcher.dispatch(
+      {
+        path: this.spec.path,
+        method: 'POST',
+        headers: this.spec.headers,
+        body: this.spec.body,
+        // Our own timer classifies timeouts; undici's would race it.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      },
+      this,
+    );
+    return done;
   }
 
-  private readonly onResponse = ({ statusCode, headers }: Dispatcher.StreamFactoryData): Writable => {
+  /** The caller's signal fired (the client watches it for all of its runs). */
+  cancel(): void {
+    this.fail('cancelled', 'aborted by caller');
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    // A failure that came before the request reached a socket (a timeout while queued or connecting).
+    if (this.settled) controller.abort(new RunAborted('request abandoned'));
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (statusCode < 200 || this.settled) return; // 1xx: informational, the real head follows
     this.status = statusCode;
     this.rec.httpStatus = statusCode;
     this.rec.headersMs = performance.now() - this.t0;
@@ -155,27 +179,26 @@ export class RequestRun {
       if (nonEmpty(value)) (this.rec.headers ??= {})[name] = value;
     }
     const ok = statusCode >= 200 && statusCode < 300;
-    if (ok && this.spec.stream) this.sse = new SseParser(this.onEvent);
-    else this.partsLimit = ok ? Number.POSITIVE_INFINITY : this.spec.maxErrorBodyBytes;
-    return new Writable({
-      write: (chunk: Buffer, _enc, cb) => {
-        this.onData(chunk);
-        cb();
-      },
-    });
-  };
+    if (ok && this.spec.stream) {
+      this.sse = this.resources.parser();
+      this.sse.bind(this);
+      this.shape = this.resources.shape(this.spec.endpoint);
+    } else this.partsLimit = ok ? Number.POSITIVE_INFINITY : this.spec.maxErrorBodyBytes;
+  }
 
-  private onData(chunk: Buffer): void {
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     const now = performance.now();
     this.now = now;
     this.lastByteAt = now;
+    if (this.settled) return;
     if (!this.bodyStarted) {
       this.bodyStarted = true;
-      clearTimeout(this.phaseTimer);
-      // Idle timer is lazy: it re-arms from lastByteAt when it fires, not on every chunk.
-      if (this.spec.timeouts.idleMs > 0) this.phaseTimer = setTimeout(this.idleCheck, this.spec.timeouts.idleMs);
+      // The idle deadline replaces the first-byte one: sooner, when the idle timeout is the shorter.
+      if (this.nextDeadline() < this.timerAt) {
+        clearTimeout(this.timer);
+        this.armTimer();
+      }
     }
-    if (this.failure !== undefined) return;
     if (this.sse !== undefined) {
       this.sse.push(chunk);
     } else if (this.partsBytes < this.partsLimit) {
@@ -184,19 +207,59 @@ export class RequestRun {
     }
   }
 
-  private readonly idleCheck = (): void => {
-    const idleMs = this.spec.timeouts.idleMs;
-    const idle = performance.now() - this.lastByteAt;
-    if (idle >= idleMs) this.fail('timeout_idle', `no body byte for ${idleMs} ms`);
-    else this.phaseTimer = setTimeout(this.idleCheck, idleMs - idle);
-  };
+  onResponseEnd(): void {
+    this.finish(undefined);
+  }
 
-  private readonly onEvent = (ev: SseEvent): void => {
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.finish(err);
+  }
+
+  /** Sets the one timer for the nearest deadline: first byte (until the body starts), idle (after), total. */
+  private armTimer(): void {
+    const at = this.nextDeadline();
+    this.timerAt = at;
+    if (at === Infinity) return;
+    this.timer = setTimeout(onRunTimer, Math.max(1, Math.ceil(at - performance.now())), this);
+  }
+
+  private nextDeadline(): number {
+    const { firstByteMs, idleMs, totalMs } = this.spec.timeouts;
+    let at = Infinity;
+    if (totalMs > 0) at = this.t0 + totalMs;
+    if (!this.bodyStarted && firstByteMs > 0) at = Math.min(at, this.t0 + firstByteMs);
+    if (this.bodyStarted && idleMs > 0) at = Math.min(at, this.lastByteAt + idleMs);
+    return at;
+  }
+
+  /** The timer fired (through onRunTimer: no closure per run). */
+  onTimer(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    if (this.settled) return;
+    const { firstByteMs, idleMs, totalMs } = this.spec.timeouts;
+    const now = performance.now();
+    if (totalMs > 0 && now - this.t0 >= totalMs) this.fail('timeout_total', `no end within ${totalMs} ms`);
+    else if (!this.bodyStarted && firstByteMs > 0 && now - this.t0 >= firstByteMs)
+      this.fail('timeout_first_byte', `no body byte within ${firstByteMs} ms`);
+    else if (this.bodyStarted && idleMs > 0 && now - this.lastByteAt >= idleMs)
+      this.fail('timeout_idle', `no body byte for ${idleMs} ms`);
+    else this.armTimer(); // the body moved on since: the next deadline
+  }
+
+  onSseEvent(ev: SseEvent): void {
     if (this.failure !== undefined) return;
     const data = ev.data;
     if (data === '[DONE]') {
       this.sawDone = true;
       this.rec.e2eMs = this.now - this.t0;
+      return;
+    }
+    const fast = this.shape?.read(data);
+    if (fast !== undefined) {
+      this.rec.e2eMs = this.now - this.t0;
+      this.applyContent(fast.content, undefined);
+      if (fast.finishReason !== undefined) this.rec.finishReason = fast.finishReason;
       return;
     }
     let parsed: unknown;
@@ -211,7 +274,24 @@ export class RequestRun {
     }
     this.rec.e2eMs = this.now - this.t0;
     this.applyChunk(parsed as ChunkJson);
-  };
+    this.shape?.learn(data, parsed as ChunkJson);
+  }
+
+  /** A content event's text and timing. */
+  private applyContent(content: unknown, reasoning: unknown): void {
+    const rec = this.rec;
+    const hasContent = nonEmpty(content);
+    const hasReasoning = nonEmpty(reasoning);
+    if (hasContent) rec.text += content;
+    if (hasReasoning) rec.reasoningText += reasoning;
+    if (this.spec.stream && (hasContent || hasReasoning)) {
+      const now = this.now;
+      if (rec.contentEvents === 0) rec.ttftMs = now - this.t0;
+      else rec.itlMs.push(now - this.lastContentAt);
+      this.lastContentAt = now;
+      rec.contentEvents++;
+    }
+  }
 
   /** Applies one streamed chunk or a whole non-streaming response body. */
   private applyChunk(c: ChunkJson): void {
@@ -226,19 +306,7 @@ export class RequestRun {
       // n = 1 is assumed: only the first choice is tracked.
       const ch = c.choices[0] as ChoiceJson;
       const msg = this.spec.endpoint === 'chat' ? (this.spec.stream ? ch.delta : ch.message) : undefined;
-      const content = msg ? msg.content : ch.text;
-      const reasoning = msg ? (msg.reasoning_content ?? msg.reasoning) : undefined;
-      const hasContent = nonEmpty(content);
-      const hasReasoning = nonEmpty(reasoning);
-      if (hasContent) rec.text += content;
-      if (hasReasoning) rec.reasoningText += reasoning;
-      if (this.spec.stream && (hasContent || hasReasoning)) {
-        const now = this.now;
-        if (rec.contentEvents === 0) rec.ttftMs = now - this.t0;
-        else rec.itlMs.push(now - this.lastContentAt);
-        this.lastContentAt = now;
-        rec.contentEvents++;
-      }
+      this.applyContent(msg ? msg.content : ch.text, msg ? (msg.reasoning_content ?? msg.reasoning) : undefined);
       if (nonEmpty(ch.finish_reason)) rec.finishReason = ch.finish_reason;
     }
     if (typeof c.usage === 'object' && c.usage !== null) {
@@ -253,15 +321,31 @@ export class RequestRun {
     }
   }
 
-  /** Records the first failure only and stops the exchange. */
+  /** Records the first failure only and stops the exchange (the record is final from here). */
   private fail(cls: ErrorClass, msg: string): void {
-    if (this.failure !== undefined) return;
+    if (this.failure !== undefined || (this.settled && !this.completing)) return;
     this.failure = cls;
     this.failureMsg = msg;
-    this.ctrl.abort();
+    if (this.completing) return; // an event flushed at the end of the stream: complete() reads it
+    this.finish(undefined);
+    this.controller?.abort(new RunAborted(msg));
   }
 
-  private finish(transportErr: unknown): RequestRecord {
+  /** Settles the run once: classifies, completes the record, gives back the timer and the parser. */
+  private finish(transportErr: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.completing = true;
+    const rec = this.complete(transportErr);
+    this.completing = false;
+    if (this.sse !== undefined) this.resources.release(this.sse);
+    this.sse = undefined;
+    if (this.spec.signal !== undefined) this.resources.settled(this, this.spec.signal);
+    this.settle!(rec);
+  }
+
+  private complete(transportErr: unknown): RequestRecord {
     const rec = this.rec;
     rec.doneMs = performance.now() - this.t0;
     const httpClass = this.status > 0 ? classifyStatus(this.status) : undefined;

@@ -5,6 +5,13 @@
  * previous answer plus the think time. Stops on the request count, the duration or the
  * error rate; in-flight requests get a grace period, then are cancelled and recorded.
  *
+ * Never starves the event loop: sends that fall behind their schedule go out as fast as
+ * the machine allows, but the sender yields (setImmediate) every few milliseconds, so
+ * responses are read, timers fire and the duration stop ends the run on time. When the
+ * open loop falls behind it says so once (`log`), and it counts the sessions due but never
+ * started at the stop: offered vs achieved rate (`openLoad()`). Closed loop: one waiter,
+ * woken by each completion (O(1) per completion), one timer for the stage's end.
+ *
  * Resume (`wrp run --resume`): the arrival process and the workload are replayed from the
  * seed, in session order. Sessions whose turns are all recorded (or ended by a recorded
  * failure) are skipped without waiting; the first one that is not moves the clock so that
@@ -14,6 +21,12 @@
 import { performance } from 'node:perf_hooks';
 import type { ChatMessage, RequestResult, SessionPlan } from '../types.ts';
 import type { ArrivalProcess, StageInfo } from '../workload/arrivals.ts';
+import { resumePoint, type RecordedLookup, type StartAt } from './recorded-requests.ts';
+
+/** How long the sender may run without yielding to the event loop when it is behind. */
+const YIELD_EVERY_MS = 2;
+/** An open-loop send this late means the generator is not holding the offered rate: said once in the log. */
+export const BEHIND_WARN_MS = 250;
 
 export interface SessionSource {
   next(nowS: number, index: number): SessionPlan;
@@ -43,16 +56,9 @@ export interface LoopCounters {
   inFlight: number;
 }
 
-/** What a run directory already holds for one request id. */
-export interface RecordedTurn {
-  ok: boolean;
-  pool: string;
-  answer?: string;
-  scheduledMs: number;
-}
-
 export interface ResumePlan {
-  done: ReadonlyMap<string, RecordedTurn>;
+  /** What the run directory already holds, by request id. */
+  done: RecordedLookup;
   /** Recorded requests that did not succeed (they count towards max_error_rate). */
   errors: number;
 }
@@ -67,12 +73,17 @@ export interface LoopOptions {
   resume?: ResumePlan;
   /** The clock was moved onto the original run's timeline (resume); later times use this t0. */
   onRebase?(t0: number): void;
+  /** Where the one "falling behind" line goes. */
+  log?(line: string): void;
 }
 
-interface StartAt {
-  turn: number;
-  history: ChatMessage[];
-  previousPool?: string;
+/** Open-loop bookkeeping for the summary: how much of the offered load went out. */
+export interface OpenLoad {
+  /** Sessions started on the open-loop schedule, and sessions due by the stop but never started. */
+  started: number;
+  behindAtStop: number;
+  /** Seconds from the first open-loop send time to the stop. */
+  spanS: number;
 }
 
 export class LoadLoop {
@@ -83,6 +94,7 @@ export class LoadLoop {
   stoppedBy = '';
   t0: number;
   private stopping = false;
+  private stoppedAt = 0;
   /** Resume: still skipping recorded sessions; the clock is `replayS` until the first one to send. */
   private replaying: boolean;
   private replayS = 0;
@@ -91,6 +103,13 @@ export class LoadLoop {
   private readonly wakers = new Set<() => void>();
   private readonly sessions = new Set<Promise<void>>();
   private sessionIndex = 0;
+  /** performance.now() of the sender's last yield to the event loop. */
+  private lastYield = 0;
+  /** Closed loop: the one waiter for a completion (or the stage end, or the stop). */
+  private waiter: (() => void) | undefined;
+  private stageTimer: NodeJS.Timeout | undefined;
+  private stageTimerAt = NaN;
+  private readonly open = { started: 0, behindAtStop: 0, firstAtS: NaN, warned: false };
 
   constructor(private readonly o: LoopOptions) {
     this.t0 = o.t0;
@@ -108,20 +127,35 @@ export class LoadLoop {
   requestStop(reason: string): void {
     if (this.stopping) return;
     this.stopping = true;
+    this.stoppedAt = performance.now();
     this.stoppedBy = reason;
     for (const wake of this.wakers) wake();
+    this.wakeWaiter();
+  }
+
+  /** Open loop: sessions started and due-but-unstarted at the stop (undefined when no session was open-loop). */
+  openLoad(): OpenLoad | undefined {
+    if (this.open.started + this.open.behindAtStop === 0) return undefined;
+    const endS = ((this.stoppedAt || performance.now()) - this.t0) / 1000;
+    return {
+      started: this.open.started,
+      behindAtStop: this.open.behindAtStop,
+      spanS: Math.max(0, endS - this.open.firstAtS),
+    };
   }
 
   async run(): Promise<void> {
     const { requests } = this.o.stop;
     if (requests !== undefined && this.counters.sent >= requests) this.requestStop('requests');
     if (!this.replaying) this.armDuration();
+    this.lastYield = performance.now();
     try {
       await this.startSessions();
       if (!this.stopping) this.requestStop('workload exhausted');
       await this.drain();
     } finally {
       clearTimeout(this.durationTimer);
+      clearTimeout(this.stageTimer);
     }
   }
 
@@ -159,9 +193,15 @@ export class LoadLoop {
           continue;
         }
         this.rebase(step.atS);
+        if (Number.isNaN(this.open.firstAtS)) this.open.firstAtS = step.atS;
         const due = this.t0 + step.atS * 1000;
-        await this.sleepUntil(due);
-        if (this.stopping) return;
+        await this.waitUntilDue(due);
+        if (this.stopping) {
+          if (due <= this.stoppedAt) this.open.behindAtStop++;
+          break;
+        }
+        this.open.started++;
+        this.noteLag(performance.now() - due, step.atS);
         this.startSession(session, due, step.stage, at); // sent even when late: the lag is the measurement
       } else if (this.sessions.size < step.concurrency) {
         const recorded = this.o.resume?.done.get(`s${this.sessionIndex}/0`);
@@ -173,12 +213,73 @@ export class LoadLoop {
           continue;
         }
         this.rebase(this.replayS);
+        await this.yieldIfBusy();
+        if (this.stopping) return;
         this.startSession(session, performance.now(), step.stage, at);
       } else {
-        const until = step.untilS !== undefined ? this.t0 + step.untilS * 1000 : performance.now() + 1000;
-        await Promise.race([...this.sessions, this.sleepUntil(until)]);
+        await this.completionOr(step.untilS === undefined ? undefined : this.t0 + step.untilS * 1000);
       }
     }
+    if (!Number.isNaN(this.open.firstAtS)) this.countDueAtStop();
+  }
+
+  /** Sleeps until an open-loop send is due; when already late, only yields if the sender has run long enough. */
+  private async waitUntilDue(due: number): Promise<void> {
+    if (performance.now() < due) {
+      await this.sleepUntil(due);
+      this.lastYield = performance.now();
+    } else await this.yieldIfBusy();
+  }
+
+  /** Lets I/O, timers and the duration stop run when the sender has had the thread for YIELD_EVERY_MS. */
+  private async yieldIfBusy(): Promise<void> {
+    if (performance.now() - this.lastYield < YIELD_EVERY_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.lastYield = performance.now();
+  }
+
+  private noteLag(lagMs: number, atS: number): void {
+    if (lagMs < BEHIND_WARN_MS || this.open.warned) return;
+    this.open.warned = true;
+    this.o.log?.(
+      `load generator: open-loop sends are running ${Math.round(lagMs)} ms behind their schedule at ${atS.toFixed(1)} s: ` +
+        'this machine cannot hold the offered rate; late sends go out as fast as it allows, each with its lag recorded ' +
+        '(timing.sendLagMs; offered vs achieved rate in the summary)',
+    );
+  }
+
+  /** At the stop: every open-loop session due by then and not started was offered but not sent. */
+  private countDueAtStop(): void {
+    const stopS = (this.stoppedAt - this.t0) / 1000;
+    for (;;) {
+      const step = this.o.arrivals.next({ nowS: stopS, sent: this.sessionIndex, inFlight: this.sessions.size });
+      if (step.kind !== 'open' || step.atS > stopS) return;
+      this.open.behindAtStop++;
+    }
+  }
+
+  /** Closed loop: waits for a session to end, the stage's end (`until`, performance.now() ms) or the stop. */
+  private async completionOr(until: number | undefined): Promise<void> {
+    if (until !== undefined && until !== this.stageTimerAt) {
+      clearTimeout(this.stageTimer);
+      this.stageTimerAt = until;
+      this.stageTimer = setTimeout(
+        () => {
+          this.stageTimerAt = NaN; // re-armed by the next wait if it fired a hair early
+          this.wakeWaiter();
+        },
+        Math.max(0, until - performance.now()),
+      );
+    }
+    if (until !== undefined && performance.now() >= until) return;
+    await new Promise<void>((resolve) => (this.waiter = resolve));
+    this.lastYield = performance.now();
+  }
+
+  private wakeWaiter(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
   }
 
   /**
@@ -188,31 +289,21 @@ export class LoadLoop {
   private startAt(session: SessionPlan): StartAt | undefined {
     const done = this.o.resume?.done;
     if (done === undefined) return { turn: 0, history: [] };
-    const history: ChatMessage[] = [];
-    let previousPool: string | undefined;
-    for (let k = 0; k < session.turns.length; k++) {
-      const rec = done.get(session.turns[k]!.labels.id);
-      if (rec === undefined) {
-        if (k === 0) return { turn: 0, history };
-        if (history.length === 2 * k) {
-          this.resumed.continued++;
-          return { turn: k, history, previousPool };
-        }
-        this.resumed.abandoned++; // no recorded answer to carry the conversation on from
-        return undefined;
-      }
-      if (!rec.ok) break; // a failed turn ended its conversation
-      if (rec.answer !== undefined)
-        history.push({ role: 'user', content: session.turns[k]!.user }, { role: 'assistant', content: rec.answer });
-      previousPool = rec.pool;
+    const p = resumePoint(session, done);
+    if (p === 'complete' || p === 'abandoned') {
+      this.resumed[p === 'complete' ? 'skipped' : 'abandoned']++;
+      return undefined;
     }
-    this.resumed.skipped++;
-    return undefined;
+    if (p.turn > 0) this.resumed.continued++;
+    return p;
   }
 
   private startSession(session: SessionPlan, scheduledAt: number, stage: StageInfo, at: StartAt): void {
     this.sessionIndex++;
-    const p = this.runSession(session, scheduledAt, stage, at).finally(() => this.sessions.delete(p));
+    const p = this.runSession(session, scheduledAt, stage, at).finally(() => {
+      this.sessions.delete(p);
+      this.wakeWaiter();
+    });
     this.sessions.add(p);
   }
 

@@ -63,8 +63,20 @@ export function simPoolSpecOf(s: NonNullable<PoolConfig['sim']>): SimPoolSpec {
   };
 }
 
+/**
+ * Sockets per pool: a closed loop never has more requests in flight than its concurrency, so
+ * its clients are capped there (an uncapped pool opens extra sockets while finished ones are
+ * still being released). Open-loop arrivals are unbounded by design: no cap.
+ */
+export function connectionCap(arrival: ExperimentConfig['workload']['arrival']): number | undefined {
+  if (arrival.type === 'concurrency') return arrival.concurrency;
+  if (arrival.type !== 'sweep' || arrival.stages.some((s) => s.concurrency === undefined)) return undefined;
+  return Math.max(...arrival.stages.map((s) => s.concurrency!));
+}
+
 export async function startPools(config: ExperimentConfig, log: (line: string) => void): Promise<PoolHandle[]> {
   const handles: PoolHandle[] = [];
+  const connections = connectionCap(config.workload.arrival);
   try {
     for (const [i, p] of config.pools.entries()) {
       const where = `pools[${i}]`;
@@ -93,6 +105,7 @@ export async function startPools(config: ExperimentConfig, log: (line: string) =
         apiKey: apiKeyFrom(p.api_key_env, where),
         timeouts: clientTimeouts(config.client),
         captureHeaders: ROUTER_HEADERS,
+        ...(connections !== undefined ? { connections } : {}),
       });
       const labels = config.client.label_headers;
       handles.push({

@@ -1,10 +1,14 @@
 /**
- * Reads a run's JSONL files back (the end of a run, `wrp report`, `wrp run --resume`). The
- * writer only appends whole lines, so the damage a kill -9 can do is a torn last line: it
- * is detected, dropped and reported, never a crash. A bad line before the last one is
- * corruption: skipped and reported by line number.
+ * Reads a run's JSONL files back (the end of a run, `wrp report`, `wrp run --resume`) one
+ * line at a time: a fixed read buffer (grown only for a line longer than it), one value
+ * handed to the caller at a time, so memory does not grow with the file and multi-GB files
+ * work. The writer only appends whole lines, so the damage a kill -9 can do is a torn last
+ * line: it is detected, dropped and reported, never a crash. A bad line before the last
+ * one is corruption: skipped and reported by line number.
  */
-import { existsSync, readFileSync, truncateSync } from 'node:fs';
+import { existsSync, truncateSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { RequestResult } from '../types.ts';
 
 export interface JsonlReport {
@@ -13,54 +17,98 @@ export interface JsonlReport {
   lines: number;
   /** Bytes after the last valid line that do not form a valid line: a torn write (0: none). */
   tornBytes: number;
-  /** 1-based numbers of invalid lines (not JSON objects, or failing the record check) before the tail. */
+  /** 1-based numbers of the first invalid lines (not JSON objects, or failing the record check) before the tail. */
   invalidLines: number[];
+  /** How many invalid lines there were before the tail (invalidLines lists at most MAX_LISTED of them). */
+  invalidCount: number;
   /** File length up to the end of its last valid line: where an append may continue. */
   validBytes: number;
 }
 
-export interface JsonlRead<T> {
-  values: T[];
-  report: JsonlReport;
+/** Where a value's line lies in the file (to read it again later without keeping it). */
+export interface LineSpan {
+  offset: number;
+  length: number;
 }
+
+export type JsonlVisitor<T> = (value: T, line: LineSpan) => void;
 
 const NL = 0x0a;
+const CHUNK_BYTES = 1 << 20;
+const MAX_LISTED = 100;
 
-/** Reads `file` (missing: empty). `accept` checks each parsed object (default: any object). */
-export function readJsonl<T>(file: string, accept: (v: Record<string, unknown>) => boolean = () => true): JsonlRead<T> {
-  const report: JsonlReport = { file, lines: 0, tornBytes: 0, invalidLines: [], validBytes: 0 };
-  const values: T[] = [];
-  if (!existsSync(file)) return { values, report };
-  const buf = readFileSync(file);
-  const bad: number[] = [];
-  let start = 0;
+/**
+ * Streams `file` (missing: empty) and calls `visit` with every valid line, in file order.
+ * `accept` checks each parsed object (default: any object).
+ */
+export async function scanJsonl<T>(
+  file: string,
+  visit: JsonlVisitor<T>,
+  accept: (v: Record<string, unknown>) => boolean = () => true,
+  chunkBytes = CHUNK_BYTES,
+): Promise<JsonlReport> {
+  const report: JsonlReport = { file, lines: 0, tornBytes: 0, invalidLines: [], invalidCount: 0, validBytes: 0 };
+  if (!existsSync(file)) return report;
+  // Invalid lines since the last valid one: corruption if a valid line follows, else the torn tail.
+  const pending: number[] = [];
+  let pendingCount = 0;
   let lineNo = 0;
-  while (start < buf.length) {
-    const nl = buf.indexOf(NL, start);
-    // Only a line ended by its newline is complete: the writer always ends what it writes with one.
-    if (nl === -1) break;
+  const line = (text: string, offset: number, end: number) => {
     lineNo++;
-    const text = buf.toString('utf8', start, nl);
-    start = nl + 1;
-    if (text.trim() === '') continue;
+    if (isBlank(text)) return;
     const v = parse(text);
     if (v !== undefined && accept(v)) {
-      values.push(v as T);
       report.lines++;
-      report.validBytes = start;
-      // Bad lines followed by a good one are corruption, not a torn tail.
-      report.invalidLines.push(...bad);
-      bad.length = 0;
-    } else bad.push(lineNo);
+      report.validBytes = end + 1;
+      for (const n of pending) if (report.invalidLines.length < MAX_LISTED) report.invalidLines.push(n);
+      report.invalidCount += pendingCount;
+      pending.length = 0;
+      pendingCount = 0;
+      visit(v as T, { offset, length: end - offset });
+    } else {
+      if (pending.length < MAX_LISTED) pending.push(lineNo);
+      pendingCount++;
+    }
+  };
+
+  const fh = await open(file, 'r');
+  let buf = Buffer.allocUnsafe(Math.max(1, chunkBytes));
+  /** File offset of buf[0]; bytes [0, carry) of buf are an unfinished line. */
+  let base = 0;
+  let carry = 0;
+  try {
+    for (;;) {
+      if (carry === buf.length) {
+        // A line longer than the buffer: grow it (the only growth, bounded by the longest line).
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, carry);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, carry, buf.length - carry, base + carry);
+      if (bytesRead === 0) break;
+      const view = buf.subarray(0, carry + bytesRead);
+      let start = 0;
+      for (let nl = view.indexOf(NL, carry); nl !== -1; nl = view.indexOf(NL, start)) {
+        // Only a line ended by its newline is complete: the writer always ends what it writes with one.
+        line(view.toString('utf8', start, nl), base + start, base + nl);
+        start = nl + 1;
+      }
+      view.copy(buf, 0, start);
+      base += start;
+      carry = view.length - start;
+    }
+  } finally {
+    await fh.close();
   }
   // Everything after the last valid line (bad lines, an unterminated fragment) is the torn tail.
-  report.tornBytes = buf.length - report.validBytes - whitespaceAfter(buf, report.validBytes);
-  return { values, report };
+  const fragmentDirty = carry > 0 && !isBlank(buf.toString('utf8', 0, carry));
+  if (pendingCount > 0 || fragmentDirty) report.tornBytes = base + carry - report.validBytes;
+  return report;
 }
 
-function whitespaceAfter(buf: Buffer, from: number): number {
-  const rest = buf.toString('utf8', from);
-  return rest.trim() === '' ? buf.length - from : 0;
+function isBlank(text: string): boolean {
+  // Records start with "{": no need to trim those.
+  return text.charCodeAt(0) !== 0x7b && text.trim() === '';
 }
 
 function parse(text: string): Record<string, unknown> | undefined {
@@ -70,6 +118,21 @@ function parse(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+export interface JsonlRead<T> {
+  values: T[];
+  report: JsonlReport;
+}
+
+/** Every valid value of a file in an array: for small files and tests only (memory grows with the file). */
+export async function readJsonlAll<T>(
+  file: string,
+  accept: (v: Record<string, unknown>) => boolean = () => true,
+): Promise<JsonlRead<T>> {
+  const values: T[] = [];
+  const report = await scanJsonl<T>(file, (v) => values.push(v), accept);
+  return { values, report };
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -93,8 +156,9 @@ export function isRequestResult(v: Record<string, unknown>): boolean {
   );
 }
 
-export function readRequests(file: string): JsonlRead<RequestResult> {
-  return readJsonl<RequestResult>(file, isRequestResult);
+/** Streams a requests.jsonl file, one valid RequestResult at a time. */
+export function scanRequests(file: string, visit: JsonlVisitor<RequestResult>): Promise<JsonlReport> {
+  return scanJsonl<RequestResult>(file, visit, isRequestResult);
 }
 
 /** Cuts a torn tail off so appends continue after the last valid line (resume). */
@@ -108,7 +172,12 @@ export function dropTornTail(report: JsonlReport): boolean {
 export function describeRead(r: JsonlReport): string {
   const parts: string[] = [];
   if (r.tornBytes > 0) parts.push(`torn last line dropped (${r.tornBytes} bytes)`);
-  if (r.invalidLines.length > 0)
-    parts.push(`${r.invalidLines.length} invalid line(s) skipped (first: ${r.invalidLines.slice(0, 5).join(', ')})`);
+  if (r.invalidCount > 0)
+    parts.push(`${r.invalidCount} invalid line(s) skipped (first: ${r.invalidLines.slice(0, 5).join(', ')})`);
   return parts.length ? `${r.file}: ${r.lines} valid lines; ${parts.join('; ')}` : '';
+}
+
+/** Every record of a run directory's requests.jsonl in an array: for tests and small runs only. */
+export async function readRunRecords(runDir: string): Promise<RequestResult[]> {
+  return (await readJsonlAll<RequestResult>(join(runDir, 'requests.jsonl'), isRequestResult)).values;
 }

@@ -1,14 +1,15 @@
 /**
  * What a run directory holds besides its results, for `wrp report` and `wrp run --resume`:
  * run.json (the experiment file, start and resume times, dataset load reports) next to
- * config.resolved.yaml; and the resume state read back from requests.jsonl.
+ * config.resolved.yaml; and the resume state streamed back from requests.jsonl.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadReport } from '../../datasets/types.ts';
 import { readCheckpoint, type Checkpoint } from './checkpoint.ts';
-import type { RecordedTurn, ResumePlan } from './load-loop.ts';
-import { describeRead, dropTornTail, readJsonl, readRequests } from './results-reader.ts';
+import type { ResumePlan } from './load-loop.ts';
+import { RecordedRequests } from './recorded-requests.ts';
+import { describeRead, dropTornTail, scanJsonl, scanRequests } from './results-reader.ts';
 
 export const RUN_META_FILE = 'run.json';
 
@@ -64,30 +65,20 @@ export interface ResumeState {
 }
 
 /**
- * Reads what a run directory already recorded, and makes its files appendable again: a torn
+ * Reads what a run directory already recorded (a line at a time; RecordedRequests keeps a
+ * few numbers per record, not the records), and makes its files appendable again: a torn
  * last line (kill -9 mid-write) is cut off and reported, a half-written energy rewrite removed.
  */
-export function prepareResume(dir: string, log: (line: string) => void): ResumeState {
+export async function prepareResume(dir: string, log: (line: string) => void): Promise<ResumeState> {
   const file = join(dir, 'requests.jsonl');
   rmSync(`${file}.tmp`, { force: true });
-  const req = readRequests(file);
-  const tel = readJsonl(join(dir, 'telemetry.jsonl'));
-  for (const r of [req.report, tel.report]) {
+  const done = new RecordedRequests(file);
+  const req = await scanRequests(file, (r, line) => done.add(r, line));
+  const tel = await scanJsonl(join(dir, 'telemetry.jsonl'), () => undefined);
+  for (const r of [req, tel]) {
     const line = describeRead(r);
     if (line) log(`resume: ${line}`);
     if (dropTornTail(r)) log(`resume: ${r.file}: cut back to its last valid line`);
-  }
-  const done = new Map<string, RecordedTurn>();
-  let errors = 0;
-  for (const r of req.values) {
-    if (done.has(r.id)) continue;
-    done.set(r.id, {
-      ok: r.status === 'ok',
-      pool: r.decision.pool,
-      answer: r.answer,
-      scheduledMs: r.timing.scheduledMs,
-    });
-    if (r.status !== 'ok') errors++;
   }
   let checkpoint: Checkpoint | undefined;
   try {
@@ -95,5 +86,5 @@ export function prepareResume(dir: string, log: (line: string) => void): ResumeS
   } catch (e) {
     log(`resume: ignoring the policy checkpoint: ${(e as Error).message}`);
   }
-  return { plan: { done, errors }, checkpoint, records: done.size };
+  return { plan: { done, errors: done.errors }, checkpoint, records: done.size };
 }

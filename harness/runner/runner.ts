@@ -10,6 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { stringify as toYaml } from 'yaml';
 import { formatReport } from '../../datasets/report.ts';
+import { describeFrameLag } from '../pool/sim/emission-lag.ts';
 import { createEvaluator } from '../feedback/factory.ts';
 import type { PolicyFactory } from '../router/policies.ts';
 import { TelemetryScraper } from '../telemetry/scraper.ts';
@@ -33,10 +34,13 @@ import {
   type ResumeState,
   type RunMeta,
 } from './run-dir.ts';
-import type { RunSummary } from './summary.ts';
+import type { RunSummary, SummaryMeta } from './summary.ts';
 import { runTurn, type TurnEnv } from './turn.ts';
 import { RecentTtft } from './recent-ttft.ts';
 import { EnergyRate } from './energy-rate.ts';
+
+/** Achieved below this share of the offered open-loop rate: the summary says the generator fell behind. */
+const HELD_RATE_SHARE = 0.98;
 
 export interface RunOptions {
   config: ExperimentConfig;
@@ -57,7 +61,8 @@ export interface RunOutcome {
   runId: string;
   runDir: string;
   summary: RunSummary;
-  records: RequestResult[];
+  /** Records in requests.jsonl (read them with results-reader.ts: the run keeps none in memory). */
+  recorded: number;
 }
 
 export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
@@ -75,7 +80,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const now = new Date().toISOString();
   if (opts.resumeDir !== undefined) {
     runDir = opts.resumeDir;
-    resume = prepareResume(runDir, log);
+    resume = await prepareResume(runDir, log);
     const old = readRunMeta(runDir);
     meta = old
       ? { ...old, resumedAt: [...old.resumedAt, now] }
@@ -179,6 +184,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       resume: resume?.plan,
       // Resume: records continue the original run's timeline.
       onRebase: (t) => (env.t0 = t),
+      log,
     });
     env.signal = loop.abort.signal;
     setMaxListeners(0, env.signal); // one abort listener per in-flight request
@@ -213,6 +219,14 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
         `resumed ${meta.resumedAt.length} time(s); last resume: ${resume.records} requests already recorded, ${r.skipped} sessions complete, ${r.continued} continued mid-conversation, ${r.abandoned} not continued (no recorded answer)`,
       );
     }
+    const load = openLoadSummary(loop);
+    if (load?.note) notes.push(load.note);
+    for (const p of pools) {
+      const lag = p.sim && describeFrameLag(p.name, p.sim.frameLag());
+      if (lag === undefined) continue;
+      log(`pool ${p.name}: ${lag}`);
+      notes.push(lag);
+    }
     const fin = await finalizeRun({
       runDir,
       runId,
@@ -221,13 +235,14 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       log,
       rewriteRequests: true,
       notes,
+      load: load?.figures,
     });
-    if (fin.records.length !== loop.counters.sent) {
+    if (fin.recorded !== loop.counters.sent) {
       throw new Error(
-        `accounting: ${loop.counters.sent} requests sent but ${fin.records.length} recorded in ${join(runDir, 'requests.jsonl')}`,
+        `accounting: ${loop.counters.sent} requests sent but ${fin.recorded} recorded in ${join(runDir, 'requests.jsonl')}`,
       );
     }
-    return { runId, runDir, summary: fin.summary, records: fin.records };
+    return { runId, runDir, summary: fin.summary, recorded: fin.recorded };
   } finally {
     await scraper.stop().catch(() => undefined);
     await telemetry.close().catch(() => undefined);
@@ -265,6 +280,24 @@ function setUpCheckpoints(
     updates,
     flush,
   );
+}
+
+/** Offered vs achieved open-loop rate, and a note when the generator did not hold the offered rate. */
+function openLoadSummary(loop: LoadLoop): { figures: SummaryMeta['load']; note?: string } | undefined {
+  const o = loop.openLoad();
+  if (o === undefined || o.spanS <= 0) return undefined;
+  const offered = (o.started + o.behindAtStop) / o.spanS;
+  const achieved = o.started / o.spanS;
+  const figures = {
+    offeredPerS: Number(offered.toFixed(3)),
+    achievedPerS: Number(achieved.toFixed(3)),
+    behindAtStop: o.behindAtStop,
+  };
+  if (achieved >= HELD_RATE_SHARE * offered) return { figures };
+  return {
+    figures,
+    note: `the load generator did not hold the offered rate: ${figures.achievedPerS} of ${figures.offeredPerS} sessions/s started (${o.behindAtStop} due sessions never started); send lags are in the load figures`,
+  };
 }
 
 function observePools(pools: PoolHandle[], scraper: TelemetryScraper, ttft: RecentTtft): PoolObservation[] {

@@ -56,32 +56,14 @@ export interface AttributionResult {
   totals: EnergyTotals;
 }
 
-interface Phase {
-  a: number;
-  b: number;
-  tokens: number;
-}
-
-interface Work {
-  id: string;
-  start: number;
-  end: number;
-  phases: Phase[];
-}
-
-function toWork(r: RequestWork): Work {
-  const end = r.startMs + Math.max(0, r.e2eMs);
-  const first = Math.min(end, r.startMs + Math.max(0, r.ttftMs ?? r.e2eMs));
-  const uncached = Math.max(0, r.promptTokens - (r.cachedTokens ?? 0));
-  return {
-    id: r.id,
-    start: r.startMs,
-    end,
-    phases: [
-      { a: r.startMs, b: first, tokens: uncached },
-      { a: first, b: end, tokens: r.ttftMs === undefined ? 0 : Math.max(0, r.outputTokens) },
-    ],
-  };
+/** One pool's energy intervals: [t[k], t[k+1]) with dE[k], and the weight sums of the requests active in each. */
+interface PoolIntervals {
+  t: Float64Array;
+  dE: Float64Array;
+  /** Sum over active requests of tokens processed in the interval. */
+  tokenSum: Float64Array;
+  /** Sum over active requests of time active in the interval (used when tokenSum is 0). */
+  timeSum: Float64Array;
 }
 
 /** Share of [a, b] inside [t0, t1); a point (a == b) counts wholly when t0 <= a < t1 (or a == t1 on the last interval). */
@@ -90,78 +72,169 @@ function fraction(a: number, b: number, t0: number, t1: number, last: boolean): 
   return a >= t0 && (a < t1 || (last && a === t1)) ? 1 : 0;
 }
 
-function attributePool(points: EnergyPoint[], requests: RequestWork[], out: Map<string, number>): EnergyTotals {
-  const totals: EnergyTotals = { totalJ: 0, attributedJ: 0, idleJ: 0, resets: 0 };
-  // Equal timestamps: keep the last reading, so its delta joins the neighbouring interval.
-  const pts = [...points]
-    .sort((x, y) => x.tMs - y.tMs)
-    .filter((p, i, all) => i + 1 === all.length || all[i + 1]!.tMs !== p.tMs);
-  const work = requests.map(toWork).sort((x, y) => x.start - y.start);
-  for (const w of work) out.set(w.id, 0);
-  let next = 0;
-  let active: Work[] = [];
-  for (let k = 1; k < pts.length; k++) {
-    const t0 = pts[k - 1]!.tMs;
-    const t1 = pts[k]!.tMs;
-    const last = k === pts.length - 1;
-    const dE = pts[k]!.energyJ - pts[k - 1]!.energyJ;
-    while (next < work.length && work[next]!.start <= t1) active.push(work[next++]!);
-    active = active.filter((w) => w.end >= t0);
-    if (dE < 0) {
-      totals.resets++;
-      continue;
+/** A request's work as two phases: uncached prompt tokens over [start, first], output tokens over [first, end]. */
+interface Phases {
+  start: number;
+  first: number;
+  end: number;
+  prefillTokens: number;
+  decodeTokens: number;
+}
+
+function phasesOf(r: RequestWork): Phases {
+  const end = r.startMs + Math.max(0, r.e2eMs);
+  const first = Math.min(end, r.startMs + Math.max(0, r.ttftMs ?? r.e2eMs));
+  return {
+    start: r.startMs,
+    first,
+    end,
+    prefillTokens: Math.max(0, r.promptTokens - (r.cachedTokens ?? 0)),
+    decodeTokens: r.ttftMs === undefined ? 0 : Math.max(0, r.outputTokens),
+  };
+}
+
+function tokenWeight(w: Phases, t0: number, t1: number, last: boolean): number {
+  return (
+    w.prefillTokens * fraction(w.start, w.first, t0, t1, last) + w.decodeTokens * fraction(w.first, w.end, t0, t1, last)
+  );
+}
+
+function timeWeight(w: Phases, t0: number, t1: number, last: boolean): number {
+  // A point-like request counts as present.
+  return w.end > w.start
+    ? Math.max(0, Math.min(w.end, t1) - Math.max(w.start, t0))
+    : fraction(w.start, w.start, t0, t1, last);
+}
+
+/**
+ * The method above in two streaming passes, so a run's requests never need to be in memory
+ * together: `add` every request (the weight sums of the intervals it is active in), then
+ * `energyOf` each one again. Memory is one entry per energy interval, whatever the number of
+ * requests. A request is active in interval k when start <= t[k+1] and end >= t[k].
+ */
+export class EnergyAttributor {
+  private readonly pools = new Map<string, PoolIntervals>();
+
+  constructor(points: EnergyPoint[]) {
+    const byPool = new Map<string, EnergyPoint[]>();
+    for (const p of points) {
+      if (!Number.isFinite(p.energyJ) || !Number.isFinite(p.tMs)) continue;
+      const list = byPool.get(p.pool);
+      if (list) list.push(p);
+      else byPool.set(p.pool, [p]);
     }
-    totals.totalJ += dE;
-    const weights = active.map((w) => w.phases.reduce((s, p) => s + p.tokens * fraction(p.a, p.b, t0, t1, last), 0));
-    let sum = weights.reduce((s, x) => s + x, 0);
-    if (sum === 0) {
-      // No tokens in the interval: fall back to active time (a point-like request counts as present).
-      active.forEach(
-        (w, i) =>
-          (weights[i] =
-            w.end > w.start
-              ? Math.max(0, Math.min(w.end, t1) - Math.max(w.start, t0))
-              : fraction(w.start, w.start, t0, t1, last)),
-      );
-      sum = weights.reduce((s, x) => s + x, 0);
+    for (const [pool, list] of byPool) {
+      // Equal timestamps: keep the last reading, so its delta joins the neighbouring interval.
+      const pts = list
+        .sort((x, y) => x.tMs - y.tMs)
+        .filter((p, i, all) => i + 1 === all.length || all[i + 1]!.tMs !== p.tMs);
+      const n = Math.max(0, pts.length - 1);
+      const iv: PoolIntervals = {
+        t: Float64Array.from(pts, (p) => p.tMs),
+        dE: new Float64Array(n),
+        tokenSum: new Float64Array(n),
+        timeSum: new Float64Array(n),
+      };
+      for (let k = 0; k < n; k++) iv.dE[k] = pts[k + 1]!.energyJ - pts[k]!.energyJ;
+      this.pools.set(pool, iv);
     }
-    if (sum === 0) {
-      totals.idleJ += dE;
-      continue;
-    }
-    active.forEach((w, i) => {
-      if (weights[i]! > 0) out.set(w.id, out.get(w.id)! + (dE * weights[i]!) / sum);
-    });
-    totals.attributedJ += dE;
   }
-  return totals;
+
+  /** Whether a pool has energy samples (its requests get an attribution, possibly 0). */
+  covers(pool: string): boolean {
+    return this.pools.has(pool);
+  }
+
+  /** Pass 1: a request's weights join the sums of the intervals it is active in. */
+  add(r: RequestWork): void {
+    const iv = this.pools.get(r.pool);
+    if (iv === undefined) return;
+    const w = phasesOf(r);
+    this.forActive(iv, w, (k, t0, t1, last) => {
+      iv.tokenSum[k]! += tokenWeight(w, t0, t1, last);
+      iv.timeSum[k]! += timeWeight(w, t0, t1, last);
+    });
+  }
+
+  /** Pass 2 (after every add): the request's J, or undefined when its pool has no energy samples. */
+  energyOf(r: RequestWork): number | undefined {
+    const iv = this.pools.get(r.pool);
+    if (iv === undefined) return undefined;
+    const w = phasesOf(r);
+    let j = 0;
+    this.forActive(iv, w, (k, t0, t1, last) => {
+      const dE = iv.dE[k]!;
+      if (dE < 0) return;
+      if (iv.tokenSum[k]! > 0) {
+        const x = tokenWeight(w, t0, t1, last);
+        if (x > 0) j += (dE * x) / iv.tokenSum[k]!;
+      } else if (iv.timeSum[k]! > 0) {
+        const x = timeWeight(w, t0, t1, last);
+        if (x > 0) j += (dE * x) / iv.timeSum[k]!;
+      }
+    });
+    return j;
+  }
+
+  /** Energy totals per pool (after every add). */
+  perPool(): Map<string, EnergyTotals> {
+    const out = new Map<string, EnergyTotals>();
+    for (const [pool, iv] of this.pools) {
+      const t: EnergyTotals = { totalJ: 0, attributedJ: 0, idleJ: 0, resets: 0 };
+      for (let k = 0; k < iv.dE.length; k++) {
+        const dE = iv.dE[k]!;
+        if (dE < 0) {
+          t.resets++;
+          continue;
+        }
+        t.totalJ += dE;
+        if (iv.tokenSum[k]! > 0 || iv.timeSum[k]! > 0) t.attributedJ += dE;
+        else t.idleJ += dE;
+      }
+      out.set(pool, t);
+    }
+    return out;
+  }
+
+  totals(): EnergyTotals {
+    const totals: EnergyTotals = { totalJ: 0, attributedJ: 0, idleJ: 0, resets: 0 };
+    for (const t of this.perPool().values()) {
+      totals.totalJ += t.totalJ;
+      totals.attributedJ += t.attributedJ;
+      totals.idleJ += t.idleJ;
+      totals.resets += t.resets;
+    }
+    return totals;
+  }
+
+  private forActive(
+    iv: PoolIntervals,
+    w: Phases,
+    each: (k: number, t0: number, t1: number, last: boolean) => void,
+  ): void {
+    const n = iv.dE.length;
+    // First interval whose end is at or after the request's start.
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (iv.t[mid + 1]! < w.start) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo; k < n && iv.t[k]! <= w.end; k++) each(k, iv.t[k]!, iv.t[k + 1]!, k === n - 1);
+  }
 }
 
 /** Splits each pool's measured energy over its requests; see the file comment for the method. */
 export function attributeEnergy(points: EnergyPoint[], requests: RequestWork[]): AttributionResult {
-  const byPool = new Map<string, EnergyPoint[]>();
-  for (const p of points) {
-    if (!Number.isFinite(p.energyJ) || !Number.isFinite(p.tMs)) continue;
-    const list = byPool.get(p.pool);
-    if (list) list.push(p);
-    else byPool.set(p.pool, [p]);
-  }
+  const a = new EnergyAttributor(points);
+  for (const r of requests) a.add(r);
   const perRequest = new Map<string, number>();
-  const perPool = new Map<string, EnergyTotals>();
-  const totals: EnergyTotals = { totalJ: 0, attributedJ: 0, idleJ: 0, resets: 0 };
-  for (const [pool, pts] of byPool) {
-    const t = attributePool(
-      pts,
-      requests.filter((r) => r.pool === pool),
-      perRequest,
-    );
-    perPool.set(pool, t);
-    totals.totalJ += t.totalJ;
-    totals.attributedJ += t.attributedJ;
-    totals.idleJ += t.idleJ;
-    totals.resets += t.resets;
+  for (const r of requests) {
+    const j = a.energyOf(r);
+    if (j !== undefined) perRequest.set(r.id, (perRequest.get(r.id) ?? 0) + j);
   }
-  return { method: ATTRIBUTION_METHOD, perRequest, perPool, totals };
+  return { method: ATTRIBUTION_METHOD, perRequest, perPool: a.perPool(), totals: a.totals() };
 }
 
 /** Energy points from telemetry samples: successful energy samples with a counter value. */

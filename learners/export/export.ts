@@ -34,12 +34,15 @@ import { routerConfigProblems } from './sr-schema.ts';
 import type { ExportModel } from './types.ts';
 import { contextSets, meanValues } from './values.ts';
 import { verifyExport, type VerificationReport } from './verify.ts';
+import { isRunWithPolicy, policySourceFile } from '../run-policy.ts';
 
 export { ExportError } from './errors.ts';
 
 export interface ExportOptions {
-  /** Folder with policy.json, or the file. */
+  /** Folder with policy.json, the file, or a wrp run folder (what its router learned). */
   policy: string;
+  /** With a run folder whose split holds several learners: which one (its learner name). */
+  policyName?: string;
   experiment: string;
   out: string;
   force?: boolean;
@@ -90,7 +93,7 @@ function checkOut(out: string, force: boolean): void {
 }
 
 export function policyPath(p: string): string {
-  return p.endsWith('.json') ? p : join(p, 'policy.json');
+  return p.endsWith('.json') || isRunWithPolicy(p) ? p : join(p, 'policy.json');
 }
 
 /** Moves tmp into out (an old export moves aside first and is removed only after the rename). */
@@ -115,7 +118,7 @@ export async function exportPolicy(o: ExportOptions): Promise<ExportResult> {
   if (n < 10_000) throw new ExportError(`verifyContexts: expected at least 10000, got ${n}`);
   const experiment = loadExperiment(o.experiment);
   const path = policyPath(o.policy);
-  const file = readPolicy(path);
+  const file = readPolicy(path, o.policyName);
   const missing = file.actions.filter((a) => !experiment.pools.some((p) => p.name === a.pool)).map((a) => a.pool);
   if (missing.length > 0) {
     throw new ConfigError(o.experiment, [
@@ -239,8 +242,8 @@ export async function exportPolicy(o: ExportOptions): Promise<ExportResult> {
       const manifest = buildManifest({
         model,
         names,
-        policyPath: resolve(path),
-        policySha: sha256(readFileSync(path)),
+        policyPath: resolve(policySourceFile(path)),
+        policySha: sha256(readFileSync(policySourceFile(path))),
         experimentPath: resolve(o.experiment),
         experimentName: experiment.name,
         experimentSha: sha256(readFileSync(o.experiment)),

@@ -16,6 +16,7 @@ import { parseSignalMap, SignalRouter } from './signal-map.ts';
 import type { ExportModel } from './types.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { loadPolicyFile } from '../policy-file.ts';
+import { isRunWithPolicy, policyFromRun } from '../run-policy.ts';
 
 export const EXPORTABLE = [...TABLE_LEARNERS, 'linucb', 'lin_thompson', 'neural', 'knn', 'cascade'] as const;
 
@@ -30,9 +31,9 @@ const REFUSED: Record<string, string> = {
   round_robin: 'round_robin cycles per request: it has no greedy choice, and a router decision serves one',
 };
 
-/** The policy file (kept as a seam: every learner's file goes through loadPolicyFile). */
-export function readPolicy(path: string): PolicyFile {
-  return loadPolicyFile(path);
+/** The policy file, or what a wrp run folder learned (its checkpoint: learners/run-policy.ts). */
+export function readPolicy(path: string, policyName?: string): PolicyFile {
+  return isRunWithPolicy(path) ? policyFromRun(path, policyName) : loadPolicyFile(path);
 }
 
 export async function modelFromFile(file: PolicyFile, source: string, pools: PoolObservation[]): Promise<ExportModel> {

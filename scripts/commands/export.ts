@@ -5,7 +5,15 @@ import { exportPolicy } from '../../learners/export/export.ts';
 import { UsageError } from '../../core/errors.ts';
 
 const exportOptions = {
-  policy: { type: 'string', demandOption: true, describe: 'folder with policy.json (or the file)' },
+  policy: {
+    type: 'string',
+    demandOption: true,
+    describe: 'folder with policy.json (or the file), or a wrp run folder: what its router learned',
+  },
+  'policy-name': {
+    type: 'string',
+    describe: 'with a run folder: which of its learners (e.g. beta_thompson) when its split holds several',
+  },
   target: {
     type: 'string',
     choices: ['semantic-router'],
@@ -64,6 +72,7 @@ export async function runExport(a: ExportArgs): Promise<void> {
     throw new UsageError(`--verify-contexts: expected at least 10000, got ${a['verify-contexts']}`);
   const r = await exportPolicy({
     policy: a.policy,
+    ...(a['policy-name'] !== undefined ? { policyName: a['policy-name'] } : {}),
     experiment: a.experiment,
     out: a.out,
     force: a.force,

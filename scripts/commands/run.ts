@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { CommandModule, Options } from 'yargs';
 import type { Flags } from '../flags.ts';
 import { loadExperiment, type ExperimentConfig } from '../../harness/runner/config.ts';
-import { runExperiment } from '../../harness/runner/runner.ts';
+import { runExperiment, type RunOutcome } from '../../harness/runner/runner.ts';
 import { printRunSummary } from '../../harness/runner/print-summary.ts';
 import { readRunMeta } from '../../harness/runner/run-dir.ts';
 import { writeReport } from '../../harness/report/write-report.ts';
@@ -49,6 +49,11 @@ function resumeConfig(dir: string): { config: ExperimentConfig; configFile: stri
 }
 
 export async function runCommandHandler(args: RunArgs): Promise<void> {
+  await runAndReport(args);
+}
+
+/** Runs (or resumes) one experiment, prints its summary and writes its report; undefined with --repeat. */
+export async function runAndReport(args: RunArgs): Promise<RunOutcome | undefined> {
   if ((args.experiment === undefined) === (args.resume === undefined)) {
     throw new UsageError('expected an experiment file or --resume DIR (not both)');
   }
@@ -61,7 +66,10 @@ export async function runCommandHandler(args: RunArgs): Promise<void> {
   if (args.requests !== undefined) config.stop.requests = args.requests;
   if (args.duration !== undefined) config.stop.duration_s = args.duration;
   await prepareLearners(config.router);
-  if (args.repeat !== undefined) return repeated(args, config, configFile, args.repeat);
+  if (args.repeat !== undefined) {
+    await repeated(args, config, configFile, args.repeat);
+    return undefined;
+  }
   const outcome = await runExperiment({
     config,
     configFile,
@@ -76,6 +84,7 @@ export async function runCommandHandler(args: RunArgs): Promise<void> {
   // A run cut short by its error budget is a failed benchmark: scripts and CI must see it.
   if (outcome.summary.stoppedBy.startsWith('max_error_rate'))
     throw new WrpError('WRP_RUN_FAILED', `the run was stopped by ${outcome.summary.stoppedBy}`);
+  return outcome;
 }
 
 async function repeated(args: RunArgs, config: ExperimentConfig, configFile: string, trials: number): Promise<void> {

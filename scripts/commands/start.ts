@@ -1,15 +1,45 @@
 /**
- * `wrp start` (what `npm start` runs): the quickstart experiment end to end on simulated
- * pools: experiments/quickstart.yaml through `wrp run`.
+ * `wrp start` (what `npm start` runs): the whole loop on simulated pools, as a newcomer
+ * should first see it. experiments/quickstart.yaml runs a router that learns online against
+ * static rules and random routing on the same traffic; what it learned is exported as a
+ * vLLM Semantic Router bundle and checked against the router model; a short headline says
+ * which policy won and by how much; the last lines name the commands that go further.
  */
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { runCommandHandler } from './run.ts';
+import { PROJECT_ROOT } from '../../datasets/paths.ts';
+import { headlineLines, policyStandings } from '../../harness/report/headline.ts';
+import { exportPolicy } from '../../learners/export/export.ts';
+import { runAndReport } from './run.ts';
 
-const QUICKSTART = fileURLToPath(new URL('../../experiments/quickstart.yaml', import.meta.url));
+// From the project root: the same path whether the sources run or the compiled CLI (dist/wrp.mjs).
+const QUICKSTART = join(PROJECT_ROOT, 'experiments', 'quickstart.yaml');
+
+const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(2)}%`);
+
+async function start(): Promise<void> {
+  const outcome = await runAndReport({ experiment: QUICKSTART, progress: true });
+  if (!outcome) return;
+  const run = relative(process.cwd(), outcome.runDir) || '.';
+  const bundle = join(run, 'router');
+  console.log(`\nexporting what the run's learner learned as a vLLM Semantic Router bundle ...`);
+  const exported = await exportPolicy({ policy: outcome.runDir, experiment: QUICKSTART, out: bundle, verify: true });
+  const d = exported.deployed;
+  console.log(
+    `router bundle: ${bundle}/config.yaml (${exported.kind}); the router serves the policy's choice on ` +
+      `${pct(d.agreement)} of ${d.contexts} held-out requests, ${d.decisions.length} decisions, all reachable`,
+  );
+  console.log('');
+  for (const line of headlineLines(await policyStandings(join(outcome.runDir, 'requests.jsonl')))) console.log(line);
+  console.log(`\nnext:`);
+  console.log(`  open ${run}/report.html`);
+  console.log(`  npx wrp train --learner epsilon_greedy --signals builtin:synthetic \\`);
+  console.log(`    --data ${run} --out policies/qs`);
+  console.log(`  npx wrp export --policy policies/qs --experiment experiments/quickstart.yaml --out router/`);
+}
 
 export const startCommand: CommandModule = {
   command: 'start',
-  describe: 'Quickstart: run experiments/quickstart.yaml on simulated pools',
-  handler: () => runCommandHandler({ experiment: QUICKSTART, progress: true }),
+  describe: 'Quickstart: run, learn, export and compare on simulated pools (experiments/quickstart.yaml)',
+  handler: () => start(),
 };

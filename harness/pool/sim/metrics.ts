@@ -1,6 +1,6 @@
 /**
  * Prometheus exposition of a simulated pool with vLLM V1's metric names (every series
- * labelled `model_name`), and a DCGM-exporter-style energy registry (labels gpu, UUID,
+ * labelled `model_name`), plus the simulator's own frame lag (`wrp:` names), and a DCGM-exporter-style energy registry (labels gpu, UUID,
  * Hostname, modelName), so wrp's scrapers read a simulated node like a real one.
  */
 import { hostname } from 'node:os';
@@ -15,6 +15,7 @@ const ITL_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.
 const REQUEST_LATENCY_BUCKETS = [
   0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680,
 ];
+const FRAME_LAG_STEP_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 50];
 const TOKEN_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
 
 /** What the server reports when a request finishes. */
@@ -37,9 +38,13 @@ export class VllmMetrics {
   private readonly itl: Observer;
   private readonly perRequest: Record<string, Observer>;
 
+  private readonly frameLagSteps: Observer;
+
   constructor(
     private readonly pool: SimPool,
     private readonly modelName: string,
+    /** The modelled engine step frame lag is measured in, seconds. */
+    stepSeconds: () => number = () => 0,
   ) {
     const labels = { model_name: modelName };
     const registers = [this.registry];
@@ -94,6 +99,13 @@ export class VllmMetrics {
       return h.labels(labels);
     };
     this.itl = histogram('vllm:inter_token_latency_seconds', 'Inter-token latency.', ITL_BUCKETS);
+    // Not vLLM's: how far the simulator's HTTP side is behind its engine (it is the bottleneck past one step).
+    gauge('wrp:engine_step_seconds', 'Recent mean engine step of the simulated pool.', stepSeconds);
+    this.frameLagSteps = histogram(
+      'wrp:frame_lag_steps',
+      'Frame lag in modelled engine steps (above 1: the simulator, not the modelled GPU, sets client latency).',
+      FRAME_LAG_STEP_BUCKETS,
+    );
     this.perRequest = {
       ttftS: histogram('vllm:time_to_first_token_seconds', 'Time to first token.', TTFT_BUCKETS),
       e2eS: histogram('vllm:e2e_request_latency_seconds', 'End-to-end request latency.', REQUEST_LATENCY_BUCKETS),
@@ -106,17 +118,26 @@ export class VllmMetrics {
   }
 
   private readonly pendingItl: number[] = [];
-  private readonly flushItl = () => {
+  private readonly pendingLag: number[] = [];
+  private readonly flushPending = () => {
     for (const s of this.pendingItl) this.itl.observe(s);
     this.pendingItl.length = 0;
+    for (const steps of this.pendingLag) this.frameLagSteps.observe(steps);
+    this.pendingLag.length = 0;
   };
 
   /**
-   * Inter-token latencies are observed after the current engine step's frames are written:
-   * a prom-client observe costs about as much as building a frame, and it need not delay one.
+   * Inter-token latencies and frame lags are observed after the current engine step's frames
+   * are written: a prom-client observe costs about as much as building a frame, and it need
+   * not delay one.
    */
   observeItl(seconds: number): void {
-    if (this.pendingItl.push(seconds) === 1) setImmediate(this.flushItl);
+    if (this.pendingItl.push(seconds) === 1 && this.pendingLag.length === 0) setImmediate(this.flushPending);
+  }
+
+  /** A frame's lag in modelled steps (wrp:engine_step_seconds converts it to seconds). */
+  observeFrameLag(steps: number): void {
+    if (this.pendingLag.push(steps) === 1 && this.pendingItl.length === 0) setImmediate(this.flushPending);
   }
 
   /** A request whose client went away before it finished (vLLM's finished_reason="abort"). */

@@ -1,14 +1,16 @@
 /**
  * `wrp pool serve`: a simulated vLLM deployment behind a real HTTP server (node:http),
  * speaking the OpenAI-compatible API of shared/REFERENCE.md section 1. Tokens are written
- * when the wall-clock engine emits them.
+ * when the wall-clock engine emits them; how late each frame reaches the socket, in
+ * modelled engine steps, is watched (emission-lag.ts): in /metrics (`wrp:frame_lag_steps`),
+ * a warning, and `frameLag()` for the run's summary.
  */
 import { randomUUID } from 'node:crypto';
 import { lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { WallClock } from './clock.ts';
-import { EmissionLagWatch } from './emission-lag.ts';
+import { EmissionLagWatch, type FrameLagStats } from './emission-lag.ts';
 import type { SeqResult } from './engine.ts';
 import { NO_FAULTS, type FaultPolicy } from './faults.ts';
 import { dcgmRegistry, VllmMetrics } from './metrics.ts';
@@ -50,6 +52,8 @@ export interface SimServer {
   socketPath?: string;
   pool: SimPool;
   servedModelName: string;
+  /** How late token frames reached the socket against the engine's schedule, in ms and modelled steps (also after close). */
+  frameLag(): FrameLagStats;
   close(): Promise<void>;
 }
 
@@ -67,10 +71,24 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
     faults: _f,
     onEmitLag: _o,
     onWarning: _w,
+    onStep,
     ...specOverrides
   } = opts;
-  const pool = new SimPool({ ...DEFAULT_POOL_SPEC, ...specOverrides, model: opts.model }, clock);
   const servedModelName = opts.servedModelName ?? opts.model;
+  const lagWatch = new EmissionLagWatch(servedModelName, opts.onWarning ?? ((line) => console.warn(line)));
+  const pool = new SimPool(
+    {
+      ...DEFAULT_POOL_SPEC,
+      ...specOverrides,
+      model: opts.model,
+      // Token-producing steps set the unit frame lag is measured in.
+      onStep: (st) => {
+        if (st.tokens > 0) lagWatch.observeStep(st.end - st.start);
+        onStep?.(st);
+      },
+    },
+    clock,
+  );
   const ctx = {
     model: pool.model.name,
     maxModelLen: pool.maxModelLen,
@@ -78,10 +96,9 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
     seed: opts.seed ?? 0,
     quality: opts.quality ?? builtinQualityTable(),
   };
-  const metrics = new VllmMetrics(pool, servedModelName);
+  const metrics = new VllmMetrics(pool, servedModelName, () => lagWatch.stepSeconds());
   const dcgm = dcgmRegistry(pool);
   const faults = opts.faults ?? NO_FAULTS;
-  const lagWatch = new EmissionLagWatch(servedModelName, opts.onWarning ?? ((line) => console.warn(line)));
   const created = Math.floor(Date.now() / 1000);
   let requestIndex = 0;
 
@@ -180,6 +197,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
     if (uds !== undefined) server.listen({ path: uds, backlog: 4096 }, resolve);
     else server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve);
   });
+  let finalLag: FrameLagStats | undefined;
   let url = 'http://localhost';
   if (uds === undefined) {
     const address = server.address() as AddressInfo;
@@ -190,11 +208,16 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
     ...(uds !== undefined ? { socketPath: uds } : {}),
     pool,
     servedModelName,
+    frameLag: () => finalLag ?? lagWatch.stats(),
     close: () =>
       new Promise<void>((resolve) => {
         clock.stop();
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          finalLag ??= lagWatch.stats();
+          lagWatch.destroy();
+          resolve();
+        });
       }),
   };
 }
@@ -257,7 +280,8 @@ function serveCompletion(res: ServerResponse, req: ParsedRequest, plan: RequestP
   let lastTokenTime = -1;
   const onWritten = (index: number) => {
     const now = clock.now();
-    c.lagWatch.observe(lastTokenTime, now);
+    const steps = c.lagWatch.observe(lastTokenTime, now);
+    c.metrics.observeFrameLag(steps);
     c.onEmitLag?.((now - lastTokenTime) * 1000, index);
   };
   const stream = req.stream ? new SseStream(res, req.kind, c, c.fault, req.continuousUsage, onWritten) : undefined;

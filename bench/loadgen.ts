@@ -1,0 +1,409 @@
+/**
+ * `npm run bench -- --only loadgen`: whether the load generator keeps up (issue 11), each
+ * figure a ratio to a reference measured in the same run, back to back, with the machine's
+ * 1-minute load average next to it (the machine is shared).
+ *
+ * - Throughput, closed loop, one no-op vLLM-style SSE server (bench/noop-sse-server.ts) in
+ *   its own process: autocannon (the reference), a bare undici dispatch loop (the floor of
+ *   any undici client), wrp's client alone, and `wrp run` (records, evaluator, LinUCB, all
+ *   on) through the compiled CLI and through tsx. Rounds alternate the order.
+ * - Open loop: `wrp run` with Poisson arrivals at 2,000/s for 30 s vs a bare Node open-loop
+ *   sender (bench/loadgen-driver.ts `open`): achieved vs offered rate, send-lag p99, stalls.
+ * - `wrp report` on 1,000,000 synthetic records (tools/synthetic-run.ts, ~5 KB each as the
+ *   issue's run) vs bare streaming JSONL readers (readline, and 1 MiB reads): time, peak RSS.
+ * - One simulated pool process (bench/sim-capacity-server.ts): open-loop load of 16-token
+ *   streams at rising rates; the highest at which frame lag p99 stays under one modelled step.
+ *
+ * Every load generator and server runs in its own process, compiled with esbuild (no tsx).
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { DriverConfig, DriverResult } from './loadgen-driver.ts';
+import type { RunSummary } from '../harness/runner/summary.ts';
+import type { FrameLagStats } from '../harness/pool/sim/emission-lag.ts';
+import { writeSyntheticRun } from '../tools/synthetic-run.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+export const LOADGEN_DEFAULTS = {
+  concurrency: env('WRP_BENCH_LOADGEN_C', 64),
+  seconds: env('WRP_BENCH_LOADGEN_S', 10),
+  rounds: env('WRP_BENCH_LOADGEN_ROUNDS', 3),
+  tokens: env('WRP_BENCH_LOADGEN_TOKENS', 16),
+  openRate: env('WRP_BENCH_LOADGEN_OPEN_RATE', 2000),
+  openSeconds: env('WRP_BENCH_LOADGEN_OPEN_S', 30),
+  records: env('WRP_BENCH_LOADGEN_RECORDS', 1_000_000),
+  simRates: (process.env.WRP_BENCH_LOADGEN_SIM_RATES ?? '50,100,250,500,1000,1500,2000').split(',').map(Number),
+  simSeconds: env('WRP_BENCH_LOADGEN_SIM_S', 8),
+};
+
+const load1 = () => Number(loadavg()[0]!.toFixed(2));
+
+/** The children, compiled once into dist/bench (inside the project: their packages resolve from node_modules). */
+async function compileChildren(): Promise<Record<'driver' | 'noop' | 'sim', string>> {
+  const out = join(ROOT, 'dist', 'bench');
+  const files = { driver: 'loadgen-driver', noop: 'noop-sse-server', sim: 'sim-capacity-server' } as const;
+  const paths = {} as Record<keyof typeof files, string>;
+  for (const [k, name] of Object.entries(files) as [keyof typeof files, string][]) {
+    paths[k] = join(out, `${name}.mjs`);
+    await build({
+      entryPoints: [join(ROOT, 'bench', `${name}.ts`)],
+      outfile: paths[k],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'error',
+    });
+  }
+  return paths;
+}
+
+/** A child that reports `{ url }` first; `report()` asks for its figures and waits for its exit. */
+async function server<T>(file: string, extraEnv: Record<string, string>) {
+  const child = fork(file, { env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = <M>() =>
+    new Promise<M>((resolve, reject) => {
+      child.once('message', (m) => resolve(m as M));
+      child.once('exit', (code) => reject(new Error(`${file} exited (code ${code}) before answering`)));
+    });
+  const { url } = await next<{ url: string }>();
+  return {
+    url,
+    report: async () => {
+      child.send('report');
+      return next<T>();
+    },
+    kill: () => child.kill(),
+  };
+}
+
+async function drive(file: string, c: DriverConfig): Promise<DriverResult & { load1: number }> {
+  const before = load1();
+  const child: ChildProcess = fork(file, {
+    env: { ...process.env, WRP_DRIVER: JSON.stringify(c) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const r = await new Promise<DriverResult>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as DriverResult));
+    child.once('exit', (code) => reject(new Error(`loadgen driver ${c.mode} exited (code ${code}) without a result`)));
+  });
+  return { ...r, load1: before };
+}
+
+interface CliRun {
+  code: number | null;
+  wallS: number;
+  maxRssKiB: number;
+  out: string;
+  load1: number;
+}
+
+const RSS_HOOK = `data:text/javascript,process.on("exit",()=>process.stderr.write("WRP_MAXRSS_KIB="+process.resourceUsage().maxRSS+"\\n"))`;
+
+/** `wrp ARGS` in a child: the compiled CLI (bin/wrp.js), or the TypeScript through tsx. */
+function wrp(args: string[], via: 'compiled' | 'tsx'): Promise<CliRun> {
+  const entry =
+    via === 'compiled' ? [join(ROOT, 'bin', 'wrp.js')] : ['--import', 'tsx', join(ROOT, 'scripts', 'wrp.ts')];
+  const before = load1();
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['--import', RSS_HOOK, ...entry, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      const rss = /WRP_MAXRSS_KIB=(\d+)/.exec(out);
+      resolve({ code, wallS: (performance.now() - t0) / 1000, maxRssKiB: Number(rss?.[1] ?? NaN), out, load1: before });
+    }),
+  );
+}
+
+function experiment(name: string, url: string, arrival: string, stop: string): string {
+  return `
+name: ${name}
+seed: 1
+pools:
+  - { name: a, model: noop, endpoint: ${url}, pricing: { input_per_1m: 0.1, output_per_1m: 0.2 } }
+  - { name: b, model: noop, endpoint: ${url}, pricing: { input_per_1m: 0.3, output_per_1m: 0.6 } }
+workload:
+  sources: [{ type: synthetic, archetypes: { reasoning: 1 } }]
+  arrival: ${arrival}
+router: { type: linucb, alpha: 0.3, features: { text: false } }
+feedback: { evaluator: auto, reward: { quality: 1, cost: 0.3, cost_scale: 0.002, missing_quality: zero } }
+stop: ${stop}
+telemetry: { interval_ms: 1000 }
+`;
+}
+
+/** Runs an experiment through the CLI; its summary. */
+async function wrpRun(dir: string, yaml: string, via: 'compiled' | 'tsx') {
+  const file = join(dir, `${via}-${Math.random().toString(16).slice(2, 8)}.yaml`);
+  writeFileSync(file, yaml);
+  const out = join(dir, 'results');
+  const r = await wrp(['run', file, '--out', out, '--no-progress'], via);
+  if (r.code !== 0) throw new Error(`wrp run (${via}) exited ${r.code}: ${r.out.slice(-2000)}`);
+  const runDir = /-> (\S+)/.exec(r.out)?.[1];
+  if (runDir === undefined) throw new Error(`wrp run (${via}): no run directory in its log: ${r.out.slice(-500)}`);
+  const summary = JSON.parse(readFileSync(resolve(ROOT, runDir, 'summary.json'), 'utf8')) as RunSummary;
+  rmSync(resolve(ROOT, runDir), { recursive: true, force: true });
+  return { summary, cli: r };
+}
+
+export interface ThroughputRound {
+  autocannon: number;
+  undiciFloor: number;
+  client: number;
+  wrpRun: number;
+  wrpRunTsx: number;
+  clientCpuUsPerRequest: number;
+  undiciCpuUsPerRequest: number;
+  autocannonCpuUsPerRequest: number;
+  /** 1-minute load average before each measurement. */
+  load1: Record<string, number>;
+  /** Failed requests over the round's measurements (expected 0). */
+  errors: number;
+}
+
+async function throughputRound(
+  paths: Record<'driver' | 'noop', string>,
+  url: string,
+  dir: string,
+  order: number,
+): Promise<ThroughputRound> {
+  const o = LOADGEN_DEFAULTS;
+  const base = { url, connections: o.concurrency, durationS: o.seconds, tokens: o.tokens, model: 'noop' };
+  const closed = experiment(
+    'loadgen-closed',
+    url,
+    `{ type: concurrency, concurrency: ${o.concurrency} }`,
+    `{ duration_s: ${o.seconds}, grace_s: 5 }`,
+  );
+  const steps: [string, () => Promise<void>][] = [];
+  const r = { load1: {} as Record<string, number>, errors: 0 } as ThroughputRound;
+  steps.push([
+    'autocannon',
+    async () => {
+      const d = await drive(paths.driver, { ...base, mode: 'autocannon' });
+      [r.autocannon, r.autocannonCpuUsPerRequest, r.load1.autocannon] = [d.perS, d.cpuUsPerRequest, d.load1];
+      r.errors += d.errors;
+    },
+  ]);
+  steps.push([
+    'undici',
+    async () => {
+      const d = await drive(paths.driver, { ...base, mode: 'undici' });
+      [r.undiciFloor, r.undiciCpuUsPerRequest, r.load1.undici] = [d.perS, d.cpuUsPerRequest, d.load1];
+      r.errors += d.errors;
+    },
+  ]);
+  steps.push([
+    'client',
+    async () => {
+      const d = await drive(paths.driver, { ...base, mode: 'client' });
+      [r.client, r.clientCpuUsPerRequest, r.load1.client] = [d.perS, d.cpuUsPerRequest, d.load1];
+      r.errors += d.errors;
+    },
+  ]);
+  for (const via of ['compiled', 'tsx'] as const)
+    steps.push([
+      `wrp run ${via}`,
+      async () => {
+        const { summary, cli } = await wrpRun(dir, closed, via);
+        const overall = summary.tables.overall![0]!;
+        r[via === 'compiled' ? 'wrpRun' : 'wrpRunTsx'] = Number(overall.req_per_s);
+        r.load1[`wrp ${via}`] = cli.load1;
+        r.errors += summary.failed;
+      },
+    ]);
+  for (const [, step] of order % 2 === 0 ? steps : [...steps].reverse()) await step();
+  return r;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+export interface LoadgenResult {
+  settings: typeof LOADGEN_DEFAULTS;
+  throughput: { rounds: ThroughputRound[]; medianRatios: Record<string, number> };
+  openLoop: {
+    bare: DriverResult & { load1: number };
+    wrp: { summary: Pick<RunSummary, 'durationS' | 'sent' | 'stoppedBy' | 'load'>; wallS: number; load1: number };
+    lagP99Ratio: number;
+    achievedShare: number;
+  };
+  report: {
+    records: number;
+    fileBytes: number;
+    readline: DriverResult & { load1: number };
+    chunks: DriverResult & { load1: number };
+    wrp: { wallS: number; maxRssKiB: number; load1: number; sent: number };
+    timeRatio: number;
+  };
+  simCapacity: {
+    rows: (FrameLagStats & { rate: number; completed: number; errors: number; load1: number })[];
+    capacity: number;
+    /** A bare timer at the modelled step's period in its own process: how late the scheduler alone makes it. */
+    floor: DriverResult & { load1: number; periodMs: number };
+  };
+}
+
+export async function loadgenBench(log: (line: string) => void = console.log): Promise<LoadgenResult> {
+  const o = LOADGEN_DEFAULTS;
+  const paths = await compileChildren();
+  const dir = mkdtempSync(join(tmpdir(), 'wrp-loadgen-'));
+  try {
+    // Throughput and open loop share one no-op server.
+    const noop = await server<{ requests: number }>(paths.noop, {
+      WRP_NOOP_CHILD: '1',
+      WRP_NOOP_TOKENS: String(o.tokens),
+    });
+    const rounds: ThroughputRound[] = [];
+    let openLoop: LoadgenResult['openLoop'];
+    try {
+      for (let i = 0; i < o.rounds; i++) {
+        log(`loadgen: throughput round ${i + 1}/${o.rounds} (load ${load1()})`);
+        rounds.push(await throughputRound(paths, noop.url, dir, i));
+      }
+      log(`loadgen: open loop at ${o.openRate}/s for ${o.openSeconds} s (load ${load1()})`);
+      const bare = await drive(paths.driver, {
+        mode: 'open',
+        url: noop.url,
+        connections: 0,
+        durationS: o.openSeconds,
+        rate: o.openRate,
+        tokens: o.tokens,
+        model: 'noop',
+      });
+      const open = experiment(
+        'loadgen-open',
+        noop.url,
+        `{ type: poisson, rate: ${o.openRate} }`,
+        `{ duration_s: ${o.openSeconds}, grace_s: 10 }`,
+      );
+      const w = await wrpRun(dir, open, 'compiled');
+      const wl = w.summary.load!;
+      openLoop = {
+        bare,
+        wrp: {
+          summary: { durationS: w.summary.durationS, sent: w.summary.sent, stoppedBy: w.summary.stoppedBy, load: wl },
+          wallS: w.cli.wallS,
+          load1: w.cli.load1,
+        },
+        lagP99Ratio: (wl.sendLagMs.p99 ?? NaN) / (bare.lag?.p99 ?? NaN),
+        achievedShare: (wl.achievedPerS ?? NaN) / (wl.offeredPerS ?? NaN),
+      };
+    } finally {
+      await noop.report().catch(() => undefined);
+      noop.kill();
+    }
+    const ratio = (k: keyof ThroughputRound) => median(rounds.map((r) => Number(r[k]) / r.autocannon));
+    const throughput = {
+      rounds,
+      medianRatios: {
+        client: ratio('client'),
+        wrpRun: ratio('wrpRun'),
+        wrpRunTsx: ratio('wrpRunTsx'),
+        undiciFloor: ratio('undiciFloor'),
+        clientOverFloor: median(rounds.map((r) => r.client / r.undiciFloor)),
+        compiledOverTsx: median(rounds.map((r) => r.wrpRun / r.wrpRunTsx)),
+        cpuAutocannonOverClient: median(rounds.map((r) => r.autocannonCpuUsPerRequest / r.clientCpuUsPerRequest)),
+      },
+    };
+    const report = await reportRow(paths, dir, log);
+    const simCapacity = await simCapacityRows(paths, log);
+    return { settings: o, throughput, openLoop, report, simCapacity };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function reportRow(paths: Record<'driver', string>, dir: string, log: (line: string) => void) {
+  const o = LOADGEN_DEFAULTS;
+  const runDir = join(dir, 'big');
+  log(`loadgen: writing ${o.records.toLocaleString()} synthetic records`);
+  // About 5 KB a record, as the issue's 1M-record run (5.2 GB).
+  const fileBytes = writeSyntheticRun(runDir, {
+    records: o.records,
+    experiment: experiment('loadgen-report', 'http://127.0.0.1:9', '{ type: constant, rate: 1000 }', '{ requests: 1 }'),
+    textChars: 1200,
+    answerChars: 2000,
+    itlGaps: 200,
+  });
+  const file = join(runDir, 'requests.jsonl');
+  const reader = (mode: 'read-readline' | 'read-chunks') =>
+    drive(paths.driver, { mode, file, url: '', connections: 0, durationS: 0, tokens: 0, model: '' });
+  log(`loadgen: reading ${(fileBytes / 1e9).toFixed(2)} GB back (load ${load1()})`);
+  const readline = await reader('read-readline');
+  const chunks = await reader('read-chunks');
+  const r = await wrp(['report', runDir], 'compiled');
+  if (r.code !== 0) throw new Error(`wrp report exited ${r.code}: ${r.out.slice(-2000)}`);
+  const sent = (JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as RunSummary).sent;
+  rmSync(runDir, { recursive: true, force: true });
+  return {
+    records: o.records,
+    fileBytes,
+    readline,
+    chunks,
+    wrp: { wallS: r.wallS, maxRssKiB: r.maxRssKiB, load1: r.load1, sent },
+    // Against the faster of the two bare readers.
+    timeRatio: r.wallS / Math.min(readline.wallS, chunks.wallS),
+  };
+}
+
+async function simCapacityRows(paths: Record<'driver' | 'sim', string>, log: (line: string) => void) {
+  const o = LOADGEN_DEFAULTS;
+  const rows: LoadgenResult['simCapacity']['rows'] = [];
+  let capacity = 0;
+  // The floor: a bare timer at the first row's modelled step period (6.7 ms if none), measured right after it.
+  const floorAt = async (periodMs: number) => ({
+    ...(await drive(paths.driver, {
+      mode: 'jitter',
+      url: '',
+      connections: 0,
+      durationS: 5,
+      tokens: 0,
+      model: '',
+      periodMs,
+    })),
+    periodMs,
+  });
+  let floor: (DriverResult & { load1: number; periodMs: number }) | undefined;
+  for (const rate of o.simRates) {
+    log(`loadgen: simulated pool at ${rate} streams/s (load ${load1()})`);
+    const sim = await server<FrameLagStats>(paths.sim, {});
+    let d: DriverResult & { load1: number };
+    try {
+      d = await drive(paths.driver, {
+        mode: 'open',
+        url: sim.url,
+        connections: 0,
+        durationS: o.simSeconds,
+        rate,
+        tokens: 16,
+        model: 'llama-3.1-8b',
+        headers: { 'x-wrp-output-tokens': '16' },
+      });
+    } catch (e) {
+      sim.kill();
+      throw e;
+    }
+    const lag = await sim.report();
+    rows.push({ ...lag, rate, completed: d.completed, errors: d.errors, load1: d.load1 });
+    floor ??= await floorAt(lag.stepMs ?? 6.7);
+    if (lag.p99Steps === null || lag.p99Steps >= 1) break;
+    capacity = rate;
+  }
+  return { rows, capacity, floor: floor ?? (await floorAt(6.7)) };
+}
