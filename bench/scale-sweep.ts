@@ -46,6 +46,7 @@ async function cpuSeconds(workers: number, tasks: number, iterations: number): P
   const t0 = performance.now();
   const module = fileURLToPath(new URL('./cpu-floor-worker.ts', import.meta.url));
   for await (const _ of mapInOrder<undefined, number, number>(Array(tasks).fill(iterations), {
+    role: 'cpu-floor',
     module,
     workers,
     init: undefined,

@@ -6,6 +6,7 @@ import type { EchoTask } from './testing/echo-worker.ts';
 
 const module = fileURLToPath(new URL('./testing/echo-worker.ts', import.meta.url));
 const opts = (workers: number, window?: number) => ({
+  role: 'test',
   module,
   workers,
   init: { tag: 'shared' },

@@ -16,9 +16,8 @@
  * and Maps arrive as they were sent: a record is bit-for-bit what the serial run would hold.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { ERROR_CODES, WrpError, type ErrorCode } from '../../core/errors.ts';
+import { workerSpawn } from './launcher.ts';
 
 /** What a worker sends back for a task that threw. */
 export interface SerializedError {
@@ -35,7 +34,8 @@ export type FromWorker<R> =
   | { type: 'error'; id?: number; error: SerializedError };
 
 export interface ForkPoolOptions<I> {
-  /** Absolute path of the worker module; a .ts module runs through tsx's loader. */
+  /** The worker's role (scripts/workers.ts: what a CLI worker runs) and its module's absolute path (launcher.ts). */
+  role: string;
   module: string;
   /** Worker processes (at most one per task). */
   workers: number;
@@ -48,9 +48,6 @@ export interface ForkPoolOptions<I> {
   /** Extra environment for the workers. */
   env?: NodeJS.ProcessEnv;
 }
-
-/** tsx's loader, by absolute URL: workers start from any working directory. */
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** A worker's error, rebuilt: its own code when it is one of wrp's, else a worker failure naming the worker. */
 export function reviveError(e: SerializedError, where: string): WrpError {
@@ -101,8 +98,9 @@ export async function* mapInOrder<I, T, R>(tasks: readonly T[], o: ForkPoolOptio
   };
 
   const workers: Worker[] = Array.from({ length: n }, (_, index) => {
-    const child = fork(o.module, [], {
-      execArgv: o.module.endsWith('.ts') ? ['--import', TSX_LOADER] : [],
+    const spawn = workerSpawn(o.role, o.module);
+    const child = fork(spawn.file, spawn.args, {
+      execArgv: spawn.execArgv,
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, ...o.env },

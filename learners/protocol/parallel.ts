@@ -21,6 +21,8 @@ export interface SweepInit {
   requests?: number;
 }
 
+/** The worker's role name (scripts/workers.ts starts sweep-worker.ts for it in a CLI worker). */
+export const SWEEP_ROLE = 'bench-learners';
 const WORKER = fileURLToPath(new URL('./sweep-worker.ts', import.meta.url));
 
 /** Each group's result with its index in `groups`, in that order. */
@@ -37,6 +39,7 @@ export async function* runGroupsInWorkers(
   };
   let i = 0;
   for await (const r of mapInOrder<SweepInit, SuiteGroup, GroupResult>(groups, {
+    role: SWEEP_ROLE,
     module: WORKER,
     workers,
     init,
