@@ -38,6 +38,9 @@ import type { RunSummary, SummaryMeta } from './summary.ts';
 import { runTurn, type TurnEnv } from './turn.ts';
 import { RecentTtft } from './recent-ttft.ts';
 import { EnergyRate } from './energy-rate.ts';
+import { sessionShare } from '../scale/session-share.ts';
+import { commonT0, finishRunManifest, prepareShardDir, runManifest, type RunShard } from '../scale/run-shard.ts';
+import { writeManifest } from '../scale/manifest.ts';
 
 /** Achieved below this share of the offered open-loop rate: the summary says the generator fell behind. */
 const HELD_RATE_SHARE = 0.98;
@@ -55,6 +58,8 @@ export interface RunOptions {
   resumeDir?: string;
   /** Called with every record; a reason returned stops the run (capacity search: the trial's SLO budget is spent). */
   shouldStop?: (r: RequestResult) => string | undefined;
+  /** `wrp run --shard i/N`: this process runs one shard of the schedule into its own folder (harness/scale/run-shard.ts). */
+  shard?: RunShard;
 }
 
 export interface RunOutcome {
@@ -95,7 +100,9 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     log(`resume ${meta.runId}: ${resume.records} requests already recorded in ${runDir}`);
   } else {
     const runId = newRunId();
-    runDir = makeRunDir(opts.outRoot ?? config.output.dir, config.name, runId);
+    runDir = opts.shard
+      ? prepareShardDir(opts.shard.dir)
+      : makeRunDir(opts.outRoot ?? config.output.dir, config.name, runId);
     meta = {
       runId,
       experiment: config.name,
@@ -110,6 +117,8 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   writeText(runDir, 'config.resolved.yaml', toYaml(config));
   writeRunMeta(runDir, meta);
   const runId = meta.runId;
+  const manifest = opts.shard && runManifest(config, opts.shard);
+  if (manifest) writeManifest(runDir, manifest);
 
   const pools = await startPools(config, log);
   const byName = new Map(pools.map((p) => [p.name, p]));
@@ -138,7 +147,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     let recorded = resume?.records ?? 0;
     await scraper.start();
     const ttft = new RecentTtft();
-    const t0 = performance.now();
+    const t0 = await commonT0(opts.shard?.startAtMs, log);
     const env: TurnEnv = {
       runId,
       t0,
@@ -156,8 +165,10 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       t0,
       source: workload,
       arrivals,
+      // A shard's budget is read over the whole schedule (session-share.ts), not counted here.
+      ...(opts.shard ? { share: sessionShare(opts.shard.shard, config.stop.requests) } : {}),
       stop: {
-        requests: config.stop.requests,
+        requests: opts.shard ? undefined : config.stop.requests,
         durationS: config.stop.duration_s,
         maxErrorRate: config.stop.max_error_rate,
         minRequestsForErrorRate: config.stop.min_requests_for_error_rate,
@@ -242,6 +253,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
         `accounting: ${loop.counters.sent} requests sent but ${fin.recorded} recorded in ${join(runDir, 'requests.jsonl')}`,
       );
     }
+    if (manifest) finishRunManifest(runDir, manifest, fin.recorded, { stoppedBy: loop.stoppedBy, load: load?.figures });
     return { runId, runDir, summary: fin.summary, recorded: fin.recorded };
   } finally {
     await scraper.stop().catch(() => undefined);

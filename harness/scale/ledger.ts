@@ -76,6 +76,14 @@ export class IdLedger {
     return this.high.get(unit)?.has(part) ?? false;
   }
 
+  /** The highest part seen of a unit (-1: none). */
+  maxPart(unit: number): number {
+    const high = this.high.get(unit);
+    if (high && high.size > 0) return Math.max(...high);
+    const mask = unit < this.masks.length ? this.masks[unit]! : 0;
+    return 31 - Math.clz32(mask);
+  }
+
   /** An id found in folder `folder`. */
   see(unit: number, part: number, folder: number): void {
     if (!Number.isInteger(unit) || unit < 0 || !Number.isInteger(part) || part < 0)

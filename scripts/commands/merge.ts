@@ -4,14 +4,18 @@
  * the accounting: the folders are shards 0..N-1 of one schedule, each once and finished; no id
  * is recorded twice, none is missing, each sits in the shard that owns it; every problem is
  * named (WRP_MERGE, exit 2). Learning-suite shards give runs.jsonl in serial order and the
- * leaderboard.
+ * leaderboard; run shards one run folder (requests merged by completion time, the summary and
+ * report computed over all of them: harness/scale/merge-runs.ts).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Argv, CommandModule } from 'yargs';
-import { InputFileError, UsageError, WrpError } from '../../core/errors.ts';
+import { InputFileError, UsageError } from '../../core/errors.ts';
 import { readManifest } from '../../harness/scale/manifest.ts';
+import { mergeRunShards } from '../../harness/scale/merge-runs.ts';
+import { printRunSummary } from '../../harness/runner/print-summary.ts';
+import { writeReport } from '../../harness/report/write-report.ts';
 import { mergeSuiteShards } from '../../learners/protocol/shards.ts';
 import { publish } from './bench-learners.ts';
 
@@ -39,7 +43,11 @@ async function merge(a: MergeArgs): Promise<void> {
     );
     return;
   }
-  throw new WrpError('WRP_MERGE', `${a.dirs[0]}: ${kind} shards cannot be merged by this version of wrp`);
+  const merged = await mergeRunShards(a.dirs, a.out, (line) => console.error(`wrp merge: ${line}`));
+  console.error(`wrp merge: ${a.dirs.length} shards, ${merged.recorded} requests, accounting checked -> ${a.out}`);
+  printRunSummary(merged.summary, console.log);
+  console.log(`results: ${merged.runDir}`);
+  console.log(`report: ${await writeReport(merged.runDir)}`);
 }
 
 export const mergeCommand: CommandModule<object, MergeArgs> = {

@@ -13,6 +13,8 @@ import * as aq from 'arquero';
 import { POLICY_FACTORIES, prepareLearners } from '../../learners/policy-factories.ts';
 import { checkpointable } from '../../learners/checkpointed.ts';
 import { UsageError, WrpError } from '../../core/errors.ts';
+import { parseShard } from '../../harness/scale/shard.ts';
+import { parseStartAt, type RunShard } from '../../harness/scale/run-shard.ts';
 
 const runOptions = {
   resume: {
@@ -30,6 +32,15 @@ const runOptions = {
     type: 'boolean',
     default: true,
     describe: 'progress bar on a TTY, a line every few seconds otherwise',
+  },
+  shard: {
+    type: 'string',
+    describe:
+      'run shard i of N of the schedule (i/N, 0-based) into the folder --out; combine the shards with wrp merge',
+  },
+  'start-at': {
+    type: 'string',
+    describe: 'with --shard: the common start every shard sends from (ISO time or epoch ms)',
   },
 } as const satisfies Record<string, Options>;
 
@@ -65,6 +76,7 @@ export async function runAndReport(args: RunArgs): Promise<RunOutcome | undefine
       : { config: loadExperiment(args.experiment!), configFile: args.experiment! };
   if (args.requests !== undefined) config.stop.requests = args.requests;
   if (args.duration !== undefined) config.stop.duration_s = args.duration;
+  const shard = shardOf(args, config);
   await prepareLearners(config.router);
   if (args.repeat !== undefined) {
     await repeated(args, config, configFile, args.repeat);
@@ -77,6 +89,7 @@ export async function runAndReport(args: RunArgs): Promise<RunOutcome | undefine
     outRoot: args.out,
     progress: args.progress,
     resumeDir: args.resume,
+    ...(shard ? { shard } : {}),
   });
   printRunSummary(outcome.summary, console.log);
   console.log(`results: ${outcome.runDir}`);
@@ -85,6 +98,28 @@ export async function runAndReport(args: RunArgs): Promise<RunOutcome | undefine
   if (outcome.summary.stoppedBy.startsWith('max_error_rate'))
     throw new WrpError('WRP_RUN_FAILED', `the run was stopped by ${outcome.summary.stoppedBy}`);
   return outcome;
+}
+
+/** `--shard i/N` (with `--out` its folder, `--start-at` the common start); refused with --resume and --repeat. */
+function shardOf(args: RunArgs, config: ExperimentConfig): RunShard | undefined {
+  if (args.shard === undefined) {
+    if (args['start-at'] !== undefined) throw new UsageError('--start-at: only with --shard');
+    return undefined;
+  }
+  const shard = parseShard(args.shard);
+  if (args.resume !== undefined || args.repeat !== undefined)
+    throw new UsageError('--shard: not with --resume or --repeat (run the shard again into a new folder)');
+  if (args.out === undefined) throw new UsageError('--shard: expected --out, the folder of this shard');
+  const local = config.pools.filter((p) => p.sim).map((p) => p.name);
+  if (local.length > 0 && shard.count > 1)
+    console.error(
+      `wrp run: pools ${local.join(', ')} are simulated in-process: each shard simulates its own copy and sees only its share of the load (point them at shared endpoints, e.g. wrp pool serve, to measure one fleet)`,
+    );
+  return {
+    shard,
+    dir: args.out,
+    ...(args['start-at'] !== undefined ? { startAtMs: parseStartAt(args['start-at']) } : {}),
+  };
 }
 
 async function repeated(args: RunArgs, config: ExperimentConfig, configFile: string, trials: number): Promise<void> {
