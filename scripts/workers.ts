@@ -8,6 +8,7 @@ import { UsageError } from '../core/errors.ts';
 
 const ROLES: Record<string, () => Promise<unknown>> = {
   'bench-learners': () => import('../learners/protocol/sweep-worker.ts'),
+  run: () => import('./run-worker.ts'),
 };
 
 export async function startWorker(role: string | undefined): Promise<void> {

@@ -61,43 +61,62 @@ export async function mergeRunShards(dirs: string[], out: string, log: (line: st
   }
 }
 
-async function merge(folders: ShardFolder[], out: string, log: (line: string) => void): Promise<MergedRun> {
-  const n = folders.length;
-  const names = folders.map((f) => f.dir);
-  const ledger = new IdLedger({ folders: names, owner: (u) => u % n, name: (u, p) => `s${u}/${p}` });
-  const lastSession = folders.map(() => -1);
+/** Record files to merge: `sessionsOf(i)` lists, in order, the first session input i owns and the step to its next. */
+export interface RecordInputs {
+  names: string[];
+  files: string[];
+  /** Records each input says it holds (shard.json, or a worker's count); undefined: not known. */
+  recorded: (number | undefined)[];
+  owner(session: number): number;
+  sessionsOf(input: number): { first: number; step: number };
+}
+
+/** Merges the inputs into `out` by completion time; WRP_MERGE naming every id twice, misplaced or missing. */
+export async function mergeRecords(inputs: RecordInputs, out: string): Promise<{ kept: number[]; invalid: number[] }> {
+  const { names } = inputs;
+  const ledger = new IdLedger({ folders: names, owner: inputs.owner, name: (u, p) => `s${u}/${p}` });
+  const lastSession = names.map(() => -1);
   const outside: string[] = [];
-  const counts = await mergeJsonl<RequestResult>(
-    folders.map((f) => join(f.dir, 'requests.jsonl')),
-    join(out, 'requests.jsonl'),
-    completion,
-    isRequestResult,
-    (r, i) => {
-      const m = /^s(\d+)\/(\d+)$/.exec(r.id);
-      if (!m) {
-        outside.push(`${r.id} (in ${names[i]})`);
-        return;
-      }
-      const session = Number(m[1]);
-      ledger.see(session, Number(m[2]), i);
-      lastSession[i] = Math.max(lastSession[i]!, session);
-    },
-  );
-  folders.forEach((_, i) => {
-    for (let session = i; session <= lastSession[i]!; session += n)
+  const counts = await mergeJsonl<RequestResult>(inputs.files, out, completion, isRequestResult, (r, i) => {
+    const m = /^s(\d+)\/(\d+)$/.exec(r.id);
+    if (!m) {
+      outside.push(`${r.id} (in ${names[i]})`);
+      return;
+    }
+    const session = Number(m[1]);
+    ledger.see(session, Number(m[2]), i);
+    lastSession[i] = Math.max(lastSession[i]!, session);
+  });
+  names.forEach((_, i) => {
+    const { first, step } = inputs.sessionsOf(i);
+    for (let session = first; session <= lastSession[i]!; session += step)
       for (let turn = 0; turn <= Math.max(0, ledger.maxPart(session)); turn++) ledger.expect(session, turn);
   });
   const problems = describeProblems(ledger.report());
   if (outside.length > 0)
     problems.push(`${outside.length} id(s) not of a schedule (s<session>/<turn>): ${outside.slice(0, 20).join(', ')}`);
-  folders.forEach((f, i) => {
-    const said = f.manifest.recorded;
+  inputs.recorded.forEach((said, i) => {
     if (said !== undefined && said !== counts.kept[i])
-      problems.push(`${f.dir}: ${counts.kept[i]} records in requests.jsonl, its shard.json says ${said} were recorded`);
+      problems.push(`${names[i]}: ${counts.kept[i]} records in requests.jsonl, but ${said} were recorded`);
   });
   if (problems.length > 0)
-    throw new WrpError('WRP_MERGE', `${n} shard(s) do not add up to one run: ${problems.join('; ')}`);
+    throw new WrpError('WRP_MERGE', `${names.length} part(s) do not add up to one run: ${problems.join('; ')}`);
+  return counts;
+}
 
+async function merge(folders: ShardFolder[], out: string, log: (line: string) => void): Promise<MergedRun> {
+  const n = folders.length;
+  const names = folders.map((f) => f.dir);
+  const counts = await mergeRecords(
+    {
+      names,
+      files: folders.map((f) => join(f.dir, 'requests.jsonl')),
+      recorded: folders.map((f) => f.manifest.recorded),
+      owner: (u) => u % n,
+      sessionsOf: (i) => ({ first: i, step: n }),
+    },
+    join(out, 'requests.jsonl'),
+  );
   const first = folders[0]!;
   const config = loadExperiment(join(first.dir, 'config.resolved.yaml'));
   copyFileSync(join(first.dir, 'config.resolved.yaml'), join(out, 'config.resolved.yaml'));

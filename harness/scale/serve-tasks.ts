@@ -9,7 +9,8 @@ import type { FromWorker, SerializedError, ToWorker } from './fork-pool.ts';
 
 export type TaskHandler<T, R> = (task: T) => R | Promise<R>;
 
-function serialize(e: unknown): SerializedError {
+/** An error as a worker sends it to its parent (fork-pool.ts `reviveError` rebuilds it). */
+export function serialize(e: unknown): SerializedError {
   if (!(e instanceof Error)) return { name: 'Error', message: String(e) };
   const code = (e as { code?: unknown }).code;
   return {

@@ -21,11 +21,17 @@ export interface SessionShare {
   turns?(index: number, session: SessionPlan): number | 'end';
 }
 
-export function sessionShare(shard: Shard, requests?: number): SessionShare {
+/** Shard's part of `total`: the first (total mod N) shards take one more, so the parts add up. */
+const partOf = (total: number, s: Shard) => Math.floor(total / s.count) + (s.index < total % s.count ? 1 : 0);
+
+/**
+ * `sub`: worker w of W within the shard (`--shard` with `--workers`): of the shard's sessions
+ * k, k/N (rounded down) mod W picks the worker, so a shard's sessions are still k mod N.
+ */
+export function sessionShare(shard: Shard, requests?: number, sub?: Shard): SessionShare {
   const share: SessionShare = {
-    owns: (index) => inShard(index, shard),
-    // The first (total mod N) shards take one more, so the parts add up to the total.
-    concurrency: (total) => Math.floor(total / shard.count) + (shard.index < total % shard.count ? 1 : 0),
+    owns: (index) => inShard(index, shard) && (!sub || inShard(Math.floor(index / shard.count), sub)),
+    concurrency: (total) => (sub ? partOf(partOf(total, shard), sub) : partOf(total, shard)),
   };
   if (requests === undefined) return share;
   let planned = 0;

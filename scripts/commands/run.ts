@@ -15,6 +15,9 @@ import { checkpointable } from '../../learners/checkpointed.ts';
 import { UsageError, WrpError } from '../../core/errors.ts';
 import { parseShard } from '../../harness/scale/shard.ts';
 import { parseStartAt, type RunShard } from '../../harness/scale/run-shard.ts';
+import { runWithWorkers } from '../../harness/scale/run-workers.ts';
+import { fileURLToPath } from 'node:url';
+import { parseWorkers } from './workers-flag.ts';
 
 const runOptions = {
   resume: {
@@ -41,6 +44,11 @@ const runOptions = {
   'start-at': {
     type: 'string',
     describe: 'with --shard: the common start every shard sends from (ISO time or epoch ms)',
+  },
+  workers: {
+    type: 'number',
+    describe:
+      'worker processes sending the schedule (each every N-th session), one run folder; at most one per core pays (default 1)',
   },
 } as const satisfies Record<string, Options>;
 
@@ -77,12 +85,15 @@ export async function runAndReport(args: RunArgs): Promise<RunOutcome | undefine
   if (args.requests !== undefined) config.stop.requests = args.requests;
   if (args.duration !== undefined) config.stop.duration_s = args.duration;
   const shard = shardOf(args, config);
+  const workers = parseWorkers(args.workers ?? 1);
+  if (workers > 1 && (args.repeat !== undefined || args.resume !== undefined))
+    throw new UsageError('--workers: not with --repeat or --resume');
   await prepareLearners(config.router);
   if (args.repeat !== undefined) {
     await repeated(args, config, configFile, args.repeat);
     return undefined;
   }
-  const outcome = await runExperiment({
+  const options = {
     config,
     configFile,
     policies: checkpointable(POLICY_FACTORIES),
@@ -90,7 +101,9 @@ export async function runAndReport(args: RunArgs): Promise<RunOutcome | undefine
     progress: args.progress,
     resumeDir: args.resume,
     ...(shard ? { shard } : {}),
-  });
+  };
+  const outcome =
+    workers > 1 ? await runWithWorkers(options, { count: workers, module: RUN_WORKER }) : await runExperiment(options);
   printRunSummary(outcome.summary, console.log);
   console.log(`results: ${outcome.runDir}`);
   console.log(`report: ${await writeReport(outcome.runDir)}`);
@@ -99,6 +112,9 @@ export async function runAndReport(args: RunArgs): Promise<RunOutcome | undefine
     throw new WrpError('WRP_RUN_FAILED', `the run was stopped by ${outcome.summary.stoppedBy}`);
   return outcome;
 }
+
+/** The worker's module, forked when the CLI itself is not what runs (the CLI forks itself: launcher.ts). */
+const RUN_WORKER = fileURLToPath(new URL('../run-worker.ts', import.meta.url));
 
 /** `--shard i/N` (with `--out` its folder, `--start-at` the common start); refused with --resume and --repeat. */
 function shardOf(args: RunArgs, config: ExperimentConfig): RunShard | undefined {
