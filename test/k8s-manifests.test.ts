@@ -10,12 +10,17 @@ import { join } from 'node:path';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Job, type IJob } from 'kubernetes-models/batch/v1/Job';
-import { parseAllDocuments } from 'yaml';
+import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import { Service } from 'kubernetes-models/v1/Service';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import yargs, { type CommandModule } from 'yargs';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../datasets/paths.ts';
+import { parseExperiment } from '../harness/runner/config.ts';
 import { benchLearnersCommand } from '../scripts/commands/bench-learners.ts';
 import { mergeCommand } from '../scripts/commands/merge.ts';
+import { poolCommand } from '../scripts/commands/pool.ts';
+import { runCommand } from '../scripts/commands/run.ts';
 
 const DIR = join(PROJECT_ROOT, 'deploy', 'k8s');
 
@@ -40,6 +45,8 @@ const MODELS: Record<string, (doc: Manifest['doc']) => { validate(): void }> = {
   'v1 ConfigMap': (d) => new ConfigMap(d as ConstructorParameters<typeof ConfigMap>[0]),
   'v1 PersistentVolumeClaim': (d) =>
     new PersistentVolumeClaim(d as ConstructorParameters<typeof PersistentVolumeClaim>[0]),
+  'apps/v1 Deployment': (d) => new Deployment(d as IDeployment),
+  'v1 Service': (d) => new Service(d as ConstructorParameters<typeof Service>[0]),
 };
 
 const validate = (m: Manifest) => {
@@ -75,29 +82,66 @@ function wrpArgs(job: IJob): string[] {
 const COMMANDS: Record<string, CommandModule<object, never>> = {
   'bench-learners': benchLearnersCommand as CommandModule<object, never>,
   merge: mergeCommand as CommandModule<object, never>,
+  run: runCommand as CommandModule<object, never>,
+  pool: poolCommand as CommandModule<object, never>,
 };
 
-/** Parses a command line with the CLI's own command module (strict, handler not run). */
+/** Thrown by a middleware once yargs has parsed and validated a command line: its handler never runs. */
+class Parsed extends Error {}
+
+/** Parses a command line with the CLI's own command module (strict, subcommands included; no handler runs). */
 async function parseWith(args: string[]): Promise<void> {
   const cmd = COMMANDS[args[0]!];
   if (!cmd) throw new Error(`not a wrp command this test knows: ${args[0]}`);
-  await yargs(args)
-    .command({ ...cmd, handler: () => {} })
-    .strict()
-    .fail((msg, err) => {
-      throw err ?? new Error(msg);
-    })
-    .parseAsync();
+  // yargs may throw synchronously from parseAsync: the async wrapper makes every outcome a promise.
+  const run = (async () =>
+    yargs(args)
+      .command(cmd)
+      .middleware(() => {
+        throw new Parsed();
+      })
+      .strict()
+      .fail((msg, err) => {
+        throw err ?? new Error(msg);
+      })
+      .parseAsync())();
+  await expect(run).rejects.toBeInstanceOf(Parsed);
 }
 
 describe('deploy/k8s', () => {
+  it("the run shards' experiment is a valid experiment whose pools are the Services defined here", () => {
+    const exp = parseExperiment(parseYaml(configData('wrp-experiment')['experiment.yaml']!), 'experiment-config.yaml');
+    const services = named('Service');
+    for (const p of exp.pools) {
+      const host = new URL(p.endpoint!).hostname;
+      expect(services, `${p.name}: ${p.endpoint}`).toContain(host);
+    }
+    const deployments = manifests.filter((m) => m.doc.kind === 'Deployment').map((m) => m.doc as IDeployment);
+    for (const d of deployments) {
+      const args = d.spec!.template.spec!.containers[0]!.args!;
+      expect(args.slice(0, 2)).toEqual(['pool', 'serve']);
+    }
+  });
+
+  it('the pool Deployments run a wrp pool serve the CLI accepts, on the port their Service targets', async () => {
+    for (const m of manifests.filter((x) => x.doc.kind === 'Deployment')) {
+      const c = (m.doc as IDeployment).spec!.template.spec!.containers[0]!;
+      await parseWith(c.args!);
+      expect(c.args![c.args!.indexOf('--port') + 1]).toBe(String(c.ports![0]!.containerPort));
+    }
+  });
+
   it('ships the shard Jobs, the merge Job, the volume and the config', () => {
     expect(manifests.map((m) => `${m.file}: ${m.doc.kind}/${m.doc.metadata?.name}`)).toEqual(
       expect.arrayContaining([
         'bench-learners-shards.yaml: Job/wrp-bench-learners',
+        'run-shards.yaml: Job/wrp-run-shards',
         'merge.yaml: Job/wrp-merge',
         'results-volume.yaml: PersistentVolumeClaim/wrp-results',
         'run-config.yaml: ConfigMap/wrp-run',
+        'experiment-config.yaml: ConfigMap/wrp-experiment',
+        'sim-pools.yaml: Deployment/wrp-pool-small',
+        'sim-pools.yaml: Service/wrp-pool-small',
       ]),
     );
   });
@@ -133,9 +177,11 @@ describe('deploy/k8s', () => {
   it('every ConfigMap and volume claim a Job names is defined here', () => {
     for (const { file, job } of jobs) {
       const spec = job.spec!.template.spec!;
-      for (const v of spec.volumes ?? [])
+      for (const v of spec.volumes ?? []) {
         if (v.persistentVolumeClaim)
           expect(named('PersistentVolumeClaim'), file).toContain(v.persistentVolumeClaim.claimName);
+        if (v.configMap) expect(named('ConfigMap'), file).toContain(v.configMap.name);
+      }
       for (const ref of spec.containers.flatMap((c) => c.envFrom ?? []))
         expect(named('ConfigMap'), file).toContain(ref.configMapRef?.name);
     }
@@ -150,6 +196,6 @@ describe('deploy/k8s', () => {
     const merge = wrpArgs(jobs.find((j) => j.job.metadata?.name === 'wrp-merge')!.job);
     const pattern = new RegExp(`^${merge[1]!.replace('*', '\\d+')}$`);
     for (const out of outs) expect(out).toMatch(pattern);
-    await expect(parseWith(['merge', 'a', '--out', 'b', '--bogus'])).rejects.toThrow(/Unknown argument/);
+    await expect(parseWith(['merge', 'a', '--out', 'b', '--bogus'])).rejects.toThrow(/Unknown argument: bogus/);
   });
 });

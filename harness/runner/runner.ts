@@ -101,7 +101,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   } else {
     const runId = newRunId();
     runDir = opts.shard
-      ? prepareShardDir(opts.shard.dir)
+      ? prepareShardDir(opts.shard.dir, log)
       : makeRunDir(opts.outRoot ?? config.output.dir, config.name, runId);
     meta = {
       runId,

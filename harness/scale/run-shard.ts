@@ -5,13 +5,14 @@
  * merge` checks). The schedule hash covers the resolved config (but where results go), the
  * shard count and the start time: shards of one hash are shards of one schedule.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../../core/errors.ts';
 import type { ExperimentConfig } from '../runner/config.ts';
 import type { SummaryMeta } from '../runner/summary.ts';
-import { scheduleHash, writeManifest, type ShardManifest } from './manifest.ts';
+import { MANIFEST_FILE, readManifest, scheduleHash, writeManifest, type ShardManifest } from './manifest.ts';
 import type { Shard } from './shard.ts';
 
 export interface RunShard {
@@ -38,9 +39,22 @@ export function parseStartAt(text: string): number {
   return ms;
 }
 
-export function prepareShardDir(dir: string): string {
-  if (existsSync(dir) && readdirSync(dir).length > 0)
-    throw new UsageError(`--out ${dir}: not empty; a shard writes its own folder (name a new one per shard and run)`);
+/**
+ * The shard's folder: new or empty, or left by an attempt of this shard that never finished
+ * (a retried Kubernetes pod), which starts over; a finished shard or other files are refused.
+ */
+export function prepareShardDir(dir: string, log: (line: string) => void = () => {}): string {
+  if (existsSync(dir) && readdirSync(dir).length > 0) {
+    const earlier = existsSync(join(dir, MANIFEST_FILE)) ? readManifest(dir) : undefined;
+    if (!earlier || earlier.finished)
+      throw new UsageError(
+        `--out ${dir}: ${earlier ? 'holds a finished shard' : 'not empty'}; a shard writes its own folder (name a new one per shard and run)`,
+      );
+    log(
+      `shard: ${dir} holds an attempt of shard ${earlier.shard.index}/${earlier.shard.count} that never finished: starting it over`,
+    );
+    for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
+  }
   mkdirSync(dir, { recursive: true });
   return dir;
 }

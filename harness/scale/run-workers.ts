@@ -90,7 +90,7 @@ export async function runWithWorkers(opts: RunOptions, w: WorkersOptions): Promi
   createArrivals(config.workload.arrival, config.seed, { baseDir: dirname(file), file });
   const runId = newRunId();
   const runDir = opts.shard
-    ? prepareShardDir(opts.shard.dir)
+    ? prepareShardDir(opts.shard.dir, log)
     : makeRunDir(opts.outRoot ?? config.output.dir, config.name, runId);
   const meta: RunMeta = {
     runId,
