@@ -3,10 +3,12 @@
  * ids of a one-process run of the same schedule (--shard 0/1), every record once, the worker
  * folders gone; a learning router is one policy in the parent that saw every update once.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../datasets/paths.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseExperiment } from '../harness/runner/config.ts';
 import { runExperiment } from '../harness/runner/runner.ts';
@@ -101,5 +103,37 @@ describe('wrp run --workers', () => {
     expect(run.summary.notes?.join('\n')).toMatch(
       new RegExp(`router linucb: one policy in the parent, ${rewarded} updates applied`),
     );
+  }, 120_000);
+
+  it('through the compiled CLI, workers are the CLI itself (wrp __worker <role>)', () => {
+    const dir = join(out, 'cli');
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(PROJECT_ROOT, 'bin/wrp.js'),
+        'bench-learners',
+        'stationary',
+        '--seeds',
+        '2',
+        '--requests',
+        '60',
+        '--learners',
+        'random,static',
+        '--workers',
+        '2',
+        '--out',
+        dir,
+      ],
+      { cwd: PROJECT_ROOT, encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'runs.jsonl'), 'utf8').trim().split('\n')).toHaveLength(4);
+    const bad = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin/wrp.js'), '__worker', 'nope'], {
+      encoding: 'utf8',
+    });
+    expect([bad.status, bad.stderr.trim()]).toEqual([
+      2,
+      'wrp: __worker: expected one of bench-learners, run, got "nope"',
+    ]);
   }, 120_000);
 });
