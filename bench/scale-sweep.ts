@@ -13,10 +13,9 @@
 import { readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { PROJECT_ROOT } from '../datasets/paths.ts';
-import { mapInOrder } from '../harness/scale/fork-pool.ts';
 import type { RunRecord } from '../learners/protocol/run.ts';
 import { loadScenario, type Scenario } from '../learners/protocol/scenario.ts';
 import { pairedInterval } from '../learners/protocol/stats.ts';
@@ -41,25 +40,29 @@ async function timedSuite(s: Scenario[], o: SuiteOptions): Promise<{ seconds: nu
   return { seconds: (performance.now() - t0) / 1000, records };
 }
 
-/** Seconds for `tasks` equal CPU-bound tasks over `workers` processes (start-up included, as for the suite). */
-async function cpuSeconds(workers: number, tasks: number, iterations: number): Promise<number> {
-  const t0 = performance.now();
-  const module = fileURLToPath(new URL('./cpu-floor-worker.ts', import.meta.url));
-  for await (const _ of mapInOrder<undefined, number, number>(Array(tasks).fill(iterations), {
-    role: 'cpu-floor',
-    module,
-    workers,
-    init: undefined,
-    label: 'floor worker',
-  }));
-  return (performance.now() - t0) / 1000;
+/** A CPU-bound loop for a plain node child (no loader: it starts in tens of ms). */
+const SPIN = (n: number) =>
+  `let x=1;for(let i=0;i<${n};i++)x=(Math.imul(x,1664525)+1013904223)|0;process.stdout.write(String(x))`;
+
+function spin(iterations: number): Promise<void> {
+  return new Promise((resolve, reject) =>
+    spawn(process.execPath, ['-e', SPIN(iterations)], { stdio: ['ignore', 'ignore', 'inherit'] }).on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`CPU floor child exited ${code}`)),
+    ),
+  );
 }
 
-/** The parallel speedup 2 processes get now: 1 worker vs 2 on the same CPU-bound tasks. */
-async function floor(): Promise<number> {
-  const one = await cpuSeconds(1, 8, 150_000_000);
-  const two = await cpuSeconds(2, 8, 150_000_000);
-  return one / two;
+/**
+ * The parallel speedup 2 processes get on this machine now: one process spinning 2W
+ * iterations vs two spinning W each at once (about a second each on an idle core).
+ */
+export async function cpuFloor(iterations = 1_000_000_000): Promise<number> {
+  let t0 = performance.now();
+  await spin(2 * iterations);
+  const one = performance.now() - t0;
+  t0 = performance.now();
+  await Promise.all([spin(iterations), spin(iterations)]);
+  return one / (performance.now() - t0);
 }
 
 const sameFigures = (a: RunRecord[], b: RunRecord[]) =>
@@ -70,10 +73,10 @@ export async function sweepBench(seeds: number): Promise<Record<string, unknown>
   const s = scenarios();
   const o: SuiteOptions = { seeds: Array.from({ length: seeds }, (_, i) => i + 1) };
   const loadBefore = load1();
-  const floorBefore = await floor();
+  const floorBefore = await cpuFloor();
   const serial = await timedSuite(s, o);
   const parallel = await timedSuite(s, { ...o, workers: 2 });
-  const floorAfter = await floor();
+  const floorAfter = await cpuFloor();
   const floorMean = (floorBefore + floorAfter) / 2;
   const ratio = serial.seconds / parallel.seconds;
   return [
