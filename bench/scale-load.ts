@@ -103,7 +103,11 @@ const openView = (s: RunSummary & { load1: number }) => ({
   load1: s.load1,
 });
 const perS = (s: RunSummary) => s.sent / (s.durationS ?? NaN);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 export async function loadScaleBench() {
   const o = {
