@@ -24,6 +24,8 @@ export const LABEL_HEADERS = {
   outputTokens: 'x-wrp-output-tokens',
   /** Stable prompt id: keys per-prompt quality and the verdict hash (defaults to the prompt text). */
   promptId: 'x-wrp-prompt-id',
+  /** Asks a simulated pool to act as a judge (a rubric other than MT-Bench's answer delimiters). */
+  judge: 'x-wrp-judge',
 } as const;
 
 /** Header a vLLM server returns with its request id (the client joins records on it). */

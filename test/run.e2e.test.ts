@@ -111,6 +111,32 @@ describe('wrp run', () => {
     expect(o.summary.tables.overall![0]!.ttft_p50_ms).toBeNull(); // failed requests never enter latency stats
   });
 
+  it('a sweep counts each request in the stage it was sent in, later turns of a session too', async () => {
+    const o = await run(
+      base({
+        workload: {
+          sources: [{ type: 'synthetic', archetypes: { agent: 1 }, output_scale: 0.1 }],
+          arrival: {
+            type: 'sweep',
+            stages: [
+              { rate: 8, duration_s: 1 },
+              { rate: 8, duration_s: 1 },
+              { rate: 8, duration_s: 1 },
+            ],
+          },
+        },
+        stop: { requests: 120, duration_s: 8 },
+      }),
+    );
+    const recs = (await readRunRecords(o.runDir)).sort((a, b) => a.timing.sentMs - b.timing.sentMs);
+    // Agent sessions run many turns past the stage they began in; sent later, they count later.
+    const sessionsSpanningStages = new Set(
+      recs.filter((r) => r.labels.turn > 0 && r.stage > 0).map((r) => r.labels.sessionId),
+    );
+    expect(sessionsSpanningStages.size).toBeGreaterThan(0);
+    for (let i = 1; i < recs.length; i++) expect(recs[i]!.stage).toBeGreaterThanOrEqual(recs[i - 1]!.stage);
+  });
+
   it('cancels requests still in flight after the grace period and records them', async () => {
     const o = await run(
       base({

@@ -67,26 +67,39 @@ const regexBlock = z
     path: ['pattern'],
   });
 
-const judgeBlock = z.strictObject({
-  base_url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL of an OpenAI-compatible server' }),
-  model: z.string({ error: 'expected the judge model name (a string)' }).min(1),
-  /** Name of the environment variable holding the API key (the key itself never goes in config). */
-  api_key_env: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' })
-    .optional(),
-  /** Prompt template with {{question}}, {{answer}}, {{reference}}, {{category}}. */
-  rubric: z.string().min(1).optional(),
-  system: z.string().optional(),
-  score_range: z
-    .tuple([z.number(), z.number()], { error: 'expected [worst, best], e.g. [1, 10] or [0, 1]' })
-    .refine(([lo, hi]) => lo < hi, { error: 'expected worst < best' })
-    .default([1, 10]),
-  max_tokens: z.number().int().positive().default(512),
-  temperature: z.number().min(0).default(0),
-  timeout_ms: z.number().int().positive().default(60_000),
-  headers: z.record(z.string(), z.string()).optional(),
-});
+const judgeBlock = z
+  .strictObject({
+    /** An OpenAI-compatible server (with `model`), or `pool`: one of the experiment's pools serves as the judge. */
+    base_url: z
+      .url({ protocol: /^https?$/, error: 'expected an http(s) URL of an OpenAI-compatible server' })
+      .optional(),
+    model: z.string({ error: 'expected the judge model name (a string)' }).min(1).optional(),
+    /** A pool of the experiment (its endpoint and model); a simulated pool judges as judge.ts says. */
+    pool: z.string().min(1).optional(),
+    /** Name of the environment variable holding the API key (the key itself never goes in config). */
+    api_key_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' })
+      .optional(),
+    /** Prompt template with {{question}}, {{answer}}, {{reference}}, {{category}}. */
+    rubric: z.string().min(1).optional(),
+    system: z.string().optional(),
+    score_range: z
+      .tuple([z.number(), z.number()], { error: 'expected [worst, best], e.g. [1, 10] or [0, 1]' })
+      .refine(([lo, hi]) => lo < hi, { error: 'expected worst < best' })
+      .default([1, 10]),
+    max_tokens: z.number().int().positive().default(512),
+    temperature: z.number().min(0).default(0),
+    timeout_ms: z.number().int().positive().default(60_000),
+    headers: z.record(z.string(), z.string()).optional(),
+  })
+  .refine((j) => (j.pool === undefined) !== (j.base_url === undefined), {
+    error: 'expected either base_url (with model) or pool, not both',
+  })
+  .refine((j) => j.base_url === undefined || j.model !== undefined, {
+    error: 'expected the judge model name with base_url',
+    path: ['model'],
+  });
 
 export const feedbackSchema = z
   .strictObject({

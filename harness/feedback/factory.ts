@@ -48,7 +48,7 @@ function build(name: EvaluatorName, cfg: FeedbackConfig, ctx: EvaluatorContext):
     case 'score_table':
       return scoreTableEvaluator(scoreTable);
     case 'llm_judge':
-      return judge(cfg);
+      return judge(cfg, ctx);
     case 'simulated_user':
       return new SimulatedUserEvaluator({
         quality: build(cfg.simulated_user.quality_from, cfg, ctx),
@@ -65,14 +65,31 @@ function build(name: EvaluatorName, cfg: FeedbackConfig, ctx: EvaluatorContext):
         numeric: build('numeric', cfg, ctx),
         exact_match: build('exact_match', cfg, ctx),
         score_table: build('score_table', cfg, ctx),
+        // Free-form answers (no reference, no scores) go to the judge when one is configured.
+        ...(cfg.llm_judge ? { llm_judge: judge(cfg, ctx) } : {}),
       });
     case 'none':
       return noneEvaluator;
   }
 }
 
-function judge(cfg: FeedbackConfig): Evaluator {
+/** The judge's server and model: the block's base_url and model, or those of the pool it names. */
+function judgeTarget(
+  j: NonNullable<FeedbackConfig['llm_judge']>,
+  ctx: EvaluatorContext,
+): { url: string; model: string } {
+  if (j.pool === undefined) return { url: j.base_url!, model: j.model! }; // the schema requires both then
+  const pool = ctx.pools?.find((p) => p.name === j.pool);
+  if (!pool?.url)
+    throw new FeedbackConfigError([
+      `feedback.llm_judge.pool: expected one of the pools ${(ctx.pools ?? []).map((p) => p.name).join(', ')}, got "${j.pool}"`,
+    ]);
+  return { url: pool.url, model: j.model ?? pool.model };
+}
+
+function judge(cfg: FeedbackConfig, ctx: EvaluatorContext): Evaluator {
   const j = cfg.llm_judge!; // presence checked by the schema
+  const target = judgeTarget(j, ctx);
   let apiKey: string | undefined;
   if (j.api_key_env !== undefined) {
     apiKey = process.env[j.api_key_env];
@@ -84,8 +101,8 @@ function judge(cfg: FeedbackConfig): Evaluator {
     }
   }
   return new LlmJudgeEvaluator({
-    baseUrl: j.base_url,
-    model: j.model,
+    baseUrl: target.url,
+    model: target.model,
     apiKey,
     rubric: j.rubric,
     system: j.system,

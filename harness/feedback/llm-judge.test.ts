@@ -2,10 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimServer, type SimServer } from '../pool/sim/server.ts';
-import { LABEL_HEADERS } from '../types.ts';
 import { createEvaluator } from './factory.ts';
 import { input } from './fixtures.ts';
 import { parseJudgeScore, renderRubric } from './llm-judge.ts';
+import { responsePieces } from '../pool/sim/answer-text.ts';
 
 describe('judge score parsing', () => {
   it.each([
@@ -122,22 +122,76 @@ describe('llm_judge', () => {
     await dead.close?.();
   });
 
-  it('works against the simulated vLLM server as judge', async () => {
-    // The simulator ends with "The answer is X." where X is the reference header (or a wrong digit).
+  it('works against the simulated vLLM server: it grades as a judge', async () => {
     const ev = createEvaluator({
       evaluator: 'llm_judge',
-      llm_judge: {
-        base_url: sim.url,
-        model: 'llama-3.2-1b',
-        score_range: [0, 10],
-        max_tokens: 40,
-        headers: { [LABEL_HEADERS.reference]: '7', [LABEL_HEADERS.outputTokens]: '30' },
-      },
+      llm_judge: { base_url: sim.url, model: 'llama-3.2-1b', score_range: [1, 10], max_tokens: 40 },
     });
-    const e = await ev.evaluate(input('Some answer'));
-    expect(e.detail).toMatch(/judge score \d/);
-    expect(e.quality).toBeGreaterThanOrEqual(0);
-    expect(e.quality).toBeLessThanOrEqual(1);
+    const e = await ev.evaluate(input(responsePieces(30, '7', 5).join(''), { reference: '7' }));
+    expect(e).toMatchObject({ evaluator: 'llm_judge', detail: expect.stringMatching(/judge score (1|10) in/) });
+    await ev.close?.();
+  });
+});
+
+describe('a simulated pool as the judge (llm_judge pointed at it, judge.ts)', () => {
+  const judges: SimServer[] = [];
+  afterAll(async () => void (await Promise.all(judges.map((j) => j.close()))));
+  const judgeAt = async (agreement: number) => {
+    const j = await startSimServer({ model: 'llama-3.1-8b', port: 0, seed: 11, judgeAgreement: agreement });
+    judges.push(j);
+    return createEvaluator({ evaluator: 'llm_judge', llm_judge: { base_url: j.url, model: 'llama-3.1-8b' } });
+  };
+  // Free-form answers ending well or poorly, and graded answers right or wrong, alternating.
+  const cases = Array.from({ length: 120 }, (_, i) => {
+    const good = i % 2 === 0;
+    const text =
+      i % 4 < 2
+        ? responsePieces(40, undefined, i, 40, good ? 'good' : 'poor').join('')
+        : responsePieces(40, good ? '42' : '41', i).join('');
+    return { good, value: input(text, i % 4 < 2 ? {} : { reference: '42' }), prompt: `Question number ${i}?` };
+  });
+
+  it('agrees with the truth when its agreement is 1, and contradicts it when 0', async () => {
+    for (const [agreement, flip] of [
+      [1, false],
+      [0, true],
+    ] as const) {
+      const ev = await judgeAt(agreement);
+      for (const c of cases.slice(0, 16)) {
+        const e = await ev.evaluate({ ...c.value, prompt: c.prompt });
+        expect(e.quality, e.detail).toBe(c.good !== flip ? 1 : 0);
+      }
+      await ev.close?.();
+    }
+  });
+
+  it('at agreement 0.85 it agrees on about that share of answers', async () => {
+    const ev = await judgeAt(0.85);
+    let agree = 0;
+    for (const c of cases) {
+      const e = await ev.evaluate({ ...c.value, prompt: c.prompt });
+      if (e.quality === (c.good ? 1 : 0)) agree++;
+    }
+    // Deterministic for the seed; 120 Bernoulli(0.85) draws land within +-0.1 of 0.85 (binomial sd 0.033).
+    expect(agree / cases.length).toBeGreaterThan(0.75);
+    expect(agree / cases.length).toBeLessThan(0.95);
+    await ev.close?.();
+  });
+
+  it('auto sends what nothing else can check to the judge pool the feedback block names', async () => {
+    const j = await startSimServer({ model: 'llama-3.1-8b', port: 0, seed: 11, judgeAgreement: 1 });
+    judges.push(j);
+    const ev = createEvaluator(
+      { evaluator: 'auto', llm_judge: { pool: 'big' } },
+      { pools: [{ name: 'big', model: 'llama-3.1-8b', url: j.url }] },
+    );
+    const free = await ev.evaluate({ ...cases[0]!.value, prompt: 'Summarise this.' });
+    expect(free).toMatchObject({ evaluator: 'llm_judge', quality: 1 });
+    const graded = await ev.evaluate(input('The answer is B.', { reference: 'B', answerFormat: 'letter' }));
+    expect(graded.evaluator).toBe('mc_letter');
+    expect(() => createEvaluator({ evaluator: 'auto', llm_judge: { pool: 'nope' } }, { pools: [] })).toThrow(
+      /feedback\.llm_judge\.pool: expected one of the pools , got "nope"/,
+    );
     await ev.close?.();
   });
 });

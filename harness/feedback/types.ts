@@ -29,6 +29,8 @@ export interface PoolCostInfo {
   model: string;
   /** USD per 1M tokens; the relative cost is inputPer1M + outputPer1M. */
   pricing?: { inputPer1M: number; outputPer1M: number };
+  /** Base URL, for `llm_judge: {pool}` (the pool serves as the judge). */
+  url?: string;
 }
 
 /** Run facts an evaluator may need beyond its config block. */

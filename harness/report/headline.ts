@@ -1,7 +1,8 @@
 /**
  * The headline of a run with several routing policies (a `split` router): which policy won
  * on reward, and by how much on reward, quality and cost against each other, with 95%
- * intervals (Welch: the sessions of a split run are independent samples per policy). A
+ * intervals (Welch: the sessions of a split run are independent samples per policy); then
+ * the same reward over the second half of the run, where a learner has had time to learn. A
  * person reads it in ten seconds; the full tables stay in summary.md. Lines fit 100 columns.
  */
 import { addMoment, emptyMoments, meanInterval, welchDifference, type Moments } from '../metrics/intervals.ts';
@@ -17,10 +18,11 @@ export interface PolicyStanding {
   cost: Moments;
 }
 
-/** Per-policy moments of reward, quality and cost over a run's records (one streamed pass). */
-export async function policyStandings(requestsFile: string): Promise<PolicyStanding[]> {
+/** Per-policy moments of reward, quality and cost over a run's records sent from `fromMs` on (one streamed pass). */
+export async function policyStandings(requestsFile: string, fromMs = 0): Promise<PolicyStanding[]> {
   const by = new Map<string, PolicyStanding>();
   await forEachRequest(requestsFile, (r: RequestResult) => {
+    if (r.timing.sentMs < fromMs) return;
     const policy = r.decision.policy;
     let s = by.get(policy);
     if (!s) {
@@ -66,6 +68,25 @@ export function headlineLines(standings: readonly PolicyStanding[]): string[] {
     lines.push(
       `  vs ${o.policy}: reward ${rewardDiff}${tells ? '' : ' (not distinguishable in this run)'}`,
       `    quality ${diff(best.quality, o.quality)}, cost per 1k requests ${diff(best.cost, o.cost, 1000, 2)} USD`,
+    );
+  }
+  return lines;
+}
+
+/** When the run's sends reached half their span: where "after learning" starts. */
+export async function midpointMs(requestsFile: string): Promise<number> {
+  let last = 0;
+  await forEachRequest(requestsFile, (r) => void (last = Math.max(last, r.timing.sentMs)));
+  return last / 2;
+}
+
+/** Each policy's mean reward over the second half, best first, with its interval. */
+export function secondHalfLines(standings: readonly PolicyStanding[], fromMs: number): string[] {
+  const lines = [`second half of the run (sent after ${(fromMs / 1000).toFixed(0)} s, when learners have learned):`];
+  for (const s of standings.filter((x) => x.reward.n > 0)) {
+    const r = meanInterval(s.reward);
+    lines.push(
+      `  ${s.policy} ${num(r.estimate)} [95% CI ${num(r.lower)}, ${num(r.upper)}] over ${s.reward.n} requests`,
     );
   }
   return lines;

@@ -69,6 +69,16 @@ describe('experiment config', () => {
   // Each bad config names the path and what was expected.
   const cases: [string, (c: Record<string, any>) => void, RegExp][] = [
     ['missing name', (c) => delete c.name, /exp\.yaml: name: .*expected string/],
+    [
+      'a judge pool the experiment lacks',
+      (c) => (c.feedback = { llm_judge: { pool: 'nope' } }),
+      /feedback\.llm_judge\.pool: expected one of the pools .*got "nope"/,
+    ],
+    [
+      'a judge with both a pool and a base_url',
+      (c) => (c.feedback = { llm_judge: { pool: 'a', base_url: 'http://x:1', model: 'm' } }),
+      /feedback\.llm_judge: expected either base_url \(with model\) or pool, not both/,
+    ],
     ['bad name characters', (c) => (c.name = 'a b'), /name: expected a name of letters/],
     ['unknown top-level key', (c) => (c.pool = []), /\(top level\): unknown key\(s\) 'pool'/],
     ['no pools', (c) => (c.pools = []), /pools: expected at least one pool/],

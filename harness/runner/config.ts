@@ -12,6 +12,7 @@ import { energySchema } from '../telemetry/energy-config.ts';
 import { workloadSchema } from '../workload/mix.ts';
 import { parseOrThrow } from '../../core/validate.ts';
 import { ConfigError } from '../../core/errors.ts';
+import { DEFAULT_JUDGE_AGREEMENT } from '../pool/sim/judge.ts';
 
 const names = (table: Record<string, unknown>) => Object.keys(table) as [string, ...string[]];
 const positiveInt = z.number().int().positive();
@@ -35,6 +36,8 @@ const simSchema = z.strictObject({
     .optional(),
   /** Fault injection (harness/pool/sim/fault-spec.ts): e.g. {http_500: 0.1, stall: {rate: 0.1, seconds: 2}}. */
   faults: faultSpecSchema.optional(),
+  /** Asked to judge an answer (llm_judge), how often the pool agrees with the simulator's truth (judge.ts). */
+  judge_agreement: z.number().min(0).max(1).default(DEFAULT_JUDGE_AGREEMENT),
 });
 
 const poolSchema = z
@@ -141,5 +144,10 @@ export function parseExperiment(raw: unknown, file = '<config>'): ExperimentConf
       throw new ConfigError(file, [`pools[${i}].name: expected a unique pool name, got "${p.name}" twice`]);
     seen.add(p.name);
   }
+  const judgePool = config.feedback.llm_judge?.pool;
+  if (judgePool !== undefined && !seen.has(judgePool))
+    throw new ConfigError(file, [
+      `feedback.llm_judge.pool: expected one of the pools ${[...seen].join(', ')}, got "${judgePool}"`,
+    ]);
   return config;
 }

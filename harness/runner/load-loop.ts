@@ -116,6 +116,8 @@ export class LoadLoop {
   /** Closed loop: the one waiter for a completion (or the stage end, or the stop). */
   private waiter: (() => void) | undefined;
   private stageTimer: NodeJS.Timeout | undefined;
+  /** The stage of the latest session started: the load level a request sent now joins. */
+  private currentStage: StageInfo = { index: 0, label: '' };
   private stageTimerAt = NaN;
   private readonly open = { started: 0, behindAtStop: 0, firstAtS: NaN, warned: false };
   /** The share's budget ran out: the schedule has no session left for anyone. */
@@ -340,6 +342,7 @@ export class LoadLoop {
 
   private startSession(session: SessionPlan, scheduledAt: number, stage: StageInfo, at: StartAt): void {
     this.sessionIndex++;
+    this.currentStage = stage;
     const p = this.runSession(session, scheduledAt, stage, at).finally(() => {
       this.sessions.delete(p);
       this.wakeWaiter();
@@ -365,7 +368,15 @@ export class LoadLoop {
       this.counters.inFlight++;
       let out: Awaited<ReturnType<TurnRunner>>;
       try {
-        out = await this.o.runTurn(session, k, history, scheduledAt, stage, previousPool);
+        // A later turn belongs to the stage whose load it is sent into, not the one its session began in.
+        out = await this.o.runTurn(
+          session,
+          k,
+          history,
+          scheduledAt,
+          k === at.turn ? stage : this.currentStage,
+          previousPool,
+        );
       } finally {
         this.counters.inFlight--;
       }

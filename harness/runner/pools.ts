@@ -10,6 +10,7 @@ import { SpecFaultPolicy } from '../pool/sim/fault-policy.ts';
 import { startSimServer, type SimServer } from '../pool/sim/server.ts';
 import { DEFAULT_POOL_SPEC, type SimPoolSpec } from '../pool/sim/sim-pool.ts';
 import type { ExperimentConfig, PoolConfig } from './config.ts';
+import { modelProfile } from '../pool/sim/profiles.ts';
 
 export interface PoolHandle {
   config: PoolConfig;
@@ -84,10 +85,13 @@ export async function startPools(config: ExperimentConfig, log: (line: string) =
       let sim: SimServer | undefined;
       if (p.sim) {
         const s = p.sim;
+        const profile = modelProfile(s.model);
         sim = await startSimServer({
           ...simPoolSpecOf(s),
-          servedModelName: p.model,
+          // The sim serves the Hugging Face id (and the short name); any other name the config gives it too.
+          ...(p.model === profile.name || p.model === profile.hfId ? {} : { servedModelName: p.model }),
           seed: s.seed ?? config.seed,
+          judgeAgreement: s.judge_agreement,
           faults: s.faults && new SpecFaultPolicy(s.faults, s.seed ?? config.seed),
           port: 0,
           onWarning: (line) => log(`pool ${p.name}: ${line}`),

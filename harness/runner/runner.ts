@@ -138,6 +138,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       name: p.name,
       model: p.model,
       pricing: { inputPer1M: p.config.pricing.input_per_1m, outputPer1M: p.config.pricing.output_per_1m },
+      url: p.url,
     })),
   });
   try {

@@ -24,6 +24,7 @@ import { loadScenario } from '../../learners/protocol/scenario.ts';
 import { suiteManifest, suitePlan, suiteSchedule } from '../../learners/protocol/shards.ts';
 import { runSuite } from '../../learners/protocol/suite.ts';
 import { parseWorkers, WORKERS_OPTION } from './workers-flag.ts';
+import { printNext, shown } from '../next.ts';
 
 const benchOptions = {
   seeds: { type: 'number', default: 32, describe: 'paired seeds per scenario' },
@@ -81,7 +82,10 @@ export function publish(records: RunRecord[], out: string, header: string, secon
   ].join('\n');
   writeFileSync(join(out, 'leaderboard.md'), md);
   writeFileSync(join(out, 'leaderboard.json'), `${JSON.stringify({ seconds, boards }, null, 2)}\n`);
-  console.log(md);
+  // The terminal gets the overall board; each scenario's wide table stays in leaderboard.md.
+  console.log(`\n${header}\n\n${overallMarkdown(boards)}`);
+  console.log(`\nevery scenario's table: ${join(out, 'leaderboard.md')} (runs: ${join(out, 'runs.jsonl')})`);
+  printNext(`less ${shown(join(out, 'leaderboard.md'))}`);
 }
 
 async function bench(a: BenchArgs): Promise<void> {
@@ -138,7 +142,10 @@ async function bench(a: BenchArgs): Promise<void> {
   if (manifest) {
     writeManifest(out, { ...manifest, finished: true, finishedAt: new Date().toISOString(), recorded: records.length });
     console.error(
-      `wrp bench-learners: shard ${formatShard(manifest.shard)}: ${records.length} runs in ${seconds.toFixed(1)} s -> ${join(out, RUNS_FILE)}; when every shard is done: wrp merge DIR... --out DIR`,
+      `wrp bench-learners: shard ${formatShard(manifest.shard)}: ${records.length} runs in ${seconds.toFixed(1)} s -> ${join(out, RUNS_FILE)}`,
+    );
+    printNext(
+      `npx wrp merge <every shard's folder> --out <folder>   # once all ${manifest.shard.count} shards are done`,
     );
     return;
   }

@@ -5,6 +5,7 @@ import { loadExperiment } from '../../harness/runner/config.ts';
 import { searchCapacity } from '../../harness/trials/capacity.ts';
 import { writeReport } from '../../harness/report/write-report.ts';
 import { POLICY_FACTORIES, prepareLearners } from '../../learners/policy-factories.ts';
+import { printNext, shown } from '../next.ts';
 
 const capacityOptions = {
   target: {
@@ -51,7 +52,9 @@ async function capacity(a: CapacityArgs): Promise<void> {
   });
   console.log(`${result.experiment}: ${result.conclusion}`);
   console.log(`results: ${dir} (capacity.json, capacity.md, one folder per trial)`);
-  console.log(`report: ${await writeReport(dir)}`);
+  const report = await writeReport(dir);
+  console.log(`report: ${report}`);
+  printNext(`open ${shown(report)}`, `npx wrp run ${a.experiment} (its arrival rate set to the capacity found)`);
 }
 
 export const capacityCommand: CommandModule<object, CapacityArgs> = {

@@ -5,6 +5,7 @@ import type { CommandModule } from 'yargs';
 import { buildComparison } from '../../harness/report/compare-report.ts';
 import { renderPage } from '../../harness/report/page.ts';
 import { newRunId } from '../../harness/runner/results-writer.ts';
+import { printNext, shown } from '../next.ts';
 
 interface CompareArgs {
   dirs: string[];
@@ -21,6 +22,7 @@ async function compare(a: CompareArgs): Promise<void> {
   console.log(markdown);
   console.log(`comparison: ${join(out, 'compare.md')}, ${join(out, 'compare.json')}`);
   console.log(`report: ${join(out, 'report.html')}`);
+  printNext(`open ${shown(join(out, 'report.html'))}`);
 }
 
 export const compareCommand: CommandModule<object, CompareArgs> = {

@@ -16,6 +16,7 @@ import { evaluateOnDatasetPrepared, evaluateOnLogs } from '../../learners/train/
 import { qualityCostReward } from '../../learners/train/offline.ts';
 import { prepareLearners } from '../../learners/policy-factories.ts';
 import { UsageError, WrpError } from '../../core/errors.ts';
+import { printJson, printNext, quietly, shown } from '../next.ts';
 import { loadPolicyFile } from '../../learners/policy-file.ts';
 import { describeReplay, readRouterReplay } from '../../learners/train/router-replay.ts';
 import { dominance, dominanceLine } from '../../learners/eval/dominance.ts';
@@ -35,6 +36,7 @@ const evalOptions = {
   files: { type: 'string', describe: 'dataset files or families, comma-separated' },
   lambda: { type: 'number', default: 0, describe: 'reward = quality - lambda * USD cost' },
   out: { type: 'string', describe: 'folder for eval.json and report.html (default: the policy folder)' },
+  json: { type: 'boolean', describe: 'print eval.json on stdout instead of the figures (for scripts)' },
 } as const satisfies Record<string, Options>;
 
 export type EvalArgs = Flags<typeof evalOptions>;
@@ -56,8 +58,14 @@ async function saveEval(a: EvalArgs, path: string, result: Record<string, unknow
   const out = a.out ?? dirname(path);
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'eval.json'), JSON.stringify(result, null, 2) + '\n');
+  const report = await writeReport(out);
+  if (a.json) return printJson({ eval: join(out, 'eval.json'), report, ...result });
   console.log(`evaluation: ${join(out, 'eval.json')}`);
-  console.log(`report: ${await writeReport(out)}`);
+  console.log(`report: ${report}`);
+  printNext(
+    `open ${shown(report)}`,
+    `npx wrp export --policy ${shown(dirname(path))} --experiment <the experiment its pools come from> --out router/`,
+  );
 }
 
 /** A cascade replayed on held-out rows: served quality, every call's cost, escalations, the two-level curve. */
@@ -169,5 +177,6 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
   command: 'eval',
   describe: 'Evaluate a trained policy on held-out full-information data or a logged run (off-policy estimates)',
   builder: (y: Argv) => y.options(evalOptions),
-  handler: (a) => evaluate(a),
+  // --json: the figures go to eval.json and stdout carries only it.
+  handler: (a) => (a.json ? quietly(() => evaluate(a)) : evaluate(a)),
 };

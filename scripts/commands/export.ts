@@ -3,6 +3,7 @@ import type { CommandModule, Options } from 'yargs';
 import type { Flags } from '../flags.ts';
 import { exportPolicy } from '../../learners/export/export.ts';
 import { UsageError } from '../../core/errors.ts';
+import { printNext, shown } from '../next.ts';
 
 const exportOptions = {
   policy: {
@@ -103,6 +104,11 @@ export async function runExport(a: ExportArgs): Promise<void> {
       `verification: policy.onnx vs scores(): ${c.contexts} contexts, argmax agreement ${pct(c.argmaxAgreement)}, max |diff| ${fmt(c.maxAbsDiff)} -> ${c.pass ? 'ok' : 'FAILED'}; config.yaml re-validated: ${v.config.pass ? 'ok' : v.config.problems.join('; ')}`,
     );
   }
+  const out = shown(a.out);
+  printNext(
+    `deploy ${out}/config.yaml with vLLM Semantic Router (its ML files beside it: ${out}/manifest.json lists them)`,
+    `npx wrp outcomes --run <a wrp run through the router> --router <its management API URL>`,
+  );
 }
 
 export const exportCommand: CommandModule<object, ExportArgs> = {

@@ -18,6 +18,7 @@ import { printRunSummary } from '../../harness/runner/print-summary.ts';
 import { writeReport } from '../../harness/report/write-report.ts';
 import { mergeSuiteShards } from '../../learners/protocol/shards.ts';
 import { publish } from './bench-learners.ts';
+import { printNext, shown } from '../next.ts';
 
 interface MergeArgs {
   dirs: string[];
@@ -48,6 +49,7 @@ async function merge(a: MergeArgs): Promise<void> {
   printRunSummary(merged.summary, console.log);
   console.log(`results: ${merged.runDir}`);
   console.log(`report: ${await writeReport(merged.runDir)}`);
+  printNext(`open ${shown(merged.runDir)}/report.html`);
 }
 
 export const mergeCommand: CommandModule<object, MergeArgs> = {

@@ -2,6 +2,7 @@
 import type { CommandModule, Options } from 'yargs';
 import type { Flags } from '../flags.ts';
 import { DEFAULT_TOKEN_ENV, postOutcomes, ROUTER_RATE_LIMIT } from '../../learners/export/outcomes.ts';
+import { printNext } from '../next.ts';
 
 const outcomesOptions = {
   run: {
@@ -48,6 +49,10 @@ export async function runOutcomes(a: OutcomesArgs): Promise<void> {
   if (r.mismatches.length > 5) console.log(`  ... and ${r.mismatches.length - 5} more mismatches`);
   for (const f of r.failures.slice(0, 5)) console.log(`  failed ${f.id}: ${f.reason}`);
   if (r.failures.length > 5) console.log(`  ... and ${r.failures.length - 5} more (re-run to retry them)`);
+  printNext(
+    "export the router's Router Replay records, then learn from them:",
+    'npx wrp train --learner beta_thompson --signals builtin:synthetic --data replay:<records file> --out policies/<name>',
+  );
   if (r.failed > 0 || r.mismatch > 0) process.exitCode = 1;
 }
 

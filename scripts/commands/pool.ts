@@ -7,6 +7,8 @@ import { GPU_PROFILES, MODEL_PROFILES } from '../../harness/pool/sim/profiles.ts
 import { DEFAULT_POOL_SPEC } from '../../harness/pool/sim/sim-pool.ts';
 import { startSimServer } from '../../harness/pool/sim/server.ts';
 import { UsageError } from '../../core/errors.ts';
+import { DEFAULT_JUDGE_AGREEMENT } from '../../harness/pool/sim/judge.ts';
+import { printNext } from '../next.ts';
 
 const serveOptions = {
   model: {
@@ -35,6 +37,11 @@ const serveOptions = {
   },
   'gpu-memory-utilization': { type: 'number', default: DEFAULT_POOL_SPEC.gpuMemoryUtilization },
   seed: { type: 'number', default: 0, describe: 'seed of output lengths and answer quality' },
+  'judge-agreement': {
+    type: 'number',
+    default: DEFAULT_JUDGE_AGREEMENT,
+    describe: "asked to grade an answer (llm_judge's rubric), how often the pool agrees with the simulator's truth",
+  },
   'served-model-name': { type: 'string', describe: 'name clients send as `model` (default: --model)' },
   'prefill-replicas': { type: 'number', describe: 'disaggregated prefill replicas (with --decode-replicas)' },
   'decode-replicas': { type: 'number', describe: 'disaggregated decode replicas' },
@@ -81,6 +88,9 @@ async function serve(args: ServeArgs): Promise<void> {
       `--gpu-memory-utilization: expected a number in (0, 1], got ${args['gpu-memory-utilization']}`,
     );
   }
+  const agreement = args['judge-agreement'];
+  if (!(agreement >= 0 && agreement <= 1))
+    throw new UsageError(`--judge-agreement: expected a number in [0, 1], got ${agreement}`);
   const p = args['prefill-replicas'];
   const d = args['decode-replicas'];
   if ((p === undefined) !== (d === undefined))
@@ -98,6 +108,7 @@ async function serve(args: ServeArgs): Promise<void> {
     maxNumBatchedTokens: args['max-num-batched-tokens'],
     gpuMemoryUtilization: args['gpu-memory-utilization'],
     seed: args.seed,
+    judgeAgreement: args['judge-agreement'],
     servedModelName: args['served-model-name'],
     faults: faults && new SpecFaultPolicy(faults, args.seed),
     disaggregation:
@@ -119,6 +130,11 @@ async function serve(args: ServeArgs): Promise<void> {
   );
   if (faults) console.log(`faults: ${describeFaults(faults)}`);
   console.log(server.socketPath !== undefined ? `${server.url} via unix socket ${server.socketPath}` : server.url);
+  if (server.socketPath === undefined)
+    printNext(
+      `point an experiment's pool at it: {name: p, model: ${server.servedModelName}, endpoint: ${server.url}}`,
+      `curl ${server.url}/v1/models`,
+    );
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -7,18 +7,24 @@ import type { CommandModule } from 'yargs';
 import { printRunSummary } from '../../harness/runner/print-summary.ts';
 import { reportRun } from '../../harness/runner/report.ts';
 import { reportKind, writeReport } from '../../harness/report/write-report.ts';
+import { printJson, printNext, shown } from '../next.ts';
 
 interface ReportArgs {
   dir: string;
+  json?: boolean;
 }
 
 async function report(args: ReportArgs): Promise<void> {
-  if (reportKind(args.dir) === 'run') {
-    const fin = await reportRun(args.dir, (line) => console.error(line));
-    printRunSummary(fin.summary, console.log);
+  const summary =
+    reportKind(args.dir) === 'run' ? (await reportRun(args.dir, (line) => console.error(line))).summary : undefined;
+  const html = await writeReport(args.dir);
+  if (args.json) return printJson({ dir: args.dir, report: html, ...(summary ? { summary } : {}) });
+  if (summary) {
+    printRunSummary(summary, console.log);
     console.log(`summary: ${args.dir}/summary.json, ${args.dir}/summary.md`);
   }
-  console.log(`report: ${await writeReport(args.dir)}`);
+  console.log(`report: ${html}`);
+  printNext(`open ${shown(html)}`, `npx wrp compare ${shown(args.dir)} <another run>`);
 }
 
 export const reportCommand: CommandModule<object, ReportArgs> = {
@@ -26,10 +32,12 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
   describe:
     'Write DIR/report.html (a run, sweep, training, evaluation, capacity or repeat folder); for a run, recompute summary.json and summary.md first',
   builder: (y) =>
-    y.positional('dir', {
-      type: 'string',
-      describe: 'a run directory (results/<name>/<run-id>), a policy folder, a capacity or repeat folder',
-      demandOption: true,
-    }),
+    y
+      .positional('dir', {
+        type: 'string',
+        describe: 'a run directory (results/<name>/<run-id>), a policy folder, a capacity or repeat folder',
+        demandOption: true,
+      })
+      .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON (for scripts)' }),
   handler: (a) => report(a),
 };

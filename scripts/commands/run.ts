@@ -18,6 +18,7 @@ import { parseStartAt, type RunShard } from '../../harness/scale/run-shard.ts';
 import { runWithWorkers } from '../../harness/scale/run-workers.ts';
 import { fileURLToPath } from 'node:url';
 import { parseWorkers } from './workers-flag.ts';
+import { printJson, printNext, shown } from '../next.ts';
 
 const runOptions = {
   resume: {
@@ -50,6 +51,7 @@ const runOptions = {
     describe:
       'worker processes sending the schedule (each every N-th session), one run folder; at most one per core pays (default 1)',
   },
+  json: { type: 'boolean', describe: 'print the summary as JSON on stdout (for scripts)' },
 } as const satisfies Record<string, Options>;
 
 export type RunArgs = Flags<typeof runOptions> & { experiment?: string | undefined };
@@ -68,7 +70,8 @@ function resumeConfig(dir: string): { config: ExperimentConfig; configFile: stri
 }
 
 export async function runCommandHandler(args: RunArgs): Promise<void> {
-  await runAndReport(args);
+  const outcome = await runAndReport(args);
+  if (outcome && !args.json) nextAfterRun(outcome.runDir);
 }
 
 /** Runs (or resumes) one experiment, prints its summary and writes its report; undefined with --repeat. */
@@ -104,9 +107,13 @@ export async function runAndReport(args: RunArgs): Promise<RunOutcome | undefine
   };
   const outcome =
     workers > 1 ? await runWithWorkers(options, { count: workers, module: RUN_WORKER }) : await runExperiment(options);
-  printRunSummary(outcome.summary, console.log);
-  console.log(`results: ${outcome.runDir}`);
-  console.log(`report: ${await writeReport(outcome.runDir)}`);
+  const report = await writeReport(outcome.runDir);
+  if (args.json) printJson({ runDir: outcome.runDir, report, summary: outcome.summary });
+  else {
+    printRunSummary(outcome.summary, console.log);
+    console.log(`results: ${outcome.runDir}`);
+    console.log(`report: ${report}`);
+  }
   // A run cut short by its error budget is a failed benchmark: scripts and CI must see it.
   if (outcome.summary.stoppedBy.startsWith('max_error_rate'))
     throw new WrpError('WRP_RUN_FAILED', `the run was stopped by ${outcome.summary.stoppedBy}`);
@@ -136,6 +143,15 @@ function shardOf(args: RunArgs, config: ExperimentConfig): RunShard | undefined 
     dir: args.out,
     ...(args['start-at'] !== undefined ? { startAtMs: parseStartAt(args['start-at']) } : {}),
   };
+}
+
+/** What to do after a run: look at it, then learn from it. */
+function nextAfterRun(runDir: string): void {
+  const run = shown(runDir);
+  printNext(
+    `open ${run}/report.html`,
+    `npx wrp train --learner beta_thompson --signals builtin:synthetic --data ${run} --out policies/<name>`,
+  );
 }
 
 async function repeated(args: RunArgs, config: ExperimentConfig, configFile: string, trials: number): Promise<void> {

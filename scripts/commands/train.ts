@@ -16,6 +16,8 @@ import { NeuralPolicy } from '../../learners/rl/neural-policy.ts';
 import type { Learner } from '../../learners/types.ts';
 import { prepareLearners } from '../../learners/policy-factories.ts';
 import { UsageError } from '../../core/errors.ts';
+import { printJson, printNext, shown } from '../next.ts';
+import { wrap } from '../../harness/runner/print-summary.ts';
 import { routedRows, SignalRoutedLearner, unwrapRouted } from '../../learners/export/routed-learner.ts';
 import { loadSignalMap, SignalRouter } from '../../learners/export/signal-map.ts';
 import { describeReplay, readRouterReplay } from '../../learners/train/router-replay.ts';
@@ -47,7 +49,8 @@ const trainOptions = {
   lambda: { type: 'number', default: 0, describe: 'dataset reward = quality - lambda * USD cost' },
   requests: { type: 'number', default: 100_000, describe: 'requests to simulate (sim: data)' },
   seed: { type: 'number', default: 1 },
-  force: { type: 'boolean', default: false, describe: 'replace the policy.json already in --out' },
+  force: { type: 'boolean', describe: 'replace the policy.json already in --out' },
+  json: { type: 'boolean', describe: 'print the training figures as JSON on stdout (for scripts)' },
   signals: {
     type: 'string',
     describe:
@@ -162,6 +165,27 @@ async function trainOnReplay(
   };
 }
 
+/** Above this share of records without a quality verdict, training on a log says so. */
+const MISSING_QUALITY_WARNING = 0.2;
+
+/**
+ * Records whose reward carries no quality verdict (no evaluator applied): their logged reward
+ * counted quality as 0 (feedback.reward.missing_quality: zero) or was dropped (skip), so a
+ * policy learns cost and latency alone there. Says so when they are many; returns the count.
+ */
+export function warnOnMissingQuality(records: readonly { quality?: number }[]): number {
+  const unjudged = records.filter((r) => r.quality === undefined).length;
+  if (records.length > 0 && unjudged / records.length > MISSING_QUALITY_WARNING)
+    console.log(
+      `warning: ${unjudged} of ${records.length} records (${((100 * unjudged) / records.length).toFixed(0)}%) ` +
+        'have no quality verdict: under missing_quality: zero their logged reward counts quality 0 (the policy ' +
+        'learns cost and latency alone there), under skip they have no reward and are left out. Judge ' +
+        'free-form answers with feedback.llm_judge ' +
+        '(a simulated pool serves as judge: llm_judge: {pool: NAME}) and run again.',
+    );
+  return unjudged;
+}
+
 export async function train(a: TrainArgs): Promise<void> {
   // Refuse before training: minutes of work must not end in a silent overwrite.
   if (existsSync(join(a.out, 'policy.json')) && !a.force)
@@ -224,7 +248,8 @@ export async function train(a: TrainArgs): Promise<void> {
       run.samples.forEach((s, i) => learner.update(contexts[i]!, s.action, s.reward));
       feedback = 'logged decisions (direct method)';
     }
-    training = { data: spec.path, feedback, samples: run.samples.length, report: run.report };
+    const unjudged = warnOnMissingQuality(run.records);
+    training = { data: spec.path, feedback, samples: run.samples.length, unjudged, report: run.report };
   } else if (spec.kind === 'replay') {
     ({ learner, training } = await trainOnReplay(a, spec.path, router));
   } else {
@@ -249,16 +274,43 @@ export async function train(a: TrainArgs): Promise<void> {
   if (router) file.signals = structuredClone(router.map);
   mkdirSync(a.out, { recursive: true });
   writeFileSync(join(a.out, 'policy.json'), JSON.stringify(file, null, 2) + '\n');
-  if (typeof training.optimistic === 'string') console.log(training.optimistic);
-  console.log(`trained ${a.learner} on ${training.data}: ${JSON.stringify(training)}`);
-  console.log(`policy: ${join(a.out, 'policy.json')}`);
   // An evaluation left in the folder judged the policy this one replaces.
   const stale = join(a.out, 'eval.json');
-  if (existsSync(stale)) {
-    rmSync(stale);
-    console.log(`removed ${stale}: it evaluated the previous policy`);
-  }
-  console.log(`report: ${await writeReport(a.out)}`);
+  const removedStale = existsSync(stale);
+  if (removedStale) rmSync(stale);
+  const report = await writeReport(a.out);
+  if (a.json) return printJson({ policy: join(a.out, 'policy.json'), report, training });
+  if (typeof training.optimistic === 'string') console.log(training.optimistic);
+  for (const line of wrap(`trained ${a.learner} on ${String(training.data)}: ${describeTraining(training)}`))
+    console.log(line);
+  console.log(`policy: ${join(a.out, 'policy.json')} (every training figure: its "training" block)`);
+  if (removedStale) console.log(`removed ${stale}: it evaluated the previous policy`);
+  console.log(`report: ${report}`);
+  printNext(...nextAfterTraining(a, spec));
+}
+
+/** The figures a person checks after training, in one sentence. */
+function describeTraining(t: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const n = t.samples ?? t.rows ?? t.requests ?? t.updates;
+  if (typeof n === 'number') parts.push(`${n.toLocaleString('en-US')} samples`);
+  if (typeof t.feedback === 'string') parts.push(t.feedback);
+  for (const key of ['meanReward', 'reward', 'quality'])
+    if (typeof t[key] === 'number') parts.push(`${key} ${(t[key] as number).toFixed(4)}`);
+  if (typeof t.seconds === 'number') parts.push(`${t.seconds.toFixed(1)} s`);
+  return parts.join(', ');
+}
+
+/** Evaluate on what the policy did not see, then export it. */
+function nextAfterTraining(a: TrainArgs, spec: DataSpec): string[] {
+  const out = shown(a.out);
+  const evaluate =
+    spec.kind === 'dataset'
+      ? `npx wrp eval --policy ${out} --data ${spec.name}:test${a.files ? ` --files ${a.files}` : ''}`
+      : spec.kind === 'logged'
+        ? `npx wrp eval --policy ${out} --data <another run> (the same run would be in-sample)`
+        : `npx wrp eval --policy ${out} --data <a run or a dataset>`;
+  return [evaluate, `npx wrp export --policy ${out} --experiment <the experiment its pools come from> --out router/`];
 }
 
 export const trainCommand: CommandModule<object, TrainArgs> = {

@@ -1,6 +1,8 @@
 /**
- * The text a simulated model streams: filler "reasoning" ending with `The answer is X.`, one
- * piece per output token, and the parser a downstream evaluator would use to read X back.
+ * The text a simulated model streams: filler "reasoning" ending with `The answer is X.` (a
+ * task with a reference answer) or, for free-form tasks, a closing remark that is either
+ * on target or not; one piece per output token; and the parsers a downstream evaluator or a
+ * simulated judge uses to read the answer or the remark back.
  *
  * Cost matters (thousands of concurrent streams): filler pieces are precomputed strings that
  * every response shares; a response allocates only its array and the answer's pieces.
@@ -93,8 +95,44 @@ function answerPieces(answer: string): string[] {
 }
 
 /**
+ * How a free-form answer (a summary, code, a chat reply: no reference to check) ends: what a
+ * reader, or a judge, takes as the sign that it did or did not do what was asked. The
+ * simulator decides good or poor as it does for graded answers (quality.ts).
+ */
+export type Remark = 'good' | 'poor';
+
+const REMARKS: Record<Remark, string[]> = {
+  good: [
+    'This covers every part of your request.',
+    'That completes what you asked for, with each point addressed.',
+    'Everything you asked about is answered above.',
+  ],
+  poor: [
+    'I could not work out parts of this, so some of it may be off.',
+    'This leaves part of your request unanswered.',
+    'Some points here are guesses and may not fit what you asked.',
+  ],
+};
+const REMARK_PIECES: Record<Remark, string[][]> = {
+  good: REMARKS.good.map((r) => r.split(' ').map((w) => ' ' + w)),
+  poor: REMARKS.poor.map((r) => r.split(' ').map((w) => ' ' + w)),
+};
+
+/** Whether a free-form text ends well or poorly: its last closing remark; undefined without one (e.g. cut). */
+export function remarkOf(text: string): Remark | undefined {
+  let best: { at: number; remark: Remark } | undefined;
+  for (const remark of ['good', 'poor'] as const)
+    for (const r of REMARKS[remark]) {
+      const at = text.lastIndexOf(r);
+      if (at >= 0 && (best === undefined || at > best.at)) best = { at, remark };
+    }
+  return best?.remark;
+}
+
+/**
  * Exactly `outputTokens` text pieces (one per token, what the server streams as deltas).
- * Concatenated: filler reasoning, then `The answer is <answer>.` when an answer is given.
+ * Concatenated: filler reasoning, then `The answer is <answer>.` when an answer is given, else
+ * the closing `remark` of a free-form answer when one is given.
  * The response is laid out for `naturalTokens` (default: outputTokens) and cut to
  * `outputTokens`, as max_tokens cuts it: when the closing sentence does not fit, the answer (or
  * its final period) is missing. Pass the natural length for a finish_reason "length" stream.
@@ -104,10 +142,16 @@ export function responsePieces(
   answer: string | undefined,
   salt: number,
   naturalTokens = outputTokens,
+  remark?: Remark,
 ): string[] {
   const n = Math.max(0, Math.floor(outputTokens));
   const natural = Math.max(n, Math.floor(naturalTokens));
-  const closing = answer !== undefined && answer.trim() !== '' ? answerPieces(answer.trim()) : [];
+  const closing =
+    answer !== undefined && answer.trim() !== ''
+      ? answerPieces(answer.trim())
+      : remark !== undefined
+        ? REMARK_PIECES[remark][mix(salt + 1) % REMARK_PIECES[remark].length]!
+        : [];
   const out = new Array<string>(n);
   const fillerCount = Math.max(0, natural - closing.length);
   const fillerOut = Math.min(n, fillerCount);

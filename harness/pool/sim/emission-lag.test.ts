@@ -50,14 +50,18 @@ describe('EmissionLagWatch', () => {
         while (performance.now() < until);
       }
       expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatch(/llama-3.2-1b: [\d.]+% of token frames reached clients more than one modelled step/);
+      expect(warnings[0]).toMatch(
+        /Llama-3\.2-1B-Instruct: [\d.]+% of token frames reached clients more than one modelled step/,
+      );
       expect(server.frameLag().p99Steps).toBeGreaterThan(1);
       expect(describeFrameLag('p', server.frameLag())).toMatch(
         /^simulated pool p was the bottleneck: .* p99 [\d.]+ ms/,
       );
       const metrics = await (await request(`${server.url}/metrics`)).body.text();
-      expect(metrics).toMatch(/^wrp:frame_lag_steps_count\{model_name="llama-3.2-1b"\} [1-9]\d*$/m);
-      expect(metrics).toMatch(/^wrp:engine_step_seconds\{model_name="llama-3.2-1b"\} 0\.\d+/m);
+      expect(metrics).toMatch(
+        /^wrp:frame_lag_steps_count\{model_name="meta-llama\/Llama-3\.2-1B-Instruct"\} [1-9]\d*$/m,
+      );
+      expect(metrics).toMatch(/^wrp:engine_step_seconds\{model_name="meta-llama\/Llama-3\.2-1B-Instruct"\} 0\.\d+/m);
     } finally {
       await server.close();
     }

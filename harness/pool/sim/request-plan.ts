@@ -1,10 +1,12 @@
 /**
  * Turns a validated request into what the simulated engine runs and what the server
  * streams back: prompt tokens and prefix-block hashes, the output length, the finish
- * reason, and the response text (carrying the reference answer when the answer is good).
+ * reason, and the response text (carrying the reference answer when the answer is good, a
+ * good or poor closing remark for a free-form task, or a judge's rating: judge.ts).
  */
 import { LABEL_HEADERS } from '../../types.ts';
 import { responsePieces, wrongAnswer } from './answer-text.ts';
+import { isJudgeRequest, judgeReply } from './judge.ts';
 import { ApiError, badRequest, type ParsedRequest } from './openai-request.ts';
 import { goodAnswer, promptKeyOf, type QualityModel } from './quality.ts';
 import { applyChatTemplate, blockHashes, hashString53, tokenize } from '../../../core/text/tokenizer.ts';
@@ -26,6 +28,8 @@ export interface PlanContext {
   blockSize: number;
   seed: number;
   quality: QualityModel;
+  /** How often the pool, asked to judge, agrees with the simulator's truth (judge.ts). */
+  judgeAgreement: number;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -75,18 +79,30 @@ export function planRequest(req: ParsedRequest, headers: Headers, ctx: PlanConte
   const outputTokens = req.ignoreEos ? maxTokens : Math.min(natural, maxTokens);
   const finishReason = req.ignoreEos || natural > maxTokens ? 'length' : 'stop';
 
+  if (isJudgeRequest(question, header(headers, LABEL_HEADERS.judge))) {
+    // A judge's reply is short whatever the answer's natural length.
+    const reply = judgeReply(question, ctx.judgeAgreement, ctx.seed).split(' ');
+    const n = Math.min(reply.length, maxTokens);
+    return {
+      promptTokens,
+      blockHashes: blockHashes(tokens, ctx.blockSize),
+      outputTokens: n,
+      finishReason: n < reply.length ? 'length' : 'stop',
+      pieces: reply.slice(0, n).map((w, i) => (i === 0 ? w : ' ' + w)),
+    };
+  }
   const reference = header(headers, LABEL_HEADERS.reference);
   const salt = hashString53(promptKey, ctx.seed + 1) >>> 0;
-  let answer: string | undefined;
-  if (reference !== undefined && reference !== '') {
-    const p = ctx.quality.probabilityGood(ctx.model, header(headers, LABEL_HEADERS.category), promptKey);
-    answer = goodAnswer(ctx.seed, ctx.model, promptKey, p) ? reference : wrongAnswer(reference, salt);
-  }
+  const p = ctx.quality.probabilityGood(ctx.model, header(headers, LABEL_HEADERS.category), promptKey);
+  const good = goodAnswer(ctx.seed, ctx.model, promptKey, p);
+  // A task with a reference states its answer; a free-form one ends with a remark a judge reads.
+  const graded = reference !== undefined && reference !== '';
+  const answer = graded ? (good ? reference : wrongAnswer(reference, salt)) : undefined;
   return {
     promptTokens,
     blockHashes: blockHashes(tokens, ctx.blockSize),
     outputTokens,
     finishReason,
-    pieces: responsePieces(outputTokens, answer, salt, natural),
+    pieces: responsePieces(outputTokens, answer, salt, natural, graded ? undefined : good ? 'good' : 'poor'),
   };
 }

@@ -81,7 +81,8 @@ describe('simulated vLLM server', () => {
     const after = await scrape();
     expect(sample(after, 'vllm:generation_tokens_total') - sample(before, 'vllm:generation_tokens_total')).toBe(20);
     expect(
-      sample(after, 'vllm:request_success_total{model_name="llama-3.2-1b",finished_reason="stop"}'),
+      // Metrics carry the first served name: the Hugging Face id, as `vllm serve <id>` labels them.
+      sample(after, 'vllm:request_success_total{model_name="meta-llama/Llama-3.2-1B-Instruct",finished_reason="stop"}'),
     ).toBeGreaterThanOrEqual(1);
     expect(sample(after, 'vllm:time_to_first_token_seconds_count')).toBeGreaterThan(
       sample(before, 'vllm:time_to_first_token_seconds_count'),
@@ -134,7 +135,18 @@ describe('simulated vLLM server', () => {
 
   it('serves /v1/models, /health and DCGM energy counters', async () => {
     const models = JSON.parse(await (await request(`${server.url}/v1/models`)).body.text());
-    expect(models.data[0]).toMatchObject({ id: model, root: 'meta-llama/Llama-3.2-1B-Instruct' });
+    // The Hugging Face id first, as vLLM serves it; the profile's short name too (an alias).
+    expect(models.data.map((m: { id: string }) => m.id)).toEqual(['meta-llama/Llama-3.2-1B-Instruct', model]);
+    expect(models.data[0]).toMatchObject({ root: 'meta-llama/Llama-3.2-1B-Instruct' });
+    // A request names either, and the answer says the name it used.
+    for (const name of ['meta-llama/Llama-3.2-1B-Instruct', model]) {
+      const r = await post('/v1/chat/completions', {
+        model: name,
+        messages: [{ role: 'user', content: 'hi' }],
+        max_tokens: 2,
+      });
+      expect(JSON.parse(r.text).model).toBe(name);
+    }
     expect((await request(`${server.url}/health`)).statusCode).toBe(200);
     const dcgm = await scrape('/dcgm/metrics');
     expect(dcgm).toContain('# TYPE DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION counter');

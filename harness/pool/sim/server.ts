@@ -20,11 +20,17 @@ import { planRequest, type RequestPlan } from './request-plan.ts';
 import { DEFAULT_POOL_SPEC, SimPool, type SimPoolSpec } from './sim-pool.ts';
 import { SseStream } from './sse-stream.ts';
 import { SimConfigError } from '../../../core/errors.ts';
+import { DEFAULT_JUDGE_AGREEMENT } from './judge.ts';
+import { modelProfile } from './profiles.ts';
 
 export interface SimServerOptions extends Partial<Omit<SimPoolSpec, 'model'>> {
   /** Model profile name or Hugging Face id. */
   model: string;
-  /** Name clients must send in `model` (default: `model` as given). */
+  /**
+   * The name the server lists first and answers to (vLLM's --served-model-name); default the
+   * profile's Hugging Face id, as `vllm serve <hf id>` serves. The profile's short name and
+   * its Hugging Face id are accepted as aliases.
+   */
   servedModelName?: string;
   port?: number;
   host?: string;
@@ -36,6 +42,8 @@ export interface SimServerOptions extends Partial<Omit<SimPoolSpec, 'model'>> {
   uds?: string;
   seed?: number;
   quality?: QualityModel;
+  /** Asked to judge an answer, how often the pool agrees with the simulator's truth (judge.ts; default 0.85). */
+  judgeAgreement?: number;
   faults?: FaultPolicy;
   /**
    * Observes how late each streamed token frame reaches the socket relative to the engine's
@@ -74,7 +82,10 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
     onStep,
     ...specOverrides
   } = opts;
-  const servedModelName = opts.servedModelName ?? opts.model;
+  // Resolved first: an unknown model fails before anything listens.
+  const profile = modelProfile(opts.model);
+  const servedModelName = opts.servedModelName ?? profile.hfId;
+  const servedNames = [...new Set([servedModelName, profile.hfId, profile.name])];
   const lagWatch = new EmissionLagWatch(servedModelName, opts.onWarning ?? ((line) => console.warn(line)));
   const pool = new SimPool(
     {
@@ -95,6 +106,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
     blockSize: pool.spec.blockSize,
     seed: opts.seed ?? 0,
     quality: opts.quality ?? builtinQualityTable(),
+    judgeAgreement: opts.judgeAgreement ?? DEFAULT_JUDGE_AGREEMENT,
   };
   const metrics = new VllmMetrics(pool, servedModelName, () => lagWatch.stepSeconds());
   const dcgm = dcgmRegistry(pool);
@@ -108,7 +120,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
 
   const complete = (req: IncomingMessage, res: ServerResponse, body: string, kind: 'chat' | 'completion') => {
     const parsed = parseBody(body, kind);
-    if (parsed.model !== servedModelName) {
+    if (!servedNames.includes(parsed.model)) {
       throw new ApiError(404, 'NotFoundError', `The model \`${parsed.model}\` does not exist.`);
     }
     const plan = planRequest(parsed, req.headers, ctx);
@@ -125,7 +137,8 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
         id,
         requestId,
         created,
-        servedModelName,
+        // vLLM answers with the name the request used, when it is one it serves.
+        servedModelName: parsed.model,
         pool,
         metrics,
         fault,
@@ -150,16 +163,15 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
           res.writeHead(200, { 'content-type': 'application/json' }).end(
             JSON.stringify({
               object: 'list',
-              data: [
-                {
-                  id: servedModelName,
-                  object: 'model',
-                  created,
-                  owned_by: 'vllm',
-                  root: pool.model.hfId,
-                  max_model_len: pool.maxModelLen,
-                },
-              ],
+              // One entry per served name, as vLLM lists several --served-model-name values.
+              data: servedNames.map((id) => ({
+                id,
+                object: 'model',
+                created,
+                owned_by: 'vllm',
+                root: pool.model.hfId,
+                max_model_len: pool.maxModelLen,
+              })),
             }),
           );
           return;
