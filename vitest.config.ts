@@ -11,6 +11,9 @@ const SLOW = [
   'learners/export/bad-input.test.ts',
   // Fault injection over real HTTP with real stalls and timeouts (seconds of wall time).
   'harness/pool/sim/faults.test.ts',
+  // Worker processes (issue 17).
+  'harness/scale/fork-pool.test.ts',
+  'learners/protocol/parallel.test.ts',
 ];
 
 export default defineConfig({

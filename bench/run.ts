@@ -173,6 +173,11 @@ if (wanted('export')) {
   printTable('Export: wrp export of a large knn model', e.knnExport);
 }
 
+if (wanted('scale')) {
+  const { scaleBench } = await import('./scale.ts');
+  results.scale = await scaleBench();
+}
+
 // The learning suite takes ~10 minutes: only when asked for (--only protocol).
 if (only?.includes('protocol')) {
   const { protocolBench } = await import('./protocol.ts');

@@ -29,7 +29,12 @@ export const ERROR_CODES = {
   WRP_ENERGY_UNAVAILABLE: { exit: 2, what: 'the configured energy source is not on this machine' },
   WRP_EXPORT: { exit: 2, what: 'a policy that cannot be exported as asked' },
   WRP_OPE: { exit: 2, what: 'off-policy evaluation refused: the logged data lacks what it needs' },
+  WRP_MERGE: {
+    exit: 2,
+    what: 'shard folders that do not add up to one run: a shard absent or twice, another schedule, an id twice or missing',
+  },
   WRP_RUN_FAILED: { exit: 1, what: 'a run ended by its error budget (stop.max_error_rate)' },
+  WRP_WORKER_FAILED: { exit: 1, what: 'a worker process of wrp exited or crashed before it finished its work' },
   WRP_METRICS_PARSE: { exit: 1, what: 'a /metrics exposition that is not valid Prometheus text' },
   WRP_ENERGY_MISSING: { exit: 1, what: 'an energy source answered without the series wrp reads' },
   WRP_SIM_BAD_REQUEST: { exit: 1, what: 'a request the simulated pool answers with an OpenAI-style error' },

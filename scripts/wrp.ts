@@ -11,6 +11,7 @@ import { capacityCommand } from './commands/capacity.ts';
 import { compareCommand } from './commands/compare.ts';
 import { evalCommand } from './commands/eval.ts';
 import { exportCommand } from './commands/export.ts';
+import { mergeCommand } from './commands/merge.ts';
 import { outcomesCommand } from './commands/outcomes.ts';
 import { poolCommand } from './commands/pool.ts';
 import { reportCommand } from './commands/report.ts';
@@ -18,6 +19,8 @@ import { runCommand } from './commands/run.ts';
 import { startCommand } from './commands/start.ts';
 import { trainCommand } from './commands/train.ts';
 import { debugRequested, describeFailure } from './failure.ts';
+import { launchWorkersAsSelf, WORKER_ARG } from '../harness/scale/launcher.ts';
+import { startWorker } from './workers.ts';
 
 // `wrp ... | head` closes stdout early: that is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -27,6 +30,19 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 
 const debug = debugRequested(process.argv, process.env);
 try {
+  // A worker of a wrp process (--workers): serves its parent, no command line.
+  if (process.argv[2] === WORKER_ARG) await startWorker(process.argv[3]);
+  else await cli();
+} catch (e) {
+  const failure = describeFailure(e, debug);
+  console.error(failure.text);
+  // Exit now: a failed command may leave servers or timers open (stderr is synchronous on pipes and files).
+  process.exit(failure.exit);
+}
+
+async function cli(): Promise<void> {
+  // Workers this command starts run this same program (compiled or through tsx) as `__worker <role>`.
+  launchWorkersAsSelf(process.argv[1]!, process.execArgv);
   await yargs(hideBin(process.argv))
     .scriptName('wrp')
     .usage('$0 <command> [options]\n\nWorkload-Router-Pool: benchmark and train LLM routers on vLLM pools.')
@@ -41,6 +57,7 @@ try {
     .command(benchLearnersCommand)
     .command(capacityCommand)
     .command(compareCommand)
+    .command(mergeCommand)
     .option('debug', { type: 'boolean', global: true, describe: 'on an error, print its stack (or WRP_DEBUG=1)' })
     .demandCommand(1, 'name a command; see wrp --help')
     .strict()
@@ -52,9 +69,4 @@ try {
       throw err ?? new UsageError(msg ?? 'usage error');
     })
     .parseAsync();
-} catch (e) {
-  const failure = describeFailure(e, debug);
-  console.error(failure.text);
-  // Exit now: a failed command may leave servers or timers open (stderr is synchronous on pipes and files).
-  process.exit(failure.exit);
 }

@@ -8,6 +8,9 @@
  * - A second signal cancels what is in flight at once: each is still recorded, as cancelled.
  * - A signal before anything was sent (the pool slow to answer /v1/models): exit 143
  *   (SIGTERM), one line, no run folder.
+ * - `--workers 2` and Ctrl-C as a terminal sends it (to the whole process group): the workers
+ *   leave the decision to the parent, which stops them over IPC; the merged run has every
+ *   request once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,10 +37,12 @@ interface Proc {
   done: Promise<{ code: number | null; out: string }>;
 }
 
-function start(args: string[]): Proc {
+function start(args: string[], group = false): Proc {
   const child = spawn(process.execPath, [join(ROOT, 'bin/wrp.js'), ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so that a signal can go to it and its workers at once (as Ctrl-C does).
+    detached: group,
   });
   children.push(child);
   let out = '';
@@ -102,26 +107,36 @@ telemetry: { interval_ms: 500 }
   return file;
 }
 
-/** Starts `wrp run`, waits for `min` records, then sends the signals (ms apart). */
+/** Records so far: the run's file, or its workers' files while they run. */
+function recordedSoFar(dir: string): number {
+  const workers = join(dir, 'workers');
+  if (!existsSync(workers)) return lines(join(dir, 'requests.jsonl')).length;
+  return readdirSync(workers).reduce((n, w) => n + lines(join(workers, w, 'requests.jsonl')).length, 0);
+}
+
+/** Starts `wrp run`, waits for `min` records, then sends the signals (ms apart; to its process group with `workers`). */
 async function runAndSignal(
   file: string,
   name: string,
   min: number,
   signals: NodeJS.Signals[],
+  workers?: number,
 ): Promise<{ code: number | null; out: string; dir: string }> {
   const out = join(tmp, 'results');
-  const p = start(['run', file, '--out', out, '--no-progress']);
+  const extra = workers === undefined ? [] : ['--workers', String(workers)];
+  const p = start(['run', file, '--out', out, '--no-progress', ...extra], workers !== undefined);
   let dir = '';
   for (let i = 0; i < 600 && !dir; i++) {
     await sleep(100);
     const root = join(out, name);
     const ids = existsSync(root) ? readdirSync(root) : [];
-    if (ids.length === 1 && lines(join(root, ids[0]!, 'requests.jsonl')).length >= min) dir = join(root, ids[0]!);
+    if (ids.length === 1 && recordedSoFar(join(root, ids[0]!)) >= min) dir = join(root, ids[0]!);
   }
   expect(dir, `no records appeared:\n${p.out()}`).not.toBe('');
   for (const [i, s] of signals.entries()) {
     if (i > 0) await sleep(150);
-    p.child.kill(s);
+    if (workers === undefined) p.child.kill(s);
+    else process.kill(-p.child.pid!, s);
   }
   return { ...(await p.done), dir };
 }
@@ -178,6 +193,22 @@ describe('signals', () => {
     // Cancelled before it left: recorded, but the pool never saw it.
     const neverLeft = recs.filter((x) => x.errorMessage === 'aborted by caller before send').length;
     expect((await settledPoolCount()) - before).toBe(recs.length - neverLeft);
+  }, 120_000);
+
+  it('--workers 2, Ctrl-C to the process group: the parent stops its workers, every request recorded once, exit 130', async () => {
+    const before = await settledPoolCount();
+    const file = experiment('workers', poolUrl, 60);
+    const r = await runAndSignal(file, 'workers', 20, ['SIGINT'], 2);
+    expect(r.code, r.out).toBe(130);
+    expect(r.out).toContain(`continue the run with: wrp run --resume ${r.dir}`);
+    expect(existsSync(join(r.dir, 'workers'))).toBe(false);
+    const recs = records(r.dir);
+    const summary = JSON.parse(readFileSync(join(r.dir, 'summary.json'), 'utf8'));
+    expect(summary.stop).toEqual({ kind: 'signal', signal: 'SIGINT' });
+    expect(summary.sent).toBe(recs.length);
+    expect(summary.cancelled).toBe(0);
+    expect(new Set(recs.map((x) => x.id)).size).toBe(recs.length);
+    expect((await settledPoolCount()) - before).toBe(recs.length);
   }, 120_000);
 
   it('a signal before anything was sent: exit 143, one line, no run folder', async () => {

@@ -25,6 +25,8 @@ export function buildRouter(
   pools: PoolHandle[],
   factories: Record<string, PolicyFactory>,
   file: string,
+  /** The policy's seed (a worker of --workers draws its own stream); default the experiment's. */
+  seed = config.seed,
 ): TurnEnv['router'] {
   // checkpoint_every is the runner's, not the policy's (factories validate their blocks strictly).
   const { checkpoint_every: _every, ...spec } = config.router;
@@ -63,7 +65,7 @@ export function buildRouter(
     policy: factory(spec, {
       pools: pools.map((p) => p.name),
       models: pools.map((p) => p.model),
-      seed: config.seed,
+      seed,
       file,
     }),
   };

@@ -12,6 +12,11 @@
  * started at the stop: offered vs achieved rate (`openLoad()`). Closed loop: one waiter,
  * woken by each completion (O(1) per completion), one timer for the stage's end.
  *
+ * A share (`--shard`, `--workers`; harness/scale/session-share.ts): the schedule is walked in
+ * full, but only the sessions this process owns are started; others are passed over without
+ * waiting. A budget over the schedule (stop.requests in session order) ends it after its last
+ * session, whose turns are all sent before the loop stops ('requests').
+ *
  * Resume (`wrp run --resume`): the arrival process and the workload are replayed from the
  * seed, in session order. Sessions whose turns are all recorded (or ended by a recorded
  * failure) are skipped without waiting; at the first one that is not, the clock is moved so
@@ -24,6 +29,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ChatMessage, RequestResult, SessionPlan } from '../types.ts';
 import type { ArrivalProcess, StageInfo } from '../workload/arrivals.ts';
+import { claimSession, passesOver, type SessionShare } from '../scale/session-share.ts';
 import { resumePoint, type RecordedLookup, type StartAt } from './recorded-requests.ts';
 import type { StopReason } from './stop-reason.ts';
 
@@ -79,6 +85,8 @@ export interface LoopOptions {
   onRebase?(t0: number): void;
   /** Where the one "falling behind" line goes. */
   log?(line: string): void;
+  /** Only this share of the schedule's sessions (a shard, a worker). */
+  share?: SessionShare;
 }
 
 /** Open-loop bookkeeping for the summary: how much of the offered load went out. */
@@ -119,6 +127,8 @@ export class LoadLoop {
   private currentStage: StageInfo = { index: 0, label: '' };
   private stageTimerAt = NaN;
   private readonly open = { started: 0, behindAtStop: 0, firstAtS: NaN, warned: false };
+  /** The share's budget ran out: the schedule has no session left for anyone. */
+  private scheduleEnded = false;
 
   constructor(private readonly o: LoopOptions) {
     this.t0 = o.t0;
@@ -161,7 +171,9 @@ export class LoadLoop {
     this.lastYield = performance.now();
     try {
       await this.startSessions();
-      if (!this.stopping) this.requestStop({ kind: 'workload_exhausted' });
+      // A budgeted schedule ends with its last session: the sessions started send every turn first.
+      if (this.scheduleEnded) while (!this.stopping && this.sessions.size > 0) await this.completionOr(undefined);
+      if (!this.stopping) this.requestStop({ kind: this.scheduleEnded ? 'requests' : 'workload_exhausted' });
       await this.drain();
     } finally {
       clearTimeout(this.durationTimer);
@@ -195,8 +207,14 @@ export class LoadLoop {
         if (this.replaying) this.replayS = Math.max(this.replayS, step.untilS);
         else await this.sleepUntil(this.t0 + step.untilS * 1000);
       } else if (step.kind === 'open') {
+        if (this.passOver()) continue;
         // The mix as of the scheduled time: the same plan whenever (and however late) it is sent.
-        const session = this.o.source.next(step.atS, this.sessionIndex);
+        const session = this.claim(this.o.source.next(step.atS, this.sessionIndex));
+        if (session === 'end') break;
+        if (session === 'skip') {
+          this.sessionIndex++;
+          continue;
+        }
         const at = this.startAt(session);
         if (at === undefined) {
           this.sessionIndex++;
@@ -214,15 +232,22 @@ export class LoadLoop {
         await this.waitUntilDue(due);
         if (this.stopping) {
           if (due <= this.stoppedAt) this.open.behindAtStop++;
+          this.sessionIndex++;
           break;
         }
         this.open.started++;
         this.noteLag(performance.now() - due, atS);
         this.startSession(session, due, step.stage, at); // sent even when late: the lag is the measurement
-      } else if (this.sessions.size < step.concurrency) {
+      } else if (this.sessions.size < (this.o.share?.concurrency(step.concurrency) ?? step.concurrency)) {
+        if (this.passOver()) continue;
         const recorded = this.o.resume?.done.get(`s${this.sessionIndex}/0`);
         if (this.replaying && recorded) this.replayS = Math.max(this.replayS, recorded.scheduledMs / 1000);
-        const session = this.o.source.next(this.nowS(), this.sessionIndex);
+        const session = this.claim(this.o.source.next(this.nowS(), this.sessionIndex));
+        if (session === 'end') break;
+        if (session === 'skip') {
+          this.sessionIndex++;
+          continue;
+        }
         const at = this.startAt(session);
         if (at === undefined) {
           this.sessionIndex++;
@@ -241,7 +266,22 @@ export class LoadLoop {
         await this.completionOr(step.untilS === undefined ? undefined : this.t0 + step.untilS * 1000);
       }
     }
+    if (this.scheduleEnded) return;
     if (!Number.isNaN(this.open.firstAtS)) this.countDueAtStop();
+  }
+
+  /** A session of another share, passed over without building it. */
+  private passOver(): boolean {
+    if (!this.o.share || !passesOver(this.o.share, this.sessionIndex)) return false;
+    this.sessionIndex++;
+    return true;
+  }
+
+  private claim(session: SessionPlan): SessionPlan | 'skip' | 'end' {
+    if (!this.o.share) return session;
+    const c = claimSession(this.o.share, this.sessionIndex, session);
+    if (c === 'end') this.scheduleEnded = true;
+    return c;
   }
 
   /** Sleeps until an open-loop send is due; when already late, only yields if the sender has run long enough. */
@@ -272,10 +312,10 @@ export class LoadLoop {
   /** At the stop: every open-loop session due by then and not started was offered but not sent. */
   private countDueAtStop(): void {
     const stopS = (this.stoppedAt - this.t0) / 1000;
-    for (;;) {
+    for (let index = this.sessionIndex; ; index++) {
       const step = this.o.arrivals.next({ nowS: stopS, sent: this.sessionIndex, inFlight: this.sessions.size });
       if (step.kind !== 'open' || step.atS > stopS) return;
-      this.open.behindAtStop++;
+      if (this.o.share?.owns(index) ?? true) this.open.behindAtStop++;
     }
   }
 

@@ -86,6 +86,8 @@ export async function openRunDir(o: {
   configFile: string;
   outRoot: string;
   resumeDir?: string;
+  /** A new run's folder named by the caller (a shard's --out), made ready when called; else one under outRoot. */
+  dir?: () => string;
   datasets: RunMeta['datasets'];
   log: (line: string) => void;
 }): Promise<OpenedRunDir> {
@@ -109,7 +111,7 @@ export async function openRunDir(o: {
     opened = { runDir, meta, resume, fresh: false };
   } else {
     const runId = newRunId();
-    const runDir = makeRunDir(o.outRoot, o.config.name, runId);
+    const runDir = o.dir ? o.dir() : makeRunDir(o.outRoot, o.config.name, runId);
     const meta = {
       runId,
       experiment: o.config.name,

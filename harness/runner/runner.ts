@@ -33,6 +33,9 @@ import { RUNNER_ERROR_CLASSES, runTurn, type TurnEnv } from './turn.ts';
 import { RecentTtft } from './recent-ttft.ts';
 import { describeStop, type StopReason } from './stop-reason.ts';
 import { EnergyRate } from './energy-rate.ts';
+import { sessionShare } from '../scale/session-share.ts';
+import { commonT0, finishRunManifest, prepareShardDir, runManifest, type RunShard } from '../scale/run-shard.ts';
+import { writeManifest } from '../scale/manifest.ts';
 
 /** Achieved below this share of the offered open-loop rate: the summary says the generator fell behind. */
 const HELD_RATE_SHARE = 0.98;
@@ -52,6 +55,8 @@ export interface RunOptions {
   interrupt?: RunInterrupt;
   /** Called with every record; a reason returned stops the run (capacity search: the trial's SLO budget is spent). */
   shouldStop?: (r: RequestResult) => StopReason | undefined;
+  /** `wrp run --shard i/N`: this process runs one shard of the schedule into its own folder (harness/scale/run-shard.ts). */
+  shard?: RunShard;
 }
 
 export interface RunOutcome {
@@ -111,11 +116,15 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     configFile: file,
     outRoot: opts.outRoot ?? config.output.dir,
     resumeDir: opts.resumeDir,
+    // A shard writes the folder it was given (made ready only now, after the checks above).
+    ...(opts.shard ? { dir: () => prepareShardDir(opts.shard!.dir, log) } : {}),
     datasets: datasetMeta(workload.reports),
     log,
   });
   const { runDir, meta, resume } = dir;
   const runId = meta.runId;
+  const manifest = opts.shard && runManifest(config, opts.shard);
+  if (manifest) writeManifest(runDir, manifest);
   const telemetry = (telemetryFile.writer = new JsonlWriter(join(runDir, 'telemetry.jsonl')));
   const requests = new JsonlWriter(join(runDir, 'requests.jsonl'));
   let recorded = resume?.records ?? 0;
@@ -135,7 +144,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     };
     await scraper.start();
     const ttft = new RecentTtft();
-    const t0 = performance.now();
+    const t0 = await commonT0(opts.shard?.startAtMs, log);
     const env: TurnEnv = {
       runId,
       t0,
@@ -153,8 +162,10 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       t0,
       source: workload,
       arrivals,
+      // A shard's budget is read over the whole schedule (session-share.ts), not counted here.
+      ...(opts.shard ? { share: sessionShare(opts.shard.shard, config.stop.requests) } : {}),
       stop: {
-        requests: config.stop.requests,
+        requests: opts.shard ? undefined : config.stop.requests,
         durationS: config.stop.duration_s,
         maxErrorRate: config.stop.max_error_rate,
         minRequestsForErrorRate: config.stop.min_requests_for_error_rate,
@@ -251,6 +262,8 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
         `accounting: ${loop.counters.sent} requests sent but ${fin.recorded} recorded in ${join(runDir, 'requests.jsonl')}`,
       );
     }
+    if (manifest)
+      finishRunManifest(runDir, manifest, fin.recorded, { stop, stoppedBy: describeStop(stop), load: load?.figures });
     return { runId, runDir, summary: fin.summary, recorded: fin.recorded };
   } catch (e) {
     await requests.close().catch(() => undefined);

@@ -65,3 +65,21 @@ export function stopReasonOf(summary: { stop?: unknown; stoppedBy?: unknown } | 
   if (m) return { kind: 'max_error_rate', errors: Number(m[1]), completed: Number(m[2]), limit: Number(m[3]) };
   return { kind: 'interrupted' };
 }
+
+/** Which stop speaks for a run made of parts (workers, shards): the most consequential one any part had. */
+const PRECEDENCE: StopKind[] = [
+  'signal',
+  'max_error_rate',
+  'slo_budget',
+  'interrupted',
+  'duration',
+  'requests',
+  'workload_exhausted',
+];
+
+/** The stop of a run whose parts stopped for these reasons (none: the workload was exhausted). */
+export function combineStops(stops: readonly StopReason[]): StopReason {
+  let best: StopReason = { kind: 'workload_exhausted' };
+  for (const s of stops) if (PRECEDENCE.indexOf(s.kind) < PRECEDENCE.indexOf(best.kind)) best = s;
+  return best;
+}

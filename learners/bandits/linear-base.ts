@@ -59,7 +59,10 @@ export abstract class LinearLearner extends LearnerBase {
     if (d !== this.layout.dim)
       throw new PolicyFileError(source, `parameters.dim ${d} differs from features.dim ${this.layout.dim}`);
     if (saved.arms.length !== this.actions.length)
-      throw new PolicyFileError(source, `parameters.arms has ${saved.arms.length} arms for ${this.actions.length} actions`);
+      throw new PolicyFileError(
+        source,
+        `parameters.arms has ${saved.arms.length} arms for ${this.actions.length} actions`,
+      );
     this.d = d;
     this.allocate(d);
     const packed = (d * (d + 1)) / 2;

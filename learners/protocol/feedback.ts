@@ -5,7 +5,9 @@
  * - flip, random: a share of quality verdicts is inverted (good <-> bad);
  * - flip, adversarial: for a share of verdicts an attacker reports the promoted pool's answers
  *   as good and every other pool's as bad (pushing traffic to the promoted pool);
- * - delay: a verdict arrives `delay_requests` decisions after its request completed.
+ * - delay: a verdict arrives `delay_requests` decisions after its request completed;
+ * - batch: verdicts arrive together at every `batch_requests`-th decision (after any delay), as
+ *   updates reach a central policy that worker processes decide from between syncs.
  * Whether verdict t is flipped or dropped is decided by the World's draws for decision t, so
  * every learner of a seed sees the same corruption. A failed request (outage) is reported as
  * it is: a failure is seen, not judged.
@@ -49,8 +51,13 @@ export class FeedbackChannel {
       quality = told;
     }
     const reward = v.failed ? 0 : v.rewardFor(quality);
-    if (this.spec.delay_requests === 0) this.send(v.ctx, v.pool, reward);
-    else this.pending.push({ release: decisions + this.spec.delay_requests, ctx: v.ctx, pool: v.pool, reward });
+    const { delay_requests: delay, batch_requests: batch } = this.spec;
+    if (delay === 0 && batch === 1) this.send(v.ctx, v.pool, reward);
+    else {
+      // Released with the batch that follows the delay (release times never decrease: `due` reads the queue in order).
+      const release = Math.ceil((decisions + delay) / batch) * batch;
+      this.pending.push({ release, ctx: v.ctx, pool: v.pool, reward });
+    }
   }
 
   /** Delivers every delayed verdict due by decision index `t` (call before deciding t). */

@@ -189,3 +189,10 @@ export function lineupOf(scenario: Scenario): LineupEntry[] {
     lineupEntry(ref, `${scenario.file}: learners[${i}]`),
   );
 }
+
+/** A scenario's lineup, or only the entries named by `only` (`--learners`), in that order. */
+export function lineupWith(scenario: Scenario, only: string[] | undefined): LineupEntry[] {
+  const all = lineupOf(scenario);
+  if (!only) return all;
+  return only.map((name) => all.find((e) => e.name === name) ?? lineupEntry(name, '--learners'));
+}

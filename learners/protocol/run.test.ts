@@ -75,6 +75,20 @@ describe('runOne', () => {
     expect(adv.feedback.flipped).toBeGreaterThan(0);
   });
 
+  it('delivers verdicts in batches: every batch_requests-th decision, the last batch never (issue 17)', () => {
+    const batched = { feedback: { batch_requests: 50 } };
+    expect(run('static', batched).reward).toBe(run('static').reward);
+    const b = run('beta_thompson', batched);
+    expect(b.reward).not.toBe(run('beta_thompson').reward);
+    // Requests still in flight or completed after decision 250 wait for a batch at 300 that never comes.
+    expect(b.feedback.delivered).toBeLessThanOrEqual(250);
+    expect(b.feedback.delivered).toBeGreaterThan(200);
+    expect(run('beta_thompson', { feedback: { batch_requests: 1 } })).toEqual({
+      ...run('beta_thompson'),
+      wallMs: expect.any(Number),
+    });
+  });
+
   it('replays warm-start logs to the learner before its run', () => {
     const warm = { warm_start: { requests: 200, explore: 0.2, propensities: 'missing' } };
     const inputs = seedInputs(scenario(warm), 1);

@@ -37,6 +37,25 @@ export function seedInputs(scenario: Scenario, seed: number, requests?: number):
   return warm ? { world, warm } : { world };
 }
 
+/** One (scenario, seed) group: every lineup entry on the seed's shared World, in lineup order. */
+export interface GroupResult {
+  records: RunRecord[];
+  /** The World's note on its trace (rows read, rows left out), if any. */
+  note?: string;
+}
+
+/** A group's runs, one after another on the World built once for the seed. */
+export function runGroup(
+  scenario: Scenario,
+  lineup: LineupEntry[],
+  seed: number,
+  requests: number | undefined,
+): GroupResult {
+  const inputs = seedInputs(scenario, seed, requests);
+  const records = lineup.map((entry) => runOne(scenario, entry, seed, inputs));
+  return inputs.world.traceNote ? { records, note: inputs.world.traceNote } : { records };
+}
+
 export function runOne(
   scenario: Scenario,
   entry: LineupEntry,

@@ -105,6 +105,11 @@ const eventSchema = z.discriminatedUnion('kind', [
 const feedbackSchema = z.strictObject({
   /** A verdict reaches the learner this many decisions after its request completes. */
   delay_requests: z.number().int().min(0).default(0),
+  /**
+   * Verdicts reach the learner in batches, at every `batch_requests`-th decision (1: as they
+   * come). Models a central policy that worker processes decide from between syncs (issue 17).
+   */
+  batch_requests: z.number().int().min(1).default(1),
   /** Share of verdicts flipped: random (either way) or adversarial (see PROTOCOL.md). */
   flip: z
     .strictObject({

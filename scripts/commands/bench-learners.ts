@@ -2,21 +2,28 @@
  * `wrp bench-learners [SCENARIO...]`: the router-learning benchmark protocol
  * (experiments/learning/PROTOCOL.md): every scenario x learner x paired seed in virtual time,
  * then per scenario the mean and 95% interval of reward, quality, cost, regret and cost-APGR,
- * and the leaderboard. Writes runs.jsonl (one line per run, as it finishes), leaderboard.md
- * and leaderboard.json under --out.
+ * and the leaderboard. Writes runs.jsonl (one line per run, in serial order), leaderboard.md
+ * and leaderboard.json under --out. `--workers N` runs the suite over N local processes (same
+ * records); `--shard i/N` runs one shard of it and writes shard.json instead of a leaderboard
+ * (`wrp merge` combines the shards and writes it).
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import type { Argv, CommandModule, Options } from 'yargs';
 import type { Flags } from '../flags.ts';
 import { UsageError } from '../../core/errors.ts';
 import { PROJECT_ROOT } from '../../datasets/paths.ts';
+import { writeManifest } from '../../harness/scale/manifest.ts';
+import { formatShard, parseShard } from '../../harness/scale/shard.ts';
 import { boardMarkdown, buildBoards, overallMarkdown } from '../../learners/protocol/leaderboard.ts';
+import { lineupWith } from '../../learners/protocol/lineup.ts';
 import type { RunRecord } from '../../learners/protocol/run.ts';
+import { readRuns, RUNS_FILE } from '../../learners/protocol/runs-file.ts';
 import { loadScenario } from '../../learners/protocol/scenario.ts';
+import { suiteManifest, suitePlan, suiteSchedule } from '../../learners/protocol/shards.ts';
 import { runSuite } from '../../learners/protocol/suite.ts';
+import { parseWorkers, WORKERS_OPTION } from './workers-flag.ts';
 import { printNext, shown } from '../next.ts';
 
 const benchOptions = {
@@ -31,6 +38,11 @@ const benchOptions = {
   from: {
     type: 'string',
     describe: 'rebuild the leaderboard from a runs.jsonl instead of running (default --out: its folder)',
+  },
+  workers: WORKERS_OPTION,
+  shard: {
+    type: 'string',
+    describe: 'run only shard i of N of the suite (i/N, 0-based); combine the shards with wrp merge',
   },
 } as const satisfies Record<string, Options>;
 
@@ -56,25 +68,8 @@ function scenarioFiles(given: string[]): string[] {
   });
 }
 
-/** Run records from a runs.jsonl, streamed line by line (a torn last line is dropped and said). */
-async function readRuns(file: string): Promise<RunRecord[]> {
-  if (!existsSync(file)) throw new UsageError(`--from: no such file "${file}" (expected a runs.jsonl)`);
-  const out: RunRecord[] = [];
-  let torn = 0;
-  for await (const line of createInterface({ input: createReadStream(file) })) {
-    if (line.trim() === '') continue;
-    try {
-      out.push(JSON.parse(line) as RunRecord);
-    } catch {
-      torn++;
-    }
-  }
-  if (torn > 0) console.error(`wrp bench-learners: ${file}: ${torn} line(s) not JSON (a torn last line?), left out`);
-  return out;
-}
-
-/** The leaderboard of records (written under `out` and printed). */
-function publish(records: RunRecord[], out: string, header: string, seconds: number): void {
+/** The leaderboard of records (written under `out` and printed); `wrp merge` publishes merged shards with it. */
+export function publish(records: RunRecord[], out: string, header: string, seconds: number): void {
   const boards = buildBoards(records);
   const md = [
     `# wrp bench-learners`,
@@ -96,7 +91,8 @@ function publish(records: RunRecord[], out: string, header: string, seconds: num
 async function bench(a: BenchArgs): Promise<void> {
   if (a.from !== undefined) {
     // Rebuild the leaderboard from runs already made (a finished, killed or merged runs.jsonl).
-    const records = await readRuns(a.from);
+    if (!existsSync(a.from)) throw new UsageError(`--from: no such file "${a.from}" (expected a ${RUNS_FILE})`);
+    const records = await readRuns(a.from, (line) => console.error(`wrp bench-learners: ${line}`));
     const out = a.out ?? dirname(a.from);
     mkdirSync(out, { recursive: true });
     publish(records, out, `${records.length} runs read from ${a.from}.`, 0);
@@ -106,23 +102,31 @@ async function bench(a: BenchArgs): Promise<void> {
     throw new UsageError(`--seeds: expected an integer >= 2 (an interval needs two seeds), got ${a.seeds}`);
   if (a.requests !== undefined && !(Number.isInteger(a.requests) && a.requests > 0))
     throw new UsageError(`--requests: expected a positive integer, got ${a.requests}`);
+  const workers = parseWorkers(a.workers);
+  const shard = a.shard === undefined ? undefined : parseShard(a.shard);
   const scenarios = scenarioFiles(a.scenarios).map(loadScenario);
-  const out = a.out ?? join('results', 'bench-learners', new Date().toISOString().replace(/[:.]/g, '-'));
-  mkdirSync(out, { recursive: true });
-  const runsFile = createWriteStream(join(out, 'runs.jsonl'));
   const seeds = Array.from({ length: a.seeds }, (_, i) => a['first-seed'] + i);
   const learners = a.learners
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  const lineups = scenarios.map((s) => lineupWith(s, learners));
+  const out = a.out ?? join('results', 'bench-learners', new Date().toISOString().replace(/[:.]/g, '-'));
+  mkdirSync(out, { recursive: true });
+  const plan = suitePlan(scenarios, lineups, seeds, a.requests);
+  const manifest = shard && suiteManifest(plan, suiteSchedule(plan, scenarios, shard.count), shard);
+  if (manifest) writeManifest(out, manifest);
+  const runsFile = createWriteStream(join(out, RUNS_FILE));
   console.error(
-    `wrp bench-learners: ${scenarios.length} scenarios x ${seeds.length} paired seeds (${seeds[0]}..${seeds.at(-1)})${a.requests ? `, ${a.requests} requests each` : ''} -> ${out}`,
+    `wrp bench-learners: ${scenarios.length} scenarios x ${seeds.length} paired seeds (${seeds[0]}..${seeds.at(-1)})${a.requests ? `, ${a.requests} requests each` : ''}${shard ? `, shard ${formatShard(shard)}` : ''}${workers > 1 ? `, ${workers} worker processes` : ''} -> ${out}`,
   );
   const t0 = performance.now();
   const records: RunRecord[] = [];
   try {
     for await (const r of runSuite(scenarios, {
       seeds,
+      workers,
+      ...(shard ? { shard } : {}),
       ...(a.requests ? { requests: a.requests } : {}),
       ...(learners ? { learners } : {}),
       onScenario: (s) =>
@@ -135,6 +139,16 @@ async function bench(a: BenchArgs): Promise<void> {
     await new Promise((done) => runsFile.end(done));
   }
   const seconds = (performance.now() - t0) / 1000;
+  if (manifest) {
+    writeManifest(out, { ...manifest, finished: true, finishedAt: new Date().toISOString(), recorded: records.length });
+    console.error(
+      `wrp bench-learners: shard ${formatShard(manifest.shard)}: ${records.length} runs in ${seconds.toFixed(1)} s -> ${join(out, RUNS_FILE)}`,
+    );
+    printNext(
+      `npx wrp merge <every shard's folder> --out <folder>   # once all ${manifest.shard.count} shards are done`,
+    );
+    return;
+  }
   publish(
     records,
     out,

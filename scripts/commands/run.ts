@@ -23,6 +23,11 @@ import * as aq from 'arquero';
 import { POLICY_FACTORIES, prepareLearners } from '../../learners/policy-factories.ts';
 import { checkpointable } from '../../learners/checkpointed.ts';
 import { UsageError, WrpError } from '../../core/errors.ts';
+import { parseShard } from '../../harness/scale/shard.ts';
+import { parseStartAt, type RunShard } from '../../harness/scale/run-shard.ts';
+import { runWithWorkers } from '../../harness/scale/run-workers.ts';
+import { fileURLToPath } from 'node:url';
+import { parseWorkers } from './workers-flag.ts';
 import { printJson, printNext, shown } from '../next.ts';
 
 const runOptions = {
@@ -42,6 +47,20 @@ const runOptions = {
     type: 'boolean',
     default: true,
     describe: 'progress bar on a TTY, a line every few seconds otherwise',
+  },
+  shard: {
+    type: 'string',
+    describe:
+      'run shard i of N of the schedule (i/N, 0-based) into the folder --out; combine the shards with wrp merge',
+  },
+  'start-at': {
+    type: 'string',
+    describe: 'with --shard: the common start every shard sends from (ISO time or epoch ms)',
+  },
+  workers: {
+    type: 'number',
+    describe:
+      'worker processes sending the schedule (each every N-th session), one run folder; at most one per core pays (default 1)',
   },
   json: { type: 'boolean', describe: 'print the summary as JSON on stdout (for scripts)' },
 } as const satisfies Record<string, Options>;
@@ -81,6 +100,10 @@ export async function runAndReport(args: RunArgs): Promise<RunOutcome | undefine
     args.resume !== undefined
       ? resumeConfig(args.resume, flags)
       : { config: loadExperiment(args.experiment!, flags), configFile: args.experiment! };
+  const shard = shardOf(args, config);
+  const workers = parseWorkers(args.workers ?? 1);
+  if (workers > 1 && (args.repeat !== undefined || args.resume !== undefined))
+    throw new UsageError('--workers: not with --repeat or --resume');
   await prepareLearners(config.router, configFile);
   await checkFeatureEndpoints(config, configFile);
   if (args.repeat !== undefined) {
@@ -89,17 +112,22 @@ export async function runAndReport(args: RunArgs): Promise<RunOutcome | undefine
   }
   const interrupt = new RunInterrupt();
   const removeHandlers = onSignals(interrupt, config.stop.grace_s);
+  const options = {
+    config,
+    configFile,
+    policies: checkpointable(POLICY_FACTORIES),
+    outRoot: args.out,
+    progress: args.progress,
+    resumeDir: args.resume,
+    interrupt,
+    ...(shard ? { shard } : {}),
+  };
   let outcome: RunOutcome;
   try {
-    outcome = await runExperiment({
-      config,
-      configFile,
-      policies: checkpointable(POLICY_FACTORIES),
-      outRoot: args.out,
-      progress: args.progress,
-      resumeDir: args.resume,
-      interrupt,
-    });
+    outcome =
+      workers > 1
+        ? await runWithWorkers(options, { count: workers, module: RUN_WORKER })
+        : await runExperiment(options);
   } catch (e) {
     if (!(e instanceof RunInterrupted)) throw e;
     console.error(`wrp: ${e.message}`);
@@ -127,6 +155,31 @@ export async function runAndReport(args: RunArgs): Promise<RunOutcome | undefine
   if (outcome.summary.stop.kind === 'max_error_rate')
     throw new WrpError('WRP_RUN_FAILED', `the run was stopped by ${outcome.summary.stoppedBy}`);
   return outcome;
+}
+
+/** The worker's module, forked when the CLI itself is not what runs (the CLI forks itself: launcher.ts). */
+const RUN_WORKER = fileURLToPath(new URL('../run-worker.ts', import.meta.url));
+
+/** `--shard i/N` (with `--out` its folder, `--start-at` the common start); refused with --resume and --repeat. */
+function shardOf(args: RunArgs, config: ExperimentConfig): RunShard | undefined {
+  if (args.shard === undefined) {
+    if (args['start-at'] !== undefined) throw new UsageError('--start-at: only with --shard');
+    return undefined;
+  }
+  const shard = parseShard(args.shard);
+  if (args.resume !== undefined || args.repeat !== undefined)
+    throw new UsageError('--shard: not with --resume or --repeat (run the shard again into a new folder)');
+  if (args.out === undefined) throw new UsageError('--shard: expected --out, the folder of this shard');
+  const local = config.pools.filter((p) => p.sim).map((p) => p.name);
+  if (local.length > 0 && shard.count > 1)
+    console.error(
+      `wrp run: pools ${local.join(', ')} are simulated in-process: each shard simulates its own copy and sees only its share of the load (point them at shared endpoints, e.g. wrp pool serve, to measure one fleet)`,
+    );
+  return {
+    shard,
+    dir: args.out,
+    ...(args['start-at'] !== undefined ? { startAtMs: parseStartAt(args['start-at']) } : {}),
+  };
 }
 
 /** What to do after a run: look at it, then learn from it. */

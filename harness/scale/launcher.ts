@@ -1,0 +1,36 @@
+/**
+ * How a worker process starts. Workers run the same program as their parent: when the parent
+ * is the wrp CLI (compiled to dist/wrp.mjs, or TypeScript through tsx), the CLI registers
+ * itself (`launchWorkersAsSelf`) and a worker is `<the CLI> __worker <role>`, with the
+ * parent's Node flags; scripts/workers.ts maps the role to its module. Anything else (tests,
+ * benchmarks, a library caller) forks the role's TypeScript module through tsx's loader.
+ * Either way a worker runs the code its parent runs, never a stale copy of it.
+ */
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** The CLI argument that makes a wrp process a worker. */
+export const WORKER_ARG = '__worker';
+
+/** tsx's loader, by absolute URL: workers start from any working directory. */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+let self: { file: string; execArgv: string[] } | undefined;
+
+/** The CLI's entry calls this: workers are then started as `<file> __worker <role>`. */
+export function launchWorkersAsSelf(file: string, execArgv: readonly string[]): void {
+  self = { file: resolve(file), execArgv: [...execArgv] };
+}
+
+export interface WorkerSpawn {
+  file: string;
+  args: string[];
+  execArgv: string[];
+}
+
+/** What to fork for a worker of `role`, whose module is `sourceModule` (an absolute path). */
+export function workerSpawn(role: string, sourceModule: string): WorkerSpawn {
+  if (self) return { file: self.file, args: [WORKER_ARG, role], execArgv: self.execArgv };
+  return { file: sourceModule, args: [], execArgv: sourceModule.endsWith('.ts') ? ['--import', TSX_LOADER] : [] };
+}
