@@ -61,6 +61,13 @@ function plan(command: string): Plan {
   if (command === 'npm run bench')
     return { kind: 'skip', why: 'minutes long and rewrites bench/results.json (bench/run.ts --only, WRP_BENCH_*)' };
   if (command === 'npm start') return { kind: 'run', args: ['start', '--requests', '60'] };
+  if (w[0] === 'docker' || w[0] === 'kubectl')
+    return {
+      kind: 'skip',
+      why: 'a container daemon and a cluster (test/k8s-manifests.test.ts validates the manifests)',
+    };
+  if (w[0] === 'nvidia-smi' || command.includes('@tensorflow/tfjs-node-gpu'))
+    return { kind: 'skip', why: 'a CUDA machine (the backend choice is tested: learners/rl/backend.test.ts)' };
   if (w[0] !== 'wrp') return { kind: 'skip', why: 'unknown' };
   if (/\brouter(dc|bench)\b/.test(command) && !hasData) return { kind: 'skip', why: 'no ../shared/data' };
   let args = w.slice(1).map((a) => a.replace('results/quickstart/<run-id>', quickstartRun ?? '<no run>'));
