@@ -3,6 +3,8 @@
  * Keep this file to plain data shapes; behaviour lives in the modules.
  */
 import type { AnswerFormat } from '../core/answer-format.ts';
+import type { ErrorClass } from './client/types.ts';
+import type { RunnerErrorClass } from './runner/turn.ts';
 
 /** OpenAI-style chat message. */
 export interface ChatMessage {
@@ -187,8 +189,8 @@ export interface RequestResult {
   answer?: string;
   decision: { pool: string; model: string; propensity: number; policy: string; routerSelectedModel?: string };
   status: RequestStatus;
-  /** The client's ErrorClass (harness/client/types.ts) or the runner's (policy_error, feature_error, evaluator_error, internal_error). */
-  errorClass?: string;
+  /** The client's class (harness/client/types.ts) or the runner's (policy_error, feature_error, evaluator_error, internal_error). */
+  errorClass?: ErrorClass | RunnerErrorClass;
   errorMessage?: string;
   httpStatus?: number;
   requestId?: string;

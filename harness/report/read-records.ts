@@ -4,7 +4,7 @@
  * not a request record (a torn last line, corruption) are skipped and counted; finalize
  * reports them.
  */
-import { scanRequests } from '../runner/results-reader.ts';
+import { scanRequests, type JsonlReport } from '../runner/results-reader.ts';
 import type { RequestResult } from '../types.ts';
 
 export interface ScanCount {
@@ -13,6 +13,10 @@ export interface ScanCount {
 }
 
 export async function forEachRequest(file: string, visit: (r: RequestResult) => void): Promise<ScanCount> {
-  const report = await scanRequests(file, (r) => visit(r));
+  return scanCount(await scanRequests(file, (r) => visit(r)));
+}
+
+/** What a scan of requests.jsonl read, as the report counts it. */
+export function scanCount(report: JsonlReport): ScanCount {
   return { records: report.lines, skipped: report.invalidCount + (report.tornBytes > 0 ? 1 : 0) };
 }

@@ -1,20 +1,24 @@
 /**
- * Everything a run's report draws, gathered from requests.jsonl in two streaming passes
- * with memory bounded by the number of pools, categories, stages and buckets, never by
- * the run's length: latency histograms per pool and per sweep stage, throughput, goodput
- * and errors per time bucket, traffic per category and pool over time, reward per window
- * of requests, quality/cost/reward moments per category and pool, energy per pool and
- * archetype, and per policy the point it takes on the cost-quality plane.
+ * Everything a run's report draws, gathered from requests.jsonl in one streaming pass (or
+ * from the pass `wrp report` makes anyway to recompute the summary: RunDigester.add) with
+ * memory bounded by the number of pools, categories, stages and buckets, never by the run's
+ * length: latency histograms per pool and per sweep stage, throughput, goodput and errors
+ * per time bucket, traffic per category and pool over time, reward per window of requests,
+ * quality/cost/reward moments per category and pool, energy per pool and archetype, and per
+ * policy the point it takes on the cost-quality plane.
  *
- * Pass two adds cumulative regret, which needs pass one's per-category means (below).
+ * Cumulative regret needs the whole run's per-category means, so each window keeps its
+ * reward sums per policy and category and the regret is added up at the end (regret is a
+ * sum over requests: a window's share is n * best - sum of rewards, per category).
  */
 import { join } from 'node:path';
+import { BucketCounts } from '../histogram.ts';
 import { addMoment, emptyMoments, type Moments } from '../metrics/intervals.ts';
 import { meetsSlo, type Slo } from '../runner/summary.ts';
 import type { RequestResult } from '../types.ts';
 import { Buckets, bump, mergeCounts } from './buckets.ts';
 import { newHistogram, recordMs, type Histogram } from './histograms.ts';
-import { forEachRequest } from './read-records.ts';
+import { forEachRequest, type ScanCount } from './read-records.ts';
 
 export const LATENCY_METRICS = ['TTFT', 'ITL', 'TPOT', 'E2E'] as const;
 export type LatencyMetric = (typeof LATENCY_METRICS)[number];
@@ -28,9 +32,11 @@ export interface TimeBucket {
 }
 
 export interface RewardWindow {
-  /** policy -> reward moments; policy -> cumulative regret at the window's end (pass two). */
+  /** policy -> reward moments; policy -> cumulative regret at the window's end (set at the end of the pass). */
   reward: Map<string, Moments>;
   regret: Map<string, number>;
+  /** policy \0 category -> rewarded requests and their reward sum (what regret is added up from). */
+  byCategory: Map<string, { n: number; sum: number }>;
 }
 
 export interface StageDigest {
@@ -73,7 +79,7 @@ export interface RunDigest {
   categories: Map<string, number>;
   policies: Set<string>;
   pools: Set<string>;
-  /** Pass two: what cumulative regret is measured against (absent without rewards or with one pool). */
+  /** What cumulative regret is measured against (absent without rewards or with one pool). */
   regretBasis?: string;
   /** Outcomes (requests) so far, and the completed, ok and meeting counts of the whole run. */
   ok: number;
@@ -93,12 +99,22 @@ const latencySet = (): Record<LatencyMetric, Histogram> => ({
 });
 const qcr = (): QualityCostReward => ({ quality: emptyMoments(), cost: emptyMoments(), reward: emptyMoments() });
 
-function recordLatency(set: Record<LatencyMetric, Histogram>, r: RequestResult): void {
+/** A latency set's histograms, with its inter-token gaps counted by bucket first (hundreds a record). */
+interface LatencySeries {
+  hist: Record<LatencyMetric, Histogram>;
+  itl: BucketCounts;
+}
+
+function recordLatency(set: LatencySeries, r: RequestResult): void {
   const t = r.timing;
-  if (t.ttftMs !== undefined) recordMs(set.TTFT, t.ttftMs);
-  if (t.tpotMs !== undefined) recordMs(set.TPOT, t.tpotMs);
-  if (t.e2eMs !== undefined) recordMs(set.E2E, t.e2eMs);
-  for (const gap of t.itlMs) recordMs(set.ITL, gap);
+  if (t.ttftMs !== undefined) recordMs(set.hist.TTFT, t.ttftMs);
+  if (t.tpotMs !== undefined) recordMs(set.hist.TPOT, t.tpotMs);
+  if (t.e2eMs !== undefined) recordMs(set.hist.E2E, t.e2eMs);
+  const gaps = t.itlMs;
+  for (let i = 0; i < gaps.length; i++) {
+    const g = gaps[i]!;
+    if (Number.isFinite(g)) set.itl.addMs(g);
+  }
 }
 
 function addQcr(m: QualityCostReward, r: RequestResult): void {
@@ -109,70 +125,90 @@ function addQcr(m: QualityCostReward, r: RequestResult): void {
 
 const policyOf = (r: RequestResult) => r.decision.policy || 'router';
 
-export async function digestRun(runDir: string, slo: Slo): Promise<RunDigest> {
-  const d: RunDigest = {
-    records: 0,
-    skipped: 0,
-    latency: new Map(),
-    overall: latencySet(),
-    stages: new Map(),
-    time: new Buckets<TimeBucket>(
-      0.05,
-      TIME_BUCKETS,
-      () => ({ ok: 0, meeting: 0, errors: new Map(), traffic: new Map() }),
-      (a, b) => {
-        a.ok += b.ok;
-        a.meeting += b.meeting;
-        mergeCounts(a.errors, b.errors);
-        mergeCounts(a.traffic, b.traffic);
-      },
-    ),
-    windows: new Buckets<RewardWindow>(
-      10,
-      REWARD_WINDOWS,
-      () => ({ reward: new Map(), regret: new Map() }),
-      (a, b) => {
-        for (const [k, m] of b.reward) {
-          const into = a.reward.get(k);
-          if (!into) a.reward.set(k, { ...m });
-          else {
-            into.n += m.n;
-            into.sum += m.sum;
-            into.sumSq += m.sumSq;
+/** One pass over a run's records: `add` each, in file order, then `finish` once. */
+export class RunDigester {
+  private readonly d: RunDigest;
+  /** pool -> its latency series (the digest's histograms, plus the gap counts not yet in them). */
+  private readonly series = new Map<string, LatencySeries>();
+  private readonly overall: LatencySeries;
+  private index = 0;
+
+  constructor(private readonly slo: Slo) {
+    this.overall = { hist: latencySet(), itl: new BucketCounts() };
+    this.d = {
+      records: 0,
+      skipped: 0,
+      latency: new Map(),
+      overall: this.overall.hist,
+      stages: new Map(),
+      time: new Buckets<TimeBucket>(
+        0.05,
+        TIME_BUCKETS,
+        () => ({ ok: 0, meeting: 0, errors: new Map(), traffic: new Map() }),
+        (a, b) => {
+          a.ok += b.ok;
+          a.meeting += b.meeting;
+          mergeCounts(a.errors, b.errors);
+          mergeCounts(a.traffic, b.traffic);
+        },
+      ),
+      windows: new Buckets<RewardWindow>(
+        10,
+        REWARD_WINDOWS,
+        () => ({ reward: new Map(), regret: new Map(), byCategory: new Map() }),
+        (a, b) => {
+          for (const [k, m] of b.reward) {
+            const into = a.reward.get(k);
+            if (!into) a.reward.set(k, { ...m });
+            else {
+              into.n += m.n;
+              into.sum += m.sum;
+              into.sumSq += m.sumSq;
+            }
           }
-        }
-        // Merged in order: the later window's cumulative regret is the merged window's end value.
-        for (const [k, v] of b.regret) a.regret.set(k, v);
-      },
-    ),
-    byCategoryPool: new Map(),
-    byPolicy: new Map(),
-    randomised: new Map(),
-    energy: new Map(),
-    categories: new Map(),
-    policies: new Set(),
-    pools: new Set(),
-    ok: 0,
-    meeting: 0,
-    failed: 0,
-  };
-  const file = join(runDir, 'requests.jsonl');
-  let index = 0;
-  const count = await forEachRequest(file, (r) => {
+          for (const [k, m] of b.byCategory) {
+            const into = a.byCategory.get(k);
+            if (!into) a.byCategory.set(k, { ...m });
+            else {
+              into.n += m.n;
+              into.sum += m.sum;
+            }
+          }
+        },
+      ),
+      byCategoryPool: new Map(),
+      byPolicy: new Map(),
+      randomised: new Map(),
+      energy: new Map(),
+      categories: new Map(),
+      policies: new Set(),
+      pools: new Set(),
+      ok: 0,
+      meeting: 0,
+      failed: 0,
+    };
+  }
+
+  add(r: RequestResult): void {
+    const d = this.d;
     const pool = r.decision.pool;
     const policy = policyOf(r);
     const category = r.labels.category;
     d.pools.add(pool);
     d.policies.add(policy);
     bump(d.categories, category);
-    const meets = meetsSlo(r, slo);
+    const meets = meetsSlo(r, this.slo);
     const doneMs = r.timing.sentMs + (r.timing.e2eMs ?? 0);
     if (r.status === 'ok') {
       d.ok++;
-      let set = d.latency.get(pool);
-      if (!set) d.latency.set(pool, (set = latencySet()));
+      let set = this.series.get(pool);
+      if (!set) {
+        set = { hist: latencySet(), itl: new BucketCounts() };
+        this.series.set(pool, set);
+        d.latency.set(pool, set.hist);
+      }
       recordLatency(set, r);
-      recordLatency(d.overall, r);
+      recordLatency(this.overall, r);
     } else d.failed++;
     if (meets) d.meeting++;
 
@@ -214,12 +250,18 @@ export async function digestRun(runDir: string, slo: Slo): Promise<RunDigest> {
     if (meets) st.meeting++;
 
     if (r.reward !== undefined) {
-      const w = d.windows.at(index);
+      const w = d.windows.at(this.index);
       let m = w.reward.get(policy);
       if (!m) w.reward.set(policy, (m = emptyMoments()));
       addMoment(m, r.reward);
+      const pc = [policy, category].join(SEP);
+      const c = w.byCategory.get(pc);
+      if (c) {
+        c.n++;
+        c.sum += r.reward;
+      } else w.byCategory.set(pc, { n: 1, sum: r.reward });
     }
-    index++;
+    this.index++;
 
     const cp = [category, pool].join(SEP);
     let m = d.byCategoryPool.get(cp);
@@ -245,11 +287,23 @@ export async function digestRun(runDir: string, slo: Slo): Promise<RunDigest> {
       e.tokens += r.tokens.output;
       d.energy.set(k, e);
     }
-  });
-  d.records = count.records;
-  d.skipped = count.skipped;
-  await addRegret(d, file);
-  return d;
+  }
+
+  /** The digest, once every record was added (`count`: what the reader saw). */
+  finish(count: ScanCount): RunDigest {
+    const d = this.d;
+    for (const s of [...this.series.values(), this.overall]) s.itl.drainInto(s.hist.ITL);
+    d.records = count.records;
+    d.skipped = count.skipped;
+    addRegret(d);
+    return d;
+  }
+}
+
+export async function digestRun(runDir: string, slo: Slo): Promise<RunDigest> {
+  const digester = new RunDigester(slo);
+  const count = await forEachRequest(join(runDir, 'requests.jsonl'), (r) => digester.add(r));
+  return digester.finish(count);
 }
 
 /**
@@ -258,7 +312,7 @@ export async function digestRun(runDir: string, slo: Slo): Promise<RunDigest> {
  * reward it got. An estimate (the means are this run's), and the usual one for a logged
  * run without counterfactuals. Needs rewards and at least two pools.
  */
-async function addRegret(d: RunDigest, file: string): Promise<void> {
+function addRegret(d: RunDigest): void {
   if (d.pools.size < 2) return;
   const best = new Map<string, number>();
   for (const [k, m] of d.byCategoryPool) {
@@ -268,17 +322,13 @@ async function addRegret(d: RunDigest, file: string): Promise<void> {
   }
   if (best.size === 0) return;
   const cumulative = new Map<string, number>();
-  let index = 0;
-  await forEachRequest(file, (r) => {
-    if (r.reward !== undefined) {
-      const policy = policyOf(r);
-      const c = (cumulative.get(policy) ?? 0) + (best.get(r.labels.category)! - r.reward);
-      cumulative.set(policy, c);
-      // Windows are closed in order, so the last write per window is its end value.
-      d.windows.at(index).regret.set(policy, c);
+  for (const { value: w } of d.windows.entries()) {
+    for (const [pc, c] of w.byCategory) {
+      const [policy, category] = pc.split(SEP) as [string, string];
+      cumulative.set(policy, (cumulative.get(policy) ?? 0) + c.n * best.get(category)! - c.sum);
     }
-    index++;
-  });
+    for (const policy of w.reward.keys()) w.regret.set(policy, cumulative.get(policy)!);
+  }
   d.regretBasis =
     "vs the best pool per category in hindsight (the highest mean reward a pool earned on that category in this run), summed over the policy's requests";
 }

@@ -31,7 +31,7 @@ import {
   shareRows,
   stageRows,
 } from './run-charts.ts';
-import { digestRun } from './run-digest.ts';
+import { digestRun, type RunDigest } from './run-digest.ts';
 
 /** Columns of the summary tables on the page (summary.json has them all). */
 export const TABLE_COLUMNS = [
@@ -77,12 +77,13 @@ export function sloText(slo: { ttft_ms?: number; tpot_ms?: number; e2e_ms?: numb
     : 'No SLO set: goodput counts every successful request.';
 }
 
-export async function runReport(dir: string): Promise<ReportPage> {
+/** `digest`: the run's, when the caller built it already (in the pass that recomputed the summary). */
+export async function runReport(dir: string, digest?: RunDigest): Promise<ReportPage> {
   const resolved = join(dir, 'config.resolved.yaml');
   if (!existsSync(resolved)) throw new InputFileError(dir, 'expected a run directory holding config.resolved.yaml');
   const config = loadExperiment(resolved);
   const summary = readSummary(dir);
-  const d = await digestRun(dir, config.slo);
+  const d = digest ?? (await digestRun(dir, config.slo));
   const sections: Section[] = [
     {
       heading: 'Summary',

@@ -3,6 +3,7 @@
  * DIR is (a run or sweep, a training or evaluation folder, a capacity search, repeated
  * trials), builds its page and writes DIR/report.html. Returns the file's path.
  */
+import type { RunDigest } from './run-digest.ts';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputFileError } from '../../core/errors.ts';
@@ -22,13 +23,14 @@ export function reportKind(dir: string): ReportKind | undefined {
   return undefined;
 }
 
-export async function buildReport(dir: string): Promise<ReportPage> {
+/** `digest`: a run's digest already built (`wrp report` builds it in the summary's pass). */
+export async function buildReport(dir: string, digest?: RunDigest): Promise<ReportPage> {
   if (!existsSync(dir))
     throw new InputFileError(dir, 'no such folder (expected a run, training, evaluation, capacity or repeat folder)');
   const kind = reportKind(dir);
   switch (kind) {
     case 'run':
-      return runReport(dir);
+      return runReport(dir, digest);
     case 'policy':
       return policyReport(dir);
     case 'capacity':
@@ -43,8 +45,8 @@ export async function buildReport(dir: string): Promise<ReportPage> {
   }
 }
 
-export async function writeReport(dir: string): Promise<string> {
-  const page = await buildReport(dir);
+export async function writeReport(dir: string, digest?: RunDigest): Promise<string> {
+  const page = await buildReport(dir, digest);
   const file = join(dir, 'report.html');
   writeFileSync(file, renderPage(page));
   return file;

@@ -39,6 +39,8 @@ export interface FinalizeOptions {
   notes?: string[];
   /** Open-loop figures of the load loop (offered vs achieved rate). */
   load?: SummaryMeta['load'];
+  /** Sees every record of the summary's pass (`wrp report` builds the report's digest in the same pass). */
+  onRecord?: (r: RequestResult) => void;
 }
 
 export interface Finalized {
@@ -71,6 +73,7 @@ export async function finalizeRun(o: FinalizeOptions): Promise<Finalized> {
   const row = new Float64Array(SPOOL_WIDTH);
   try {
     const req = await scanRequests(file, (r) => {
+      o.onRecord?.(r);
       const leaf = builder.add(r);
       const work = energy && workOf(r, energy);
       if (work === undefined) {

@@ -6,14 +6,20 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { loadExperiment } from './config.ts';
+import { loadExperiment, type ExperimentConfig } from './config.ts';
+import type { RequestResult } from '../types.ts';
 import { finalizeRun, type Finalized } from './finalize.ts';
 import { datasetNotes, readRunMeta } from './run-dir.ts';
 import { InputFileError } from '../../core/errors.ts';
 import type { LoadSummary, SummaryMeta } from './summary.ts';
 import { stopReasonOf, type StopReason } from './stop-reason.ts';
 
-export async function reportRun(dir: string, log: (line: string) => void): Promise<Finalized> {
+/** `visitor`, given the run's config, returns what sees every record of the pass (the report's digest is built in it). */
+export async function reportRun(
+  dir: string,
+  log: (line: string) => void,
+  visitor?: (config: ExperimentConfig) => (r: RequestResult) => void,
+): Promise<Finalized> {
   const resolved = join(dir, 'config.resolved.yaml');
   if (!existsSync(resolved)) throw new InputFileError(dir, 'expected a run directory holding config.resolved.yaml');
   if (!existsSync(join(dir, 'requests.jsonl')))
@@ -45,5 +51,6 @@ export async function reportRun(dir: string, log: (line: string) => void): Promi
     rewriteRequests: false,
     notes: datasetNotes(meta?.datasets ?? []),
     load,
+    ...(visitor ? { onRecord: visitor(config) } : {}),
   });
 }
