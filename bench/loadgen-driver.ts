@@ -6,6 +6,9 @@
  * - `autocannon`: the throughput reference, closed loop with `connections` sockets.
  * - `undici`: a bare undici dispatch loop that only drains bodies (what any undici-based
  *   client costs at least).
+ * - `undici-sse`: the same loop, reading what the answer says as any streaming client must:
+ *   the body decoded, split into SSE events, and JSON.parse of every `data:` payload, and
+ *   nothing else (no timings, no record). The floor under a client that reads each event.
  * - `client`: wrp's OpenAIClient, closed loop (parses every event, records every timing).
  * - `open`: a bare Node open-loop sender: Poisson arrivals, each sent at its time (sleeping
  *   on a timer when early, yielding every 2 ms when late), bodies drained; send lag into an
@@ -28,7 +31,7 @@ import { OpenAIClient } from '../harness/client/openai-client.ts';
 import { newHistogram, percentileMs, recordMs } from '../harness/histogram.ts';
 
 export interface DriverConfig {
-  mode: 'autocannon' | 'undici' | 'client' | 'open' | 'read-readline' | 'read-chunks' | 'jitter';
+  mode: 'autocannon' | 'undici' | 'undici-sse' | 'client' | 'open' | 'read-readline' | 'read-chunks' | 'jitter';
   /** jitter: the timer period, ms. */
   periodMs?: number;
   url: string;
@@ -102,6 +105,33 @@ async function closedLoop(c: DriverConfig, one: () => Promise<boolean>): Promise
 }
 
 /** One request through undici's dispatch, body drained: resolves ok or not. */
+/** One streamed request whose events are decoded and parsed (and their content kept): the floor of reading an answer. */
+function dispatchParsed(pool: Dispatcher, body: string, headers: Record<string, string>): Promise<boolean> {
+  return new Promise((resolve) => {
+    let status = 0;
+    let text = '';
+    const decoder = new TextDecoder();
+    pool.dispatch(
+      { path: '/v1/chat/completions', method: 'POST', headers, body, headersTimeout: 0, bodyTimeout: 0 },
+      {
+        onRequestStart: () => undefined,
+        onResponseStart: (_c, code) => void (status = code),
+        onResponseData: (_c, chunk) => void (text += decoder.decode(chunk, { stream: true })),
+        onResponseEnd: () => {
+          let content = '';
+          for (const event of text.split('\n\n')) {
+            if (!event.startsWith('data: ') || event === 'data: [DONE]') continue;
+            const v = JSON.parse(event.slice(6)) as { choices?: { delta?: { content?: string } }[] };
+            content += v.choices?.[0]?.delta?.content ?? '';
+          }
+          resolve(status === 200 && content.length > 0);
+        },
+        onResponseError: () => resolve(false),
+      },
+    );
+  });
+}
+
 function dispatchOnce(pool: Dispatcher, body: string, headers: Record<string, string>): Promise<boolean> {
   return new Promise((resolve) => {
     let status = 0;
@@ -306,6 +336,13 @@ async function main(): Promise<DriverResult> {
       const pool = new Pool(c.url, { connections: c.connections });
       const body = payload(c);
       const r = await closedLoop(c, () => dispatchOnce(pool, body, headers));
+      await pool.close();
+      return r;
+    }
+    case 'undici-sse': {
+      const pool = new Pool(c.url, { connections: c.connections });
+      const body = payload(c);
+      const r = await closedLoop(c, () => dispatchParsed(pool, body, headers));
       await pool.close();
       return r;
     }

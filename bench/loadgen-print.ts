@@ -16,11 +16,13 @@ export function printLoadgen(r: LoadgenResult): void {
       round: i + 1,
       autocannon: r0(x.autocannon),
       'undici floor': r0(x.undiciFloor),
+      'sse parse floor': r0(x.parseFloor),
       'wrp client': r0(x.client),
       'wrp run': r0(x.wrpRun),
       'wrp run (tsx)': r0(x.wrpRunTsx),
       'client cpu us/req': f(x.clientCpuUsPerRequest, 1),
       'undici cpu us/req': f(x.undiciCpuUsPerRequest, 1),
+      'parse cpu us/req': f(x.parseCpuUsPerRequest, 1),
       'autocannon cpu us/req': f(x.autocannonCpuUsPerRequest, 1),
       load: Object.values(x.load1)
         .map((l) => l.toFixed(1))
@@ -34,6 +36,13 @@ export function printLoadgen(r: LoadgenResult): void {
     { measure: 'wrp run closed loop / autocannon', ratio: f(m.wrpRun), goal: '>= 0.5', result: goal(m.wrpRun! >= 0.5) },
     { measure: 'bare undici floor / autocannon', ratio: f(m.undiciFloor), goal: '', result: '' },
     { measure: 'wrp client / bare undici floor', ratio: f(m.clientOverFloor), goal: '', result: '' },
+    {
+      measure: 'SSE parse floor / autocannon (undici + every event parsed)',
+      ratio: f(m.parseFloor),
+      goal: '',
+      result: '',
+    },
+    { measure: 'wrp client / SSE parse floor', ratio: f(m.clientOverParseFloor), goal: '', result: '' },
     { measure: 'wrp run compiled / through tsx', ratio: f(m.compiledOverTsx), goal: '', result: '' },
     {
       measure: 'CPU per request: autocannon / wrp client (the ratio when both are CPU-bound)',

@@ -162,11 +162,14 @@ async function wrpRun(dir: string, yaml: string, via: 'compiled' | 'tsx') {
 export interface ThroughputRound {
   autocannon: number;
   undiciFloor: number;
+  /** undici, every SSE event decoded and JSON.parse'd (the floor of reading each event). */
+  parseFloor: number;
   client: number;
   wrpRun: number;
   wrpRunTsx: number;
   clientCpuUsPerRequest: number;
   undiciCpuUsPerRequest: number;
+  parseCpuUsPerRequest: number;
   autocannonCpuUsPerRequest: number;
   /** 1-minute load average before each measurement. */
   load1: Record<string, number>;
@@ -203,6 +206,14 @@ async function throughputRound(
     async () => {
       const d = await drive(paths.driver, { ...base, mode: 'undici' });
       [r.undiciFloor, r.undiciCpuUsPerRequest, r.load1.undici] = [d.perS, d.cpuUsPerRequest, d.load1];
+      r.errors += d.errors;
+    },
+  ]);
+  steps.push([
+    'undici-sse',
+    async () => {
+      const d = await drive(paths.driver, { ...base, mode: 'undici-sse' });
+      [r.parseFloor, r.parseCpuUsPerRequest, r.load1.parse] = [d.perS, d.cpuUsPerRequest, d.load1];
       r.errors += d.errors;
     },
   ]);
@@ -317,6 +328,8 @@ export async function loadgenBench(log: (line: string) => void = console.log): P
         wrpRunTsx: ratio('wrpRunTsx'),
         undiciFloor: ratio('undiciFloor'),
         clientOverFloor: median(rounds.map((r) => r.client / r.undiciFloor)),
+        parseFloor: ratio('parseFloor'),
+        clientOverParseFloor: median(rounds.map((r) => r.client / r.parseFloor)),
         compiledOverTsx: median(rounds.map((r) => r.wrpRun / r.wrpRunTsx)),
         cpuAutocannonOverClient: median(rounds.map((r) => r.autocannonCpuUsPerRequest / r.clientCpuUsPerRequest)),
       },
