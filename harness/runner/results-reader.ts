@@ -1,6 +1,7 @@
 /**
  * Reads a run's JSONL files back (the end of a run, `wrp report`, `wrp run --resume`) one
- * line at a time: a fixed read buffer (grown only for a line longer than it), one value
+ * line at a time: two fixed read buffers, the next chunk read while one is parsed (a line
+ * longer than a chunk is assembled in a buffer grown only for it), one value
  * handed to the caller at a time, so memory does not grow with the file and multi-GB files
  * work. The writer only appends whole lines, so the damage a kill -9 can do is a torn last
  * line: it is detected, dropped and reported, never a crash. A bad line before the last
@@ -72,37 +73,61 @@ export async function scanJsonl<T>(
   };
 
   const fh = await open(file, 'r');
-  let buf = Buffer.allocUnsafe(Math.max(1, chunkBytes));
-  /** File offset of buf[0]; bytes [0, carry) of buf are an unfinished line. */
-  let base = 0;
-  let carry = 0;
+  const size = Math.max(1, chunkBytes);
+  // Two read buffers: the next chunk is read while this one is parsed (the disk and the parser overlap).
+  const chunks = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+  /** The unfinished line at the end of the chunks so far, and the file offset it starts at. */
+  let carry = Buffer.allocUnsafe(size);
+  let carryLen = 0;
+  let carryAt = 0;
+  const keep = (from: Buffer, start: number, end: number) => {
+    if (carryLen + end - start > carry.length) {
+      // A line longer than the buffer: grow it (the only growth, bounded by the longest line).
+      const bigger = Buffer.allocUnsafe(Math.max(carry.length * 2, carryLen + end - start));
+      carry.copy(bigger, 0, 0, carryLen);
+      carry = bigger;
+    }
+    from.copy(carry, carryLen, start, end);
+    carryLen += end - start;
+  };
+  let readAt = 0;
+  let slot = 0;
+  let next = fh.read(chunks[0]!, 0, size, 0);
   try {
     for (;;) {
-      if (carry === buf.length) {
-        // A line longer than the buffer: grow it (the only growth, bounded by the longest line).
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, carry);
-        buf = bigger;
-      }
-      const { bytesRead } = await fh.read(buf, carry, buf.length - carry, base + carry);
+      const { bytesRead } = await next;
       if (bytesRead === 0) break;
-      const view = buf.subarray(0, carry + bytesRead);
+      const cur = chunks[slot]!.subarray(0, bytesRead);
+      const curAt = readAt;
+      readAt += bytesRead;
+      slot ^= 1;
+      next = fh.read(chunks[slot]!, 0, size, readAt);
       let start = 0;
-      for (let nl = view.indexOf(NL, carry); nl !== -1; nl = view.indexOf(NL, start)) {
+      let nl = cur.indexOf(NL);
+      if (carryLen > 0 && nl !== -1) {
         // Only a line ended by its newline is complete: the writer always ends what it writes with one.
-        line(view.toString('utf8', start, nl), base + start, base + nl);
+        keep(cur, 0, nl);
+        line(carry.toString('utf8', 0, carryLen), carryAt, curAt + nl);
+        carryLen = 0;
+        start = nl + 1;
+        nl = cur.indexOf(NL, start);
+      }
+      for (; nl !== -1; nl = cur.indexOf(NL, start)) {
+        line(cur.toString('utf8', start, nl), curAt + start, curAt + nl);
         start = nl + 1;
       }
-      view.copy(buf, 0, start);
-      base += start;
-      carry = view.length - start;
+      if (start < cur.length) {
+        if (carryLen === 0) carryAt = curAt + start;
+        keep(cur, start, cur.length);
+      }
     }
   } finally {
+    await next.catch(() => undefined);
     await fh.close();
   }
   // Everything after the last valid line (bad lines, an unterminated fragment) is the torn tail.
-  const fragmentDirty = carry > 0 && !isBlank(buf.toString('utf8', 0, carry));
-  if (pendingCount > 0 || fragmentDirty) report.tornBytes = base + carry - report.validBytes;
+  const fragmentDirty = carryLen > 0 && !isBlank(carry.toString('utf8', 0, carryLen));
+  if (pendingCount > 0 || fragmentDirty) report.tornBytes = readAt - report.validBytes;
   return report;
 }
 
