@@ -16,6 +16,7 @@ import {
   routerBenchPairBench,
   routerDcBench,
   routerDcEmbeddingBench,
+  routerDcExploreReference,
 } from './learners.ts';
 import { simSpeed } from './sim-speed.ts';
 import { initTf } from '../learners/rl/backend.ts';
@@ -128,6 +129,11 @@ if (wanted('learners')) {
       'RouterDC, 7 models: one pass of bandit feedback on the train splits, accuracy on the test splits, seeds 1-5 (hashed-text and neural rows: seed 1) (best single 0.489, best per category 0.522, oracle 0.706; goal >= 0.515 on every seed)',
       rdc,
     );
+    const rdcReference = routerDcExploreReference();
+    printTable(
+      'RouterDC, what one pass can tell apart: even exploration, then commit per category (mmlu: 2,000 train rows, 7 models, best 0.551 vs 0.514 next)',
+      rdcReference,
+    );
     const rdcEmbedding = await routerDcEmbeddingBench();
     if (rdcEmbedding)
       printTable(
@@ -148,6 +154,7 @@ if (wanted('learners')) {
     printTable('RouterBench, 11 models: AIQ vs the zero router', aiqRows);
     Object.assign(results.learners as object, {
       routerDc: rdc,
+      routerDcExploreReference: rdcReference,
       ...(rdcEmbedding ? { routerDcEmbedding: rdcEmbedding } : {}),
       routerBenchPair: pair,
       routerBenchCascade: cascade,
