@@ -157,21 +157,18 @@ describe('a simulated pool as the judge (llm_judge pointed at it, judge.ts)', ()
       [0, true],
     ] as const) {
       const ev = await judgeAt(agreement);
-      for (const c of cases.slice(0, 16)) {
-        const e = await ev.evaluate({ ...c.value, prompt: c.prompt });
-        expect(e.quality, e.detail).toBe(c.good !== flip ? 1 : 0);
-      }
+      const some = cases.slice(0, 16);
+      // Sent together (the simulated judge batches them as vLLM would); its verdict depends on the prompt, not the order.
+      const got = await Promise.all(some.map((c) => ev.evaluate({ ...c.value, prompt: c.prompt })));
+      got.forEach((e, i) => expect(e.quality, e.detail).toBe(some[i]!.good !== flip ? 1 : 0));
       await ev.close?.();
     }
   });
 
   it('at agreement 0.85 it agrees on about that share of answers', async () => {
     const ev = await judgeAt(0.85);
-    let agree = 0;
-    for (const c of cases) {
-      const e = await ev.evaluate({ ...c.value, prompt: c.prompt });
-      if (e.quality === (c.good ? 1 : 0)) agree++;
-    }
+    const got = await Promise.all(cases.map((c) => ev.evaluate({ ...c.value, prompt: c.prompt })));
+    const agree = got.filter((e, i) => e.quality === (cases[i]!.good ? 1 : 0)).length;
     // Deterministic for the seed; 120 Bernoulli(0.85) draws land within +-0.1 of 0.85 (binomial sd 0.033).
     expect(agree / cases.length).toBeGreaterThan(0.75);
     expect(agree / cases.length).toBeLessThan(0.95);
