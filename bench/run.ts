@@ -7,17 +7,9 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { fidelity } from './fidelity.ts';
 import { httpLag, type HttpLagResult } from './http-lag.ts';
-import {
-  driftBench,
-  linucbSpeed,
-  neuralSpeed,
-  routerBenchAiqBench,
-  routerBenchCascadeBench,
-  routerBenchPairBench,
-  routerDcBench,
-  routerDcEmbeddingBench,
-  routerDcExploreReference,
-} from './learners.ts';
+import { driftBench, linucbSpeed, neuralSpeed } from './learners.ts';
+import { routerDcBench, routerDcEmbeddingBench, routerDcExploreReference } from './learners-routerdc.ts';
+import { routerBenchAiqBench, routerBenchCascadeBench, routerBenchPairBench } from './learners-routerbench.ts';
 import { simSpeed } from './sim-speed.ts';
 import { initTf } from '../learners/rl/backend.ts';
 import { dataDir } from '../datasets/paths.ts';

