@@ -201,6 +201,7 @@ export async function train(a: TrainArgs): Promise<void> {
   // Before any data is read: a misspelt learner is one line, not the end of a long load.
   if (!TRAINABLE.includes(a.learner))
     throw new UsageError(`--learner: expected one of ${TRAINABLE.join(', ')}, got "${a.learner}"`);
+  params(a.params); // likewise --params that is not a JSON object
   await prepareLearners({ type: a.learner });
   const spec = parseDataSpec(a.data, a);
   const router = a.signals === undefined ? undefined : new SignalRouter(loadSignalMap(a.signals));
