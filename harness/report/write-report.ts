@@ -3,7 +3,10 @@
  * DIR is (a run or sweep, a training or evaluation folder, a capacity search, repeated
  * trials), builds its page and writes DIR/report.html. Returns the file's path.
  */
-import type { RunDigest } from './run-digest.ts';
+import { RunDigester, type RunDigest } from './run-digest.ts';
+import { scanCount } from './read-records.ts';
+import { reportRun } from '../runner/report.ts';
+import type { RunSummary } from '../runner/summary.ts';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputFileError } from '../../core/errors.ts';
@@ -50,4 +53,22 @@ export async function writeReport(dir: string, digest?: RunDigest): Promise<stri
   const file = join(dir, 'report.html');
   writeFileSync(file, renderPage(page));
   return file;
+}
+
+/**
+ * A run folder: its summary recomputed from its files (harness/runner/report.ts) and its
+ * report.html written, requests.jsonl read once for both (the digest sees each record of the
+ * summary's pass).
+ */
+export async function summariseRun(
+  dir: string,
+  log: (line: string) => void,
+): Promise<{ summary: RunSummary; html: string }> {
+  let digester: RunDigester | undefined;
+  const fin = await reportRun(dir, log, (config) => {
+    const d = (digester = new RunDigester(config.slo));
+    return (r) => d.add(r);
+  });
+  const html = await writeReport(dir, digester?.finish(scanCount(fin.requests)));
+  return { summary: fin.summary, html };
 }

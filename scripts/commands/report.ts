@@ -5,11 +5,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { printRunSummary } from '../../harness/runner/print-summary.ts';
-import { reportRun } from '../../harness/runner/report.ts';
-import { reportKind, writeReport } from '../../harness/report/write-report.ts';
-import { RunDigester, type RunDigest } from '../../harness/report/run-digest.ts';
-import { scanCount } from '../../harness/report/read-records.ts';
-import type { RunSummary } from '../../harness/runner/summary.ts';
+import { reportKind, summariseRun, writeReport } from '../../harness/report/write-report.ts';
 import { printJson, printNext, shown } from '../next.ts';
 
 interface ReportArgs {
@@ -18,23 +14,9 @@ interface ReportArgs {
 }
 
 async function report(args: ReportArgs): Promise<void> {
-  let summary: RunSummary | undefined;
-  let digest: RunDigest | undefined;
-  if (reportKind(args.dir) === 'run') {
-    // One pass over requests.jsonl: the summary and the report's digest see each record in turn.
-    let digester: RunDigester | undefined;
-    const fin = await reportRun(
-      args.dir,
-      (line) => console.error(line),
-      (config) => {
-        const d = (digester = new RunDigester(config.slo));
-        return (r) => d.add(r);
-      },
-    );
-    summary = fin.summary;
-    digest = digester?.finish(scanCount(fin.requests));
-  }
-  const html = await writeReport(args.dir, digest);
+  const run = reportKind(args.dir) === 'run' ? await summariseRun(args.dir, (line) => console.error(line)) : undefined;
+  const summary = run?.summary;
+  const html = run?.html ?? (await writeReport(args.dir));
   if (args.json) return printJson({ dir: args.dir, report: html, ...(summary ? { summary } : {}) });
   if (summary) {
     printRunSummary(summary, console.log);
