@@ -50,6 +50,20 @@ export interface StopRule {
   graceS: number;
 }
 
+/** The loop's stop rule from an experiment's `stop:` block (`requests` only where this process counts them). */
+export function stopRule(
+  stop: { duration_s?: number; max_error_rate: number; min_requests_for_error_rate: number; grace_s: number },
+  requests?: number,
+): StopRule {
+  return {
+    requests,
+    durationS: stop.duration_s,
+    maxErrorRate: stop.max_error_rate,
+    minRequestsForErrorRate: stop.min_requests_for_error_rate,
+    graceS: stop.grace_s,
+  };
+}
+
 export type TurnRunner = (
   session: SessionPlan,
   turn: number,

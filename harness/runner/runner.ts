@@ -14,7 +14,7 @@ import { describeFrameLag } from '../pool/sim/emission-lag.ts';
 import { createEvaluator } from '../feedback/factory.ts';
 import type { Evaluator } from '../feedback/types.ts';
 import type { PolicyFactory } from '../router/policies.ts';
-import { TelemetryScraper } from '../telemetry/scraper.ts';
+import { type TelemetryScraper } from '../telemetry/scraper.ts';
 import type { Policy, PoolObservation, RequestResult } from '../types.ts';
 import { createArrivals } from '../workload/arrivals.ts';
 import { createWorkload } from '../workload/mix.ts';
@@ -22,17 +22,17 @@ import type { ExperimentConfig } from './config.ts';
 import { buildRouter } from './build-router.ts';
 import { DEFAULT_CHECKPOINT_EVERY, PolicyCheckpointer } from './checkpoint.ts';
 import { finalizeRun } from './finalize.ts';
-import { LoadLoop } from './load-loop.ts';
+import { LoadLoop, stopRule } from './load-loop.ts';
 import { startPools, stopPools, type PoolHandle } from './pools.ts';
 import { createProgress } from './progress.ts';
 import { JsonlWriter } from './results-writer.ts';
 import { datasetMeta, datasetNotes, openRunDir, type ResumeState } from './run-dir.ts';
 import { RunInterrupted, type RunInterrupt } from './interrupt.ts';
 import type { RunSummary, SummaryMeta } from './summary.ts';
-import { RUNNER_ERROR_CLASSES, runTurn, type TurnEnv } from './turn.ts';
+import { RUNNER_ERROR_CLASSES, turnRunner, type TurnEnv } from './turn.ts';
 import { RecentTtft } from './recent-ttft.ts';
 import { describeStop, type StopReason } from './stop-reason.ts';
-import { EnergyRate } from './energy-rate.ts';
+import { poolTelemetry } from './pool-telemetry.ts';
 import { sessionShare } from '../scale/session-share.ts';
 import { commonT0, finishRunManifest, prepareShardDir, runManifest, type RunShard } from '../scale/run-shard.ts';
 import { writeManifest } from '../scale/manifest.ts';
@@ -79,17 +79,8 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const arrivals = createArrivals(config.workload.arrival, config.seed, { baseDir, file });
   const pools = await startPools(config, log);
   const byName = new Map(pools.map((p) => [p.name, p]));
-  const energyRate = new EnergyRate();
   // The scraper is built (and its energy sources checked) before the run folder its file goes in.
-  const telemetryFile: { writer?: JsonlWriter } = {};
-  const scraper = new TelemetryScraper({
-    pools: pools.map((p) => ({ name: p.name, url: p.url, energy: p.config.energy })),
-    intervalMs: config.telemetry.interval_ms,
-    sink: (s) => {
-      energyRate.add(s);
-      telemetryFile.writer?.write(s);
-    },
-  });
+  const { scraper, energyRate, recordTo } = poolTelemetry(pools, config.telemetry.interval_ms);
   let evaluator: Evaluator | undefined;
   let router: ReturnType<typeof buildRouter>;
   try {
@@ -125,7 +116,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const runId = meta.runId;
   const manifest = opts.shard && runManifest(config, opts.shard);
   if (manifest) writeManifest(runDir, manifest);
-  const telemetry = (telemetryFile.writer = new JsonlWriter(join(runDir, 'telemetry.jsonl')));
+  const telemetry = recordTo(new JsonlWriter(join(runDir, 'telemetry.jsonl')));
   const requests = new JsonlWriter(join(runDir, 'requests.jsonl'));
   let recorded = resume?.records ?? 0;
   try {
@@ -164,23 +155,8 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       arrivals,
       // A shard's budget is read over the whole schedule (session-share.ts), not counted here.
       ...(opts.shard ? { share: sessionShare(opts.shard.shard, config.stop.requests) } : {}),
-      stop: {
-        requests: opts.shard ? undefined : config.stop.requests,
-        durationS: config.stop.duration_s,
-        maxErrorRate: config.stop.max_error_rate,
-        minRequestsForErrorRate: config.stop.min_requests_for_error_rate,
-        graceS: config.stop.grace_s,
-      },
-      runTurn: (session, turn, history, scheduledAt, stage, previousPool) =>
-        runTurn(env, {
-          session,
-          turn,
-          history,
-          scheduledAt,
-          stage: stage.index,
-          stageLabel: stage.label,
-          previousPool,
-        }),
+      stop: stopRule(config.stop, opts.shard ? undefined : config.stop.requests),
+      runTurn: turnRunner(env),
       onResult: (r) => {
         requests.write(r);
         recorded++;

@@ -28,6 +28,7 @@ import {
   type RoutingContext,
   type SessionPlan,
 } from '../types.ts';
+import type { TurnRunner } from './load-loop.ts';
 import type { PoolHandle } from './pools.ts';
 import { meetsSlo, type Slo } from './summary.ts';
 
@@ -346,4 +347,18 @@ function failedBeforePool(
     evaluator: env.evaluator.name,
     sloViolated: true,
   };
+}
+
+/** The load loop's turn runner for an environment: each turn of a session through runTurn. */
+export function turnRunner(env: TurnEnv): TurnRunner {
+  return (session, turn, history, scheduledAt, stage, previousPool) =>
+    runTurn(env, {
+      session,
+      turn,
+      history,
+      scheduledAt,
+      stage: stage.index,
+      stageLabel: stage.label,
+      previousPool,
+    });
 }

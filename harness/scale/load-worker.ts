@@ -15,12 +15,12 @@ import { deriveSeed } from '../../core/rng.ts';
 import { createEvaluator } from '../feedback/factory.ts';
 import type { PolicyFactory } from '../router/policies.ts';
 import { buildRouter } from '../runner/build-router.ts';
-import { LoadLoop } from '../runner/load-loop.ts';
+import { LoadLoop, stopRule } from '../runner/load-loop.ts';
 import { startPools, stopPools } from '../runner/pools.ts';
 import { RecentTtft } from '../runner/recent-ttft.ts';
 import { JsonlWriter } from '../runner/results-writer.ts';
 import type { StopReason } from '../runner/stop-reason.ts';
-import { runTurn, type TurnEnv } from '../runner/turn.ts';
+import { turnRunner, type TurnEnv } from '../runner/turn.ts';
 import type { PoolObservation } from '../types.ts';
 import { createArrivals } from '../workload/arrivals.ts';
 import { createWorkload } from '../workload/mix.ts';
@@ -119,22 +119,8 @@ export async function prepareLoadWorker(
       source: workload,
       arrivals,
       share: sessionShare(init.shard, config.stop.requests, init.worker),
-      stop: {
-        durationS: config.stop.duration_s,
-        maxErrorRate: config.stop.max_error_rate,
-        minRequestsForErrorRate: config.stop.min_requests_for_error_rate,
-        graceS: config.stop.grace_s,
-      },
-      runTurn: (session, turn, history, scheduledAt, stage, previousPool) =>
-        runTurn(env, {
-          session,
-          turn,
-          history,
-          scheduledAt,
-          stage: stage.index,
-          stageLabel: stage.label,
-          previousPool,
-        }),
+      stop: stopRule(config.stop),
+      runTurn: turnRunner(env),
       onResult: (r) => {
         requests.write(r);
         if (r.status === 'ok' && r.timing.ttftMs !== undefined) ttft.add(r.decision.pool, r.timing.ttftMs);

@@ -18,13 +18,14 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UsageError, WrpError } from '../../core/errors.ts';
 import { formatReport } from '../../datasets/report.ts';
-import { TelemetryScraper } from '../telemetry/scraper.ts';
+import { type TelemetryScraper } from '../telemetry/scraper.ts';
 import { createArrivals } from '../workload/arrivals.ts';
 import { createWorkload } from '../workload/mix.ts';
 import { buildRouter } from '../runner/build-router.ts';
 import { DEFAULT_CHECKPOINT_EVERY, PolicyCheckpointer } from '../runner/checkpoint.ts';
 import type { ExperimentConfig } from '../runner/config.ts';
-import { EnergyRate } from '../runner/energy-rate.ts';
+import type { EnergyRate } from '../runner/energy-rate.ts';
+import { poolTelemetry } from '../runner/pool-telemetry.ts';
 import { finalizeRun } from '../runner/finalize.ts';
 import { startPools, stopPools, type PoolHandle } from '../runner/pools.ts';
 import { createProgress } from '../runner/progress.ts';
@@ -91,17 +92,8 @@ export async function runWithWorkers(opts: RunOptions, w: WorkersOptions): Promi
   createArrivals(config.workload.arrival, config.seed, { baseDir: dirname(file), file });
   const interrupt = opts.interrupt;
   const pools = await startPools(config, log);
-  const energyRate = new EnergyRate();
   // As in one process: the scraper and the router are built (energy sources checked) before the run folder.
-  const telemetryFile: { writer?: JsonlWriter } = {};
-  const scraper = new TelemetryScraper({
-    pools: pools.map((p) => ({ name: p.name, url: p.url, energy: p.config.energy })),
-    intervalMs: config.telemetry.interval_ms,
-    sink: (s) => {
-      energyRate.add(s);
-      telemetryFile.writer?.write(s);
-    },
-  });
+  const { scraper, energyRate, recordTo } = poolTelemetry(pools, config.telemetry.interval_ms);
   let router: ReturnType<typeof buildRouter>;
   let dir: OpenedRunDir;
   try {
@@ -126,7 +118,7 @@ export async function runWithWorkers(opts: RunOptions, w: WorkersOptions): Promi
   log(`${w.count} worker processes`);
   const manifest = opts.shard && runManifest(config, opts.shard);
   if (manifest) writeManifest(runDir, manifest);
-  const telemetry = (telemetryFile.writer = new JsonlWriter(join(runDir, 'telemetry.jsonl')));
+  const telemetry = recordTo(new JsonlWriter(join(runDir, 'telemetry.jsonl')));
   const workersDir = join(runDir, 'workers');
   const workers: Worker[] = [];
   let failure: Error | undefined;
