@@ -7,6 +7,7 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runAndReport } from '../scripts/commands/run.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isWrpError } from '../core/errors.ts';
 import { startSimServer, type SimServer } from '../harness/pool/sim/server.ts';
@@ -98,4 +99,12 @@ describe('sharded runs and wrp merge', () => {
     expect(msg).toContain(`${id(copied)} (in ${dirs[1]}; belongs to ${dirs[0]})`);
     expect(msg).toContain(`${id(lost!)} (belongs to ${dirs[1]})`);
   }, 120_000);
+
+  it('a shard folder is not resumed as a whole run: one line saying to run the shard again', async () => {
+    const err = await runAndReport({ resume: join(out, 'shard-0'), progress: false }).catch((e: unknown) => e);
+    expect(isWrpError(err, 'WRP_USAGE')).toBe(true);
+    expect((err as Error).message).toMatch(
+      /shard-0 is one shard of a schedule \(shard\.json\); a shard is not resumed/,
+    );
+  });
 });

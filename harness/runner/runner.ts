@@ -247,7 +247,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     if (dir.fresh && recorded === 0) rmSync(runDir, { recursive: true, force: true });
     else if (!(e instanceof RunInterrupted))
       log(
-        `the run folder keeps the ${recorded} requests recorded: wrp report ${runDir} summarises them; wrp run --resume ${runDir} continues the run`,
+        `the run folder keeps the ${recorded} requests recorded: wrp report ${runDir} summarises them; ${opts.shard ? 'a shard is run again into a new folder' : `wrp run --resume ${runDir} continues the run`}`,
       );
     throw e;
   } finally {

@@ -26,6 +26,7 @@ import { UsageError, WrpError } from '../../core/errors.ts';
 import { parseShard } from '../../harness/scale/shard.ts';
 import { parseStartAt, type RunShard } from '../../harness/scale/run-shard.ts';
 import { runWithWorkers } from '../../harness/scale/run-workers.ts';
+import { MANIFEST_FILE } from '../../harness/scale/manifest.ts';
 import { fileURLToPath } from 'node:url';
 import { parseWorkers } from './workers-flag.ts';
 import { printJson, printNext, shown } from '../next.ts';
@@ -75,6 +76,10 @@ function resumeConfig(dir: string, flags: ConfigFlags): { config: ExperimentConf
   const resolved = join(dir, 'config.resolved.yaml');
   if (!existsSync(resolved))
     throw new UsageError(`--resume: expected a run directory holding config.resolved.yaml, got "${dir}"`);
+  if (existsSync(join(dir, MANIFEST_FILE)))
+    throw new UsageError(
+      `--resume: ${dir} is one shard of a schedule (${MANIFEST_FILE}); a shard is not resumed: run it again with --shard and --out in a new folder`,
+    );
   const config = loadExperiment(resolved, flags);
   const experimentFile = readRunMeta(dir)?.experimentFile;
   return { config, configFile: experimentFile ?? resolved };
@@ -145,9 +150,11 @@ export async function runAndReport(args: RunArgs): Promise<RunOutcome | undefine
   }
   const stop = outcome.summary.stop;
   if (stop.kind === 'signal') {
-    console.error(
-      `wrp: stopped by ${stop.signal}: ${outcome.recorded} requests recorded, each once; continue the run with: wrp run --resume ${outcome.runDir}`,
-    );
+    // A shard is one share of a schedule: it is run again (into a new folder), not resumed as a whole run.
+    const next = shard
+      ? `this shard is unfinished (wrp merge takes finished shards): run it again with --out in a new folder`
+      : `continue the run with: wrp run --resume ${outcome.runDir}`;
+    console.error(`wrp: stopped by ${stop.signal}: ${outcome.recorded} requests recorded, each once; ${next}`);
     process.exitCode = exitStatusOf(stop.signal);
     return undefined;
   }
