@@ -26,6 +26,7 @@ import type { DriverConfig, DriverResult } from './loadgen-driver.ts';
 import type { RunSummary } from '../harness/runner/summary.ts';
 import type { FrameLagStats } from '../harness/pool/sim/emission-lag.ts';
 import { writeSyntheticRun } from '../tools/synthetic-run.ts';
+import { median, noopExperiment } from './noop-experiment.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -128,23 +129,6 @@ function wrp(args: string[], via: 'compiled' | 'tsx'): Promise<CliRun> {
   );
 }
 
-function experiment(name: string, url: string, arrival: string, stop: string): string {
-  return `
-name: ${name}
-seed: 1
-pools:
-  - { name: a, model: noop, endpoint: ${url}, pricing: { input_per_1m: 0.1, output_per_1m: 0.2 } }
-  - { name: b, model: noop, endpoint: ${url}, pricing: { input_per_1m: 0.3, output_per_1m: 0.6 } }
-workload:
-  sources: [{ type: synthetic, archetypes: { reasoning: 1 } }]
-  arrival: ${arrival}
-router: { type: linucb, alpha: 0.3, features: { text: false } }
-feedback: { evaluator: auto, reward: { quality: 1, cost: 0.3, cost_scale: 0.002, missing_quality: zero } }
-stop: ${stop}
-telemetry: { interval_ms: 1000 }
-`;
-}
-
 /** Runs an experiment through the CLI; its summary. */
 async function wrpRun(dir: string, yaml: string, via: 'compiled' | 'tsx') {
   const file = join(dir, `${via}-${Math.random().toString(16).slice(2, 8)}.yaml`);
@@ -185,12 +169,12 @@ async function throughputRound(
 ): Promise<ThroughputRound> {
   const o = LOADGEN_DEFAULTS;
   const base = { url, connections: o.concurrency, durationS: o.seconds, tokens: o.tokens, model: 'noop' };
-  const closed = experiment(
-    'loadgen-closed',
+  const closed = noopExperiment({
+    name: 'loadgen-closed',
     url,
-    `{ type: concurrency, concurrency: ${o.concurrency} }`,
-    `{ duration_s: ${o.seconds}, grace_s: 5 }`,
-  );
+    arrival: `{ type: concurrency, concurrency: ${o.concurrency} }`,
+    stop: `{ duration_s: ${o.seconds}, grace_s: 5 }`,
+  });
   const steps: [string, () => Promise<void>][] = [];
   const r = { load1: {} as Record<string, number>, errors: 0 } as ThroughputRound;
   steps.push([
@@ -239,11 +223,6 @@ async function throughputRound(
   for (const [, step] of order % 2 === 0 ? steps : [...steps].reverse()) await step();
   return r;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 export interface LoadgenResult {
   settings: typeof LOADGEN_DEFAULTS;
@@ -297,12 +276,12 @@ export async function loadgenBench(log: (line: string) => void = console.log): P
         tokens: o.tokens,
         model: 'noop',
       });
-      const open = experiment(
-        'loadgen-open',
-        noop.url,
-        `{ type: poisson, rate: ${o.openRate} }`,
-        `{ duration_s: ${o.openSeconds}, grace_s: 10 }`,
-      );
+      const open = noopExperiment({
+        name: 'loadgen-open',
+        url: noop.url,
+        arrival: `{ type: poisson, rate: ${o.openRate} }`,
+        stop: `{ duration_s: ${o.openSeconds}, grace_s: 10 }`,
+      });
       const w = await wrpRun(dir, open, 'compiled');
       const wl = w.summary.load!;
       openLoop = {
@@ -349,7 +328,12 @@ async function reportRow(paths: Record<'driver', string>, dir: string, log: (lin
   // About 5 KB a record, as the issue's 1M-record run (5.2 GB).
   const fileBytes = writeSyntheticRun(runDir, {
     records: o.records,
-    experiment: experiment('loadgen-report', 'http://127.0.0.1:9', '{ type: constant, rate: 1000 }', '{ requests: 1 }'),
+    experiment: noopExperiment({
+      name: 'loadgen-report',
+      url: 'http://127.0.0.1:9',
+      arrival: '{ type: constant, rate: 1000 }',
+      stop: '{ requests: 1 }',
+    }),
     textChars: 1200,
     answerChars: 2000,
     itlGaps: 200,

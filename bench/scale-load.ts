@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { PROJECT_ROOT } from '../datasets/paths.ts';
 import type { RunSummary } from '../harness/runner/summary.ts';
 import { cpuFloor } from './scale-sweep.ts';
+import { median, NOOP_ROUTERS, noopExperiment, type NoopRouter } from './noop-experiment.ts';
 
 const env = (k: string, d: number) => Number(process.env[`WRP_BENCH_SCALE_${k}`] ?? d);
 const load1 = () => Number(loadavg()[0]!.toFixed(2));
@@ -40,29 +41,6 @@ async function noopServer(): Promise<NoopChild> {
     child.once('exit', (code) => reject(new Error(`no-op server exited (code ${code}) before listening`)));
   });
   return { url, kill: () => child.kill() };
-}
-
-const ROUTERS = {
-  static: '{ type: static, map: {}, default: a }',
-  linucb: '{ type: linucb, alpha: 0.3, features: { text: false } }',
-} as const;
-type RouterName = keyof typeof ROUTERS;
-
-function experiment(url: string, arrival: string, stop: string, router: RouterName = 'linucb'): string {
-  return `
-name: scale
-seed: 1
-pools:
-  - { name: a, model: noop, endpoint: ${url}, pricing: { input_per_1m: 0.1, output_per_1m: 0.2 } }
-  - { name: b, model: noop, endpoint: ${url}, pricing: { input_per_1m: 0.3, output_per_1m: 0.6 } }
-workload:
-  sources: [{ type: synthetic, archetypes: { reasoning: 1 } }]
-  arrival: ${arrival}
-router: ${ROUTERS[router]}
-feedback: { evaluator: auto, reward: { quality: 1, cost: 0.3, cost_scale: 0.002, missing_quality: zero } }
-stop: ${stop}
-telemetry: { interval_ms: 1000 }
-`;
 }
 
 /** `wrp ARGS` through the compiled CLI; its combined output. */
@@ -103,11 +81,6 @@ const openView = (s: RunSummary & { load1: number }) => ({
   load1: s.load1,
 });
 const perS = (s: RunSummary) => s.sent / (s.durationS ?? NaN);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 export async function loadScaleBench() {
   const o = {
@@ -122,30 +95,36 @@ export async function loadScaleBench() {
   const server = await noopServer();
   try {
     const rounds: {
-      router: RouterName;
+      router: NoopRouter;
       floor: number;
       one: RunSummary & { load1: number };
       two: RunSummary & { load1: number };
     }[] = [];
     for (let r = 0; r < o.rounds; r++) {
       const floor = await cpuFloor();
-      for (const router of Object.keys(ROUTERS) as RouterName[]) {
-        const closed = experiment(
-          server.url,
-          `{ type: concurrency, concurrency: ${o.concurrency} }`,
-          `{ duration_s: ${o.seconds} }`,
+      for (const router of Object.keys(NOOP_ROUTERS) as NoopRouter[]) {
+        const closed = noopExperiment({
+          name: 'scale',
+          url: server.url,
+          arrival: `{ type: concurrency, concurrency: ${o.concurrency} }`,
+          stop: `{ duration_s: ${o.seconds} }`,
           router,
-        );
+        });
         const got: Record<number, RunSummary & { load1: number }> = {};
         for (const w of r % 2 === 0 ? [1, 2] : [2, 1]) got[w] = await run(dir, closed, w);
         rounds.push({ router, floor, one: got[1]!, two: got[2]! });
       }
     }
-    const open = experiment(server.url, `{ type: poisson, rate: ${o.openRate} }`, `{ duration_s: ${o.openSeconds} }`);
+    const open = noopExperiment({
+      name: 'scale',
+      url: server.url,
+      arrival: `{ type: poisson, rate: ${o.openRate} }`,
+      stop: `{ duration_s: ${o.openSeconds} }`,
+    });
     const openRuns = { one: await run(dir, open, 1), two: await run(dir, open, 2) };
     const shards = await shardBench(dir, server.url, o.shardRequests);
     const ratio = (x: (typeof rounds)[number]) => perS(x.two) / perS(x.one);
-    const medianOf = (router: RouterName) => median(rounds.filter((x) => x.router === router).map(ratio));
+    const medianOf = (router: NoopRouter) => median(rounds.filter((x) => x.router === router).map(ratio));
     return {
       settings: o,
       rounds: rounds.map((x) => ({
@@ -171,7 +150,12 @@ export async function loadScaleBench() {
 
 /** 3 shards from a common start, merged, vs 1 shard of the same schedule: ids and counts. */
 async function shardBench(dir: string, url: string, requests: number) {
-  const yaml = experiment(url, '{ type: poisson, rate: 1000 }', `{ requests: ${requests} }`);
+  const yaml = noopExperiment({
+    name: 'scale',
+    url,
+    arrival: '{ type: poisson, rate: 1000 }',
+    stop: `{ requests: ${requests} }`,
+  });
   const file = join(dir, 'shards.yaml');
   writeFileSync(file, yaml);
   const start = Date.now() + 3000;
