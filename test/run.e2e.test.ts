@@ -12,6 +12,8 @@ import { runExperiment } from '../harness/runner/runner.ts';
 import { BASELINE_POLICIES } from '../harness/router/policies.ts';
 import { startSimServer } from '../harness/pool/sim/server.ts';
 import type { RequestResult } from '../harness/types.ts';
+import { RunDigester, digestRun } from '../harness/report/run-digest.ts';
+import { scanCount } from '../harness/report/read-records.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'wrp-e2e-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -40,7 +42,7 @@ function base(over: Record<string, unknown>) {
   };
 }
 
-const run = (raw: Record<string, unknown>) =>
+const run = (raw: Record<string, unknown>, onFinalRecord?: (r: RequestResult) => void) =>
   runExperiment({
     config: parseExperiment(raw, 'e2e.yaml'),
     configFile: join(out, 'e2e.yaml'),
@@ -48,6 +50,7 @@ const run = (raw: Record<string, unknown>) =>
     outRoot: out,
     progress: false,
     log: () => {},
+    ...(onFinalRecord ? { onFinalRecord } : {}),
   });
 
 const lines = (dir: string, file: string) =>
@@ -91,6 +94,23 @@ describe('wrp run', () => {
     expect(summary.tables.overall[0].ttft_p50_ms).toBeGreaterThan(0);
     expect(readFileSync(join(o.runDir, 'summary.md'), 'utf8')).toContain('## pool');
     expect(readFileSync(join(o.runDir, 'config.resolved.yaml'), 'utf8')).toContain('name: e2e');
+  });
+
+  it("the report's digest from the run's last pass is the one a fresh read builds, energy included", async () => {
+    const slo = { ttft_ms: 300, tpot_ms: 40 };
+    const digester = new RunDigester(slo);
+    const o = await run(base({ slo }), (r) => digester.add(r));
+    const inRun = digester.finish(scanCount(o.requests));
+    const fresh = await digestRun(o.runDir, slo);
+    expect(inRun.records).toBe(40);
+    expect(inRun.records).toBe(fresh.records);
+    // The energy is attributed after the summary's pass: the digest must see it as written.
+    expect([...inRun.energy.values()].some((e) => e.joules > 0)).toBe(true);
+    expect([...inRun.energy]).toEqual([...fresh.energy]);
+    expect([...inRun.windows.entries()].map((e) => [...e.value.regret])).toEqual(
+      [...fresh.windows.entries()].map((e) => [...e.value.regret]),
+    );
+    expect(inRun.overall.TTFT.totalCount).toBe(fresh.overall.TTFT.totalCount);
   });
 
   it('stops on max_error_rate and still accounts for every request', async () => {

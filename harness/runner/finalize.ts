@@ -8,7 +8,8 @@
  * Passes over requests.jsonl: one for the summary; with energy samples, the energy inputs of
  * each request are parked on a temporary file (float-spool.ts) and read back once every
  * request has been seen (an interval's energy is split over all requests active in it);
- * `rewriteRequests` (the runner) streams the file once more to write the energy into it.
+ * `rewriteRequests` (the runner) streams the file once more to write the energy into it, and
+ * `onRecord` (the report's digest) sees each record in that pass, energy included.
  */
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,7 +40,11 @@ export interface FinalizeOptions {
   notes?: string[];
   /** Open-loop figures of the load loop (offered vs achieved rate). */
   load?: SummaryMeta['load'];
-  /** Sees every record of the summary's pass (`wrp report` builds the report's digest in the same pass). */
+  /**
+   * Sees each record once, as requests.jsonl holds it when finalising is done: in the pass that
+   * writes the attributed energy in when there is one, else in the summary's pass. The report's
+   * digest is built here, so the file is not read again for it.
+   */
   onRecord?: (r: RequestResult) => void;
 }
 
@@ -70,10 +75,11 @@ export async function finalizeRun(o: FinalizeOptions): Promise<Finalized> {
   const energy = points.length > 0 ? new EnergyAttributor(points) : undefined;
   const builder = new SummaryBuilder(o.config.slo);
   const spool = energy && new FloatSpool(SPOOL_WIDTH);
+  const rewrite = energy !== undefined && o.rewriteRequests;
   const row = new Float64Array(SPOOL_WIDTH);
   try {
     const req = await scanRequests(file, (r) => {
-      o.onRecord?.(r);
+      if (!rewrite) o.onRecord?.(r);
       const leaf = builder.add(r);
       const work = energy && workOf(r, energy);
       if (work === undefined) {
@@ -118,7 +124,7 @@ export async function finalizeRun(o: FinalizeOptions): Promise<Finalized> {
       });
       const t = energy.totals();
       energyMethod = `${ATTRIBUTION_METHOD}: each interval between energy samples split over the pool's requests by tokens processed (uncached prompt tokens until the first token, output tokens after); idle energy ${t.idleJ.toFixed(1)} J of ${t.totalJ.toFixed(1)} J not attributed`;
-      if (o.rewriteRequests) await rewriteWithEnergy(file, energy);
+      if (rewrite) await rewriteWithEnergy(file, energy, o.onRecord);
     }
 
     const summary = builder.build({
@@ -159,7 +165,11 @@ function workOf(r: RequestResult, energy: EnergyAttributor): RequestWork | undef
  * then renamed over it (a crash while rewriting keeps the old file). Written synchronously in
  * batches, so nothing queues in memory behind the disk.
  */
-async function rewriteWithEnergy(file: string, energy: EnergyAttributor): Promise<void> {
+async function rewriteWithEnergy(
+  file: string,
+  energy: EnergyAttributor,
+  onRecord: ((r: RequestResult) => void) | undefined,
+): Promise<void> {
   const tmp = `${file}.tmp`;
   const fd = openSync(tmp, 'w');
   let batch: string[] = [];
@@ -177,6 +187,7 @@ async function rewriteWithEnergy(file: string, energy: EnergyAttributor): Promis
         r.energyJ = energy.energyOf(work) ?? 0;
         r.energyMethod = ATTRIBUTION_METHOD;
       }
+      onRecord?.(r);
       const line = JSON.stringify(r) + '\n';
       batch.push(line);
       batchChars += line.length;

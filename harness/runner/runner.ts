@@ -28,6 +28,7 @@ import { createProgress } from './progress.ts';
 import { JsonlWriter } from './results-writer.ts';
 import { datasetMeta, datasetNotes, openRunDir, type ResumeState } from './run-dir.ts';
 import { RunInterrupted, type RunInterrupt } from './interrupt.ts';
+import type { JsonlReport } from './results-reader.ts';
 import type { RunSummary, SummaryMeta } from './summary.ts';
 import { RUNNER_ERROR_CLASSES, turnRunner, type TurnEnv } from './turn.ts';
 import { RecentTtft } from './recent-ttft.ts';
@@ -57,6 +58,11 @@ export interface RunOptions {
   shouldStop?: (r: RequestResult) => StopReason | undefined;
   /** `wrp run --shard i/N`: this process runs one shard of the schedule into its own folder (harness/scale/run-shard.ts). */
   shard?: RunShard;
+  /**
+   * Sees each record once at the end, as requests.jsonl then holds it (energy attributed): the
+   * CLI builds the report's digest from it, so the end of a run reads the file once for both.
+   */
+  onFinalRecord?: (r: RequestResult) => void;
 }
 
 export interface RunOutcome {
@@ -65,6 +71,8 @@ export interface RunOutcome {
   summary: RunSummary;
   /** Records in requests.jsonl (read them with results-reader.ts: the run keeps none in memory). */
   recorded: number;
+  /** What the end-of-run pass read from requests.jsonl (skipped lines included). */
+  requests: JsonlReport;
 }
 
 export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
@@ -232,6 +240,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       rewriteRequests: true,
       notes,
       load: load?.figures,
+      ...(opts.onFinalRecord ? { onRecord: opts.onFinalRecord } : {}),
     });
     if (fin.recorded !== loop.counters.sent) {
       throw new Error(
@@ -240,7 +249,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     }
     if (manifest)
       finishRunManifest(runDir, manifest, fin.recorded, { stop, stoppedBy: describeStop(stop), load: load?.figures });
-    return { runId, runDir, summary: fin.summary, recorded: fin.recorded };
+    return { runId, runDir, summary: fin.summary, recorded: fin.recorded, requests: fin.requests };
   } catch (e) {
     await requests.close().catch(() => undefined);
     // A folder this run made and recorded nothing in is no run: it goes. One with records stays, and says how to go on.

@@ -302,6 +302,7 @@ export async function runWithWorkers(opts: RunOptions, w: WorkersOptions): Promi
       rewriteRequests: true,
       notes,
       ...(load ? { load } : {}),
+      ...(opts.onFinalRecord ? { onRecord: opts.onFinalRecord } : {}),
     });
     if (fin.recorded !== recorded)
       throw new Error(
@@ -313,7 +314,7 @@ export async function runWithWorkers(opts: RunOptions, w: WorkersOptions): Promi
         stoppedBy: describeStop(runStop),
         ...(load ? { load } : {}),
       });
-    return { runId, runDir, summary: fin.summary, recorded: fin.recorded };
+    return { runId, runDir, summary: fin.summary, recorded: fin.recorded, requests: fin.requests };
   } catch (e) {
     // A folder this run made whose workers sent nothing is no run: it goes. Otherwise the workers' files stay.
     if (dir.fresh && sent === 0 && workers.every((x) => x.progress.sent === 0))

@@ -18,6 +18,9 @@ import { runExperiment, type RunOutcome } from '../../harness/runner/runner.ts';
 import { printRunSummary } from '../../harness/runner/print-summary.ts';
 import { readRunMeta } from '../../harness/runner/run-dir.ts';
 import { writeReport } from '../../harness/report/write-report.ts';
+import { RunDigester } from '../../harness/report/run-digest.ts';
+import type { RequestResult } from '../../harness/types.ts';
+import { scanCount } from '../../harness/report/read-records.ts';
 import { pivot, runRepeated } from '../../harness/trials/repeat.ts';
 import * as aq from 'arquero';
 import { POLICY_FACTORIES, prepareLearners } from '../../learners/policy-factories.ts';
@@ -117,7 +120,10 @@ export async function runAndReport(args: RunArgs): Promise<RunOutcome | undefine
   }
   const interrupt = new RunInterrupt();
   const removeHandlers = onSignals(interrupt, config.stop.grace_s);
+  // The report's digest is built in the run's own last pass over requests.jsonl, not in a pass of its own.
+  const digester = new RunDigester(config.slo);
   const options = {
+    onFinalRecord: (r: RequestResult) => digester.add(r),
     config,
     configFile,
     policies: checkpointable(POLICY_FACTORIES),
@@ -141,7 +147,7 @@ export async function runAndReport(args: RunArgs): Promise<RunOutcome | undefine
   } finally {
     removeHandlers();
   }
-  const report = await writeReport(outcome.runDir);
+  const report = await writeReport(outcome.runDir, digester.finish(scanCount(outcome.requests)));
   if (args.json) printJson({ runDir: outcome.runDir, report, summary: outcome.summary });
   else {
     printRunSummary(outcome.summary, console.log);
