@@ -173,6 +173,46 @@ describe('wrp run', () => {
     expect(cancelled.every((r) => r.errorClass === 'cancelled')).toBe(true);
   });
 
+  it('a warm-up goes out before the clock, each request recorded once in warmup.jsonl and in none of the figures', async () => {
+    const pools = [
+      await startSimServer({ model: 'llama-3.2-1b', port: 0 }),
+      await startSimServer({ model: 'llama-3.2-1b', port: 0 }),
+    ];
+    const received = async () => {
+      let n = 0;
+      for (const p of pools) {
+        const text = await (await fetch(`${p.url}/metrics`)).text();
+        for (const m of text.matchAll(/^vllm:request_success_total\{[^}]*\} (\d+)/gm)) n += Number(m[1]);
+      }
+      return n;
+    };
+    try {
+      const o = await run(
+        base({
+          pools: pools.map((p, i) => ({
+            name: `p${i}`,
+            model: 'llama-3.2-1b',
+            endpoint: p.url,
+            pricing: { input_per_1m: 0.1, output_per_1m: 0.2 },
+          })),
+          warmup: { requests: 7, concurrency: 3 },
+          stop: { requests: 12 },
+        }),
+      );
+      const warm = lines(o.runDir, 'warmup.jsonl') as { id: string; pool: string; ok: boolean }[];
+      expect(warm.map((w) => w.id).sort()).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => `warmup/${i}`).sort());
+      expect(warm.every((w) => w.ok)).toBe(true);
+      expect(new Set(warm.map((w) => w.pool))).toEqual(new Set(['p0', 'p1']));
+      expect(lines(o.runDir, 'requests.jsonl')).toHaveLength(12);
+      expect(o.summary.sent).toBe(12);
+      expect(o.summary.notes?.some((n) => n.startsWith('warm-up: 7 request(s)'))).toBe(true);
+      // What the pools saw: the run's requests and the warm-up, nothing more, nothing less.
+      expect(await received()).toBe(12 + 7);
+    } finally {
+      for (const p of pools) await p.close();
+    }
+  });
+
   it('external mode sends everything to the router endpoint and records it', async () => {
     const router = await startSimServer({ model: 'llama-3.2-1b', port: 0 });
     try {

@@ -20,7 +20,7 @@ const out = mkdtempSync(join(tmpdir(), 'wrp-workers-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 const RUN_WORKER = fileURLToPath(new URL('../scripts/run-worker.ts', import.meta.url));
 
-const config = (router: Record<string, unknown>) =>
+const config = (router: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   parseExperiment(
     {
       name: 'workers',
@@ -48,12 +48,13 @@ const config = (router: Record<string, unknown>) =>
       router,
       stop: { requests: 80 },
       telemetry: { interval_ms: 200 },
+      ...extra,
     },
     join(out, 'workers.yaml'),
   );
 
-const options = (router: Record<string, unknown>, root: string) => ({
-  config: config(router),
+const options = (router: Record<string, unknown>, root: string, extra: Record<string, unknown> = {}) => ({
+  config: config(router, extra),
   configFile: join(out, 'workers.yaml'),
   policies: checkpointable(POLICY_FACTORIES),
   outRoot: join(out, root),
@@ -88,8 +89,8 @@ describe('wrp run --workers', () => {
     expect(two.summary.notes?.join('\n')).toMatch(/2 worker processes/);
   }, 120_000);
 
-  it('a learning router is one policy in the parent: every update applied once, saved at the end', async () => {
-    const run = await runWithWorkers(options({ type: 'linucb' }, 'learn'), {
+  it('a learning router is one policy in the parent: every update applied once, saved at the end (each worker warmed up first)', async () => {
+    const run = await runWithWorkers(options({ type: 'linucb' }, 'learn', { warmup: { requests: 4 } }), {
       count: 2,
       module: RUN_WORKER,
       syncMs: 100,
@@ -103,6 +104,10 @@ describe('wrp run --workers', () => {
     expect(run.summary.notes?.join('\n')).toMatch(
       new RegExp(`router linucb: one policy in the parent, ${rewarded} updates applied`),
     );
+    // Each worker's warm-up, kept once in the run folder, none of it in the records or the policy.
+    const warm = readFileSync(join(run.runDir, 'warmup.jsonl'), 'utf8').trim().split('\n');
+    expect(warm).toHaveLength(8);
+    expect(run.summary.notes?.join('\n')).toMatch(/warm-up: 8 request\(s\) over 2 workers/);
   }, 120_000);
 
   it('through the compiled CLI, workers are the CLI itself (wrp __worker <role>)', () => {

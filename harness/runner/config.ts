@@ -90,6 +90,16 @@ export const experimentSchema = z.strictObject({
     .refine((s) => s.requests !== undefined || s.duration_s !== undefined, {
       message: 'expected `requests` and/or `duration_s`',
     }),
+  /**
+   * Requests sent before the schedule's clock starts, so that the first scheduled sends do not
+   * pay for a cold process (connections, compiled code): see harness/runner/warm-up.ts.
+   */
+  warmup: z
+    .strictObject({
+      requests: z.number().int().min(0).default(0),
+      concurrency: positiveInt.default(8),
+    })
+    .default({ requests: 0, concurrency: 8 }),
   slo: z
     .strictObject({
       ttft_ms: z.number().positive().optional(),

@@ -29,6 +29,7 @@ import { JsonlWriter } from './results-writer.ts';
 import { datasetMeta, datasetNotes, openRunDir, type ResumeState } from './run-dir.ts';
 import { RunInterrupted, type RunInterrupt } from './interrupt.ts';
 import type { JsonlReport } from './results-reader.ts';
+import { warmUp, warmUpNote, type WarmedUp } from './warm-up.ts';
 import type { RunSummary, SummaryMeta } from './summary.ts';
 import { RUNNER_ERROR_CLASSES, turnRunner, type TurnEnv } from './turn.ts';
 import { RecentTtft } from './recent-ttft.ts';
@@ -127,6 +128,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const telemetry = recordTo(new JsonlWriter(join(runDir, 'telemetry.jsonl')));
   const requests = new JsonlWriter(join(runDir, 'requests.jsonl'));
   let recorded = resume?.records ?? 0;
+  let warmed: WarmedUp = { sent: 0, failed: 0 };
   try {
     const policy = router.kind === 'policy' ? router.policy : undefined;
     const checkpointer = policy && setUpCheckpoints(policy, config, runDir, resume, () => requests.flush(), log);
@@ -142,6 +144,9 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       );
     };
     await scraper.start();
+    warmed = await warmUp(pools, config.warmup, join(runDir, 'warmup.jsonl'));
+    const warmNote = warmUpNote(warmed);
+    if (warmNote) log(warmNote);
     const ttft = new RecentTtft();
     const t0 = await commonT0(opts.shard?.startAtMs, log);
     const env: TurnEnv = {
@@ -214,9 +219,12 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     checkpointer?.save(recorded);
     await requests.close();
     const stop = loop.stoppedBy ?? { kind: 'workload_exhausted' };
-    if (stop.kind === 'signal' && dir.fresh && recorded === 0) throw new RunInterrupted(stop.signal);
+    if (stop.kind === 'signal' && dir.fresh && recorded === 0 && warmed.sent === 0)
+      throw new RunInterrupted(stop.signal);
     if (stop.kind === 'max_error_rate') log(`stopped: ${describeStop(stop)}`);
     const notes = [...datasetNotes(meta.datasets), ...(resume?.notes ?? [])];
+    const warmNoteLine = warmUpNote(warmed);
+    if (warmNoteLine) notes.push(warmNoteLine);
     if (resume) {
       const r = loop.resumed;
       notes.push(
@@ -253,7 +261,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   } catch (e) {
     await requests.close().catch(() => undefined);
     // A folder this run made and recorded nothing in is no run: it goes. One with records stays, and says how to go on.
-    if (dir.fresh && recorded === 0) rmSync(runDir, { recursive: true, force: true });
+    if (dir.fresh && recorded === 0 && warmed.sent === 0) rmSync(runDir, { recursive: true, force: true });
     else if (!(e instanceof RunInterrupted))
       log(
         `the run folder keeps the ${recorded} requests recorded: wrp report ${runDir} summarises them; ${opts.shard ? 'a shard is run again into a new folder' : `wrp run --resume ${runDir} continues the run`}`,

@@ -19,6 +19,7 @@ import { LoadLoop, stopRule } from '../runner/load-loop.ts';
 import { startPools, stopPools } from '../runner/pools.ts';
 import { RecentTtft } from '../runner/recent-ttft.ts';
 import { JsonlWriter } from '../runner/results-writer.ts';
+import { warmUp } from '../runner/warm-up.ts';
 import type { StopReason } from '../runner/stop-reason.ts';
 import { turnRunner, type TurnEnv } from '../runner/turn.ts';
 import type { PoolObservation } from '../types.ts';
@@ -88,6 +89,8 @@ export async function prepareLoadWorker(
       if (loop) cancelNow(loop);
     },
   };
+  // Each worker is a cold process of its own: it warms up before it says it is ready.
+  await warmUp(pools, config.warmup, join(init.dir, 'warmup.jsonl'));
 
   const run = async (startAtMs: number): Promise<WorkerDone> => {
     const requests = new JsonlWriter(join(init.dir, 'requests.jsonl'), 'w');

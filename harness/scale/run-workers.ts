@@ -31,6 +31,7 @@ import { startPools, stopPools, type PoolHandle } from '../runner/pools.ts';
 import { createProgress } from '../runner/progress.ts';
 import { RunInterrupted } from '../runner/interrupt.ts';
 import { JsonlWriter } from '../runner/results-writer.ts';
+import { anyWarmUp, gatherWarmUps } from '../runner/warm-up.ts';
 import { datasetMeta, datasetNotes, openRunDir, type OpenedRunDir } from '../runner/run-dir.ts';
 import { combineStops, describeStop } from '../runner/stop-reason.ts';
 import type { RunOptions, RunOutcome } from '../runner/runner.ts';
@@ -281,6 +282,12 @@ export async function runWithWorkers(opts: RunOptions, w: WorkersOptions): Promi
       },
       join(runDir, 'requests.jsonl'),
     );
+    const warmed = gatherWarmUps(
+      workers.map((_, i) => join(workersDir, `w${i}`, 'warmup.jsonl')),
+      join(runDir, 'warmup.jsonl'),
+    );
+    if (warmed > 0)
+      log(`warm-up: ${warmed} request(s) over ${w.count} workers before their clocks started (warmup.jsonl)`);
     rmSync(workersDir, { recursive: true, force: true });
     const runStop = combineStops(done.map((d) => d.stop));
     if (runStop.kind === 'signal' && dir.fresh && recorded === 0) throw new RunInterrupted(runStop.signal);
@@ -292,6 +299,11 @@ export async function runWithWorkers(opts: RunOptions, w: WorkersOptions): Promi
       hub
         ? `router ${hub.policy.name}: one policy in the parent, ${hub.stats.updates} updates applied in ${hub.stats.syncs} syncs every ${w.syncMs ?? 250} ms; workers decided on its last snapshot`
         : 'router: each worker its own copy (the policy does not learn, or has no checkpoint hooks)',
+      ...(warmed > 0
+        ? [
+            `warm-up: ${warmed} request(s) over ${w.count} workers, each before its clock started (warmup.jsonl), not in these figures`,
+          ]
+        : []),
     ];
     const fin = await finalizeRun({
       runDir,
@@ -317,7 +329,8 @@ export async function runWithWorkers(opts: RunOptions, w: WorkersOptions): Promi
     return { runId, runDir, summary: fin.summary, recorded: fin.recorded, requests: fin.requests };
   } catch (e) {
     // A folder this run made whose workers sent nothing is no run: it goes. Otherwise the workers' files stay.
-    if (dir.fresh && sent === 0 && workers.every((x) => x.progress.sent === 0))
+    const warmUps = workers.map((_, i) => join(workersDir, `w${i}`, 'warmup.jsonl'));
+    if (dir.fresh && sent === 0 && workers.every((x) => x.progress.sent === 0) && !anyWarmUp(warmUps))
       rmSync(runDir, { recursive: true, force: true });
     throw e;
   } finally {
