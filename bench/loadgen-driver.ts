@@ -41,6 +41,10 @@ export interface DriverConfig {
   durationS: number;
   /** open: sessions per second. */
   rate?: number;
+  /** open: sends due this long after the start are also counted apart (`lagAfterWarmUp`). */
+  warmUpMs?: number;
+  /** open: requests sent (8 at a time) before the clock starts, as `wrp run` with `warmup.requests`. */
+  warmUpRequests?: number;
   /** Output tokens asked for (the simulated pool honours it; the no-op server sends its own). */
   tokens: number;
   model: string;
@@ -59,6 +63,8 @@ export interface DriverResult {
   sent?: number;
   due?: number;
   lag?: { p50: number | null; p99: number | null; max: number | null };
+  /** open: send lag of the sends due after `warmUpMs` (the sender warm), ms. */
+  lagAfterWarmUp?: { p50: number | null; p99: number | null };
   /** Peak resident memory of the process, KiB. */
   maxRssKiB?: number;
 }
@@ -188,6 +194,7 @@ async function runOpen(c: DriverConfig): Promise<DriverResult> {
   const body = payload(c);
   const headers = { 'content-type': 'application/json', ...c.headers };
   const lag = newHistogram();
+  const warmLag = newHistogram();
   const gap = exponentialGaps(c.rate ?? 1000);
   let maxLag = 0;
   let sent = 0;
@@ -196,6 +203,12 @@ async function runOpen(c: DriverConfig): Promise<DriverResult> {
   let errors = 0;
   let pending = 0;
   let drained: (() => void) | undefined;
+  let warm = c.warmUpRequests ?? 0;
+  await Promise.all(
+    Array.from({ length: Math.min(8, warm) }, async () => {
+      while (warm-- > 0) await dispatchOnce(pool, body, headers);
+    }),
+  );
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const end = t0 + c.durationS * 1000;
@@ -216,6 +229,7 @@ async function runOpen(c: DriverConfig): Promise<DriverResult> {
     }
     if (now > end) break;
     recordMs(lag, now - at);
+    if (at - t0 >= (c.warmUpMs ?? 0)) recordMs(warmLag, now - at);
     maxLag = Math.max(maxLag, now - at);
     sent++;
     pending++;
@@ -241,8 +255,10 @@ async function runOpen(c: DriverConfig): Promise<DriverResult> {
     sent,
     due,
     lag: { p50: percentileMs(lag, 50), p99: percentileMs(lag, 99), max: Number(maxLag.toFixed(2)) },
+    lagAfterWarmUp: { p50: percentileMs(warmLag, 50), p99: percentileMs(warmLag, 99) },
   };
   lag.destroy();
+  warmLag.destroy();
   return result;
 }
 

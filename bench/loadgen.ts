@@ -9,6 +9,9 @@
  *   on) through the compiled CLI and through tsx. Rounds alternate the order.
  * - Open loop: `wrp run` with Poisson arrivals at 2,000/s for 30 s vs a bare Node open-loop
  *   sender (bench/loadgen-driver.ts `open`): achieved vs offered rate, send-lag p99, stalls.
+ *   Both send 300 warm-up requests before their clocks start (`warmup.requests`), and the lag
+ *   of the sends due after the first second is also reported apart: a cold process's first
+ *   sends are late for reasons that are not the sender's.
  * - `wrp report` on 1,000,000 synthetic records (tools/synthetic-run.ts, ~5 KB each as the
  *   issue's run) vs bare streaming JSONL readers (readline, and 1 MiB reads): time, peak RSS.
  * - One simulated pool process (bench/sim-capacity-server.ts): open-loop load of 16-token
@@ -27,6 +30,8 @@ import type { RunSummary } from '../harness/runner/summary.ts';
 import type { FrameLagStats } from '../harness/pool/sim/emission-lag.ts';
 import { writeSyntheticRun } from '../tools/synthetic-run.ts';
 import { median, noopExperiment } from './noop-experiment.ts';
+import { scanRequests } from '../harness/runner/results-reader.ts';
+import { newHistogram, percentileMs, recordMs } from '../harness/histogram.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -38,6 +43,10 @@ export const LOADGEN_DEFAULTS = {
   tokens: env('WRP_BENCH_LOADGEN_TOKENS', 16),
   openRate: env('WRP_BENCH_LOADGEN_OPEN_RATE', 2000),
   openSeconds: env('WRP_BENCH_LOADGEN_OPEN_S', 30),
+  /** Open loop: sends due in the first second are a process's warm-up (JIT, first connections), also reported apart. */
+  openWarmUpS: 1,
+  /** Open loop: requests both senders send before their clocks start (`warmup.requests`). */
+  openWarmUpRequests: env('WRP_BENCH_LOADGEN_OPEN_WARMUP', 300),
   records: env('WRP_BENCH_LOADGEN_RECORDS', 1_000_000),
   simRates: (process.env.WRP_BENCH_LOADGEN_SIM_RATES ?? '50,100,250,500,1000,1500,2000').split(',').map(Number),
   simSeconds: env('WRP_BENCH_LOADGEN_SIM_S', 8),
@@ -129,8 +138,13 @@ function wrp(args: string[], via: 'compiled' | 'tsx'): Promise<CliRun> {
   );
 }
 
-/** Runs an experiment through the CLI; its summary. */
-async function wrpRun(dir: string, yaml: string, via: 'compiled' | 'tsx') {
+/** Runs an experiment through the CLI; its summary (and `inspect`'s answer, read from the run folder before it goes). */
+async function wrpRun<T = undefined>(
+  dir: string,
+  yaml: string,
+  via: 'compiled' | 'tsx',
+  inspect?: (runDir: string) => Promise<T>,
+) {
   const file = join(dir, `${via}-${Math.random().toString(16).slice(2, 8)}.yaml`);
   writeFileSync(file, yaml);
   const out = join(dir, 'results');
@@ -139,8 +153,9 @@ async function wrpRun(dir: string, yaml: string, via: 'compiled' | 'tsx') {
   const runDir = /-> (\S+)/.exec(r.out)?.[1];
   if (runDir === undefined) throw new Error(`wrp run (${via}): no run directory in its log: ${r.out.slice(-500)}`);
   const summary = JSON.parse(readFileSync(resolve(ROOT, runDir, 'summary.json'), 'utf8')) as RunSummary;
+  const inspected = await inspect?.(resolve(ROOT, runDir));
   rmSync(resolve(ROOT, runDir), { recursive: true, force: true });
-  return { summary, cli: r };
+  return { summary, cli: r, inspected };
 }
 
 export interface ThroughputRound {
@@ -231,6 +246,9 @@ export interface LoadgenResult {
     bare: DriverResult & { load1: number };
     wrp: { summary: Pick<RunSummary, 'durationS' | 'sent' | 'stoppedBy' | 'load'>; wallS: number; load1: number };
     lagP99Ratio: number;
+    /** wrp's send lag of the sends due after the warm-up (from its records). */
+    lagAfterWarmUp: { p50: number | null; p99: number | null };
+    lagP99RatioAfterWarmUp: number;
     achievedShare: number;
   };
   report: {
@@ -273,6 +291,8 @@ export async function loadgenBench(log: (line: string) => void = console.log): P
         connections: 0,
         durationS: o.openSeconds,
         rate: o.openRate,
+        warmUpMs: o.openWarmUpS * 1000,
+        warmUpRequests: o.openWarmUpRequests,
         tokens: o.tokens,
         model: 'noop',
       });
@@ -281,9 +301,11 @@ export async function loadgenBench(log: (line: string) => void = console.log): P
         url: noop.url,
         arrival: `{ type: poisson, rate: ${o.openRate} }`,
         stop: `{ duration_s: ${o.openSeconds}, grace_s: 10 }`,
+        warmup: o.openWarmUpRequests,
       });
-      const w = await wrpRun(dir, open, 'compiled');
+      const w = await wrpRun(dir, open, 'compiled', (runDir) => lagAfter(runDir, o.openWarmUpS * 1000));
       const wl = w.summary.load!;
+      const warm = w.inspected!;
       openLoop = {
         bare,
         wrp: {
@@ -292,6 +314,8 @@ export async function loadgenBench(log: (line: string) => void = console.log): P
           load1: w.cli.load1,
         },
         lagP99Ratio: (wl.sendLagMs.p99 ?? NaN) / (bare.lag?.p99 ?? NaN),
+        lagAfterWarmUp: warm,
+        lagP99RatioAfterWarmUp: (warm.p99 ?? NaN) / (bare.lagAfterWarmUp?.p99 ?? NaN),
         achievedShare: (wl.achievedPerS ?? NaN) / (wl.offeredPerS ?? NaN),
       };
     } finally {
@@ -318,6 +342,19 @@ export async function loadgenBench(log: (line: string) => void = console.log): P
     return { settings: o, throughput, openLoop, report, simCapacity };
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Send-lag p50/p99 of a run's records scheduled at least `fromMs` into the run, streamed from requests.jsonl. */
+async function lagAfter(runDir: string, fromMs: number): Promise<{ p50: number | null; p99: number | null }> {
+  const h = newHistogram();
+  try {
+    await scanRequests(join(runDir, 'requests.jsonl'), (r) => {
+      if (r.timing.scheduledMs >= fromMs) recordMs(h, r.timing.sendLagMs);
+    });
+    return { p50: percentileMs(h, 50), p99: percentileMs(h, 99) };
+  } finally {
+    h.destroy();
   }
 }
 

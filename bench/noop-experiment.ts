@@ -11,7 +11,15 @@ export const NOOP_ROUTERS = {
 export type NoopRouter = keyof typeof NOOP_ROUTERS;
 
 /** The experiment's YAML: `arrival` and `stop` are YAML flow maps. */
-export function noopExperiment(o: { name: string; url: string; arrival: string; stop: string; router?: NoopRouter }) {
+export function noopExperiment(o: {
+  name: string;
+  url: string;
+  arrival: string;
+  stop: string;
+  router?: NoopRouter;
+  /** Requests sent before the clock starts (`warmup.requests`). */
+  warmup?: number;
+}) {
   return `
 name: ${o.name}
 seed: 1
@@ -24,6 +32,7 @@ workload:
 router: ${NOOP_ROUTERS[o.router ?? 'linucb']}
 feedback: { evaluator: auto, reward: { quality: 1, cost: 0.3, cost_scale: 0.002, missing_quality: zero } }
 stop: ${o.stop}
+warmup: { requests: ${o.warmup ?? 0} }
 telemetry: { interval_ms: 1000 }
 `;
 }
