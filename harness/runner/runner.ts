@@ -143,10 +143,11 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
         `request ${r.id}: ${cls}: ${r.errorMessage ?? ''} (the run goes on: such requests are recorded as failed and count toward stop.max_error_rate)`,
       );
     };
-    await scraper.start();
+    // Warm up before the scraper's first sample: the warm-up's energy is no part of the run's.
     warmed = await warmUp(pools, config.warmup, join(runDir, 'warmup.jsonl'));
     const warmNote = warmUpNote(warmed);
     if (warmNote) log(warmNote);
+    await scraper.start();
     const ttft = new RecentTtft();
     const t0 = await commonT0(opts.shard?.startAtMs, log);
     const env: TurnEnv = {
@@ -223,8 +224,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       throw new RunInterrupted(stop.signal);
     if (stop.kind === 'max_error_rate') log(`stopped: ${describeStop(stop)}`);
     const notes = [...datasetNotes(meta.datasets), ...(resume?.notes ?? [])];
-    const warmNoteLine = warmUpNote(warmed);
-    if (warmNoteLine) notes.push(warmNoteLine);
+    if (warmNote) notes.push(warmNote);
     if (resume) {
       const r = loop.resumed;
       notes.push(

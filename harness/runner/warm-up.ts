@@ -31,18 +31,13 @@ export interface WarmedUp {
 }
 
 /** Sends the warm-up and records each request in `file` (appended: a resumed run warms up again). */
-export async function warmUp(
-  pools: PoolHandle[],
-  o: ExperimentConfig['warmup'],
-  file: string,
-  signal?: AbortSignal,
-): Promise<WarmedUp> {
+export async function warmUp(pools: PoolHandle[], o: ExperimentConfig['warmup'], file: string): Promise<WarmedUp> {
   const done: WarmedUp = { sent: 0, failed: 0 };
   if (o.requests === 0 || pools.length === 0) return done;
   const out = new JsonlWriter(file);
   let next = 0;
   const sender = async () => {
-    while (next < o.requests && !signal?.aborted) {
+    while (next < o.requests) {
       const i = next++;
       const pool = pools[i % pools.length]!;
       done.sent++;
@@ -52,7 +47,7 @@ export async function warmUp(
           messages: [{ role: 'user', content: `Warm-up request ${i}: answer with one word.` }],
           max_tokens: 16,
         },
-        { tag: `warmup/${i}`, ...(signal ? { signal } : {}) },
+        { tag: `warmup/${i}` },
       );
       if (!r.ok) done.failed++;
       const rec: WarmUpRecord = {
