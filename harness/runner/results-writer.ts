@@ -6,9 +6,13 @@
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 
+/** A batch is written once it holds this many characters (and at least every second). */
+const FLUSH_CHARS = 16 * 1024;
+
 export class JsonlWriter {
   private readonly stream: WriteStream;
   private buffer: string[] = [];
+  private bufferedChars = 0;
   private readonly timer: NodeJS.Timeout;
   private closing: Promise<void> | undefined;
   count = 0;
@@ -25,15 +29,20 @@ export class JsonlWriter {
 
   write(obj: unknown): void {
     if (this.closing) throw new Error(`${this.path}: write after close`);
-    this.buffer.push(JSON.stringify(obj));
+    const line = JSON.stringify(obj);
+    this.buffer.push(line);
+    this.bufferedChars += line.length;
     this.count++;
-    if (this.buffer.length >= 256) this.flush();
+    // Small batches: a record held until a large batch fills outlives a young-generation GC and is
+    // copied, then promoted; at 2,000 records/s that made each scavenge ~25% longer (--trace-gc-nvp).
+    if (this.bufferedChars >= FLUSH_CHARS) this.flush();
   }
 
   flush(): void {
     if (this.buffer.length === 0) return;
     this.stream.write(this.buffer.join('\n') + '\n');
     this.buffer = [];
+    this.bufferedChars = 0;
   }
 
   /** Flushes and closes; idempotent (a failed run closes its files again on the way out). */
