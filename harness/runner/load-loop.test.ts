@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { RequestResult, SessionPlan } from '../types.ts';
 import { createArrivals } from '../workload/arrivals.ts';
 import { LoadLoop, type SessionSource, type TurnRunner } from './load-loop.ts';
@@ -104,5 +104,44 @@ describe('LoadLoop open loop behind its schedule', () => {
     expect(results).toHaveLength(200);
     expect(most).toBe(8);
     expect(loop.openLoad()).toBeUndefined();
+  });
+});
+
+describe('LoadLoop open loop: a reply wakes a due sender', () => {
+  it('sends what is due when a reply arrives, without waiting for the timer (timers faked, never fired)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const replies: (() => void)[] = [];
+      const runTurn: TurnRunner = (session, _turn, _history, scheduledAt) =>
+        new Promise((resolve) => replies.push(() => resolve({ result: result(session, scheduledAt), answer: 'ok' })));
+      const t0 = performance.now();
+      // Due at 0 and 500 ms, then every 500 ms (room for a slow machine before the second).
+      const loop = new LoadLoop({
+        t0,
+        source,
+        arrivals: createArrivals({ type: 'constant', rate: 2 }, 1),
+        stop: { maxErrorRate: 1, minRequestsForErrorRate: 20, graceS: 0 },
+        runTurn,
+        onResult: () => {},
+      });
+      const run = loop.run();
+      const turnOfTheLoop = () => new Promise<void>((r) => setImmediate(r));
+      while (loop.counters.sent < 1) await turnOfTheLoop();
+      await turnOfTheLoop();
+      // The sender sleeps until 500 ms on a timer that never fires here: before then a reply does not wake it.
+      expect(loop.wakeSenderIfDue()).toBe(false);
+      expect(loop.counters.sent).toBe(1);
+      while (performance.now() < t0 + 501) await turnOfTheLoop();
+      expect(loop.wakeSenderIfDue()).toBe(true);
+      await turnOfTheLoop();
+      expect(loop.counters.sent).toBe(2);
+      loop.requestStop({ kind: 'interrupted' });
+      for (const reply of replies) reply();
+      vi.runAllTimers();
+      await run;
+      expect(loop.counters.completed).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -9,7 +9,8 @@
  * the machine allows, but the sender yields (setImmediate) every few milliseconds, so
  * responses are read, timers fire and the duration stop ends the run on time. When the
  * open loop falls behind it says so once (`log`), and it counts the sessions due but never
- * started at the stop: offered vs achieved rate (`openLoad()`). Closed loop: one waiter,
+ * started at the stop: offered vs achieved rate (`openLoad()`). A reply that arrives when the
+ * next send is due wakes the sender at once (`wakeSenderIfDue`), ahead of its timer. Closed loop: one waiter,
  * woken by each completion (O(1) per completion), one timer for the stage's end.
  *
  * A share (`--shard`, `--workers`; harness/scale/session-share.ts): the schedule is walked in
@@ -60,6 +61,8 @@ export class LoadLoop {
   private durationTimer: NodeJS.Timeout | undefined;
   /** Sleepers to wake early when the run stops. */
   private readonly wakers = new Set<() => void>();
+  /** The open-loop sender's sleep: when its send is due, and how to end the sleep early. */
+  private senderSleep: { at: number; wake: () => void } | undefined;
   private readonly sessions = new Set<Promise<void>>();
   private sessionIndex = 0;
   /** performance.now() of the sender's last yield to the event loop. */
@@ -231,7 +234,7 @@ export class LoadLoop {
   /** Sleeps until an open-loop send is due; when already late, only yields if the sender has run long enough. */
   private async waitUntilDue(due: number): Promise<void> {
     if (performance.now() < due) {
-      await this.sleepUntil(due);
+      while (!this.stopping && performance.now() < due) await this.sleepOnce(due, true);
       this.lastYield = performance.now();
     } else await this.yieldIfBusy();
   }
@@ -394,16 +397,31 @@ export class LoadLoop {
     while (!this.stopping && performance.now() < at) await this.sleepOnce(at);
   }
 
-  private async sleepOnce(at: number): Promise<void> {
+  private async sleepOnce(at: number, sender = false): Promise<void> {
     const ms = Math.max(1, Math.ceil(at - performance.now()));
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.wakers.delete(done);
+        if (sender) this.senderSleep = undefined;
         resolve();
       };
       const timer = setTimeout(done, ms);
       this.wakers.add(done);
+      if (sender) this.senderSleep = { at, wake: done };
     });
+  }
+
+  /**
+   * Called as each reply arrives (TurnEnv.onReply): a send already due goes out now, not after
+   * the timer phase. Replies that arrive together are all handled before timers run (each
+   * evaluated, recorded, learned from), so a due send waited for the whole batch; now it waits
+   * for one reply's handling at most.
+   */
+  wakeSenderIfDue(): boolean {
+    const s = this.senderSleep;
+    if (s === undefined || performance.now() < s.at) return false;
+    s.wake();
+    return true;
   }
 }

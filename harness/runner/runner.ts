@@ -186,6 +186,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       log,
     });
     env.signal = loop.abort.signal;
+    env.onReply = () => loop.wakeSenderIfDue();
     setMaxListeners(0, env.signal); // one abort listener per in-flight request
     // A signal stops the loop like a stop rule; a second one cancels what is in flight now.
     const unwatch = interrupt?.watch(

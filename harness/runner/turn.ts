@@ -46,6 +46,11 @@ export interface TurnEnv {
   /** Recent J per token of a pool, for the energy term of the online reward (undefined if unknown). */
   joulesPerToken(pool: string): number | undefined;
   signal: AbortSignal;
+  /**
+   * Called as each reply arrives, before it is evaluated and learned from: true when the load
+   * loop's sender was due and has been woken (this reply's handling then waits for it to send).
+   */
+  onReply?(): boolean;
 }
 
 export interface TurnInput {
@@ -181,6 +186,8 @@ async function sendAndLearn(
       tag: plan.labels.id,
     },
   );
+  // The woken sender resumes through a few promise steps: let them run before this reply's handling.
+  if (env.onReply?.()) await new Promise<void>((resolve) => setImmediate(resolve));
 
   // External router: the pool that served it is the one whose model the router reports.
   const routerSelectedModel = record.headers?.['x-vsr-selected-model'];

@@ -132,6 +132,7 @@ export async function prepareLoadWorker(
     });
     loop = l;
     env.signal = l.abort.signal;
+    env.onReply = () => l.wakeSenderIfDue();
     setMaxListeners(0, env.signal);
     if (stopReason !== undefined) l.requestStop(stopReason);
     if (cancelled) cancelNow(l);
