@@ -19,10 +19,10 @@
  *
  * Every load generator and server runs in its own process, compiled with esbuild (no tsx).
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { DriverConfig, DriverResult } from './loadgen-driver.ts';
@@ -30,8 +30,7 @@ import type { RunSummary } from '../harness/runner/summary.ts';
 import type { FrameLagStats } from '../harness/pool/sim/emission-lag.ts';
 import { writeSyntheticRun } from '../tools/synthetic-run.ts';
 import { median, noopExperiment } from './noop-experiment.ts';
-import { scanRequests } from '../harness/runner/results-reader.ts';
-import { newHistogram, percentileMs, recordMs } from '../harness/histogram.ts';
+import { lagAfter, load1, wrp, wrpRun } from './wrp-cli.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -51,8 +50,6 @@ export const LOADGEN_DEFAULTS = {
   simRates: (process.env.WRP_BENCH_LOADGEN_SIM_RATES ?? '50,100,250,500,1000,1500,2000').split(',').map(Number),
   simSeconds: env('WRP_BENCH_LOADGEN_SIM_S', 8),
 };
-
-const load1 = () => Number(loadavg()[0]!.toFixed(2));
 
 /** The children, compiled once into dist/bench (inside the project: their packages resolve from node_modules). */
 async function compileChildren(): Promise<Record<'driver' | 'noop' | 'sim', string>> {
@@ -105,57 +102,6 @@ async function drive(file: string, c: DriverConfig): Promise<DriverResult & { lo
     child.once('exit', (code) => reject(new Error(`loadgen driver ${c.mode} exited (code ${code}) without a result`)));
   });
   return { ...r, load1: before };
-}
-
-interface CliRun {
-  code: number | null;
-  wallS: number;
-  maxRssKiB: number;
-  out: string;
-  load1: number;
-}
-
-const RSS_HOOK = `data:text/javascript,process.on("exit",()=>process.stderr.write("WRP_MAXRSS_KIB="+process.resourceUsage().maxRSS+"\\n"))`;
-
-/** `wrp ARGS` in a child: the compiled CLI (bin/wrp.js), or the TypeScript through tsx. */
-function wrp(args: string[], via: 'compiled' | 'tsx'): Promise<CliRun> {
-  const entry =
-    via === 'compiled' ? [join(ROOT, 'bin', 'wrp.js')] : ['--import', 'tsx', join(ROOT, 'scripts', 'wrp.ts')];
-  const before = load1();
-  const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', RSS_HOOK, ...entry, ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      const rss = /WRP_MAXRSS_KIB=(\d+)/.exec(out);
-      resolve({ code, wallS: (performance.now() - t0) / 1000, maxRssKiB: Number(rss?.[1] ?? NaN), out, load1: before });
-    }),
-  );
-}
-
-/** Runs an experiment through the CLI; its summary (and `inspect`'s answer, read from the run folder before it goes). */
-async function wrpRun<T = undefined>(
-  dir: string,
-  yaml: string,
-  via: 'compiled' | 'tsx',
-  inspect?: (runDir: string) => Promise<T>,
-) {
-  const file = join(dir, `${via}-${Math.random().toString(16).slice(2, 8)}.yaml`);
-  writeFileSync(file, yaml);
-  const out = join(dir, 'results');
-  const r = await wrp(['run', file, '--out', out, '--no-progress'], via);
-  if (r.code !== 0) throw new Error(`wrp run (${via}) exited ${r.code}: ${r.out.slice(-2000)}`);
-  const runDir = /-> (\S+)/.exec(r.out)?.[1];
-  if (runDir === undefined) throw new Error(`wrp run (${via}): no run directory in its log: ${r.out.slice(-500)}`);
-  const summary = JSON.parse(readFileSync(resolve(ROOT, runDir, 'summary.json'), 'utf8')) as RunSummary;
-  const inspected = await inspect?.(resolve(ROOT, runDir));
-  rmSync(resolve(ROOT, runDir), { recursive: true, force: true });
-  return { summary, cli: r, inspected };
 }
 
 export interface ThroughputRound {
@@ -342,19 +288,6 @@ export async function loadgenBench(log: (line: string) => void = console.log): P
     return { settings: o, throughput, openLoop, report, simCapacity };
   } finally {
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Send-lag p50/p99 of a run's records scheduled at least `fromMs` into the run, streamed from requests.jsonl. */
-async function lagAfter(runDir: string, fromMs: number): Promise<{ p50: number | null; p99: number | null }> {
-  const h = newHistogram();
-  try {
-    await scanRequests(join(runDir, 'requests.jsonl'), (r) => {
-      if (r.timing.scheduledMs >= fromMs) recordMs(h, r.timing.sendLagMs);
-    });
-    return { p50: percentileMs(h, 50), p99: percentileMs(h, 99) };
-  } finally {
-    h.destroy();
   }
 }
 
