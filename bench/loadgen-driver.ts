@@ -110,7 +110,6 @@ async function closedLoop(c: DriverConfig, one: () => Promise<boolean>): Promise
   };
 }
 
-/** One request through undici's dispatch, body drained: resolves ok or not. */
 /** One streamed request whose events are decoded and parsed (and their content kept): the floor of reading an answer. */
 function dispatchParsed(pool: Dispatcher, body: string, headers: Record<string, string>): Promise<boolean> {
   return new Promise((resolve) => {
@@ -138,6 +137,7 @@ function dispatchParsed(pool: Dispatcher, body: string, headers: Record<string, 
   });
 }
 
+/** One request through undici's dispatch, body drained: resolves ok or not. */
 function dispatchOnce(pool: Dispatcher, body: string, headers: Record<string, string>): Promise<boolean> {
   return new Promise((resolve) => {
     let status = 0;

@@ -57,6 +57,13 @@ export function addMoment(m: Moments, x: number): void {
   m.sumSq += x * x;
 }
 
+/** Adds `from`'s samples to `into` (the moments of the two sets together). */
+export function mergeMoments(into: Moments, from: Moments): void {
+  into.n += from.n;
+  into.sum += from.sum;
+  into.sumSq += from.sumSq;
+}
+
 export function momentsOf(xs: Iterable<number>): Moments {
   const m = emptyMoments();
   for (const x of xs) addMoment(m, x);

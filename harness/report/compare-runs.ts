@@ -17,6 +17,7 @@ import {
   addMoment,
   emptyMoments,
   meanInterval,
+  mergeMoments,
   proportionDifference,
   quantileDifference,
   welchDifference,
@@ -145,15 +146,9 @@ function unpairedMeans(a: ComparedRun, b: ComparedRun): MetricRow[] {
     const c = emptyMoments();
     const w = emptyMoments();
     for (const m of d.byCategoryPool.values()) {
-      for (const [into, from] of [
-        [q, m.quality],
-        [c, m.cost],
-        [w, m.reward],
-      ] as const) {
-        into.n += from.n;
-        into.sum += from.sum;
-        into.sumSq += from.sumSq;
-      }
+      mergeMoments(q, m.quality);
+      mergeMoments(c, m.cost);
+      mergeMoments(w, m.reward);
     }
     return { quality: q, cost: c, reward: w };
   };

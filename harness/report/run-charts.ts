@@ -2,7 +2,7 @@
  * Turns a run's digest into chart data: plain rows for the chart modules. Shared by the
  * run report (series = pool or policy) and by comparisons (series = run).
  */
-import { meanInterval, type Moments } from '../metrics/intervals.ts';
+import { meanInterval, mergeMoments, type Moments } from '../metrics/intervals.ts';
 import type { SummaryRow } from '../runner/summary.ts';
 import type { CdfPoint, GoodputPoint, LoadPoint } from './charts/latency.ts';
 import type { CurvePoint, ShareRow } from './charts/learning.ts';
@@ -173,12 +173,7 @@ export function categoryRows(d: RunDigest, group = (pool: string) => pool): Inte
     const key = [category, g].join('\u0000');
     const into = merged.get(key);
     if (!into) merged.set(key, { category, group: g, m: structuredClone(m) });
-    else
-      for (const f of ['quality', 'cost', 'reward'] as const) {
-        into.m[f].n += m[f].n;
-        into.m[f].sum += m[f].sum;
-        into.m[f].sumSq += m[f].sumSq;
-      }
+    else for (const f of ['quality', 'cost', 'reward'] as const) mergeMoments(into.m[f], m[f]);
   }
   return [...merged.values()]
     .flatMap((x) => intervalRows(x.category, x.group, x.m))

@@ -13,7 +13,7 @@
  */
 import { join } from 'node:path';
 import { BucketCounts } from '../histogram.ts';
-import { addMoment, emptyMoments, type Moments } from '../metrics/intervals.ts';
+import { addMoment, emptyMoments, mergeMoments, type Moments } from '../metrics/intervals.ts';
 import { meetsSlo, type Slo } from '../runner/summary.ts';
 import type { RequestResult } from '../types.ts';
 import { Buckets, bump, mergeCounts } from './buckets.ts';
@@ -160,11 +160,7 @@ export class RunDigester {
           for (const [k, m] of b.reward) {
             const into = a.reward.get(k);
             if (!into) a.reward.set(k, { ...m });
-            else {
-              into.n += m.n;
-              into.sum += m.sum;
-              into.sumSq += m.sumSq;
-            }
+            else mergeMoments(into, m);
           }
           for (const [k, m] of b.byCategory) {
             const into = a.byCategory.get(k);

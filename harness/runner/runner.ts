@@ -14,7 +14,7 @@ import { describeFrameLag } from '../pool/sim/emission-lag.ts';
 import { createEvaluator } from '../feedback/factory.ts';
 import type { Evaluator } from '../feedback/types.ts';
 import type { PolicyFactory } from '../router/policies.ts';
-import { type TelemetryScraper } from '../telemetry/scraper.ts';
+import type { TelemetryScraper } from '../telemetry/scraper.ts';
 import type { Policy, PoolObservation, RequestResult } from '../types.ts';
 import { createArrivals } from '../workload/arrivals.ts';
 import { createWorkload } from '../workload/mix.ts';
