@@ -18,7 +18,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UsageError, WrpError } from '../../core/errors.ts';
 import { formatReport } from '../../datasets/report.ts';
-import { type TelemetryScraper } from '../telemetry/scraper.ts';
+import type { TelemetryScraper } from '../telemetry/scraper.ts';
 import { createArrivals } from '../workload/arrivals.ts';
 import { createWorkload } from '../workload/mix.ts';
 import { buildRouter } from '../runner/build-router.ts';
@@ -121,7 +121,13 @@ export async function runWithWorkers(opts: RunOptions, w: WorkersOptions): Promi
   if (manifest) writeManifest(runDir, manifest);
   const telemetry = recordTo(new JsonlWriter(join(runDir, 'telemetry.jsonl')));
   const workersDir = join(runDir, 'workers');
+  const workerDir = (i: number) => join(workersDir, `w${i}`);
   const workers: Worker[] = [];
+  // The workers' warm-up files, and the run's once they are gathered: a folder holding any is kept.
+  const warmUpFiles = () => [
+    ...workers.map((_, i) => join(workerDir(i), 'warmup.jsonl')),
+    join(runDir, 'warmup.jsonl'),
+  ];
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
   const fail = (e: Error) => {
@@ -163,7 +169,7 @@ export async function runWithWorkers(opts: RunOptions, w: WorkersOptions): Promi
       syncMs: w.syncMs ?? 250,
     };
     for (let index = 0; index < w.count; index++) {
-      const dir = join(workersDir, `w${index}`);
+      const dir = workerDir(index);
       mkdirSync(dir, { recursive: true });
       const spawn = workerSpawn('run', w.module);
       const child = fork(spawn.file, spawn.args, {
@@ -274,8 +280,8 @@ export async function runWithWorkers(opts: RunOptions, w: WorkersOptions): Promi
     // Worker k owns the shard's sessions first + step * j (session-share.ts with a sub-share).
     await mergeRecords(
       {
-        names: workers.map((_, i) => join(workersDir, `w${i}`)),
-        files: workers.map((_, i) => join(workersDir, `w${i}`, 'requests.jsonl')),
+        names: workers.map((_, i) => workerDir(i)),
+        files: workers.map((_, i) => join(workerDir(i), 'requests.jsonl')),
         recorded: done.map((d) => d.sent),
         owner: (u) => Math.floor(u / shard.count) % w.count,
         sessionsOf: (k) => ({ first: shard.index + shard.count * k, step: shard.count * w.count }),
@@ -283,14 +289,18 @@ export async function runWithWorkers(opts: RunOptions, w: WorkersOptions): Promi
       join(runDir, 'requests.jsonl'),
     );
     const warmed = gatherWarmUps(
-      workers.map((_, i) => join(workersDir, `w${i}`, 'warmup.jsonl')),
+      workers.map((_, i) => join(workerDir(i), 'warmup.jsonl')),
       join(runDir, 'warmup.jsonl'),
     );
-    if (warmed > 0)
-      log(`warm-up: ${warmed} request(s) over ${w.count} workers before their clocks started (warmup.jsonl)`);
+    const warmNote =
+      warmed > 0
+        ? `warm-up: ${warmed} request(s) over ${w.count} workers, each before its clock started (warmup.jsonl), not in these figures`
+        : undefined;
+    if (warmNote) log(warmNote);
     rmSync(workersDir, { recursive: true, force: true });
     const runStop = combineStops(done.map((d) => d.stop));
-    if (runStop.kind === 'signal' && dir.fresh && recorded === 0) throw new RunInterrupted(runStop.signal);
+    if (runStop.kind === 'signal' && dir.fresh && recorded === 0 && warmed === 0)
+      throw new RunInterrupted(runStop.signal);
     if (runStop.kind === 'max_error_rate') log(`stopped: ${describeStop(runStop)}`);
     const load = sumOpenLoad(done);
     const notes = [
@@ -299,11 +309,7 @@ export async function runWithWorkers(opts: RunOptions, w: WorkersOptions): Promi
       hub
         ? `router ${hub.policy.name}: one policy in the parent, ${hub.stats.updates} updates applied in ${hub.stats.syncs} syncs every ${w.syncMs ?? 250} ms; workers decided on its last snapshot`
         : 'router: each worker its own copy (the policy does not learn, or has no checkpoint hooks)',
-      ...(warmed > 0
-        ? [
-            `warm-up: ${warmed} request(s) over ${w.count} workers, each before its clock started (warmup.jsonl), not in these figures`,
-          ]
-        : []),
+      ...(warmNote ? [warmNote] : []),
     ];
     const fin = await finalizeRun({
       runDir,
@@ -329,8 +335,7 @@ export async function runWithWorkers(opts: RunOptions, w: WorkersOptions): Promi
     return { runId, runDir, summary: fin.summary, recorded: fin.recorded, requests: fin.requests };
   } catch (e) {
     // A folder this run made whose workers sent nothing is no run: it goes. Otherwise the workers' files stay.
-    const warmUps = workers.map((_, i) => join(workersDir, `w${i}`, 'warmup.jsonl'));
-    if (dir.fresh && sent === 0 && workers.every((x) => x.progress.sent === 0) && !anyWarmUp(warmUps))
+    if (dir.fresh && sent === 0 && workers.every((x) => x.progress.sent === 0) && !anyWarmUp(warmUpFiles()))
       rmSync(runDir, { recursive: true, force: true });
     throw e;
   } finally {
