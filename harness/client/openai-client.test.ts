@@ -89,6 +89,42 @@ describe('OpenAIClient against the simulated vLLM server', () => {
     expect(r.requestId).toBe('wrp-42');
   });
 
+  it('sends the body as given with the stream flags set: usage asked for when streaming, no stream_options when not', async () => {
+    const bodies: Record<string, unknown>[] = [];
+    const capture = createHttpServer((req, res) => {
+      let raw = '';
+      req.setEncoding('utf8');
+      req.on('data', (d: string) => (raw += d));
+      req.on('end', () => {
+        bodies.push(JSON.parse(raw) as Record<string, unknown>);
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: 'captured', code: 400 } }));
+      });
+    });
+    await new Promise<void>((resolve) => capture.listen(0, '127.0.0.1', resolve));
+    const addr = capture.address();
+    const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+    try {
+      const c = new OpenAIClient({ baseUrl: `http://127.0.0.1:${port}` });
+      const given = chatBody({ temperature: 0, stream_options: { continuous_usage_stats: true } });
+      const before = structuredClone(given);
+      await c.chat(given);
+      await c.chat(given, { stream: false });
+      await c.close();
+      expect(given).toEqual(before); // the caller's object is not changed
+      const { stream_options: _, ...rest } = given;
+      expect(bodies[0]).toEqual({
+        ...rest,
+        stream: true,
+        stream_options: { continuous_usage_stats: true, include_usage: true },
+      });
+      expect(bodies[1]).toEqual({ ...rest, stream: false });
+      expect(Object.keys(bodies[0]!)).toEqual([...Object.keys(given), 'stream']);
+    } finally {
+      await new Promise<void>((resolve) => capture.close(() => resolve()));
+    }
+  });
+
   it('never puts the API key in the record, even when the server echoes it back', async () => {
     // Some gateways quote the credential they refused; the record must carry the message without it.
     const echo = createHttpServer((req, res) => {
