@@ -6,6 +6,9 @@
  * - `autocannon`: the throughput reference, closed loop with `connections` sockets.
  * - `undici`: a bare undici dispatch loop that only drains bodies (what any undici-based
  *   client costs at least).
+ * - `undici-events`: the same loop, the body decoded (StringDecoder) and split into SSE events
+ *   by eventsource-parser, the library wrp's client uses, and nothing done with the events: the
+ *   floor under any client built on undici and that parser, whatever it does with an event.
  * - `undici-sse`: the same loop, reading what the answer says as any streaming client must:
  *   the body decoded, split into SSE events, and JSON.parse of every `data:` payload, and
  *   nothing else (no timings, no record). The floor under a client that reads each event.
@@ -25,13 +28,24 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import autocannon from 'autocannon';
+import { createParser } from 'eventsource-parser';
 import { Pool, type Dispatcher } from 'undici';
 import { OpenAIClient } from '../harness/client/openai-client.ts';
 import { newHistogram, percentileMs, recordMs } from '../harness/histogram.ts';
 
 export interface DriverConfig {
-  mode: 'autocannon' | 'undici' | 'undici-sse' | 'client' | 'open' | 'read-readline' | 'read-chunks' | 'jitter';
+  mode:
+    | 'autocannon'
+    | 'undici'
+    | 'undici-events'
+    | 'undici-sse'
+    | 'client'
+    | 'open'
+    | 'read-readline'
+    | 'read-chunks'
+    | 'jitter';
   /** jitter: the timer period, ms. */
   periodMs?: number;
   url: string;
@@ -131,6 +145,26 @@ function dispatchParsed(pool: Dispatcher, body: string, headers: Record<string, 
           }
           resolve(status === 200 && content.length > 0);
         },
+        onResponseError: () => resolve(false),
+      },
+    );
+  });
+}
+
+/** One streamed request whose body is split into SSE events (counted, not read): resolves ok or not. */
+function dispatchEvents(pool: Dispatcher, body: string, headers: Record<string, string>): Promise<boolean> {
+  return new Promise((resolve) => {
+    let status = 0;
+    let events = 0;
+    const decoder = new StringDecoder('utf8');
+    const parser = createParser({ onEvent: () => void events++ });
+    pool.dispatch(
+      { path: '/v1/chat/completions', method: 'POST', headers, body, headersTimeout: 0, bodyTimeout: 0 },
+      {
+        onRequestStart: () => undefined,
+        onResponseStart: (_c, code) => void (status = code),
+        onResponseData: (_c, chunk) => parser.feed(decoder.write(chunk)),
+        onResponseEnd: () => resolve(status === 200 && events > 0),
         onResponseError: () => resolve(false),
       },
     );
@@ -352,6 +386,13 @@ async function main(): Promise<DriverResult> {
       const pool = new Pool(c.url, { connections: c.connections });
       const body = payload(c);
       const r = await closedLoop(c, () => dispatchOnce(pool, body, headers));
+      await pool.close();
+      return r;
+    }
+    case 'undici-events': {
+      const pool = new Pool(c.url, { connections: c.connections });
+      const body = payload(c);
+      const r = await closedLoop(c, () => dispatchEvents(pool, body, headers));
       await pool.close();
       return r;
     }

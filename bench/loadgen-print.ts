@@ -16,12 +16,14 @@ export function printLoadgen(r: LoadgenResult): void {
       round: i + 1,
       autocannon: r0(x.autocannon),
       'undici floor': r0(x.undiciFloor),
+      'sse events floor': r0(x.eventsFloor),
       'sse parse floor': r0(x.parseFloor),
       'wrp client': r0(x.client),
       'wrp run': r0(x.wrpRun),
       'wrp run (tsx)': r0(x.wrpRunTsx),
       'client cpu us/req': f(x.clientCpuUsPerRequest, 1),
       'undici cpu us/req': f(x.undiciCpuUsPerRequest, 1),
+      'events cpu us/req': f(x.eventsCpuUsPerRequest, 1),
       'parse cpu us/req': f(x.parseCpuUsPerRequest, 1),
       'autocannon cpu us/req': f(x.autocannonCpuUsPerRequest, 1),
       load: Object.values(x.load1)
@@ -36,6 +38,20 @@ export function printLoadgen(r: LoadgenResult): void {
     { measure: 'wrp run closed loop / autocannon', ratio: f(m.wrpRun), goal: '>= 0.5', result: goal(m.wrpRun! >= 0.5) },
     { measure: 'bare undici floor / autocannon', ratio: f(m.undiciFloor), goal: '', result: '' },
     { measure: 'wrp client / bare undici floor', ratio: f(m.clientOverFloor), goal: '', result: '' },
+    {
+      measure:
+        'SSE events floor / autocannon (undici + eventsource-parser, events unread): the most a client on both can reach',
+      ratio: f(m.eventsFloor),
+      goal: '',
+      result: '',
+    },
+    { measure: 'wrp client / SSE events floor', ratio: f(m.clientOverEventsFloor), goal: '', result: '' },
+    {
+      measure: 'wrp run closed loop / wrp client alone (the goal asks 0.5 / client ratio of it)',
+      ratio: f(m.wrpRunOverClient),
+      goal: '',
+      result: '',
+    },
     {
       measure: 'SSE parse floor / autocannon (undici + every event parsed)',
       ratio: f(m.parseFloor),

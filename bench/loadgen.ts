@@ -107,6 +107,8 @@ async function drive(file: string, c: DriverConfig): Promise<DriverResult & { lo
 export interface ThroughputRound {
   autocannon: number;
   undiciFloor: number;
+  /** undici, the body split into SSE events by eventsource-parser, the events unread (the floor of any client built on both). */
+  eventsFloor: number;
   /** undici, every SSE event decoded and JSON.parse'd (the floor of reading each event). */
   parseFloor: number;
   client: number;
@@ -114,6 +116,7 @@ export interface ThroughputRound {
   wrpRunTsx: number;
   clientCpuUsPerRequest: number;
   undiciCpuUsPerRequest: number;
+  eventsCpuUsPerRequest: number;
   parseCpuUsPerRequest: number;
   autocannonCpuUsPerRequest: number;
   /** 1-minute load average before each measurement. */
@@ -151,6 +154,14 @@ async function throughputRound(
     async () => {
       const d = await drive(paths.driver, { ...base, mode: 'undici' });
       [r.undiciFloor, r.undiciCpuUsPerRequest, r.load1.undici] = [d.perS, d.cpuUsPerRequest, d.load1];
+      r.errors += d.errors;
+    },
+  ]);
+  steps.push([
+    'undici-events',
+    async () => {
+      const d = await drive(paths.driver, { ...base, mode: 'undici-events' });
+      [r.eventsFloor, r.eventsCpuUsPerRequest, r.load1.events] = [d.perS, d.cpuUsPerRequest, d.load1];
       r.errors += d.errors;
     },
   ]);
@@ -277,6 +288,9 @@ export async function loadgenBench(log: (line: string) => void = console.log): P
         wrpRunTsx: ratio('wrpRunTsx'),
         undiciFloor: ratio('undiciFloor'),
         clientOverFloor: median(rounds.map((r) => r.client / r.undiciFloor)),
+        eventsFloor: ratio('eventsFloor'),
+        clientOverEventsFloor: median(rounds.map((r) => r.client / r.eventsFloor)),
+        wrpRunOverClient: median(rounds.map((r) => r.wrpRun / r.client)),
         parseFloor: ratio('parseFloor'),
         clientOverParseFloor: median(rounds.map((r) => r.client / r.parseFloor)),
         compiledOverTsx: median(rounds.map((r) => r.wrpRun / r.wrpRunTsx)),
