@@ -140,12 +140,27 @@ export function parseNumber(token: string): number | undefined {
   return Number.isFinite(v) ? v : undefined;
 }
 
-function numbersIn(text: string): Hit[] {
+/** The number tokens of `text` in order (LaTeX fractions read as a/b), not yet parsed. */
+function numberTokens(text: string): string[] {
   const withFracs = text.replace(LATEX_FRAC, ' $1/$2 ');
-  return allMatches(NUM_RE, withFracs, (m) => {
-    const v = parseNumber(m[0]);
-    return v === undefined ? undefined : String(v);
-  });
+  const out: string[] = [];
+  NUM_RE.lastIndex = 0;
+  for (let m = NUM_RE.exec(withFracs); m !== null; m = NUM_RE.exec(withFracs)) out.push(m[0]);
+  return out;
+}
+
+/**
+ * The first (or last) token of `text` that parses as a number. Only the tokens needed are
+ * parsed: a long reasoning trace holds many numbers and only one of them is the answer.
+ */
+function numberAt(text: string, end: 'first' | 'last'): number | undefined {
+  const tokens = numberTokens(text);
+  const n = tokens.length;
+  for (let k = 0; k < n; k++) {
+    const v = parseNumber(tokens[end === 'first' ? k : n - 1 - k]!);
+    if (v !== undefined) return v + 0; // "-0" reads as 0
+  }
+  return undefined;
 }
 
 /**
@@ -161,11 +176,10 @@ export function extractNumber(raw: string): number | undefined {
   ];
   // Latest statement first; a statement with no number in it does not count.
   for (const h of leads.sort((a, b) => b.index - a.index)) {
-    const first = numbersIn(h.value)[0];
-    if (first) return Number(first.value);
+    const first = numberAt(h.value, 'first');
+    if (first !== undefined) return first;
   }
-  const last = lastHit(numbersIn(text));
-  return last ? Number(last.value) : undefined;
+  return numberAt(text, 'last');
 }
 
 const PUNCTUATION = /[\p{P}\p{S}]/gu;

@@ -79,6 +79,9 @@ describe('numeric', () => {
     ['Answer: -0.25', '-.25'],
     ['It grew from 2010-2020 by 15%', '15'],
     ['**Final answer: 1,000,000**', '1000000'],
+    // A token that does not parse to a finite number is passed over, from either end.
+    ['It is 42, not 1e999', '42'],
+    ['The answer is 1e999 or rather 7, then 9', '7'],
   ];
   it.each(cases)('reads %j as %s', async (text, ref) => {
     expect((await ev.evaluate(input(text, { reference: ref }))).quality).toBe(1);
