@@ -8,6 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RELAUNCH_HEAP_MB } from '../bin/relaunch.js';
 import { newHistogram, percentileMs, recordMs } from '../harness/histogram.ts';
 import { scanRequests } from '../harness/runner/results-reader.ts';
 import type { RunSummary } from '../harness/runner/summary.ts';
@@ -27,8 +28,12 @@ const RSS_HOOK = `data:text/javascript,process.on("exit",()=>process.stderr.writ
 
 /** `wrp ARGS` in a child: the compiled CLI (bin/wrp.js), or the TypeScript through tsx. */
 export function wrp(args: string[], via: 'compiled' | 'tsx'): Promise<CliRun> {
+  // bin/wrp.js runs `run` in a child with a 256 MB initial heap (bin/relaunch.js); the sources
+  // through tsx get the same heap, so the two differ only in being compiled.
   const entry =
-    via === 'compiled' ? [join(ROOT, 'bin', 'wrp.js')] : ['--import', 'tsx', join(ROOT, 'scripts', 'wrp.ts')];
+    via === 'compiled'
+      ? [join(ROOT, 'bin', 'wrp.js')]
+      : [`--initial-heap-size=${RELAUNCH_HEAP_MB}`, '--import', 'tsx', join(ROOT, 'scripts', 'wrp.ts')];
   const before = load1();
   const t0 = performance.now();
   const child = spawn(process.execPath, ['--import', RSS_HOOK, ...entry, ...args], {
@@ -40,8 +45,10 @@ export function wrp(args: string[], via: 'compiled' | 'tsx'): Promise<CliRun> {
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve) =>
     child.on('close', (code) => {
-      const rss = /WRP_MAXRSS_KIB=(\d+)/.exec(out);
-      resolve({ code, wallS: (performance.now() - t0) / 1000, maxRssKiB: Number(rss?.[1] ?? NaN), out, load1: before });
+      // Every process that ran prints its own (bin/wrp.js and the run process it started): the largest.
+      const rss = [...out.matchAll(/WRP_MAXRSS_KIB=(\d+)/g)].map((m) => Number(m[1]));
+      const maxRssKiB = rss.length > 0 ? Math.max(...rss) : NaN;
+      resolve({ code, wallS: (performance.now() - t0) / 1000, maxRssKiB, out, load1: before });
     }),
   );
 }

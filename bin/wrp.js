@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BUNDLE, INPUTS, ROOT, buildCli } from './build.js';
+import { relaunch, relaunchArgs, watchParent } from './relaunch.js';
 
 /** Why the bundle cannot be used as it is (undefined: it is current). */
 function staleness() {
@@ -39,6 +40,10 @@ if (why !== undefined) {
     why = `${why} and rebuilding failed (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
   }
 }
+// `run` and `start` go on in a child with a larger initial heap (bin/relaunch.js says why).
+const relaunchWith = relaunchArgs(process.argv, process.execArgv, process.env, process.platform);
+if (relaunchWith !== undefined) await relaunch(relaunchWith); // returns only if the child could not start
+watchParent();
 if (why === undefined) await import(pathToFileURL(BUNDLE).href);
 else {
   console.error(`wrp: running the TypeScript sources through tsx: dist/wrp.mjs ${why}`);

@@ -35,8 +35,12 @@ stop: { requests: ${TOTAL}, grace_s: 30 }
 telemetry: { interval_ms: 300 }
 `;
 
-function wrp(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/wrp.js'), ...args], {
+/** `nodeFlags`: `--initial-heap-size=0` runs `wrp run` in the process started (see bin/relaunch.js), so a kill reaches the writer. */
+function wrp(
+  args: string[],
+  nodeFlags: string[] = [],
+): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
+  const child = spawn(process.execPath, [...nodeFlags, join(ROOT, 'bin/wrp.js'), ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -64,7 +68,8 @@ describe('kill -9, report, resume', () => {
     const exp = join(tmp, 'killme.yaml');
     writeFileSync(exp, EXPERIMENT);
     const out = join(tmp, 'results');
-    const first = wrp(['run', exp, '--out', out, '--no-progress']);
+    // The process that writes the records is the one killed: no relaunch in between.
+    const first = wrp(['run', exp, '--out', out, '--no-progress'], ['--initial-heap-size=0']);
 
     // Wait for records to be flushed while the run is still going, then kill it.
     let dir = '';
@@ -116,4 +121,30 @@ describe('kill -9, report, resume', () => {
     const meta = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
     expect(meta.resumedAt).toHaveLength(1);
   }, 240_000);
+
+  it('when the wrp process is killed, the run process it started stops as on SIGTERM and summarises every request', async () => {
+    const exp = join(tmp, 'orphan.yaml');
+    writeFileSync(exp, EXPERIMENT.replace('name: killme', 'name: orphan'));
+    const out = join(tmp, 'results');
+    const first = wrp(['run', exp, '--out', out, '--no-progress']);
+    let dir = '';
+    for (let i = 0; i < 1200 && !dir; i++) {
+      await sleep(100);
+      const root = join(out, 'orphan');
+      const ids = existsSync(root) ? readdirSync(root) : [];
+      if (ids.length === 1 && completeLines(join(root, ids[0]!, 'requests.jsonl')).length >= 10)
+        dir = join(root, ids[0]!);
+    }
+    expect(dir, 'no records appeared').not.toBe('');
+    first.child.kill('SIGKILL'); // the relaunching process only: the run goes on in its child
+    const killed = await first.done; // the output pipes close when the run process exits too
+    expect(killed.code).toBeNull();
+    expect(killed.out).toMatch(/SIGTERM: no new requests are sent/);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    expect(summary.stoppedBy).toMatch(/SIGTERM/);
+    expect(summary.sent).toBeLessThan(TOTAL);
+    const ids = completeLines(join(dir, 'requests.jsonl')).map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(ids).toHaveLength(summary.sent);
+    expect(new Set(ids).size).toBe(ids.length);
+  }, 120_000);
 });

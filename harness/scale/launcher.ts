@@ -45,7 +45,8 @@ export const LOAD_WORKER_HEAP_MB = 256;
  * makes a burst of sends late: at 2,000/s the send-lag p99 was 1.12-1.79x a bare sender's
  * (median 1.42x, once 5.7x), 1.10-1.32x with a 256 MB initial heap (no compaction in 20 s). The cost is memory: the
  * heap may hold up to that much garbage before its first full collection. V8 reads the flag
- * only when the process starts, which a worker, unlike the CLI's own process, can be given.
+ * only when a process starts: the CLI's `run` goes on in a child given it (bin/relaunch.js),
+ * whose flags its workers inherit; workers forked by any other caller get it here.
  */
 export function withLoadWorkerHeap(execArgv: readonly string[], mb = LOAD_WORKER_HEAP_MB): string[] {
   if (execArgv.some((a) => a.startsWith('--initial-heap-size'))) return [...execArgv];
