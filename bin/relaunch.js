@@ -2,7 +2,7 @@
 // generator at thousands of sends a second promotes short-lived objects steadily, and V8 sizes
 // a fresh heap so small that it is compacted every 1-3 s; each compaction makes a burst of
 // sends late. At 2,000 sends/s the send-lag p99 was 1.12-1.79x a bare sender's (once 5.7x)
-// in one process with the default heap, 1.10-1.32x with a 256 MB initial heap (README, "Load").
+// in one process with the default heap, 1.10-1.32x with a 256 MB initial heap (README, "Workload").
 // V8 reads the flag only when node starts, hence the child.
 //
 // Signals: the child gets its own process group, so a terminal's Ctrl-C reaches this process
@@ -52,14 +52,13 @@ export function relaunch(args) {
       detached: true,
       env: { ...process.env, [RELAUNCHED_ENV]: '1' },
     });
+    // Passed on from now: a signal between spawn() and the child's start reaches it as well.
     const pass = (signal) => child.kill(signal);
+    for (const s of FORWARDED) process.on(s, pass);
     child.once('error', (e) => {
       for (const s of FORWARDED) process.off(s, pass);
       console.error(`wrp: could not start the run process (${e.message}); running here, with V8's default heap`);
       resolve();
-    });
-    child.once('spawn', () => {
-      for (const s of FORWARDED) process.on(s, pass);
     });
     child.once('exit', (code, signal) => {
       for (const s of FORWARDED) process.off(s, pass);
