@@ -2,7 +2,7 @@
 // generator at thousands of sends a second promotes short-lived objects steadily, and V8 sizes
 // a fresh heap so small that it is compacted every 1-3 s; each compaction makes a burst of
 // sends late. At 2,000 sends/s the send-lag p99 was 1.12-1.79x a bare sender's (once 5.7x)
-// in one process with the default heap, 1.10-1.32x with a 256 MB initial heap (README, "Workload").
+// in one process with the default heap, 1.10-1.40x with a 256 MB initial heap (README, "Workload").
 // V8 reads the flag only when node starts, hence the child.
 //
 // Signals: the child gets its own process group, so a terminal's Ctrl-C reaches this process
