@@ -124,55 +124,52 @@ async function closedLoop(c: DriverConfig, one: () => Promise<boolean>): Promise
   };
 }
 
-/** One streamed request whose events are decoded and parsed (and their content kept): the floor of reading an answer. */
-function dispatchParsed(pool: Dispatcher, body: string, headers: Record<string, string>): Promise<boolean> {
-  return new Promise((resolve) => {
-    let status = 0;
-    let text = '';
-    const decoder = new TextDecoder();
-    pool.dispatch(
-      { path: '/v1/chat/completions', method: 'POST', headers, body, headersTimeout: 0, bodyTimeout: 0 },
-      {
-        onRequestStart: () => undefined,
-        onResponseStart: (_c, code) => void (status = code),
-        onResponseData: (_c, chunk) => void (text += decoder.decode(chunk, { stream: true })),
-        onResponseEnd: () => {
-          let content = '';
-          for (const event of text.split('\n\n')) {
-            if (!event.startsWith('data: ') || event === 'data: [DONE]') continue;
-            const v = JSON.parse(event.slice(6)) as { choices?: { delta?: { content?: string } }[] };
-            content += v.choices?.[0]?.delta?.content ?? '';
-          }
-          resolve(status === 200 && content.length > 0);
-        },
-        onResponseError: () => resolve(false),
-      },
-    );
-  });
+/** What a floor does with one answer's body: each chunk as it comes, then whether it was an answer. */
+interface BodyReader {
+  data(chunk: Buffer): void;
+  ok(): boolean;
 }
 
-/** One streamed request whose body is split into SSE events (counted, not read): resolves ok or not. */
-function dispatchEvents(pool: Dispatcher, body: string, headers: Record<string, string>): Promise<boolean> {
-  return new Promise((resolve) => {
-    let status = 0;
-    let events = 0;
-    const decoder = new StringDecoder('utf8');
-    const parser = createParser({ onEvent: () => void events++ });
-    pool.dispatch(
-      { path: '/v1/chat/completions', method: 'POST', headers, body, headersTimeout: 0, bodyTimeout: 0 },
-      {
-        onRequestStart: () => undefined,
-        onResponseStart: (_c, code) => void (status = code),
-        onResponseData: (_c, chunk) => parser.feed(decoder.write(chunk)),
-        onResponseEnd: () => resolve(status === 200 && events > 0),
-        onResponseError: () => resolve(false),
-      },
-    );
-  });
+/** The body drained, nothing read (one object for every request: the undici floor allocates nothing more). */
+const DRAINED: BodyReader = { data: () => undefined, ok: () => true };
+const drained = (): BodyReader => DRAINED;
+
+/** The body split into SSE events by eventsource-parser (counted, not read). */
+function eventsSplit(): BodyReader {
+  let events = 0;
+  const decoder = new StringDecoder('utf8');
+  const parser = createParser({ onEvent: () => void events++ });
+  return { data: (chunk) => parser.feed(decoder.write(chunk)), ok: () => events > 0 };
 }
 
-/** One request through undici's dispatch, body drained: resolves ok or not. */
-function dispatchOnce(pool: Dispatcher, body: string, headers: Record<string, string>): Promise<boolean> {
+/** The body decoded and every event's JSON parsed (its content kept): reading each event naively. */
+function eventsParsed(): BodyReader {
+  let text = '';
+  const decoder = new TextDecoder();
+  return {
+    data: (chunk) => void (text += decoder.decode(chunk, { stream: true })),
+    ok: () => {
+      let content = '';
+      for (const event of text.split('\n\n')) {
+        if (!event.startsWith('data: ') || event === 'data: [DONE]') continue;
+        const v = JSON.parse(event.slice(6)) as { choices?: { delta?: { content?: string } }[] };
+        content += v.choices?.[0]?.delta?.content ?? '';
+      }
+      return content.length > 0;
+    },
+  };
+}
+
+/** The floors' readers, by driver mode. */
+const FLOOR_READERS = { undici: drained, 'undici-events': eventsSplit, 'undici-sse': eventsParsed } as const;
+
+/** One request through undici's dispatch, its body given to `reader`: resolves ok or not. */
+function dispatchOnce(
+  pool: Dispatcher,
+  body: string,
+  headers: Record<string, string>,
+  reader: BodyReader = DRAINED,
+): Promise<boolean> {
   return new Promise((resolve) => {
     let status = 0;
     pool.dispatch(
@@ -180,8 +177,8 @@ function dispatchOnce(pool: Dispatcher, body: string, headers: Record<string, st
       {
         onRequestStart: () => undefined,
         onResponseStart: (_c, code) => void (status = code),
-        onResponseData: () => undefined,
-        onResponseEnd: () => resolve(status === 200),
+        onResponseData: (_c, chunk) => reader.data(chunk),
+        onResponseEnd: () => resolve(status === 200 && reader.ok()),
         onResponseError: () => resolve(false),
       },
     );
@@ -382,24 +379,13 @@ async function main(): Promise<DriverResult> {
   switch (c.mode) {
     case 'autocannon':
       return runAutocannon(c);
-    case 'undici': {
-      const pool = new Pool(c.url, { connections: c.connections });
-      const body = payload(c);
-      const r = await closedLoop(c, () => dispatchOnce(pool, body, headers));
-      await pool.close();
-      return r;
-    }
-    case 'undici-events': {
-      const pool = new Pool(c.url, { connections: c.connections });
-      const body = payload(c);
-      const r = await closedLoop(c, () => dispatchEvents(pool, body, headers));
-      await pool.close();
-      return r;
-    }
+    case 'undici':
+    case 'undici-events':
     case 'undici-sse': {
       const pool = new Pool(c.url, { connections: c.connections });
       const body = payload(c);
-      const r = await closedLoop(c, () => dispatchParsed(pool, body, headers));
+      const reader = FLOOR_READERS[c.mode];
+      const r = await closedLoop(c, () => dispatchOnce(pool, body, headers, reader()));
       await pool.close();
       return r;
     }

@@ -125,6 +125,15 @@ export interface ThroughputRound {
   errors: number;
 }
 
+/** Each driver of a throughput round: its mode, where its req/s and CPU per request go, its load label. */
+const DRIVER_STEPS = [
+  ['autocannon', 'autocannon', 'autocannonCpuUsPerRequest', 'autocannon'],
+  ['undici', 'undiciFloor', 'undiciCpuUsPerRequest', 'undici'],
+  ['undici-events', 'eventsFloor', 'eventsCpuUsPerRequest', 'events'],
+  ['undici-sse', 'parseFloor', 'parseCpuUsPerRequest', 'parse'],
+  ['client', 'client', 'clientCpuUsPerRequest', 'client'],
+] as const satisfies readonly (readonly [DriverConfig['mode'], keyof ThroughputRound, keyof ThroughputRound, string])[];
+
 async function throughputRound(
   paths: Record<'driver' | 'noop', string>,
   url: string,
@@ -141,46 +150,15 @@ async function throughputRound(
   });
   const steps: [string, () => Promise<void>][] = [];
   const r = { load1: {} as Record<string, number>, errors: 0 } as ThroughputRound;
-  steps.push([
-    'autocannon',
-    async () => {
-      const d = await drive(paths.driver, { ...base, mode: 'autocannon' });
-      [r.autocannon, r.autocannonCpuUsPerRequest, r.load1.autocannon] = [d.perS, d.cpuUsPerRequest, d.load1];
-      r.errors += d.errors;
-    },
-  ]);
-  steps.push([
-    'undici',
-    async () => {
-      const d = await drive(paths.driver, { ...base, mode: 'undici' });
-      [r.undiciFloor, r.undiciCpuUsPerRequest, r.load1.undici] = [d.perS, d.cpuUsPerRequest, d.load1];
-      r.errors += d.errors;
-    },
-  ]);
-  steps.push([
-    'undici-events',
-    async () => {
-      const d = await drive(paths.driver, { ...base, mode: 'undici-events' });
-      [r.eventsFloor, r.eventsCpuUsPerRequest, r.load1.events] = [d.perS, d.cpuUsPerRequest, d.load1];
-      r.errors += d.errors;
-    },
-  ]);
-  steps.push([
-    'undici-sse',
-    async () => {
-      const d = await drive(paths.driver, { ...base, mode: 'undici-sse' });
-      [r.parseFloor, r.parseCpuUsPerRequest, r.load1.parse] = [d.perS, d.cpuUsPerRequest, d.load1];
-      r.errors += d.errors;
-    },
-  ]);
-  steps.push([
-    'client',
-    async () => {
-      const d = await drive(paths.driver, { ...base, mode: 'client' });
-      [r.client, r.clientCpuUsPerRequest, r.load1.client] = [d.perS, d.cpuUsPerRequest, d.load1];
-      r.errors += d.errors;
-    },
-  ]);
+  for (const [mode, perS, cpu, load] of DRIVER_STEPS)
+    steps.push([
+      mode,
+      async () => {
+        const d = await drive(paths.driver, { ...base, mode });
+        [r[perS], r[cpu], r.load1[load]] = [d.perS, d.cpuUsPerRequest, d.load1];
+        r.errors += d.errors;
+      },
+    ]);
   for (const via of ['compiled', 'tsx'] as const)
     steps.push([
       `wrp run ${via}`,
