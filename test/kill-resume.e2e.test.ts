@@ -63,6 +63,17 @@ const completeLines = (file: string) =>
         .filter((l) => l.trim() !== '')
     : [];
 
+/** The one run folder under `root` once its requests.jsonl holds `records` complete lines (2 minutes at most). */
+async function runFolderWith(root: string, records: number): Promise<string> {
+  for (let i = 0; i < 1200; i++) {
+    await sleep(100);
+    const ids = existsSync(root) ? readdirSync(root) : [];
+    if (ids.length === 1 && completeLines(join(root, ids[0]!, 'requests.jsonl')).length >= records)
+      return join(root, ids[0]!);
+  }
+  throw new Error(`no ${records} records appeared under ${root}`);
+}
+
 describe('kill -9, report, resume', () => {
   it('keeps a valid partial run that report summarises and --resume completes without re-sending ids', async () => {
     const exp = join(tmp, 'killme.yaml');
@@ -72,15 +83,7 @@ describe('kill -9, report, resume', () => {
     const first = wrp(['run', exp, '--out', out, '--no-progress'], ['--initial-heap-size=0']);
 
     // Wait for records to be flushed while the run is still going, then kill it.
-    let dir = '';
-    for (let i = 0; i < 1200 && !dir; i++) {
-      await sleep(100);
-      const root = join(out, 'killme');
-      const ids = existsSync(root) ? readdirSync(root) : [];
-      if (ids.length === 1 && completeLines(join(root, ids[0]!, 'requests.jsonl')).length >= 30)
-        dir = join(root, ids[0]!);
-    }
-    expect(dir, 'no records appeared').not.toBe('');
+    const dir = await runFolderWith(join(out, 'killme'), 30);
     first.child.kill('SIGKILL');
     const killed = await first.done;
     expect(killed.code).toBeNull(); // killed, not finished
@@ -127,15 +130,7 @@ describe('kill -9, report, resume', () => {
     writeFileSync(exp, EXPERIMENT.replace('name: killme', 'name: orphan'));
     const out = join(tmp, 'results');
     const first = wrp(['run', exp, '--out', out, '--no-progress']);
-    let dir = '';
-    for (let i = 0; i < 1200 && !dir; i++) {
-      await sleep(100);
-      const root = join(out, 'orphan');
-      const ids = existsSync(root) ? readdirSync(root) : [];
-      if (ids.length === 1 && completeLines(join(root, ids[0]!, 'requests.jsonl')).length >= 10)
-        dir = join(root, ids[0]!);
-    }
-    expect(dir, 'no records appeared').not.toBe('');
+    const dir = await runFolderWith(join(out, 'orphan'), 10);
     first.child.kill('SIGKILL'); // the relaunching process only: the run goes on in its child
     const killed = await first.done; // the output pipes close when the run process exits too
     expect(killed.code).toBeNull();
