@@ -8,7 +8,7 @@
  * recorded once: in warmup.jsonl, beside requests.jsonl. They do not go through the router,
  * so no policy learns from them.
  */
-import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { ErrorClass } from '../client/types.ts';
 import type { ExperimentConfig } from './config.ts';
 import type { PoolHandle } from './pools.ts';
@@ -79,18 +79,35 @@ export function warmUpNote(w: WarmedUp): string | undefined {
 
 /**
  * Appends the workers' warm-up files to the run's warmup.jsonl (`wrp run --workers`); returns
- * how many requests they hold. Read whole: a warm-up file holds at most `warmup.requests` lines.
+ * how many requests (non-empty lines) they hold. Copied in 64 KiB pieces, not read whole.
  */
 export function gatherWarmUps(files: string[], into: string): number {
   let n = 0;
+  const buf = Buffer.allocUnsafe(64 * 1024);
   for (const f of files) {
     if (!existsSync(f)) continue;
-    const text = readFileSync(f, 'utf8');
-    n += text.split('\n').filter((l) => l.length > 0).length;
-    appendFileSync(into, text);
+    const fd = openSync(f, 'r');
+    let inLine = false;
+    try {
+      for (let got = readSync(fd, buf); got > 0; got = readSync(fd, buf)) {
+        for (let i = 0; i < got; i++) {
+          if (buf[i] !== NEWLINE) inLine = true;
+          else if (inLine) {
+            n++;
+            inLine = false;
+          }
+        }
+        appendFileSync(into, buf.subarray(0, got));
+      }
+    } finally {
+      closeSync(fd);
+    }
+    if (inLine) n++; // a last line without its line break
   }
   return n;
 }
+
+const NEWLINE = 10;
 
 /** Whether any of these warm-up files holds a request (a folder holding one is kept). */
 export function anyWarmUp(files: string[]): boolean {
