@@ -10,8 +10,9 @@
  * responses are read, timers fire and the duration stop ends the run on time. When the
  * open loop falls behind it says so once (`log`), and it counts the sessions due but never
  * started at the stop: offered vs achieved rate (`openLoad()`). A reply that arrives when the
- * next send is due wakes the sender at once (`wakeSenderIfDue`), ahead of its timer. Closed loop: one waiter,
- * woken by each completion (O(1) per completion), one timer for the stage's end.
+ * next send is due wakes the sender at once (`wakeSenderIfDue`), ahead of its timer. Closed
+ * loop: one waiter, woken by each completion (O(1) per completion), one timer for the stage's
+ * end.
  *
  * A share (`--shard`, `--workers`; harness/scale/session-share.ts): the schedule is walked in
  * full, but only the sessions this process owns are started; others are passed over without

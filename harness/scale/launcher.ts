@@ -43,8 +43,9 @@ export const LOAD_WORKER_HEAP_MB = 256;
  * one. A load generator at thousands of sends a second promotes ~0.65 MB to the old generation
  * per young collection, so a default-sized heap is compacted every 1-3 s and each compaction
  * makes a burst of sends late: at 2,000/s the send-lag p99 was 1.12-1.79x a bare sender's
- * (median 1.42x, once 5.7x), 1.10-1.40x with a 256 MB initial heap (no compaction in 20 s). The cost is memory: the
- * heap may hold up to that much garbage before its first full collection. V8 reads the flag
+ * (median 1.42x, once 5.7x), 1.10-1.40x with a 256 MB initial heap (no compaction in 20 s).
+ * The cost is memory: the heap may hold up to that much garbage before its first full
+ * collection. V8 reads the flag
  * only when a process starts: the CLI's `run` goes on in a child given it (bin/relaunch.js),
  * whose flags its workers inherit; workers forked by any other caller get it here.
  */
