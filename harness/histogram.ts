@@ -61,15 +61,15 @@ export class BucketCounts {
     if (i > this.hi) this.hi = i;
   }
 
-  /** Adds the counts to `h` and starts afresh. */
-  drainInto(h: Histogram): void {
+  /** Adds the counts to each of `hs` and starts afresh. */
+  drainInto(...hs: Histogram[]): void {
     const counts = this.counts;
     if (counts === undefined) return;
     for (let i = this.lo; i <= this.hi; i++) {
       const c = counts[i]!;
       if (c === 0) continue;
       const value = i < 2048 ? i : ((i & 1023) + 1024) * 2 ** ((i >> 10) - 1);
-      h.recordValueWithCount(value, c);
+      for (const h of hs) h.recordValueWithCount(value, c);
       counts[i] = 0;
     }
     this.lo = Infinity;

@@ -91,11 +91,13 @@ describe('the run digest', () => {
 
   it('inter-token gaps: the same histogram as recording each gap, and the same digest from another pass', async () => {
     const d = await digestRun(run, {});
-    for (const pool of ['small', 'large']) {
+    // Per pool, and every pool together (merged from the pools' counts at the end).
+    for (const pool of ['small', 'large', undefined]) {
       const h = newHistogram();
       for (const r of all)
-        if (r.decision.pool === pool && r.status === 'ok') for (const g of r.timing.itlMs) recordMs(h, g);
-      const got = d.latency.get(pool)!.ITL;
+        if ((pool === undefined || r.decision.pool === pool) && r.status === 'ok')
+          for (const g of r.timing.itlMs) recordMs(h, g);
+      const got = pool === undefined ? d.overall.ITL : d.latency.get(pool)!.ITL;
       expect(got.totalCount).toBe(h.totalCount);
       for (const p of [1, 10, 50, 90, 99, 99.9, 100])
         expect(got.getValueAtPercentile(p)).toBe(h.getValueAtPercentile(p));

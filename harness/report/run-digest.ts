@@ -99,21 +99,25 @@ const latencySet = (): Record<LatencyMetric, Histogram> => ({
 });
 const qcr = (): QualityCostReward => ({ quality: emptyMoments(), cost: emptyMoments(), reward: emptyMoments() });
 
-/** A latency set's histograms, with its inter-token gaps counted by bucket first (hundreds a record). */
+/** A pool's latency histograms, with its inter-token gaps counted by bucket first (hundreds a record). */
 interface LatencySeries {
   hist: Record<LatencyMetric, Histogram>;
   itl: BucketCounts;
 }
 
-function recordLatency(set: LatencySeries, r: RequestResult): void {
+/** TTFT, TPOT and E2E of one record. Its gaps are counted per pool only (the overall ITL is merged from those). */
+function recordTimes(hist: Record<LatencyMetric, Histogram>, r: RequestResult): void {
   const t = r.timing;
-  if (t.ttftMs !== undefined) recordMs(set.hist.TTFT, t.ttftMs);
-  if (t.tpotMs !== undefined) recordMs(set.hist.TPOT, t.tpotMs);
-  if (t.e2eMs !== undefined) recordMs(set.hist.E2E, t.e2eMs);
-  const gaps = t.itlMs;
+  if (t.ttftMs !== undefined) recordMs(hist.TTFT, t.ttftMs);
+  if (t.tpotMs !== undefined) recordMs(hist.TPOT, t.tpotMs);
+  if (t.e2eMs !== undefined) recordMs(hist.E2E, t.e2eMs);
+}
+
+function countGaps(counts: BucketCounts, r: RequestResult): void {
+  const gaps = r.timing.itlMs;
   for (let i = 0; i < gaps.length; i++) {
     const g = gaps[i]!;
-    if (Number.isFinite(g)) set.itl.addMs(g);
+    if (Number.isFinite(g)) counts.addMs(g);
   }
 }
 
@@ -130,16 +134,17 @@ export class RunDigester {
   private readonly d: RunDigest;
   /** pool -> its latency series (the digest's histograms, plus the gap counts not yet in them). */
   private readonly series = new Map<string, LatencySeries>();
-  private readonly overall: LatencySeries;
+  /** Every pool together: TTFT, TPOT and E2E recorded as they come, ITL merged from the pools' counts at the end. */
+  private readonly overall: Record<LatencyMetric, Histogram>;
   private index = 0;
 
   constructor(private readonly slo: Slo) {
-    this.overall = { hist: latencySet(), itl: new BucketCounts() };
+    this.overall = latencySet();
     this.d = {
       records: 0,
       skipped: 0,
       latency: new Map(),
-      overall: this.overall.hist,
+      overall: this.overall,
       stages: new Map(),
       time: new Buckets<TimeBucket>(
         0.05,
@@ -203,8 +208,9 @@ export class RunDigester {
         this.series.set(pool, set);
         d.latency.set(pool, set.hist);
       }
-      recordLatency(set, r);
-      recordLatency(this.overall, r);
+      recordTimes(set.hist, r);
+      recordTimes(this.overall, r);
+      countGaps(set.itl, r);
     } else d.failed++;
     if (meets) d.meeting++;
 
@@ -288,7 +294,7 @@ export class RunDigester {
   /** The digest, once every record was added (`count`: what the reader saw). */
   finish(count: ScanCount): RunDigest {
     const d = this.d;
-    for (const s of [...this.series.values(), this.overall]) s.itl.drainInto(s.hist.ITL);
+    for (const s of this.series.values()) s.itl.drainInto(s.hist.ITL, this.overall.ITL);
     d.records = count.records;
     d.skipped = count.skipped;
     addRegret(d);
