@@ -8,7 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RELAUNCH_HEAP_MB } from '../bin/relaunch.js';
+import { RUN_NODE_FLAGS } from '../bin/relaunch.js';
 import { newHistogram, percentileMs, recordMs } from '../harness/histogram.ts';
 import { scanRequests } from '../harness/runner/results-reader.ts';
 import type { RunSummary } from '../harness/runner/summary.ts';
@@ -28,12 +28,12 @@ const RSS_HOOK = `data:text/javascript,process.on("exit",()=>process.stderr.writ
 
 /** `wrp ARGS` in a child: the compiled CLI (bin/wrp.js), or the TypeScript through tsx. */
 export function wrp(args: string[], via: 'compiled' | 'tsx'): Promise<CliRun> {
-  // bin/wrp.js runs `run` in a child with a 256 MB initial heap (bin/relaunch.js); the sources
-  // through tsx get the same heap, so the two differ only in being compiled.
+  // bin/wrp.js runs `run` in a child with its own node flags (bin/relaunch.js); the sources
+  // through tsx get the same flags, so the two differ only in being compiled.
   const entry =
     via === 'compiled'
       ? [join(ROOT, 'bin', 'wrp.js')]
-      : [`--initial-heap-size=${RELAUNCH_HEAP_MB}`, '--import', 'tsx', join(ROOT, 'scripts', 'wrp.ts')];
+      : [...RUN_NODE_FLAGS, '--import', 'tsx', join(ROOT, 'scripts', 'wrp.ts')];
   const before = load1();
   const t0 = performance.now();
   const child = spawn(process.execPath, ['--import', RSS_HOOK, ...entry, ...args], {

@@ -1,5 +1,6 @@
 // Types of bin/relaunch.js for the TypeScript tests.
 export declare const RELAUNCH_HEAP_MB: number;
+export declare const RUN_NODE_FLAGS: readonly string[];
 export declare function relaunchArgs(
   argv: readonly string[],
   execArgv: readonly string[],

@@ -1,14 +1,15 @@
-/** Which wrp commands go on in a child with a larger initial V8 heap (bin/relaunch.js). */
+/** Which wrp commands go on in a child with the load generator's V8 flags (bin/relaunch.js). */
 import { describe, expect, it } from 'vitest';
-import { RELAUNCH_HEAP_MB, relaunchArgs } from '../bin/relaunch.js';
+import { spawnSync } from 'node:child_process';
+import { RUN_NODE_FLAGS, relaunchArgs } from '../bin/relaunch.js';
 
 const node = '/usr/bin/node';
 const cli = '/p/bin/wrp.js';
 
 describe('relaunchArgs', () => {
-  it('relaunches run and start with the heap flag, keeping node flags and arguments in order', () => {
+  it('relaunches run and start with the heap and baseline-compiler flags, keeping node flags and arguments in order', () => {
     expect(relaunchArgs([node, cli, 'run', 'x.yaml', '--workers', '2'], ['--enable-source-maps'], {}, 'linux')).toEqual(
-      [`--initial-heap-size=${RELAUNCH_HEAP_MB}`, '--enable-source-maps', cli, 'run', 'x.yaml', '--workers', '2'],
+      [...RUN_NODE_FLAGS, '--enable-source-maps', cli, 'run', 'x.yaml', '--workers', '2'],
     );
     expect(relaunchArgs([node, cli, '--debug', 'start'], [], {}, 'linux')?.slice(-2)).toEqual(['--debug', 'start']);
   });
@@ -20,5 +21,11 @@ describe('relaunchArgs', () => {
     expect(relaunchArgs([node, cli, 'run', 'x.yaml'], ['--initial-heap-size=0'], {}, 'linux')).toBeUndefined();
     expect(relaunchArgs([node, cli, 'run', 'x.yaml'], [], { WRP_RELAUNCHED: '1' }, 'linux')).toBeUndefined();
     expect(relaunchArgs([node, cli, 'run', 'x.yaml'], [], {}, 'win32')).toBeUndefined();
+  });
+
+  it('relaunches with flags this node accepts (node refuses to start on a V8 flag it does not know)', () => {
+    const r = spawnSync(process.execPath, [...RUN_NODE_FLAGS, '-e', '0'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 });

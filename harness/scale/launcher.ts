@@ -35,21 +35,25 @@ export function workerSpawn(role: string, sourceModule: string): WorkerSpawn {
   return { file: sourceModule, args: [], execArgv: sourceModule.endsWith('.ts') ? ['--import', TSX_LOADER] : [] };
 }
 
-/** The initial V8 heap a run worker starts with, MB (see withLoadWorkerHeap). */
+/** The initial V8 heap a run worker starts with, MB (see withLoadWorkerFlags). */
 export const LOAD_WORKER_HEAP_MB = 256;
 
 /**
- * A run worker's Node flags: its parent's, plus a larger initial V8 heap unless the parent set
- * one. A load generator at thousands of sends a second promotes ~0.65 MB to the old generation
- * per young collection, so a default-sized heap is compacted every 1-3 s and each compaction
- * makes a burst of sends late: at 2,000/s the send-lag p99 was 1.12-1.79x a bare sender's
- * (median 1.42x, once 5.7x), 1.10-1.40x with a 256 MB initial heap (no compaction in 20 s).
- * The cost is memory: the heap may hold up to that much garbage before its first full
- * collection. V8 reads the flag
- * only when a process starts: the CLI's `run` goes on in a child given it (bin/relaunch.js),
- * whose flags its workers inherit; workers forked by any other caller get it here.
+ * A run worker's Node flags: its parent's, plus the load generator's V8 flags unless the parent
+ * set an initial heap (how a user picks other ones; bin/relaunch.js reads it the same way).
+ * - A larger initial heap: a load generator at thousands of sends a second promotes ~0.65 MB to
+ *   the old generation per young collection, so a default-sized heap is compacted every 1-3 s
+ *   and each compaction makes a burst of sends late: at 2,000/s the send-lag p99 was 1.12-1.79x
+ *   a bare sender's (median 1.42x, once 5.7x), 1.10-1.40x with a 256 MB initial heap (no
+ *   compaction in 20 s). The cost is memory: up to that much garbage before the first full
+ *   collection.
+ * - `--always-sparkplug`: baseline code from a function's first call, so a run's first second
+ *   is not spent in the interpreter (at 2,000/s, 276-420 sends of it over 3 ms late without,
+ *   46-169 with).
+ * V8 reads both only when a process starts: the CLI's `run` goes on in a child given them
+ * (bin/relaunch.js), whose flags its workers inherit; workers forked by any other caller get them here.
  */
-export function withLoadWorkerHeap(execArgv: readonly string[], mb = LOAD_WORKER_HEAP_MB): string[] {
+export function withLoadWorkerFlags(execArgv: readonly string[], mb = LOAD_WORKER_HEAP_MB): string[] {
   if (execArgv.some((a) => a.startsWith('--initial-heap-size'))) return [...execArgv];
-  return [...execArgv, `--initial-heap-size=${mb}`];
+  return [...execArgv, `--initial-heap-size=${mb}`, '--always-sparkplug'];
 }

@@ -37,7 +37,7 @@ import { combineStops, describeStop } from '../runner/stop-reason.ts';
 import type { RunOptions, RunOutcome } from '../runner/runner.ts';
 import type { SummaryMeta } from '../runner/summary.ts';
 import { reviveError } from './fork-pool.ts';
-import { withLoadWorkerHeap, workerSpawn } from './launcher.ts';
+import { withLoadWorkerFlags, workerSpawn } from './launcher.ts';
 import { writeManifest } from './manifest.ts';
 import { mergeRecords } from './merge-runs.ts';
 import { PolicyHub, syncable, type PolicyUpdate } from './policy-sync.ts';
@@ -173,7 +173,7 @@ export async function runWithWorkers(opts: RunOptions, w: WorkersOptions): Promi
       mkdirSync(dir, { recursive: true });
       const spawn = workerSpawn('run', w.module);
       const child = fork(spawn.file, spawn.args, {
-        execArgv: withLoadWorkerHeap(spawn.execArgv),
+        execArgv: withLoadWorkerFlags(spawn.execArgv),
         serialization: 'advanced',
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
