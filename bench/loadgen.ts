@@ -9,7 +9,7 @@
  *   on) through the compiled CLI and through tsx. Rounds alternate the order.
  * - Open loop: `wrp run` with Poisson arrivals at 2,000/s for 30 s vs a bare Node open-loop
  *   sender (bench/loadgen-driver.ts `open`): achieved vs offered rate, send-lag p99, stalls.
- *   Both send 300 warm-up requests before their clocks start (`warmup.requests`), and the lag
+ *   Both send 3,000 warm-up requests before their clocks start (`warmup.requests`), and the lag
  *   of the sends due after the first second is also reported apart: a cold process's first
  *   sends are late for reasons that are not the sender's.
  * - `wrp report` on 1,000,000 synthetic records (tools/synthetic-run.ts, ~5 KB each as the
@@ -44,8 +44,13 @@ export const LOADGEN_DEFAULTS = {
   openSeconds: env('WRP_BENCH_LOADGEN_OPEN_S', 30),
   /** Open loop: sends due in the first second are a process's warm-up (JIT, first connections), also reported apart. */
   openWarmUpS: 1,
-  /** Open loop: requests both senders send before their clocks start (`warmup.requests`). */
-  openWarmUpRequests: env('WRP_BENCH_LOADGEN_OPEN_WARMUP', 300),
+  /**
+   * Open loop: requests both senders send before their clocks start (`warmup.requests`), 1.5 s
+   * of the offered rate. At 300 the first second of `wrp run` still held 46-308 sends over
+   * 3 ms late in 15 s probes (its code not yet optimised), enough to be a whole run's p99; at
+   * 3,000 it held 7-9 (README, "Workload"), what the steady-state comparison needs.
+   */
+  openWarmUpRequests: env('WRP_BENCH_LOADGEN_OPEN_WARMUP', 3000),
   records: env('WRP_BENCH_LOADGEN_RECORDS', 1_000_000),
   simRates: (process.env.WRP_BENCH_LOADGEN_SIM_RATES ?? '50,100,250,500,1000,1500,2000').split(',').map(Number),
   simSeconds: env('WRP_BENCH_LOADGEN_SIM_S', 8),
