@@ -8,7 +8,7 @@
 // - Baseline code for every function from its first call (--always-sparkplug), not after the
 //   interpreter has run it a while. A run's first second runs code not yet compiled: at 2,000
 //   sends/s after a 300-request warm-up, 276-420 sends of the first second were over 3 ms late
-//   (20-37 ms at worst), 46-169 with the flag; the closed loop's rate is unchanged (README,
+//   (20-37 ms at worst), 46-308 with the flag; the closed loop's rate is unchanged (README,
 //   "Workload").
 //
 // Signals: the child gets its own process group, so a terminal's Ctrl-C reaches this process

@@ -49,7 +49,7 @@ export const LOAD_WORKER_HEAP_MB = 256;
  *   collection.
  * - `--always-sparkplug`: baseline code from a function's first call, so a run's first second
  *   is not spent in the interpreter (at 2,000/s, 276-420 sends of it over 3 ms late without,
- *   46-169 with).
+ *   46-308 with).
  * V8 reads both only when a process starts: the CLI's `run` goes on in a child given them
  * (bin/relaunch.js), whose flags its workers inherit; workers forked by any other caller get them here.
  */
