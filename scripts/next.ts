@@ -28,10 +28,14 @@ export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
 
-/** A path as a user would type it: relative to where they are, when under it. */
+/**
+ * A path as a user would type it: relative to where they are when under it, without a trailing
+ * slash (`--out router/` is shown as `router`, so `${shown(out)}/config.yaml` reads `router/config.yaml`).
+ */
 export function shown(path: string): string {
   const cwd = process.cwd();
-  return path.startsWith(`${cwd}/`) ? path.slice(cwd.length + 1) : path;
+  const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  return p.startsWith(`${cwd}/`) ? p.slice(cwd.length + 1) : p;
 }
 
 /**
