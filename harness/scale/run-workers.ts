@@ -123,11 +123,9 @@ export async function runWithWorkers(opts: RunOptions, w: WorkersOptions): Promi
   const workersDir = join(runDir, 'workers');
   const workerDir = (i: number) => join(workersDir, `w${i}`);
   const workers: Worker[] = [];
+  const workerWarmUps = () => workers.map((_, i) => join(workerDir(i), 'warmup.jsonl'));
   // The workers' warm-up files, and the run's once they are gathered: a folder holding any is kept.
-  const warmUpFiles = () => [
-    ...workers.map((_, i) => join(workerDir(i), 'warmup.jsonl')),
-    join(runDir, 'warmup.jsonl'),
-  ];
+  const warmUpFiles = () => [...workerWarmUps(), join(runDir, 'warmup.jsonl')];
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
   const fail = (e: Error) => {
@@ -288,10 +286,7 @@ export async function runWithWorkers(opts: RunOptions, w: WorkersOptions): Promi
       },
       join(runDir, 'requests.jsonl'),
     );
-    const warmed = gatherWarmUps(
-      workers.map((_, i) => join(workerDir(i), 'warmup.jsonl')),
-      join(runDir, 'warmup.jsonl'),
-    );
+    const warmed = gatherWarmUps(workerWarmUps(), join(runDir, 'warmup.jsonl'));
     const warmNote =
       warmed > 0
         ? `warm-up: ${warmed} request(s) over ${w.count} workers, each before its clock started (warmup.jsonl), not in these figures`
